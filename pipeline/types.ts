@@ -1,0 +1,56 @@
+// Typed data passed between pipeline stages, the store and the workers.
+
+/** The four standard parts of a 法治政府建设年度报告, plus everything else (preamble, closing). */
+export type SectionKind = '成效' | '不足' | '职责' | '安排' | '其他';
+export const SECTION_KINDS: readonly SectionKind[] = ['成效', '不足', '职责', '安排', '其他'];
+
+export interface Jurisdiction {
+  province: string | null; // canonical full name, e.g. 山东省
+  city: string | null; // e.g. 威海市
+  county: string | null; // e.g. 环翠区
+  code: string | null; // GB/T 2260 code of the most specific level known, e.g. 371002
+}
+
+export interface ReportMeta {
+  title: string;
+  /** The year reported on (not the publication year). */
+  year: number | null;
+  /** ISO date YYYY-MM-DD when the text states one. */
+  publishedAt: string | null;
+  issuer: string | null;
+  docNumber: string | null;
+  jurisdiction: Jurisdiction;
+}
+
+/** A paragraph after cleaning and structuring, before passage splitting. */
+export interface Block {
+  /** Heading texts from the top level down to this block's nearest heading. */
+  headingPath: string[];
+  section: SectionKind;
+  /** Original characters, as displayed. */
+  text: string;
+  /** True when the block is itself a heading line. */
+  isHeading: boolean;
+}
+
+export interface Passage {
+  /** 0-based position within the report. */
+  ordinal: number;
+  text: string;
+  headingPath: string[];
+  section: SectionKind;
+  /** jieba tokens with stopwords removed, for the lexical index. */
+  tokens: string[];
+  /** sha256 hex of the normalised text: identical passages share it. */
+  hash: string;
+}
+
+export interface ParsedReport {
+  /** Path as given to ingest. */
+  source: string;
+  /** sha256 hex of the raw bytes: unchanged file ⇒ unchanged hash. */
+  contentHash: string;
+  encoding: string;
+  meta: ReportMeta;
+  passages: Passage[];
+}
