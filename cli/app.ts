@@ -1,0 +1,42 @@
+// Opens the store, encoder and vector index for one CLI command, and closes them together.
+import { Store } from '../search/store.ts';
+import { VectorIndex } from '../search/vectorIndex.ts';
+import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { segmentForIndex } from '../pipeline/segment.ts';
+import type { SearchContext } from '../search/searchEngine.ts';
+import { resolveModelDir } from './config.ts';
+
+export interface App extends SearchContext {
+  dataDir: string;
+  modelDir: string;
+  close(): void;
+}
+
+export interface OpenOptions {
+  dataDir: string;
+  model?: string;
+}
+
+export async function openStoreOnly(dataDir: string): Promise<Store> {
+  return Store.open(dataDir);
+}
+
+export async function openEncoder(opts: OpenOptions): Promise<{ encoder: Encoder; modelDir: string }> {
+  const modelDir = resolveModelDir(opts.model, opts.dataDir);
+  return { encoder: await loadEncoder(modelDir), modelDir };
+}
+
+export async function openApp(opts: OpenOptions): Promise<App> {
+  const { encoder, modelDir } = await openEncoder(opts);
+  const store = Store.open(opts.dataDir);
+  const index = VectorIndex.open(opts.dataDir);
+  return {
+    dataDir: opts.dataDir,
+    modelDir,
+    store,
+    index,
+    encoder,
+    segment: segmentForIndex,
+    close: () => store.close(),
+  };
+}

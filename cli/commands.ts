@@ -1,0 +1,216 @@
+// One function per CLI command. They print; the pieces they call do not.
+import path from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { InputError } from '../pipeline/errors.ts';
+import { listReportFiles, indexFiles, normalizeSource, type IngestSummary } from '../search/indexer.ts';
+import { search, similar } from '../search/searchEngine.ts';
+import { updateBoilerplate } from '../search/boilerplate.ts';
+import { Store } from '../search/store.ts';
+import { pullModel } from '../models/pullModel.ts';
+import { openApp, type App } from './app.ts';
+import { MODELS_DIR, REPO_ROOT, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
+import { parseBy, parseFilter, parseIntFlag, parseMode, type RawFilterFlags } from './options.ts';
+import { toJson, toText, type ResultRow } from './format.ts';
+import { startProgress } from './progress.ts';
+
+interface Base {
+  dataDir: string;
+  model?: string;
+}
+
+const MAX_QUERY_CHARS = 500;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function printSummary(s: IngestSummary): void {
+  log(`ingested: ${s.added} added, ${s.replaced} replaced, ${s.unchanged} unchanged, ${s.passages} passages, ${s.failed.length} failed`);
+  for (const f of s.failed) log(`  skipped ${f.source}: ${f.reason}`);
+}
+
+/** Derived data (boilerplate scores, the HNSW file) follows every write to the store. */
+function refreshDerived(app: App): void {
+  updateBoilerplate(app.store);
+  app.index.ensureFresh(app.store, app.encoder.modelId);
+}
+
+/**
+ * Vectors from another model cannot be compared with this one's queries: re-embed first.
+ * This is what makes switching model (flag, env or `fazhi model use`) trigger a reindex.
+ */
+async function ensureModelCurrent(app: App): Promise<void> {
+  const stale = app.store.documentsNotEmbeddedWith(app.encoder.modelId);
+  if (stale.length === 0) return;
+  log(`${stale.length} report(s) were embedded with another model; re-embedding with ${app.encoder.modelId}…`);
+  await reembed(app, stale);
+}
+
+async function reembed(app: App, sources: string[]): Promise<IngestSummary> {
+  const bar = startProgress('reindex');
+  try {
+    const summary = await indexFiles(app, sources, (p) => bar.update(p.done, p.total, path.basename(p.source)), { force: true });
+    return summary;
+  } finally {
+    bar.stop();
+    refreshDerived(app);
+  }
+}
+
+async function withApp<T>(base: Base, fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await openApp(base);
+  try {
+    return await fn(app);
+  } finally {
+    app.close();
+  }
+}
+
+export async function ingestCommand(o: Base & { paths: string[]; queue: boolean }): Promise<void> {
+  const { files, failed } = await listReportFiles(o.paths);
+  if (files.length === 0 && failed.length > 0) {
+    throw new InputError(failed[0].source, failed[0].reason);
+  }
+  const summary = o.queue
+    ? await runQueueBatch(o, files)
+    : await withApp(o, async (app) => {
+        const bar = startProgress('ingest');
+        const s = await indexFiles(app, files, (p) => bar.update(p.done, p.total, path.basename(p.source)));
+        bar.stop();
+        refreshDerived(app);
+        return s;
+      });
+  summary.failed.unshift(...failed);
+  printSummary(summary);
+  if (summary.added + summary.replaced + summary.unchanged === 0) process.exitCode = 1;
+}
+
+async function runQueueBatch(o: Base, files: string[], force = false): Promise<IngestSummary> {
+  const { runBatch } = await import('../workers/batch.ts');
+  const bar = startProgress('queue');
+  try {
+    return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, force, onProgress: (p) => bar.update(p.done, p.total) });
+  } finally {
+    bar.stop();
+  }
+}
+
+export async function removeCommand(o: Base & { source: string }): Promise<void> {
+  await withApp(o, async (app) => {
+    const source = normalizeSource(o.source);
+    if (!app.store.removeBySource(source)) throw new InputError(o.source, 'is not in the store (see `fazhi status --json` for sources)');
+    refreshDerived(app);
+    log(`removed ${source}`);
+  });
+}
+
+function validateQuery(query: string): string {
+  const q = query.trim();
+  if (q.length === 0) throw new InputError('query', 'is empty');
+  if (q.length > MAX_QUERY_CHARS) throw new InputError('query', `is ${q.length} characters; the limit is ${MAX_QUERY_CHARS}`);
+  return q;
+}
+
+function print(rows: ResultRow[], json: boolean): void {
+  process.stdout.write((json ? toJson(rows) : toText(rows)) + '\n');
+}
+
+export async function searchCommand(o: Base & { query: string; flags: RawFilterFlags & { k: string; mode: string; by: string; json?: boolean } }): Promise<void> {
+  const query = validateQuery(o.query);
+  const k = parseIntFlag('--k', o.flags.k, 1, 100);
+  const mode = parseMode(o.flags.mode);
+  const by = parseBy(o.flags.by);
+  const filter = parseFilter(o.flags);
+  await withApp(o, async (app) => {
+    await ensureModelCurrent(app);
+    app.index.ensureFresh(app.store, app.encoder.modelId);
+    print(await search(app, query, { k, mode, by, filter }), !!o.flags.json);
+  });
+}
+
+export async function similarCommand(o: Base & { id?: string; flags: RawFilterFlags & { k: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
+  if ((o.id === undefined) === (o.flags.text === undefined)) throw new InputError('similar', 'give either a passage id or --text "…"');
+  const k = parseIntFlag('--k', o.flags.k, 1, 100);
+  const filter = parseFilter(o.flags);
+  const target = o.id !== undefined ? { passageId: o.id } : { text: validateQuery(o.flags.text!) };
+  await withApp(o, async (app) => {
+    await ensureModelCurrent(app);
+    app.index.ensureFresh(app.store, app.encoder.modelId);
+    print(await similar(app, target, { k, otherRegions: !!o.flags.otherRegions, filter }), !!o.flags.json);
+  });
+}
+
+export async function reindexCommand(o: Base & { queue: boolean; force: boolean }): Promise<void> {
+  const sources = await withApp(o, async (app) => (o.force ? app.store.sources() : app.store.documentsNotEmbeddedWith(app.encoder.modelId)));
+  const summary = o.queue ? await runQueueBatch(o, sources, o.force) : await withApp(o, (app) => reembed(app, sources));
+  printSummary(summary);
+}
+
+export async function statusCommand(o: Base & { json: boolean }): Promise<void> {
+  const store = Store.open(o.dataDir);
+  try {
+    const status: Record<string, unknown> = {
+      dataDir: o.dataDir,
+      selectedModel: path.relative(REPO_ROOT, resolveModelDir(o.model, o.dataDir)),
+      ...store.stats(),
+    };
+    const { readIndexHealth } = await import('../search/vectorIndex.ts');
+    status.index = readIndexHealth(o.dataDir, store);
+    if (process.env.REDIS_URL) {
+      const { queueStatus } = await import('../workers/batch.ts');
+      status.queue = await queueStatus(process.env.REDIS_URL);
+    }
+    process.stdout.write((o.json ? JSON.stringify(status, null, 2) : formatStatus(status)) + '\n');
+  } finally {
+    store.close();
+  }
+}
+
+function formatStatus(status: Record<string, unknown>): string {
+  return Object.entries(status)
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('\n');
+}
+
+export async function workerCommand(o: Base & { roles: string; concurrency: string }): Promise<void> {
+  const { runWorkers } = await import('../workers/main.ts');
+  await runWorkers({
+    dataDir: o.dataDir,
+    modelDir: resolveModelDir(o.model, o.dataDir),
+    roles: o.roles.split(',').map((r) => r.trim()),
+    concurrency: parseIntFlag('--concurrency', o.concurrency, 1, 64),
+  });
+}
+
+export async function modelListCommand(o: { dataDir: string }): Promise<void> {
+  const selected = readDataConfig(o.dataDir).model;
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      if (!e.isDirectory() || e.name === 'train' || e.name === 'node_modules') return [];
+      const p = path.join(dir, e.name);
+      return existsSync(path.join(p, 'config.json')) ? [path.relative(MODELS_DIR, p)] : walk(p);
+    });
+  for (const name of walk(MODELS_DIR)) process.stdout.write(`${name}${name === selected ? '  (selected)' : ''}\n`);
+}
+
+export async function modelPullCommand(o: { dataDir: string; hubId: string }): Promise<void> {
+  const dir = await pullModel(o.hubId, MODELS_DIR, { endpoint: process.env.HF_ENDPOINT, log });
+  log(`model saved to ${path.relative(process.cwd(), dir)}; select it with: fazhi model use ${o.hubId}`);
+}
+
+export async function modelUseCommand(o: { dataDir: string; name: string }): Promise<void> {
+  resolveModelDir(o.name, o.dataDir);
+  writeDataConfig(o.dataDir, { ...readDataConfig(o.dataDir), model: o.name });
+  log(`selected model ${o.name} for ${o.dataDir}`);
+  await withApp({ dataDir: o.dataDir }, ensureModelCurrent);
+}
+
+export const DEMO_QUERY = '双随机、一公开 跨部门联合抽查';
+
+export async function demoCommand(o: Base): Promise<void> {
+  await ingestCommand({ ...o, paths: [path.join(REPO_ROOT, 'corpus')], queue: false });
+  log(`\nfazhi search "${DEMO_QUERY}" --k 5`);
+  await searchCommand({ ...o, query: DEMO_QUERY, flags: { k: '5', mode: 'hybrid', by: 'passage' } });
+  log(`\nfazhi search "领导干部带头讲法治" --by report --k 3`);
+  await searchCommand({ ...o, query: '领导干部带头讲法治', flags: { k: '3', mode: 'hybrid', by: 'report' } });
+}

@@ -1,0 +1,65 @@
+// Where data and the model come from: flag > environment > data-dir config > default.
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../pipeline/errors.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const MODELS_DIR = path.join(REPO_ROOT, 'models');
+export const DEFAULT_MODEL = 'fazhi-mini-zh';
+
+/**
+ * `--data-dir` is global and may stand before or after the subcommand; commander only
+ * knows options of the command they follow, so it is taken out of argv first.
+ */
+export function extractGlobalOption(argv: string[], name: string): { value: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === name) {
+      value = argv[++i];
+      if (value === undefined || value.startsWith('--')) throw new InputError(name, 'needs a directory');
+    } else if (a.startsWith(`${name}=`)) value = a.slice(name.length + 1);
+    else rest.push(a);
+  }
+  return { value, rest };
+}
+
+export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(flag ?? env.FAZHI_DATA_DIR ?? 'data');
+}
+
+interface DataConfig {
+  model?: string;
+}
+
+function configPath(dataDir: string): string {
+  return path.join(dataDir, 'config.json');
+}
+
+export function readDataConfig(dataDir: string): DataConfig {
+  const p = configPath(dataDir);
+  if (!existsSync(p)) return {};
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as DataConfig;
+  } catch {
+    throw new InputError(p, 'is not valid JSON');
+  }
+}
+
+export function writeDataConfig(dataDir: string, config: DataConfig): void {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(configPath(dataDir), JSON.stringify(config, null, 2) + '\n');
+}
+
+/** A model is a directory: a name under models/ (e.g. Xenova/bge-small-zh-v1.5) or a path. */
+export function resolveModelDir(flag: string | undefined, dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = flag ?? env.FAZHI_MODEL ?? readDataConfig(dataDir).model ?? DEFAULT_MODEL;
+  const candidates = [path.resolve(chosen), path.join(MODELS_DIR, chosen)];
+  const dir = candidates.find((c) => existsSync(path.join(c, 'config.json')));
+  if (!dir) {
+    throw new InputError(flag ? '--model' : 'model', `${chosen} not found (looked for config.json in ${candidates.join(' and ')}); run "fazhi model list" or "fazhi model pull <hub-id>"`);
+  }
+  return dir;
+}

@@ -1,0 +1,49 @@
+// Human and JSON renderings of search results.
+import type { Jurisdiction } from '../pipeline/types.ts';
+
+export interface ResultRow {
+  id: string | number;
+  source: string;
+  title: string;
+  jurisdiction: Jurisdiction;
+  year: number | null;
+  section: string;
+  text: string;
+  score: number;
+  passages?: ResultRow[];
+}
+
+export function toJson(results: ResultRow[]): string {
+  const row = (r: ResultRow): Record<string, unknown> => ({
+    id: r.id,
+    source: r.source,
+    title: r.title,
+    jurisdiction: { province: r.jurisdiction.province, city: r.jurisdiction.city, county: r.jurisdiction.county, code: r.jurisdiction.code },
+    year: r.year,
+    section: r.section,
+    text: r.text,
+    score: r.score,
+    ...(r.passages ? { passages: r.passages.map(row) } : {}),
+  });
+  return JSON.stringify({ results: results.map(row) }, null, 2);
+}
+
+function place(j: Jurisdiction): string {
+  return [j.province, j.city, j.county].filter(Boolean).join('/') || '(地区未知)';
+}
+
+function snippet(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+export function toText(results: ResultRow[]): string {
+  if (results.length === 0) return 'No results.';
+  const lines: string[] = [];
+  results.forEach((r, i) => {
+    lines.push(`${i + 1}. ${r.title}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.section}]  score ${r.score.toFixed(4)}`);
+    for (const p of r.passages ?? [r]) lines.push(`   #${p.id} ${snippet(p.text)}`);
+    lines.push(`   ${r.source}`);
+  });
+  return lines.join('\n');
+}

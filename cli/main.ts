@@ -1,0 +1,127 @@
+// The `fazhi` command line: parses flags, opens what a command needs, prints results.
+import { Command, Option } from 'commander';
+import { InputError } from '../pipeline/errors.ts';
+import { extractGlobalOption, resolveDataDir } from './config.ts';
+import {
+  ingestCommand,
+  removeCommand,
+  searchCommand,
+  similarCommand,
+  reindexCommand,
+  statusCommand,
+  workerCommand,
+  modelListCommand,
+  modelPullCommand,
+  modelUseCommand,
+  demoCommand,
+} from './commands.ts';
+
+function filterOptions(cmd: Command): Command {
+  return cmd
+    .option('--k <n>', 'number of results (1–100)', '10')
+    .option('--province <name>', 'only this province (山东 or 山东省)')
+    .option('--city <name>', 'only this city (威海 or 威海市)')
+    .option('--county <name>', 'only this county/district (环翠 or 环翠区)')
+    .option('--year <y>', 'only reports on this year')
+    .option('--from <y>', 'reports on this year or later')
+    .option('--to <y>', 'reports on this year or earlier')
+    .option('--section <s>', 'only this part of the report: 成效 | 不足 | 职责 | 安排')
+    .option('--json', 'print JSON');
+}
+
+export function buildProgram(dataDir: string): Command {
+  const program = new Command('fazhi')
+    .description('Semantic search over 法治政府建设年度报告 (annual rule-of-law government reports)')
+    .option('--data-dir <dir>', 'data directory (env FAZHI_DATA_DIR, default ./data); may stand before or after the subcommand')
+    .option('--model <name|dir>', 'encoder: a directory under models/ or a path (env FAZHI_MODEL)')
+    .showHelpAfterError();
+  const model = (): string | undefined => program.opts().model;
+
+  program
+    .command('ingest')
+    .description('index report files or directories (recursively); unchanged files are skipped, changed ones replaced')
+    .argument('<paths...>')
+    .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
+    .action((paths: string[], o) => ingestCommand({ dataDir, model: model(), paths, queue: !!o.queue }));
+
+  program
+    .command('remove')
+    .description('delete a report (by its source path as ingested) from the store and index')
+    .argument('<source>')
+    .action((source: string) => removeCommand({ dataDir, source }));
+
+  filterOptions(
+    program
+      .command('search')
+      .description('search passages by meaning and words')
+      .argument('<query>')
+      .addOption(new Option('--mode <mode>', 'hybrid | dense | lexical').default('hybrid'))
+      .addOption(new Option('--by <unit>', 'passage | report (one row per report with its best passages)').default('passage')),
+  ).action((query: string, o) => searchCommand({ dataDir, model: model(), query, flags: o }));
+
+  filterOptions(
+    program
+      .command('similar')
+      .description('who else does what we do: passages similar to a stored passage or to a text')
+      .argument('[passage-id]')
+      .option('--text <text>', 'find passages similar to this text instead')
+      .option('--other-regions', "exclude the source's own jurisdiction"),
+  ).action((id: string | undefined, o) => similarCommand({ dataDir, model: model(), id, flags: o }));
+
+  program
+    .command('reindex')
+    .description('re-embed every stored report (after a model change); --force also re-parses unchanged files')
+    .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
+    .option('--force', 're-process documents even when already current')
+    .action((o) => reindexCommand({ dataDir, model: model(), queue: !!o.queue, force: !!o.force }));
+
+  program
+    .command('status')
+    .description('counts, model, index health, queue failures')
+    .option('--json', 'print JSON')
+    .action((o) => statusCommand({ dataDir, model: model(), json: !!o.json }));
+
+  program
+    .command('worker')
+    .description('start BullMQ workers (REDIS_URL); start more processes to scale out')
+    .option('--roles <list>', 'comma-separated: parse,embed,write', 'parse,embed,write')
+    .option('--concurrency <n>', 'jobs at once per role', '1')
+    .action((o) => workerCommand({ dataDir, model: model(), roles: o.roles, concurrency: o.concurrency }));
+
+  const modelCmd = program.command('model').description('list, download or select encoder models');
+  modelCmd.command('list').description('models available under models/').action(() => modelListCommand({ dataDir }));
+  modelCmd
+    .command('pull')
+    .description('download a hub model (e.g. Xenova/bge-small-zh-v1.5) into models/, honouring HF_ENDPOINT')
+    .argument('<hub-id>')
+    .action((id: string) => modelPullCommand({ dataDir, hubId: id }));
+  modelCmd
+    .command('use')
+    .description('select the model for this data directory and reindex with it')
+    .argument('<name|dir>')
+    .action((name: string) => modelUseCommand({ dataDir, name }));
+
+  program
+    .command('demo')
+    .description('index corpus/ and run a sample query (what `npm start` runs)')
+    .action(() => demoCommand({ dataDir, model: model() }));
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    const { value, rest } = extractGlobalOption(process.argv.slice(2), '--data-dir');
+    const program = buildProgram(resolveDataDir(value));
+    await program.parseAsync(rest, { from: 'user' });
+  } catch (err) {
+    if (err instanceof InputError) {
+      process.stderr.write(`fazhi: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+}
+
+await main();

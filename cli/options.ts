@@ -1,0 +1,77 @@
+// Turns raw CLI flag strings into validated search options; every error names its flag.
+import { InputError } from '../pipeline/errors.ts';
+import { resolveRegion } from '../pipeline/detectJurisdiction.ts';
+import { SECTION_KINDS, type SectionKind } from '../pipeline/types.ts';
+
+export type SearchMode = 'hybrid' | 'dense' | 'lexical';
+
+export interface RawFilterFlags {
+  province?: string;
+  city?: string;
+  county?: string;
+  year?: string;
+  from?: string;
+  to?: string;
+  section?: string;
+}
+
+export interface Filter {
+  province?: string;
+  city?: string;
+  county?: string;
+  from?: number;
+  to?: number;
+  section?: SectionKind;
+}
+
+export const MIN_YEAR = 1949;
+export const MAX_YEAR = 2100;
+
+export function parseIntFlag(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new InputError(flag, `expected a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function region(flag: string, level: 'province' | 'city' | 'county', value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const matches = resolveRegion(level, value.trim());
+  if (matches.length === 0) throw new InputError(flag, `unknown ${level} "${value}"`);
+  return matches[0].name;
+}
+
+export function parseFilter(flags: RawFilterFlags): Filter {
+  const filter: Filter = {
+    province: region('--province', 'province', flags.province),
+    city: region('--city', 'city', flags.city),
+    county: region('--county', 'county', flags.county),
+  };
+  if (flags.year !== undefined) {
+    if (flags.from !== undefined || flags.to !== undefined) throw new InputError('--year', 'use either --year or --from/--to');
+    filter.from = filter.to = parseIntFlag('--year', flags.year, MIN_YEAR, MAX_YEAR);
+  }
+  if (flags.from !== undefined) filter.from = parseIntFlag('--from', flags.from, MIN_YEAR, MAX_YEAR);
+  if (flags.to !== undefined) filter.to = parseIntFlag('--to', flags.to, MIN_YEAR, MAX_YEAR);
+  if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
+    throw new InputError('--from', `${filter.from} is after --to ${filter.to}`);
+  }
+  if (flags.section !== undefined) {
+    const s = SECTION_KINDS.find((k) => k !== '其他' && flags.section!.includes(k)) ?? (flags.section === '其他' ? '其他' : undefined);
+    if (!s) throw new InputError('--section', `expected one of 成效, 不足, 职责, 安排, 其他, got "${flags.section}"`);
+    filter.section = s;
+  }
+  for (const k of Object.keys(filter) as (keyof Filter)[]) if (filter[k] === undefined) delete filter[k];
+  return filter;
+}
+
+export function parseMode(value: string): SearchMode {
+  if (value === 'hybrid' || value === 'dense' || value === 'lexical') return value;
+  throw new InputError('--mode', `expected hybrid, dense or lexical, got "${value}"`);
+}
+
+export function parseBy(value: string): 'passage' | 'report' {
+  if (value === 'passage' || value === 'report') return value;
+  throw new InputError('--by', `expected passage or report, got "${value}"`);
+}

@@ -1,0 +1,113 @@
+// Embedded-mode ingestion: the same stage functions the queue workers run, wired in-process.
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseReport } from '../pipeline/parseReport.ts';
+import { SUPPORTED_EXTENSIONS } from '../pipeline/readText.ts';
+import { InputError } from '../pipeline/errors.ts';
+import type { ParsedReport } from '../pipeline/types.ts';
+import type { Encoder } from '../models/encoder.ts';
+import type { Store } from './store.ts';
+
+export interface IngestFailure {
+  source: string;
+  reason: string;
+}
+
+export interface IngestSummary {
+  added: number;
+  replaced: number;
+  unchanged: number;
+  passages: number;
+  failed: IngestFailure[];
+}
+
+export interface IngestProgress {
+  done: number;
+  total: number;
+  source: string;
+}
+
+/** Sources are stored as given, minus `./` noise, so re-ingesting the same path finds its document. */
+export function normalizeSource(p: string): string {
+  return path.normalize(p);
+}
+
+export function hashBytes(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Expands files and directories (recursively) into the list of report files. Files in
+ * directories with other extensions are skipped silently (a download folder has images,
+ * stylesheets…); a file named explicitly with an unsupported extension is a failure the user
+ * should hear about.
+ */
+export async function listReportFiles(paths: string[]): Promise<{ files: string[]; failed: IngestFailure[] }> {
+  const files: string[] = [];
+  const failed: IngestFailure[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && SUPPORTED_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) files.push(normalizeSource(p));
+    }
+  };
+  for (const p of paths) {
+    const st = await stat(p).catch(() => null);
+    if (!st) failed.push({ source: p, reason: 'no such file or directory' });
+    else if (st.isDirectory()) await walk(p);
+    else files.push(normalizeSource(p));
+  }
+  return { files, failed };
+}
+
+export async function embedReport(encoder: Encoder, report: ParsedReport): Promise<Float32Array[]> {
+  return encoder.embed(report.passages.map((p) => p.text));
+}
+
+export interface IndexerDeps {
+  store: Store;
+  encoder: Encoder;
+}
+
+/**
+ * Ingests files one by one: an unchanged file (same bytes, same model) is skipped before
+ * parsing; a bad file is recorded and the batch goes on; each report is committed in its own
+ * transaction so an interruption never leaves a half-written document.
+ */
+export async function indexFiles(
+  deps: IndexerDeps,
+  files: string[],
+  onProgress?: (p: IngestProgress) => void,
+): Promise<IngestSummary> {
+  const summary: IngestSummary = { added: 0, replaced: 0, unchanged: 0, passages: 0, failed: [] };
+  let done = 0;
+  for (const source of files) {
+    try {
+      const bytes = await readFile(source);
+      if (deps.store.hasCurrent(source, hashBytes(bytes), deps.encoder.modelId)) {
+        summary.unchanged++;
+      } else {
+        const report = parseReport(source, bytes);
+        const vectors = await embedReport(deps.encoder, report);
+        const existed = deps.store.hasSource(source);
+        deps.store.putReport(report, vectors, deps.encoder.modelId);
+        if (existed) summary.replaced++;
+        else summary.added++;
+        summary.passages += report.passages.length;
+      }
+    } catch (err) {
+      if (!(err instanceof InputError) && !isFsError(err)) throw err;
+      summary.failed.push({ source, reason: err instanceof InputError ? err.message.replace(`${source}: `, '') : (err as Error).message });
+    }
+    onProgress?.({ done: ++done, total: files.length, source });
+  }
+  return summary;
+}
+
+function isFsError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+}
