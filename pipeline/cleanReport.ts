@@ -1,0 +1,138 @@
+import { headingRank, ITEM_MARKER, SENTENCE_END } from './headingMarkers.ts';
+
+/** What cleaning took off the page that later stages still want (metadata). */
+export interface ReportChrome {
+  /** 文章来源 of a web page header, e.g. 威海市司法局. */
+  articleSource: string | null;
+  /** 发布日期 of a web page header, ISO YYYY-MM-DD. */
+  pageDate: string | null;
+  /** 签发人 line of an official document. */
+  signer: string | null;
+  /** Signature lines closing the document (issuing bodies), in order. */
+  signatories: string[];
+  /** Date line closing the document (落款日期), ISO YYYY-MM-DD. */
+  closingDate: string | null;
+}
+
+export interface CleanedReport {
+  /** One paragraph per line, original characters, no blank lines. */
+  text: string;
+  chrome: ReportChrome;
+}
+
+/** Lines that are page furniture of government web sites, never report text. */
+const PAGE_FURNITURE = /^(?:通知公告|政策解读|政务公开|当前位置[:：].*|您当前的位置[:：].*|(?:打印本页|关闭窗口|【?打印】?|【?关闭】?|返回顶部|\[\s*\]|\s)+)$/;
+/** Header line of a web article: 文章来源 / 发布日期 / 访问次数 / 字号 run together. */
+const ARTICLE_HEADER = /(?:^(?:文章)?来源[:：]|发布(?:日期|时间)[:：]|访问次数|浏览次数|字号[:：])/;
+/** Content-farm spam wrapped around copied reports. */
+const SPAM = /^(?:下面是小编为大家整理的.*供大家参考|推荐访问[:：]|相关推荐[:：]|本文(?:由|来源于).*整理)/;
+const SIGNER = /^签发人[:：]\s*(.+)$/;
+const DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?/;
+const DATE_LINE = /^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$/;
+/** Closing signature: a short organisation name alone on a line. */
+const SIGNATORY = /^[^，,。；;：:、\s]{2,30}(?:委员会|委|人民政府|政府|局|办公室|办|院|厅|部|中心)$/;
+/** A line this long without an ending mark is body text cut by a page break, not a title. */
+const MIN_BROKEN_LINE_CHARS = 40;
+const CLAUSE_END = /[，、；;,]$/;
+
+export function cleanReport(text: string): CleanedReport {
+  const chrome: ReportChrome = { articleSource: null, pageDate: null, signer: null, signatories: [], closingDate: null };
+  const lines: string[] = [];
+  for (const raw of text.replace(/\r\n?/g, '\n').split('\n')) {
+    const line = stripMarkdown(raw.trim());
+    if (line === '') {
+      lines.push('');
+      continue;
+    }
+    if (PAGE_FURNITURE.test(line) || SPAM.test(line)) continue;
+    if (ARTICLE_HEADER.test(line) && line.length < 120) {
+      chrome.articleSource ??= line.match(/来源[:：]\s*(.+?)\s*(?=发布|访问|浏览|字号|$)/)?.[1] || null;
+      const date = line.match(/发布(?:日期|时间)[:：]\s*(.*)/)?.[1];
+      chrome.pageDate ??= date ? isoDate(date) : null;
+      continue;
+    }
+    const signer = line.match(SIGNER);
+    if (signer) {
+      chrome.signer = signer[1]!.trim();
+      continue;
+    }
+    lines.push(line);
+  }
+  const paragraphs = dropRepeatedLeadLines(joinBrokenLines(lines));
+  takeClosingSignature(paragraphs, chrome);
+  return { text: paragraphs.join('\n'), chrome };
+}
+
+/** Parses 2024-01-18 / 2024年1月18日 / 2024.1.18 to ISO; null when there is no valid date. */
+export function isoDate(text: string): string | null {
+  const m = text.match(DATE);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
+  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+function stripMarkdown(line: string): string {
+  const unheaded = line.replace(/^#{1,6}\s+/, '');
+  // Masked names ("**市**区", "共备案**件") also use asterisks, so only strip ** pairs that are
+  // clearly emphasis: around a whole line, or around a phrase that ends a sentence ("**二是…。**").
+  const whole = unheaded.match(/^\*\*([^*]+)\*\*$/);
+  if (whole) return whole[1]!;
+  return unheaded.replace(/\*\*([^*\n]+?[。：:；;！？!?])\*\*/g, '$1');
+}
+
+/**
+ * Re-joins a paragraph that a page break cut in two ("规\n\n范性文件"). Only a line that cannot be
+ * complete is joined: it ends in a clause mark (，、；), or it is a long body line without an ending
+ * mark; and only onto a line that does not start a new heading or enumeration.
+ */
+function joinBrokenLines(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line === '') continue;
+    const prev = out.at(-1);
+    if (prev !== undefined && continuesAcrossBreak(prev, line)) {
+      out[out.length - 1] = prev + line;
+    } else {
+      out.push(line);
+    }
+  }
+  return out;
+}
+
+function continuesAcrossBreak(prev: string, next: string): boolean {
+  if (SENTENCE_END.test(prev.at(-1)!) || /[:：]$/.test(prev)) return false;
+  if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || DATE_LINE.test(next)) return false;
+  if (isPureHeading(prev)) return false;
+  return CLAUSE_END.test(prev) || prev.length >= MIN_BROKEN_LINE_CHARS;
+}
+
+/** A numbered line with no sentence in it ("三、…第一责任人职责，加强法治政府建设的有关情况"). */
+function isPureHeading(line: string): boolean {
+  return headingRank(line) !== null && !SENTENCE_END.test(line);
+}
+
+/** Reposted copies repeat the title after the spam line; keep the first occurrence only. */
+function dropRepeatedLeadLines(paragraphs: string[]): string[] {
+  const firstHeading = paragraphs.findIndex((p) => headingRank(p) !== null);
+  const leadEnd = firstHeading === -1 ? Math.min(paragraphs.length, 5) : firstHeading;
+  const seen = new Set<string>();
+  return paragraphs.filter((p, i) => {
+    if (i >= leadEnd) return true;
+    if (seen.has(p)) return false;
+    seen.add(p);
+    return true;
+  });
+}
+
+function takeClosingSignature(paragraphs: string[], chrome: ReportChrome): void {
+  const closing: string[] = [];
+  while (paragraphs.length > 1) {
+    const last = paragraphs.at(-1)!;
+    if (DATE_LINE.test(last) && chrome.closingDate === null) chrome.closingDate = isoDate(last);
+    else if (SIGNATORY.test(last)) closing.unshift(last);
+    else break;
+    paragraphs.pop();
+  }
+  chrome.signatories = closing;
+}

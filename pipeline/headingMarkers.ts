@@ -1,0 +1,23 @@
+// Numbering conventions of Chinese official documents (党政机关公文格式 GB/T 9704): 一、 → （一） → 1. → （1）.
+// A smaller rank is a higher level; ranks are fixed by marker type so a report that skips a level still nests right.
+
+export type HeadingRank = 1 | 2 | 3 | 4;
+
+const RANKED_MARKERS: readonly [RegExp, HeadingRank][] = [
+  [/^(?:第[一二三四五六七八九十]+(?:部分|章)|[一二三四五六七八九十]+[、.．])\s*/, 1],
+  [/^[（(]\s*[一二三四五六七八九十]+\s*[）)]\s*/, 2],
+  [/^\d{1,2}[.．、](?!\d)\s*/, 3],
+  [/^[（(]\s*\d{1,2}\s*[）)]\s*/, 4],
+];
+
+/** The heading rank of a line that starts with a numbering marker, or null for an ordinary line. */
+export function headingRank(line: string): HeadingRank | null {
+  for (const [marker, rank] of RANKED_MARKERS) if (marker.test(line)) return rank;
+  return null;
+}
+
+/** 一是…二是…: inline enumerations inside a paragraph, not headings. */
+export const ITEM_MARKER = /[一二三四五六七八九十]+是(?![的否非])/;
+
+/** Characters that end a sentence; a line ending with one of these is complete. */
+export const SENTENCE_END = /[。！？!?]/;
