@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
-import { listReportFiles, indexFiles, normalizeSource, type IngestSummary } from '../search/indexer.ts';
+import { listReportFiles, indexFiles, normalizeSource, reembedStale, type IngestSummary } from '../search/indexer.ts';
 import { search, similar } from '../search/searchEngine.ts';
 import { updateBoilerplate } from '../search/boilerplate.ts';
 import { Store } from '../search/store.ts';
@@ -35,22 +35,29 @@ function refreshDerived(app: App): void {
   app.index.ensureFresh(app.store, app.encoder.modelId);
 }
 
+/** Reports whose vectors come from another model than the selected one. */
+function staleSources(app: App): string[] {
+  return app.store
+    .documents()
+    .filter((d) => d.modelId !== app.encoder.modelId)
+    .map((d) => d.source);
+}
+
 /**
  * Vectors from another model cannot be compared with this one's queries: re-embed first.
  * This is what makes switching model (flag, env or `fazhi model use`) trigger a reindex.
  */
 async function ensureModelCurrent(app: App): Promise<void> {
-  const stale = app.store.documentsNotEmbeddedWith(app.encoder.modelId);
+  const stale = staleSources(app);
   if (stale.length === 0) return;
   log(`${stale.length} report(s) were embedded with another model; re-embedding with ${app.encoder.modelId}…`);
-  await reembed(app, stale);
+  await reembed(app);
 }
 
-async function reembed(app: App, sources: string[]): Promise<IngestSummary> {
+async function reembed(app: App): Promise<number> {
   const bar = startProgress('reindex');
   try {
-    const summary = await indexFiles(app, sources, (p) => bar.update(p.done, p.total, path.basename(p.source)), { force: true });
-    return summary;
+    return await reembedStale(app, (done, total) => bar.update(done, total));
   } finally {
     bar.stop();
     refreshDerived(app);
@@ -85,11 +92,11 @@ export async function ingestCommand(o: Base & { paths: string[]; queue: boolean 
   if (summary.added + summary.replaced + summary.unchanged === 0) process.exitCode = 1;
 }
 
-async function runQueueBatch(o: Base, files: string[], force = false): Promise<IngestSummary> {
+async function runQueueBatch(o: Base, files: string[]): Promise<IngestSummary> {
   const { runBatch } = await import('../workers/batch.ts');
   const bar = startProgress('queue');
   try {
-    return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, force, onProgress: (p) => bar.update(p.done, p.total) });
+    return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, onProgress: (p) => bar.update(p.done, p.total) });
   } finally {
     bar.stop();
   }
@@ -140,10 +147,19 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilterFl
   });
 }
 
-export async function reindexCommand(o: Base & { queue: boolean; force: boolean }): Promise<void> {
-  const sources = await withApp(o, async (app) => (o.force ? app.store.sources() : app.store.documentsNotEmbeddedWith(app.encoder.modelId)));
-  const summary = o.queue ? await runQueueBatch(o, sources, o.force) : await withApp(o, (app) => reembed(app, sources));
-  printSummary(summary);
+/**
+ * Embedded mode re-embeds the stored passages (no source files needed). Queue mode sends the
+ * stale reports' source files through the workers, so other machines share the work; files that
+ * are gone are reported and keep their old vectors.
+ */
+export async function reindexCommand(o: Base & { queue: boolean }): Promise<void> {
+  if (!o.queue) {
+    const passages = await withApp(o, reembed);
+    log(`reindex: ${passages} passages re-embedded`);
+    return;
+  }
+  const sources = await withApp(o, async (app) => staleSources(app));
+  printSummary(await runQueueBatch(o, sources));
 }
 
 export async function statusCommand(o: Base & { json: boolean }): Promise<void> {

@@ -70,10 +70,9 @@ export function buildProgram(dataDir: string): Command {
 
   program
     .command('reindex')
-    .description('re-embed every stored report (after a model change); --force also re-parses unchanged files')
+    .description('re-embed every stored report not embedded with the selected model (after a model change); resumable')
     .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
-    .option('--force', 're-process documents even when already current')
-    .action((o) => reindexCommand({ dataDir, model: model(), queue: !!o.queue, force: !!o.force }));
+    .action((o) => reindexCommand({ dataDir, model: model(), queue: !!o.queue }));
 
   program
     .command('status')

@@ -14,12 +14,21 @@ export interface IngestFailure {
   reason: string;
 }
 
+/** Milliseconds spent in each stage, summed over a batch (for the bench). */
+export interface StageTimings {
+  read: number;
+  parse: number;
+  embed: number;
+  write: number;
+}
+
 export interface IngestSummary {
   added: number;
   replaced: number;
   unchanged: number;
   passages: number;
   failed: IngestFailure[];
+  timings: StageTimings;
 }
 
 export interface IngestProgress {
@@ -83,18 +92,27 @@ export async function indexFiles(
   files: string[],
   onProgress?: (p: IngestProgress) => void,
 ): Promise<IngestSummary> {
-  const summary: IngestSummary = { added: 0, replaced: 0, unchanged: 0, passages: 0, failed: [] };
+  const summary: IngestSummary = { added: 0, replaced: 0, unchanged: 0, passages: 0, failed: [], timings: { read: 0, parse: 0, embed: 0, write: 0 } };
+  const t = summary.timings;
   let done = 0;
   for (const source of files) {
     try {
+      let start = performance.now();
       const bytes = await readFile(source);
+      t.read += performance.now() - start;
       if (deps.store.hasCurrent(source, hashBytes(bytes), deps.encoder.modelId)) {
         summary.unchanged++;
       } else {
+        start = performance.now();
         const report = parseReport(source, bytes);
+        t.parse += performance.now() - start;
+        start = performance.now();
         const vectors = await embedReport(deps.encoder, report);
-        const existed = deps.store.hasSource(source);
+        t.embed += performance.now() - start;
+        start = performance.now();
+        const existed = deps.store.getDocumentBySource(source) !== null;
         deps.store.putReport(report, vectors, deps.encoder.modelId);
+        t.write += performance.now() - start;
         if (existed) summary.replaced++;
         else summary.added++;
         summary.passages += report.passages.length;
@@ -110,4 +128,34 @@ export async function indexFiles(
 
 function isFsError(err: unknown): boolean {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+}
+
+const REEMBED_BATCH = 256;
+
+/**
+ * Re-embeds, from the stored passage texts, every passage whose vector is missing or from
+ * another model. Committed batch by batch, so an interrupted reindex resumes where it stopped.
+ */
+export async function reembedStale(deps: IndexerDeps, onProgress?: (done: number, total: number) => void): Promise<number> {
+  const { store, encoder } = deps;
+  const total = store.countPassagesNeedingVectors(encoder.modelId);
+  let done = 0;
+  while (done < total) {
+    const batch = [...takeFirst(store.iteratePassagesNeedingVectors(encoder.modelId), REEMBED_BATCH)];
+    if (batch.length === 0) break;
+    const vectors = await encoder.embed(batch.map((p) => p.text));
+    store.replaceVectors(encoder.modelId, batch.map((p, i) => ({ id: p.id, vector: vectors[i]! })));
+    done += batch.length;
+    onProgress?.(done, total);
+  }
+  return done;
+}
+
+function* takeFirst<T>(items: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  let i = 0;
+  for (const item of items) {
+    yield item;
+    if (++i >= n) return;
+  }
 }

@@ -1,0 +1,147 @@
+// End to end through the real CLI on the sample corpus: ingest, search modes, exact filters,
+// similar across regions, re-ingest, replace, remove, and bad input.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fazhi, fazhiJson, ROOT } from './helpers/cli.ts';
+
+const base = path.basename;
+let dataDir: string;
+let work: string;
+
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'fazhi-cli-data-'));
+  work = mkdtempSync(path.join(os.tmpdir(), 'fazhi-cli-work-'));
+  const r = fazhi(['ingest', 'corpus', '--data-dir', dataDir]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toMatch(/5 added/);
+});
+
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('search', () => {
+  it('finds the report that names a measure, in every mode', () => {
+    for (const mode of ['hybrid', 'lexical', 'dense']) {
+      const results = fazhiJson(['--data-dir', dataDir, 'search', '双随机、一公开', '--mode', mode, '--k', '5']);
+      expect(results.length, mode).toBeGreaterThan(0);
+      if (mode !== 'dense') expect(base(results[0].source), mode).toBe('000_58c1e1fb0637adbd.txt');
+      expect(results.some((r) => r.text.includes('双随机')), mode).toBe(true);
+    }
+  });
+
+  it('prints the documented JSON shape with the passage text as in the report', () => {
+    const [r] = fazhiJson(['search', '三调联动', '--data-dir', dataDir, '--k', '1']);
+    expect(Object.keys(r).sort()).toEqual(['id', 'jurisdiction', 'score', 'section', 'source', 'text', 'title', 'year'].sort());
+    expect(r.source).toBe(path.join('corpus', '003_49b691710f879f5c.txt'));
+    expect(r.jurisdiction).toEqual({ province: '山东省', city: '枣庄市', county: '峄城区', code: '370404' });
+    expect(r.year).toBe(2023);
+    expect(readFileSync(path.join(ROOT, r.source), 'utf8')).toContain(r.text.slice(0, 40));
+  });
+
+  it('applies filters exactly, inside retrieval, in every mode', () => {
+    for (const mode of ['hybrid', 'dense', 'lexical']) {
+      const henan = fazhiJson(['--data-dir', dataDir, 'search', '行政复议', '--mode', mode, '--province', '河南', '--k', '20']);
+      expect(henan.length, mode).toBeGreaterThan(0);
+      expect(henan.every((r) => r.jurisdiction.province === '河南省'), mode).toBe(true);
+
+      const weihai = fazhiJson(['--data-dir', dataDir, 'search', '行政复议', '--mode', mode, '--city', '威海市', '--k', '20']);
+      expect(new Set(weihai.map((r) => base(r.source))), mode).toEqual(new Set(['000_58c1e1fb0637adbd.txt', '002_cdd31fdd8f412dcc.txt']));
+
+      const y2022 = fazhiJson(['--data-dir', dataDir, 'search', '法治政府', '--mode', mode, '--year', '2022', '--k', '10']);
+      expect(y2022.length, mode).toBeGreaterThan(0);
+      expect(y2022.every((r) => r.year === 2022), mode).toBe(true);
+
+      const gaps = fazhiJson(['--data-dir', dataDir, 'search', '法治建设', '--mode', mode, '--section', '不足', '--k', '20']);
+      expect(gaps.length, mode).toBeGreaterThan(0);
+      expect(gaps.every((r) => r.section === '不足'), mode).toBe(true);
+    }
+    const county = fazhiJson(['--data-dir', dataDir, 'search', '调解', '--county', '环翠', '--from', '2023', '--to', '2023']);
+    expect(county.every((r) => r.jurisdiction.county === '环翠区' && r.year === 2023)).toBe(true);
+  });
+
+  it('groups by report', () => {
+    const rows = fazhiJson(['--data-dir', dataDir, 'search', '领导干部带头讲法治', '--by', 'report', '--k', '5']);
+    const sources = rows.map((r) => r.source);
+    expect(new Set(sources).size).toBe(sources.length);
+    expect(rows.every((r) => (r.passages ?? []).length > 0)).toBe(true);
+  });
+});
+
+describe('similar', () => {
+  it('finds practices in other regions only', () => {
+    const [seed] = fazhiJson(['--data-dir', dataDir, 'search', '三调联动 人民调解 行政调解 司法调解', '--k', '1']);
+    expect(base(seed.source)).toBe('003_49b691710f879f5c.txt');
+    const rows = fazhiJson(['--data-dir', dataDir, 'similar', String(seed.id), '--other-regions', '--k', '8']);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.jurisdiction.county !== '峄城区' && r.source !== seed.source)).toBe(true);
+    const byText = fazhiJson(['--data-dir', dataDir, 'similar', '--text', '整合人民调解、行政调解、司法调解资源', '--k', '3']);
+    expect(byText.length).toBe(3);
+  });
+});
+
+describe('ingest lifecycle', () => {
+  it('skips unchanged files, replaces changed ones, removes on request', () => {
+    const again = fazhi(['ingest', 'corpus', '--data-dir', dataDir]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/0 added, 0 replaced, 5 unchanged/);
+
+    const own = mkdtempSync(path.join(os.tmpdir(), 'fazhi-cli-own-'));
+    const file = path.join(own, 'report.txt');
+    copyFileSync(path.join(ROOT, 'corpus/004_e41503e62c4741d1.txt'), file);
+    expect(fazhi(['ingest', file, '--data-dir', own]).stderr).toMatch(/1 added/);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('三门峡市创建法治政府建设示范市', '三门峡市创建全国文明典范城市'));
+    expect(fazhi(['ingest', file, '--data-dir', own]).stderr).toMatch(/1 replaced/);
+    const hits = fazhiJson(['search', '文明典范城市', '--data-dir', own, '--mode', 'lexical']);
+    expect(hits[0].text).toContain('全国文明典范城市');
+    expect(fazhiJson(['search', '示范市目标', '--data-dir', own, '--mode', 'lexical']).some((r) => r.text.includes('创建法治政府建设示范市目标'))).toBe(false);
+
+    expect(fazhi(['remove', file, '--data-dir', own]).code).toBe(0);
+    expect(fazhiJson(['search', '文明典范城市', '--data-dir', own, '--mode', 'lexical'])).toEqual([]);
+    const missing = fazhi(['remove', file, '--data-dir', own]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(file);
+    rmSync(own, { recursive: true, force: true });
+  });
+
+  it('reports bad files by name and still ingests the good ones', () => {
+    const dir = path.join(work, 'mixed');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(path.join(ROOT, 'corpus/000_58c1e1fb0637adbd.txt'), path.join(dir, 'good.txt'));
+    writeFileSync(path.join(dir, 'empty.txt'), '');
+    writeFileSync(path.join(dir, 'binary.txt'), Buffer.from([0, 1, 2, 3, 0, 255, 254, 0, 7, 8]));
+    const own = path.join(work, 'mixed-data');
+    const r = fazhi(['ingest', dir, '--data-dir', own]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/1 added/);
+    expect(r.stderr).toContain('empty.txt');
+    expect(r.stderr).toContain('binary.txt');
+    const status = JSON.parse(fazhi(['status', '--json', '--data-dir', own]).stdout) as { documents: number };
+    expect(status.documents).toBe(1);
+
+    const allBad = fazhi(['ingest', path.join(dir, 'empty.txt'), '--data-dir', own]);
+    expect(allBad.code).not.toBe(0);
+    expect(allBad.stderr).toContain('empty.txt');
+  });
+
+  it('rejects bad arguments with a message naming them', () => {
+    const cases: [string[], string][] = [
+      [['search', '   '], 'query'],
+      [['search', 'x'.repeat(600)], 'query'],
+      [['search', '复议', '--province', '火星'], '--province'],
+      [['search', '复议', '--city', '不存在市'], '--city'],
+      [['search', '复议', '--year', '1800'], '--year'],
+      [['search', '复议', '--k', '0'], '--k'],
+      [['search', '复议', '--mode', 'magic'], '--mode'],
+      [['search', '复议', '--section', '开头'], '--section'],
+    ];
+    for (const [args, name] of cases) {
+      const r = fazhi([...args, '--data-dir', dataDir]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(name);
+    }
+  });
+});

@@ -1,0 +1,41 @@
+// Runs the real `fazhi` CLI in a child process, the way a user does.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/fazhi.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function fazhi(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 180_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface JsonResult {
+  id: string | number;
+  source: string;
+  title: string;
+  jurisdiction: { province: string | null; city: string | null; county: string | null; code: string | null };
+  year: number | null;
+  section: string;
+  text: string;
+  score: number;
+  passages?: JsonResult[];
+}
+
+export function fazhiJson(args: string[], env: NodeJS.ProcessEnv = {}): JsonResult[] {
+  const r = fazhi([...args, '--json'], env);
+  if (r.code !== 0) throw new Error(`fazhi ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { results: JsonResult[] }).results;
+}
