@@ -1,0 +1,133 @@
+// The evaluation corpus: the five sample reports mixed into distractors from the shared corpora
+// (national government work reports, party congress reports, a fixed sample of laws), as a real
+// index is. On the five reports alone every system scores alike; mixed in, they separate.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../../pipeline/errors.ts';
+import { holdOutTopicSentences, type CorpusDoc } from './autoSet.ts';
+import type { EvalQuery } from './evalSet.ts';
+
+export interface EvalCorpusOptions {
+  /** The sample reports (corpus/ in the repository). */
+  reportsDir: string;
+  /** The shared corpora: *.jsonl files and lawrefbook/. */
+  corporaDir: string;
+  /** Written from scratch on every build. */
+  outDir: string;
+  lawCount: number;
+  autoCount: number;
+}
+
+export interface EvalCorpus {
+  files: string[];
+  autoQueries: EvalQuery[];
+}
+
+const JSONL_FILES = [
+  { file: 'government_work_reports.jsonl', prefix: 'gwr' },
+  { file: 'cpc_congress_reports.jsonl', prefix: 'cpc' },
+];
+const LAW_DIR = 'lawrefbook';
+const SAMPLE_SEED = 'fazhi-eval-v1';
+
+interface JsonlRecord {
+  title: string;
+  content: string;
+}
+
+function readJsonl(file: string): JsonlRecord[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => {
+      const r = JSON.parse(l) as Partial<JsonlRecord>;
+      if (typeof r.title !== 'string' || typeof r.content !== 'string') throw new InputError(`${file}:${i + 1}`, 'record needs title and content');
+      return { title: r.title, content: r.content };
+    });
+}
+
+function listMarkdown(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.endsWith('.md') && e.name !== '_index.md') out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The same laws for every run and every machine: hash order of the paths relative to lawrefbook/. */
+function sampleLaws(lawRoot: string, count: number): string[] {
+  const key = (p: string): string => createHash('sha256').update(`${SAMPLE_SEED}\n${path.relative(lawRoot, p)}`).digest('hex');
+  return listMarkdown(lawRoot)
+    .map((p) => ({ p, k: key(p) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .slice(0, count)
+    .map((x) => x.p);
+}
+
+function writeDoc(dir: string, doc: CorpusDoc): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, doc.file);
+  writeFileSync(file, doc.text);
+  return file;
+}
+
+export function buildEvalCorpus(o: EvalCorpusOptions): EvalCorpus {
+  const reports: CorpusDoc[] = readdirSync(o.reportsDir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .map((f) => ({ file: f, text: readFileSync(path.join(o.reportsDir, f), 'utf8') }));
+  if (reports.length === 0) throw new InputError(o.reportsDir, 'no sample reports (*.txt)');
+
+  // Each record becomes one plain-text report: the title line, then the body.
+  const national: CorpusDoc[] = JSONL_FILES.flatMap(({ file, prefix }) =>
+    readJsonl(path.join(o.corporaDir, file)).map((r, i) => ({
+      file: `${prefix}-${String(i).padStart(3, '0')}.txt`,
+      text: `${r.title}\n\n${r.content}\n`,
+    })),
+  );
+
+  const lawRoot = path.join(o.corporaDir, LAW_DIR);
+  const laws: CorpusDoc[] = sampleLaws(lawRoot, o.lawCount).map((p, i) => ({
+    file: `law-${String(i).padStart(3, '0')}-${path.basename(p)}`,
+    text: readFileSync(p, 'utf8'),
+  }));
+
+  const auto = holdOutTopicSentences(national, reports.map((r) => r.text), {
+    count: o.autoCount,
+    perDoc: 4,
+    seed: SAMPLE_SEED,
+    anchorChars: 24,
+  });
+
+  rmSync(o.outDir, { recursive: true, force: true });
+  const files = [
+    ...reports.map((d) => writeDoc(path.join(o.outDir, 'reports'), d)),
+    ...auto.docs.map((d) => writeDoc(path.join(o.outDir, 'national'), d)),
+    ...laws.map((d) => writeDoc(path.join(o.outDir, 'laws'), d)),
+  ];
+  writeFileSync(path.join(o.outDir, 'autoset.json'), JSON.stringify({ queries: auto.queries }, null, 1) + '\n');
+  return { files, autoQueries: auto.queries };
+}
+
+/** Size and mtime of every file in a model directory: retrained weights under the same name must not reuse old vectors. */
+export function modelFingerprint(modelDir: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const st = statSync(p);
+        h.update(`${path.relative(modelDir, p)}\t${st.size}\t${st.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(modelDir);
+  return h.digest('hex');
+}

@@ -1,0 +1,215 @@
+// `npm run eval`: nDCG@10, Recall@10 and MRR@10 of lexical, dense and hybrid search, per query
+// group, on the dev set and the automatic set, over the sample reports mixed into distractors.
+// The index is built once per model under .tmp/eval/index/<model>/ and reused.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { InputError } from '../../pipeline/errors.ts';
+import { openApp, type App } from '../../cli/app.ts';
+import { REPO_ROOT, resolveModelDir } from '../../cli/config.ts';
+import { indexFiles } from '../../search/indexer.ts';
+import { updateBoilerplate } from '../../search/boilerplate.ts';
+import { MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
+import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
+import { loadDevSet, type EvalQuery } from './evalSet.ts';
+import { meanScores, normalizeForMatch, scoreQuery, type QueryScores } from './metrics.ts';
+
+const K = 10;
+const LAW_COUNT = 300;
+const AUTO_COUNT = 200;
+/** Extra depth fetched for queries whose own report is left out of the ranking. */
+const FROM_OVERFETCH = 40;
+const MODES: readonly SearchMode[] = ['lexical', 'dense', 'hybrid'];
+
+type SetName = 'dev' | 'auto';
+
+interface Args {
+  models: string[];
+  sets: SetName[];
+  rebuild: boolean;
+  json: string | undefined;
+  evalDir: string;
+  corporaDir: string;
+}
+
+function parseCli(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string', multiple: true },
+      set: { type: 'string', default: 'all' },
+      rebuild: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      'eval-dir': { type: 'string' },
+      corpora: { type: 'string' },
+    },
+    strict: true,
+  });
+  const set = values.set;
+  if (set !== 'dev' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, auto or all, not ${set}`);
+  return {
+    models: values.model ?? ['fazhi-mini-zh'],
+    sets: set === 'all' ? ['dev', 'auto'] : [set],
+    rebuild: values.rebuild,
+    json: values.json,
+    evalDir: path.resolve(values['eval-dir'] ?? path.join(REPO_ROOT, '.tmp', 'eval')),
+    corporaDir: path.resolve(values.corpora ?? process.env.FAZHI_CORPORA ?? path.join(REPO_ROOT, '..', 'shared', 'corpora')),
+  };
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * Opens (building or updating as needed) the eval index for one model. The indexer skips
+ * unchanged files, so a rerun costs seconds; documents no longer in the corpus are dropped.
+ */
+async function openEvalIndex(modelDir: string, files: string[], evalDir: string, rebuild: boolean): Promise<App> {
+  const dataDir = path.join(evalDir, 'index', path.basename(modelDir));
+  const stampFile = path.join(dataDir, 'eval-model.json');
+  const fingerprint = modelFingerprint(modelDir);
+  const stamp = existsSync(stampFile) ? (JSON.parse(readFileSync(stampFile, 'utf8')) as { fingerprint?: string }) : null;
+  if (rebuild || (stamp && stamp.fingerprint !== fingerprint)) {
+    if (!rebuild) log(`${modelDir} changed since its eval index was built; rebuilding`);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(stampFile, JSON.stringify({ modelDir, fingerprint }) + '\n');
+
+  const app = await openApp({ dataDir, model: modelDir });
+  const wanted = new Set(files);
+  for (const d of app.store.documents()) if (!wanted.has(d.source)) app.store.removeBySource(d.source);
+  const started = performance.now();
+  let lastLog = 0;
+  const summary = await indexFiles(app, files, (p) => {
+    if (performance.now() - lastLog > 10_000 || p.done === p.total) {
+      lastLog = performance.now();
+      log(`  [${app.encoder.modelId}] indexed ${p.done}/${p.total} files`);
+    }
+  });
+  if (summary.failed.length > 0) {
+    throw new Error(`eval corpus files failed to ingest: ${summary.failed.map((f) => `${f.source}: ${f.reason}`).join('; ')}`);
+  }
+  if (summary.added + summary.replaced > 0) {
+    log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages embedded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+  updateBoilerplate(app.store);
+  app.index.ensureFresh(app.store, app.encoder.modelId);
+  return app;
+}
+
+/** Judgements no indexed passage satisfies: the pipeline split or cleaned the text differently. */
+function unreachableJudgements(app: App, queries: EvalQuery[]): string[] {
+  const byBasename = new Map(app.store.documents().map((d) => [path.basename(d.source), d]));
+  const texts = new Map<string, string[]>();
+  const passagesOf = (doc: string): string[] => {
+    let t = texts.get(doc);
+    if (!t) {
+      const d = byBasename.get(doc);
+      t = d ? app.store.getPassages(app.store.passageIdsOf(d.id)).map((p) => normalizeForMatch(p.text)) : [];
+      texts.set(doc, t);
+    }
+    return t;
+  };
+  return queries.flatMap((q) =>
+    q.relevant
+      .filter((j) => !passagesOf(j.doc).some((t) => t.includes(normalizeForMatch(j.contains))))
+      .map((j) => `${q.id} ${j.doc} "${j.contains}"`),
+  );
+}
+
+interface QueryResult {
+  id: string;
+  group: string;
+  mode: SearchMode;
+  scores: QueryScores;
+}
+
+async function evaluate(app: App, queries: EvalQuery[]): Promise<QueryResult[]> {
+  const results: QueryResult[] = [];
+  for (const mode of MODES) {
+    for (const q of queries) {
+      const k = q.from ? Math.min(MAX_K, K + FROM_OVERFETCH) : K;
+      const hits = (await search(app, q.query, { k, mode, filter: {}, by: 'passage' })).filter((h) => path.basename(h.source) !== q.from);
+      results.push({ id: q.id, group: q.group, mode, scores: scoreQuery(hits, q.relevant, K) });
+    }
+  }
+  return results;
+}
+
+interface Row {
+  set: SetName;
+  group: string;
+  n: number;
+  byMode: Record<SearchMode, QueryScores>;
+}
+
+function summarise(set: SetName, results: QueryResult[]): Row[] {
+  const groups = [...new Set(results.map((r) => r.group))];
+  const row = (group: string, rs: QueryResult[]): Row => ({
+    set,
+    group,
+    n: rs.length / MODES.length,
+    byMode: Object.fromEntries(MODES.map((m) => [m, meanScores(rs.filter((r) => r.mode === m).map((r) => r.scores))])) as Record<SearchMode, QueryScores>,
+  });
+  const rows = groups.map((g) => row(g, results.filter((r) => r.group === g)));
+  return groups.length > 1 ? [...rows, row('all', results)] : rows;
+}
+
+function table(modelId: string, rows: Row[]): string {
+  const f = (x: number): string => x.toFixed(3);
+  const metric = (name: string): string[] => MODES.map((m) => `${name} ${m}`);
+  const header = ['set', 'group', 'n', ...metric('nDCG@10'), ...metric('R@10'), ...metric('MRR@10')];
+  const lines = [`### ${modelId}`, '', `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of rows) {
+    const cells = (pick: (s: QueryScores) => number): string[] => MODES.map((m) => f(pick(r.byMode[m])));
+    lines.push(`| ${[r.set, r.group, String(r.n), ...cells((s) => s.ndcg), ...cells((s) => s.recall), ...cells((s) => s.mrr)].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = parseCli(process.argv.slice(2));
+  if (!existsSync(args.corporaDir)) throw new InputError('--corpora', `${args.corporaDir} not found`);
+  const corpus = buildEvalCorpus({
+    reportsDir: path.join(REPO_ROOT, 'corpus'),
+    corporaDir: args.corporaDir,
+    outDir: path.join(args.evalDir, 'corpus'),
+    lawCount: LAW_COUNT,
+    autoCount: AUTO_COUNT,
+  });
+  const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), auto: corpus.autoQueries };
+  log(`eval corpus: ${corpus.files.length} files; dev ${sets.dev.length} queries, auto ${sets.auto.length} queries`);
+
+  const report: Record<string, unknown>[] = [];
+  for (const model of args.models) {
+    const modelDir = resolveModelDir(model, args.evalDir);
+    const app = await openEvalIndex(modelDir, corpus.files, args.evalDir, args.rebuild);
+    try {
+      const counts = app.store.counts();
+      log(`[${app.encoder.modelId}] index: ${counts.documents} documents, ${counts.passages} passages`);
+      const rows: Row[] = [];
+      const perQuery: Record<string, QueryResult[]> = {};
+      for (const set of args.sets) {
+        const unreachable = unreachableJudgements(app, sets[set]);
+        if (unreachable.length > 0) log(`warning: ${unreachable.length} ${set} judgements match no indexed passage:\n  ${unreachable.join('\n  ')}`);
+        const results = await evaluate(app, sets[set]);
+        perQuery[set] = results;
+        rows.push(...summarise(set, results));
+      }
+      process.stdout.write(`${table(app.encoder.modelId, rows)}\n\n`);
+      report.push({ model: app.encoder.modelId, modelDir, passages: counts.passages, rows, perQuery });
+    } finally {
+      app.close();
+    }
+  }
+  if (args.json) writeFileSync(args.json, JSON.stringify({ k: K, modes: MODES, models: report }, null, 1) + '\n');
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof InputError) {
+    log(`error: ${err.message}`);
+    process.exitCode = 2;
+  } else throw err;
+});
