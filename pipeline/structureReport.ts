@@ -27,7 +27,7 @@ export function structureReport(cleanedText: string): Block[] {
     if (line === '') continue;
     const rank = headingRank(line);
     if (rank === null) {
-      const isLeadLine = inLead && !SENTENCE_END.test(line) && line.length <= MAX_LEAD_LINE_CHARS;
+      const isLeadLine: boolean = inLead && !SENTENCE_END.test(line) && line.length <= MAX_LEAD_LINE_CHARS;
       inLead &&= isLeadLine;
       blocks.push(block(open, line, isLeadLine));
       continue;

@@ -1,0 +1,278 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { cleanReport } from '../pipeline/cleanReport.ts';
+import { detectJurisdiction, resolveRegion } from '../pipeline/detectJurisdiction.ts';
+import { InputError } from '../pipeline/errors.ts';
+import { normalizeForMatch } from '../pipeline/normalizeForMatch.ts';
+import { MAX_REPORT_BYTES, parseReport, SUPPORTED_EXTENSIONS } from '../pipeline/parseReport.ts';
+import { segmentForIndex, segmentForModel } from '../pipeline/segment.ts';
+import { MAX_PASSAGE_CHARS } from '../pipeline/splitPassages.ts';
+import type { ParsedReport, SectionKind } from '../pipeline/types.ts';
+
+const CORPUS = path.join(import.meta.dirname, '..', 'corpus');
+const seedFile = (prefix: string) => fs.readdirSync(CORPUS).find((f) => f.startsWith(prefix))!;
+const seedBytes = (prefix: string) => fs.readFileSync(path.join(CORPUS, seedFile(prefix)));
+const parsed = new Map<string, ParsedReport>();
+const seed = (prefix: string): ParsedReport => {
+  if (!parsed.has(prefix)) parsed.set(prefix, parseReport(`corpus/${seedFile(prefix)}`, seedBytes(prefix)));
+  return parsed.get(prefix)!;
+};
+const allText = (r: ParsedReport) => r.passages.map((p) => p.text).join('\n');
+const sectionCounts = (r: ParsedReport) => {
+  const counts: Partial<Record<SectionKind, number>> = {};
+  for (const p of r.passages) counts[p.section] = (counts[p.section] ?? 0) + 1;
+  return counts;
+};
+const passageWith = (r: ParsedReport, needle: string) => r.passages.find((p) => p.text.includes(needle))!;
+
+describe('seed 000 威海市环翠区', () => {
+  it('reads title, year, issuer and jurisdiction', () => {
+    const { meta } = seed('000');
+    expect(meta.title).toBe('威海市环翠区人民政府关于2023年法治政府建设情况的报告');
+    expect(meta.year).toBe(2023);
+    expect(meta.issuer).toBe('威海市环翠区人民政府');
+    expect(meta.docNumber).toBeNull();
+    expect(meta.jurisdiction).toEqual({ province: '山东省', city: '威海市', county: '环翠区', code: '371002' });
+  });
+  it('finds all four standard parts', () => {
+    const r = seed('000');
+    expect(sectionCounts(r)).toEqual({ 其他: 1, 成效: 6, 不足: 3, 职责: 3, 安排: 3 });
+    const p = passageWith(r, '双随机、一公开');
+    expect(p.section).toBe('成效');
+    expect(p.headingPath).toEqual(['一、2023年推进法治政府建设的主要举措和成效', '（二）依法全面履职，营造法治化营商环境。']);
+    expect(passageWith(r, '基层行政执法人员匮乏').section).toBe('不足');
+    expect(passageWith(r, '述法').section).toBe('职责');
+    expect(passageWith(r, '涉外律师人才库').section).toBe('安排');
+  });
+  it('keeps a heading with its body in one passage, and makes no passage of title lines', () => {
+    const r = seed('000');
+    expect(r.passages[1]!.text.startsWith('（一）争创先进典型，参与法治政府建设活动。开展')).toBe(true);
+    expect(r.passages.some((p) => p.text === '关于2023年法治政府建设情况的报告')).toBe(false);
+    expect(r.passages.some((p) => p.text.startsWith('一、'))).toBe(false);
+  });
+});
+
+describe('seed 001 masked 某区', () => {
+  it('takes the year from the body over the title (titled 2023, reports on 2022)', () => {
+    const { meta } = seed('001');
+    expect(meta.title).toBe('2023年度某区法治政府建设工作情况报告');
+    expect(meta.year).toBe(2022);
+  });
+  it('leaves a masked jurisdiction unknown, never guessed', () => {
+    expect(seed('001').meta.jurisdiction).toEqual({ province: null, city: null, county: null, code: null });
+    expect(seed('001').meta.issuer).toBeNull();
+  });
+  it('removes content-farm spam and the repeated title, keeps masking asterisks', () => {
+    const text = allText(seed('001'));
+    expect(text).not.toContain('小编');
+    expect(text).not.toContain('推荐访问');
+    expect(text).not.toContain('2023年度某区法治政府建设工作情况报告');
+    expect(text).toContain('《**市**区人民政府重大行政决策程序规定》');
+  });
+  it('splits the mixed part 三、存在的不足及下步工作打算 into 不足 and 安排', () => {
+    const r = seed('001');
+    expect(sectionCounts(r)).toEqual({ 其他: 1, 成效: 15, 职责: 3, 不足: 1, 安排: 4 });
+    expect(passageWith(r, '依法行政认识不够').section).toBe('不足');
+    expect(passageWith(r, '进一步提升民主依法决策').section).toBe('安排');
+    expect(passageWith(r, '亲自谋划、亲自部署').section).toBe('职责');
+  });
+  it('re-joins the line broken after "情况;"', () => {
+    expect(allText(seed('001'))).toContain('并定期通报学习情况;纳入区委党校必修课');
+  });
+});
+
+describe('seed 002 威海市', () => {
+  it('strips the web page chrome and keeps its date and source as metadata', () => {
+    const r = seed('002');
+    const text = allText(r);
+    for (const chrome of ['通知公告', '文章来源', '发布日期', '访问次数', '字号', '打印本页', '关闭窗口']) {
+      expect(text).not.toContain(chrome);
+    }
+    expect(r.meta.publishedAt).toBe('2024-01-18');
+    expect(r.meta.issuer).toBe('威海市司法局');
+    expect(r.meta.title).toBe('2023年威海市法治政府建设情况报告');
+    expect(r.meta.year).toBe(2023);
+    expect(r.meta.jurisdiction).toEqual({ province: '山东省', city: '威海市', county: null, code: '371000' });
+  });
+  it('classifies 职责 before 成效 as the report orders them', () => {
+    const r = seed('002');
+    expect(sectionCounts(r)).toEqual({ 其他: 1, 职责: 3, 成效: 30, 不足: 2, 安排: 6 });
+    expect(passageWith(r, '书记话法治').section).toBe('职责');
+    expect(passageWith(r, '鲁通码').section).toBe('成效');
+    expect(passageWith(r, '涉外法治服务水平不高').section).toBe('不足');
+  });
+  it('uses 一是/二是 item topics as structure', () => {
+    const p = passageWith(seed('002'), '二是深化“放管服”改革。');
+    expect(p.headingPath.at(-1)).toBe('二是深化“放管服”改革。');
+    expect(p.headingPath[1]).toBe('(一)依法履行政府职能');
+  });
+});
+
+describe('seed 003 枣庄市峄城区', () => {
+  it('reads the official document header', () => {
+    const { meta } = seed('003');
+    expect(meta.docNumber).toBe('峄委〔2024〕1号');
+    expect(meta.issuer).toBe('中共枣庄市峄城区委员会');
+    expect(meta.title).toBe('中共枣庄市峄城区委员会关于峄城区2023年度法治政府建设情况的报告');
+    expect(meta.year).toBe(2023);
+    expect(meta.publishedAt).toBe('2024-01-17');
+    expect(meta.jurisdiction).toEqual({ province: '山东省', city: '枣庄市', county: '峄城区', code: '370404' });
+  });
+  it('re-joins words broken by page breaks and drops markdown emphasis and the signature block', () => {
+    const text = allText(seed('003'));
+    expect(text).toContain('《峰城区人民政府规范性文件制定程序规定》');
+    expect(text).toContain('各镇（街）和区直部门主要负责人');
+    expect(text).toContain('中国特色社会主义思想为指导');
+    expect(text).toContain('二是拓展多元解纷新路径。');
+    expect(text).not.toContain('**');
+    expect(text).not.toContain('签发人');
+    expect(text).not.toContain('2024年1月17日');
+  });
+  it('finds the four parts, with half-width (三) headings too', () => {
+    const r = seed('003');
+    expect(sectionCounts(r)).toEqual({ 其他: 1, 成效: 19, 不足: 3, 职责: 3, 安排: 5 });
+    expect(passageWith(r, '行政争议调解有畏难情绪').section).toBe('不足');
+    expect(passageWith(r, '以考核述法为关键').section).toBe('职责');
+  });
+});
+
+describe('seed 004 陕州区司法局', () => {
+  it('resolves the bare county name (三门峡市 confirmed in the body)', () => {
+    const { meta } = seed('004');
+    expect(meta.title).toBe('陕州区司法局2023年度法治政府建设报告');
+    expect(meta.issuer).toBe('陕州区司法局');
+    expect(meta.year).toBe(2023);
+    expect(meta.jurisdiction).toEqual({ province: '河南省', city: '三门峡市', county: '陕州区', code: '411203' });
+  });
+  it('classifies 工作开展情况 / 存在问题 / 下一步工作打算', () => {
+    const r = seed('004');
+    expect(sectionCounts(r)).toEqual({ 其他: 1, 成效: 10, 不足: 1, 安排: 1 });
+    expect(passageWith(r, '乡镇综合行政执法建设推进缓慢').section).toBe('不足');
+    expect(passageWith(r, '做好自查自纠').section).toBe('安排');
+  });
+  it('does not join a line missing its full stop onto the next heading', () => {
+    const p = passageWith(seed('004'), '主要负责同志参加会议');
+    expect(p.text.endsWith('主要负责同志参加会议')).toBe(true);
+  });
+});
+
+describe('passages', () => {
+  it.each(['000', '001', '002', '003', '004'])('seed %s: within the cap, ordered, hashed, tokenised', (prefix) => {
+    const r = seed(prefix);
+    expect(r.passages.length).toBeGreaterThan(10);
+    r.passages.forEach((p, i) => {
+      expect(p.ordinal).toBe(i);
+      expect(p.text.length).toBeLessThanOrEqual(MAX_PASSAGE_CHARS);
+      expect(p.text.length).toBeGreaterThan(0);
+      expect(p.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(p.tokens.length).toBeGreaterThan(0);
+    });
+    expect(r.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.encoding).toBe('UTF-8');
+  });
+  it('never splits mid-sentence when sentences fit: long paragraphs end at sentence ends', () => {
+    const r = seed('002');
+    const split = r.passages.filter((p, i) => i > 0 && r.passages[i - 1]!.headingPath[1] === p.headingPath[1]);
+    expect(split.length).toBeGreaterThan(0);
+    for (const p of r.passages) expect(p.text).toMatch(/[。！？；;!?”）)]$|[^，,、]$/);
+  });
+  it('hashes the normalised text: full-width digits and spacing do not change it', () => {
+    const a = parseReport('a.txt', Buffer.from('（一）测试标题。共办理案件１２件，完成 4 项。'));
+    const b = parseReport('b.txt', Buffer.from('（一）测试标题。共办理案件12件，完成4项。'));
+    expect(a.passages[0]!.hash).toBe(b.passages[0]!.hash);
+    expect(a.passages[0]!.text).toContain('１２');
+  });
+});
+
+describe('segmentation', () => {
+  it('keeps measure names whole and numbers as one token', () => {
+    const tokens = segmentForIndex('推行“双随机、一公开”信用监管，覆盖抽查事项100项，组织46个单位的负责人述法，坚持新时代“枫桥经验”。');
+    expect(tokens).toContain('双随机一公开');
+    expect(tokens).toContain('述法');
+    expect(tokens).toContain('枫桥经验');
+    expect(tokens).toContain('100');
+    expect(tokens).not.toContain('0');
+    expect(tokens).not.toContain('的');
+    expect(tokens).not.toContain('，');
+  });
+  it('segmentForModel keeps everything, space-joined, with the same whole words', () => {
+    const text = '推行“双随机、一公开”信用监管，覆盖抽查事项100项。';
+    const model = segmentForModel(text);
+    expect(model.split(' ')).toContain('双随机、一公开');
+    expect(model.split(' ')).toContain('100');
+    expect(model.replace(/ /g, '')).toBe(text);
+  });
+  it('matches the unpunctuated spelling of a punctuated measure name', () => {
+    expect(segmentForIndex('双随机一公开')).toContain('双随机一公开');
+    expect(segmentForIndex('深化放、管、服改革')).toContain('放管服');
+  });
+});
+
+describe('normalizeForMatch', () => {
+  it('folds width, list punctuation, spacing and case', () => {
+    expect(normalizeForMatch('ＡＢＣ，１２３、 4 个  ')).toBe('abc,123,4个');
+  });
+});
+
+describe('cleanReport', () => {
+  it('does not join a title line onto the body', () => {
+    const { text } = cleanReport('威海市环翠区人民政府\n\n关于2023年法治政府建设情况的报告\n2023年，环翠区坚持…。');
+    expect(text.split('\n')).toHaveLength(3);
+  });
+});
+
+describe('jurisdiction', () => {
+  it('leaves an ambiguous bare county unknown unless the body names its city', () => {
+    expect(detectJurisdiction('朝阳区人民政府', '').code).toBeNull();
+    expect(detectJurisdiction('朝阳区人民政府', '长春市委').code).toBe('220104');
+    expect(detectJurisdiction('**市**区人民政府', '').code).toBeNull();
+  });
+  it('resolveRegion accepts full and short names, [] for unknown', () => {
+    expect(resolveRegion('province', '山东')).toEqual([{ name: '山东省', code: '370000' }]);
+    expect(resolveRegion('province', '山东省')).toEqual([{ name: '山东省', code: '370000' }]);
+    expect(resolveRegion('city', '威海')).toEqual([{ name: '威海市', code: '371000' }]);
+    expect(resolveRegion('county', '环翠')).toEqual([{ name: '环翠区', code: '371002' }]);
+    expect(resolveRegion('county', '环翠区')).toEqual([{ name: '环翠区', code: '371002' }]);
+    expect(resolveRegion('province', '广西')).toEqual([{ name: '广西壮族自治区', code: '450000' }]);
+    expect(resolveRegion('city', '北京')).toEqual([{ name: '北京市', code: '110000' }]);
+    expect(resolveRegion('county', '朝阳').length).toBe(3);
+    expect(resolveRegion('city', '不存在')).toEqual([]);
+  });
+});
+
+describe('input decoding', () => {
+  it.each(['000', '003'])('a GBK-encoded copy of seed %s parses identically to the UTF-8 one', (prefix) => {
+    const utf8 = seed(prefix);
+    const gbk = parseReport(`corpus/${seedFile(prefix)}`, iconv.encode(seedBytes(prefix).toString('utf8'), 'gbk'));
+    expect(gbk.encoding).toBe('GB18030');
+    expect(gbk.meta).toEqual(utf8.meta);
+    expect(gbk.passages).toEqual(utf8.passages);
+  });
+  it('accepts .md and a UTF-8 BOM', () => {
+    const r = parseReport('r.md', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('# 某区报告\n\n**一、工作开展情况**\n\n（一）测试。开展测试工作。')]));
+    expect(r.passages[0]!.section).toBe('成效');
+    expect(SUPPORTED_EXTENSIONS).toEqual(['.txt', '.md']);
+  });
+  const bad: [string, string, Buffer, RegExp][] = [
+    ['empty', 'empty.txt', Buffer.alloc(0), /empty/],
+    ['whitespace only', 'blank.txt', Buffer.from(' \n\u3000\n\t'), /empty/],
+    ['binary', 'image.txt', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]), /binary/],
+    ['unsupported extension', 'report.pdf', Buffer.from('%PDF-1.7 法治政府建设报告'), /unsupported.*\.pdf/],
+    ['oversize', 'huge.txt', Buffer.alloc(MAX_REPORT_BYTES + 1, 0x41), /limit/],
+    ['undecodable', 'latin1.txt', Buffer.from('Café crème brûlée à la carte, naïve façade', 'latin1'), /cannot decode/],
+  ];
+  it.each(bad)('rejects %s input with an InputError naming the file', (_, file, bytes, message) => {
+    let error: unknown;
+    try {
+      parseReport(file, bytes);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).subject).toBe(file);
+    expect((error as InputError).message).toContain(file);
+    expect((error as InputError).message).toMatch(message);
+  });
+});
