@@ -1,0 +1,421 @@
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InputError } from '../pipeline/errors.ts';
+import type { ParsedReport } from '../pipeline/types.ts';
+import { computeBoilerplate, updateBoilerplate } from '../search/boilerplate.ts';
+import { search, similar, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { Store, type SearchFilter } from '../search/store.ts';
+import { INDEX_FILE, SIDECAR_FILE, VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
+import {
+  DIM,
+  bagVector,
+  makeEncoder,
+  makeReport,
+  makeSegmenter,
+  seededRandom,
+  tempDataDir,
+  unit,
+  vectorsFor,
+  type FixtureRegion,
+} from './helpers/searchFixtures.ts';
+
+const BOILERPLATE = ['坚持以习近平新时代中国特色社会主义思想为指导', '，', '深入学习贯彻党的二十大精神', '，', '全面', '推进', '行政执法', '规范化'];
+const HUANCUI: FixtureRegion = { province: '山东省', city: '威海市', county: '环翠区', year: 2023 };
+const WEIHAI: FixtureRegion = { province: '山东省', city: '威海市', county: null, year: 2023 };
+const YICHENG: FixtureRegion = { province: '山东省', city: '枣庄市', county: '峄城区', year: 2023 };
+const SHANZHOU: FixtureRegion = { province: '河南省', city: '三门峡市', county: '陕州区', year: 2022 };
+const HENAN: FixtureRegion = { province: '河南省', city: null, county: null, year: 2021 };
+
+function corpus(): ParsedReport[] {
+  return [
+    makeReport('a/huancui.txt', HUANCUI, [
+      { section: '成效', words: ['推行', '双随机一公开', '监管', '全覆盖', '市场主体', '检查'] },
+      { section: '成效', words: ['落实', '领导干部', '述法', '制度', '年终', '考核'] },
+      { section: '不足', words: ['行政', '执法', '规范化', '水平', '有待', '提高'] },
+      { section: '安排', words: BOILERPLATE },
+    ]),
+    makeReport('a/weihai.txt', WEIHAI, [
+      { section: '成效', words: ['双随机', '一公开', '抽查', '事项', '清单'] },
+      { section: '成效', words: ['推行', '行政复议', '体制', '改革', '案件', '办理'] },
+      { section: '安排', words: BOILERPLATE },
+    ]),
+    makeReport('b/yicheng.txt', YICHENG, [
+      { section: '成效', words: ['开展', '领导干部', '述法', '评议', '全覆盖'] },
+      { section: '成效', words: ['推行', '双随机一公开', '跨部门', '联合', '检查'] },
+      { section: '职责', words: ['主要负责人', '履行', '推进法治建设第一责任人', '职责'] },
+      { section: '安排', words: BOILERPLATE },
+    ]),
+    makeReport('c/shanzhou.txt', SHANZHOU, [
+      { section: '成效', words: ['推行', '双随机一公开', '监管', '双随机一公开', '检查'] },
+      { section: '不足', words: ['行政', '执法', '人员', '素质', '有待', '提高'] },
+      { section: '其他', words: BOILERPLATE },
+    ]),
+    makeReport('c/henan.txt', HENAN, [
+      { section: '成效', words: ['行政执法', '规范化', '建设', '执法', '案卷', '评查'] },
+      { section: '安排', words: BOILERPLATE },
+    ]),
+  ];
+}
+
+function expectInputError(action: () => unknown, subject: string): void {
+  let caught: unknown;
+  try {
+    action();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(InputError);
+  expect((caught as InputError).subject).toBe(subject);
+}
+
+async function expectInputErrorAsync(action: () => Promise<unknown>, subject: string): Promise<void> {
+  const error = await action().then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).subject).toBe(subject);
+}
+
+let dataDir: string;
+let store: Store;
+
+beforeEach(() => {
+  dataDir = tempDataDir();
+  store = Store.open(dataDir);
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('Store', () => {
+  it('is idempotent for an unchanged report and replaces a changed one completely', () => {
+    const [report] = corpus();
+    const first = store.putReport(report!, vectorsFor(report!), 'm1');
+    expect(first).toMatchObject({ changed: true, removedIds: [] });
+    expect(first.passageIds).toHaveLength(4);
+    expect(store.hasCurrent(report!.source, report!.contentHash, 'm1')).toBe(true);
+    expect(store.hasCurrent(report!.source, report!.contentHash, 'm2')).toBe(false);
+
+    const again = store.putReport(report!, vectorsFor(report!), 'm1');
+    expect(again).toEqual({ changed: false, docId: first.docId, passageIds: first.passageIds, removedIds: [] });
+    expect(store.counts()).toEqual({ documents: 1, passages: 4, vectors: 4 });
+
+    const changed = makeReport(report!.source, HUANCUI, [{ section: '成效', words: ['推行', '证明事项', '告知承诺制'] }]);
+    const second = store.putReport(changed, vectorsFor(changed), 'm1');
+    expect(second.changed).toBe(true);
+    expect(second.removedIds).toEqual(first.passageIds);
+    expect(store.counts()).toEqual({ documents: 1, passages: 1, vectors: 1 });
+    for (const id of first.passageIds) expect(store.getPassage(id)).toBeNull();
+    expect(store.getVectors(first.passageIds, 'm1').size).toBe(0);
+    expect(store.lexicalSearch(['述法'], 10)).toEqual([]);
+    expect(store.lexicalSearch(['告知承诺制'], 10).map((hit) => hit.id)).toEqual(second.passageIds);
+    // Ids are never reused, so an id seen before can only mean the passage it named.
+    expect(Math.min(...second.passageIds)).toBeGreaterThan(Math.max(...first.passageIds));
+
+    // Same content, new model: re-embedded, so it counts as a change.
+    expect(store.putReport(changed, vectorsFor(changed), 'm2').changed).toBe(true);
+    expect(store.modelsInUse()).toEqual([{ modelId: 'm2', dim: DIM, vectors: 1 }]);
+  });
+
+  it('removes a report with its passages, vectors and lexical entries', () => {
+    for (const report of corpus()) store.putReport(report, vectorsFor(report), 'm1');
+    expect(store.removeBySource('a/huancui.txt')).toBe(true);
+    expect(store.removeBySource('a/huancui.txt')).toBe(false);
+    expect(store.counts()).toEqual({ documents: 4, passages: 12, vectors: 12 });
+    expect(store.lexicalSearch(['市场主体'], 10)).toEqual([]);
+    expect(store.documents().map((doc) => doc.source)).not.toContain('a/huancui.txt');
+  });
+
+  it('rolls back a failed write, leaving the previous version intact', () => {
+    const [report] = corpus();
+    const { passageIds } = store.putReport(report!, vectorsFor(report!), 'm1');
+    const broken = makeReport(report!.source, HUANCUI, [
+      { section: '成效', words: ['新', '内容'] },
+      { section: '成效', words: ['重复', '序号'] },
+    ]);
+    broken.passages[1]!.ordinal = 0; // violates UNIQUE(doc_id, ordinal) after the old version was deleted
+    expect(() => store.putReport(broken, vectorsFor(broken), 'm1')).toThrow(/UNIQUE/);
+    expect(() => store.putReport(broken, [bagVector(['新'])], 'm1')).toThrow(/2 passages but 1 vectors/);
+    expect(store.counts()).toEqual({ documents: 1, passages: 4, vectors: 4 });
+    expect(store.getPassage(passageIds[1]!)?.text).toBe('落实领导干部述法制度年终考核');
+    expect(store.lexicalSearch(['述法'], 10).map((hit) => hit.id)).toEqual([passageIds[1]]);
+  });
+
+  it('keeps data across reopen and re-embeds passages under a new model', () => {
+    for (const report of corpus()) store.putReport(report, vectorsFor(report), 'm1');
+    store.close();
+    store = Store.open(dataDir);
+    expect(store.counts()).toEqual({ documents: 5, passages: 16, vectors: 16 });
+    expect(store.countPassagesNeedingVectors('m2')).toBe(16);
+    const batch = [...store.iteratePassagesNeedingVectors('m2')].map(({ id, text }) => ({ id, vector: bagVector([...text]) }));
+    store.replaceVectors('m2', batch);
+    expect(store.countPassagesNeedingVectors('m2')).toBe(0);
+    expect(store.modelsInUse()).toEqual([{ modelId: 'm2', dim: DIM, vectors: 16 }]);
+    expect(new Set(store.documents().map((doc) => doc.modelId))).toEqual(new Set(['m2']));
+    expect(store.getMeta('model_id')).toBe('m2');
+  });
+
+  it('matches whole jieba tokens in FTS5 and ranks by bm25', () => {
+    const reports = corpus();
+    const ids = reports.map((report) => store.putReport(report, vectorsFor(report), 'm1').passageIds);
+    const hits = store.lexicalSearch(['双随机一公开'], 10).map((hit) => hit.id);
+    // Shanzhou's passage has the token twice, so it ranks first; Weihai's 双随机 + 一公开 is not a match.
+    expect(hits[0]).toBe(ids[3]![0]);
+    expect(new Set(hits)).toEqual(new Set([ids[0]![0], ids[2]![1], ids[3]![0]]));
+    expect(new Set(store.lexicalSearch(['述法'], 10).map((hit) => hit.id))).toEqual(new Set([ids[0]![1], ids[2]![0]]));
+    expect(store.lexicalSearch(['双随机'], 10).map((hit) => hit.id)).toEqual([ids[1]![0]]);
+    // Quotes and FTS5 syntax in a token are literal, not operators.
+    expect(store.lexicalSearch(['"述法" OR', 'NEAR(', '*'], 10)).toEqual([]);
+  });
+});
+
+describe('boilerplate', () => {
+  it('scores text repeated across reports and formula phrases, not practices', () => {
+    const reports = corpus();
+    for (const report of reports) store.putReport(report, vectorsFor(report), 'm1');
+    updateBoilerplate(store);
+    const byText = new Map([...store.iteratePassageTexts()].map((p) => [p.text, store.getPassage(p.id)!.boilerplate]));
+    expect(byText.get(BOILERPLATE.join(''))).toBeGreaterThan(0.9);
+    expect(byText.get('行政执法规范化建设执法案卷评查')).toBe(0);
+    expect(byText.get('推行双随机一公开监管全覆盖市场主体检查')).toBe(0);
+
+    // Without other reports to compare with, the formula phrases alone still mark it.
+    const alone = computeBoilerplate([{ id: 1, docId: 1, contentHash: 'h', text: '坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神' }]);
+    expect(alone.get(1)).toBeGreaterThan(0.6);
+    // Copies of one file do not make its text "shared".
+    const copies = computeBoilerplate(
+      [1, 2, 3].map((docId) => ({ id: docId, docId, contentHash: 'same', text: '推行证明事项告知承诺制度全面落实' })),
+    );
+    expect(copies.size).toBe(0);
+  });
+});
+
+function context(reports: ParsedReport[], warnings: string[] = []): SearchContext {
+  for (const report of reports) store.putReport(report, vectorsFor(report), 'test-bag-64');
+  updateBoilerplate(store);
+  const segment = makeSegmenter(reports);
+  const index = new VectorIndex(dataDir, { warn: (message) => warnings.push(message) });
+  index.ensureFresh(store, 'test-bag-64');
+  return { store, index, encoder: makeEncoder(segment), segment };
+}
+
+const MODES: SearchMode[] = ['hybrid', 'dense', 'lexical'];
+
+describe('search', () => {
+  it('applies every filter inside retrieval, in all three modes', async () => {
+    const ctx = context(corpus());
+    const filters: [SearchFilter, (hit: PassageResult) => boolean][] = [
+      [{ province: '河南省' }, (hit) => hit.jurisdiction.province === '河南省'],
+      [{ city: '威海市' }, (hit) => hit.jurisdiction.city === '威海市'],
+      [{ county: '峄城区' }, (hit) => hit.jurisdiction.county === '峄城区'],
+      [{ from: 2022, to: 2022 }, (hit) => hit.year === 2022],
+      [{ from: 2022 }, (hit) => hit.year! >= 2022],
+      [{ year: 2023, section: '成效' }, (hit) => hit.year === 2023 && hit.section === '成效'],
+    ];
+    for (const [filter, accepts] of filters) {
+      const allowed = store.passageIds({ filter });
+      expect(allowed.size).toBeGreaterThan(0);
+      for (const mode of MODES) {
+        const hits = await search(ctx, '推行双随机一公开检查', { k: 100, mode, filter });
+        expect(hits.length, `${mode} ${JSON.stringify(filter)}`).toBeGreaterThan(0);
+        expect(hits.every(accepts), `${mode} ${JSON.stringify(filter)}`).toBe(true);
+        // Dense retrieval reaches every allowed passage: the filter never cut a truncated list.
+        if (mode !== 'lexical') expect(new Set(hits.map((hit) => hit.id))).toEqual(allowed);
+      }
+    }
+  });
+
+  it('ranks a practice above boilerplate that matches the query as well', async () => {
+    const ctx = context(corpus());
+    for (const mode of MODES) {
+      const hits = await search(ctx, '行政执法规范化', { k: 20, mode });
+      expect(hits[0]!.text, mode).toBe('行政执法规范化建设执法案卷评查');
+      const boilerplateRanks = hits.flatMap((hit, rank) => (hit.text === BOILERPLATE.join('') ? [rank] : []));
+      expect(boilerplateRanks.length, mode).toBeGreaterThan(0);
+      expect(Math.min(...boilerplateRanks), mode).toBeGreaterThan(0);
+    }
+  });
+
+  it('groups by report: one row per report, best passages first, report score = best passage', async () => {
+    const ctx = context(corpus());
+    const reports = await search(ctx, '推行双随机一公开检查', { k: 3, mode: 'hybrid', by: 'report' });
+    expect(reports).toHaveLength(3);
+    expect(new Set(reports.map((report) => report.docId)).size).toBe(3);
+    for (const report of reports) {
+      expect(report.passages.length).toBeGreaterThan(0);
+      expect(report.passages.length).toBeLessThanOrEqual(3);
+      expect(report.score).toBe(report.passages[0]!.score);
+      expect(report.passages.every((hit) => hit.docId === report.docId && hit.source === report.source)).toBe(true);
+      const scores = report.passages.map((hit) => hit.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    }
+    expect(reports.map((report) => report.score)).toEqual(reports.map((report) => report.score).sort((a, b) => b - a));
+    expect(reports[0]!.source).toBe('c/shanzhou.txt');
+  });
+
+  it('finds similar passages elsewhere, never the source or its report, and can leave out its region', async () => {
+    const ctx = context(corpus());
+    const huancui = store.getDocumentBySource('a/huancui.txt')!;
+    const source = store.passageIdsOf(huancui.id)[0]!;
+    const near = await similar(ctx, { passageId: source }, { k: 20 });
+    expect(near.length).toBeGreaterThan(0);
+    expect(near.some((hit) => hit.docId === huancui.id)).toBe(false);
+    expect(near.some((hit) => hit.jurisdiction.city === '威海市')).toBe(true);
+
+    const elsewhere = await similar(ctx, { passageId: String(source) }, { k: 20, otherRegions: true });
+    expect(elsewhere.length).toBeGreaterThan(0);
+    expect(elsewhere.some((hit) => hit.jurisdiction.county === '环翠区')).toBe(false);
+    expect(elsewhere[0]!.text).toBe('推行双随机一公开监管双随机一公开检查');
+
+    // A city-level source leaves out its whole city, county reports included.
+    const weihai = store.getDocumentBySource('a/weihai.txt')!;
+    const cityWide = await similar(ctx, { passageId: store.passageIdsOf(weihai.id)[0]! }, { k: 20, otherRegions: true });
+    expect(cityWide.length).toBeGreaterThan(0);
+    expect(cityWide.some((hit) => hit.jurisdiction.city === '威海市')).toBe(false);
+
+    const inHenan = await similar(ctx, { passageId: source }, { k: 20, filter: { province: '河南省' } });
+    expect(inHenan.length).toBeGreaterThan(0);
+    expect(inHenan.every((hit) => hit.jurisdiction.province === '河南省')).toBe(true);
+
+    const text = '推行双随机一公开监管全覆盖市场主体检查';
+    expect((await similar(ctx, { text }, { k: 5 }))[0]!.id).toBe(source);
+    const fromText = await similar(ctx, { text }, { k: 20, otherRegions: true, region: { province: '山东省', city: '威海市' } });
+    expect(fromText.length).toBeGreaterThan(0);
+    expect(fromText.some((hit) => hit.jurisdiction.city === '威海市')).toBe(false);
+  });
+
+  it('rejects bad input naming the argument', async () => {
+    const ctx = context(corpus());
+    const ok = { k: 10, mode: 'hybrid' as const };
+    await expectInputErrorAsync(() => search(ctx, '   ', ok), 'query');
+    await expectInputErrorAsync(() => search(ctx, '法'.repeat(501), ok), 'query');
+    for (const k of [0, 101, 2.5]) await expectInputErrorAsync(() => search(ctx, '述法', { ...ok, k }), '--k');
+    await expectInputErrorAsync(() => search(ctx, '述法', { ...ok, filter: { year: 1900 } }), '--year');
+    await expectInputErrorAsync(() => search(ctx, '述法', { ...ok, filter: { to: 2101 } }), '--to');
+    await expectInputErrorAsync(() => search(ctx, '述法', { ...ok, filter: { from: 2024, to: 2020 } }), '--from');
+    await expectInputErrorAsync(() => search(ctx, '述法', { ...ok, filter: { section: '成绩' as never } }), '--section');
+    await expectInputErrorAsync(() => search(ctx, '述法', { ...ok, mode: 'fuzzy' as never }), '--mode');
+    await expectInputErrorAsync(() => similar(ctx, { passageId: 'abc' }, { k: 5 }), 'passage');
+    await expectInputErrorAsync(() => similar(ctx, { passageId: 999_999 }, { k: 5 }), 'passage');
+    await expectInputErrorAsync(() => similar(ctx, { text: '' }, { k: 5 }), 'query');
+    expectInputError(() => {
+      throw new InputError('query', 'sanity');
+    }, 'query');
+    // A query of stopwords only has no lexical tokens: no results, not an error.
+    expect(await search(ctx, '的了', { ...ok, mode: 'lexical' })).toEqual([]);
+  });
+});
+
+describe('VectorIndex', () => {
+  it('reaches recall@10 ≥ 0.98 against exact search, with and without a filter', { timeout: 30_000 }, () => {
+    const random = seededRandom(7);
+    const randomVector = () => unit(Float32Array.from({ length: DIM }, () => random() * 2 - 1));
+    for (let r = 0; r < 50; r++) {
+      const report = makeReport(`random/${r}.txt`, { ...HENAN, year: 2000 + (r % 20) }, Array.from({ length: 100 }, (_, i) => ({ section: '其他' as const, words: [`词${i}`] })));
+      store.putReport(report, report.passages.map(randomVector), 'random-64');
+    }
+    const index = new VectorIndex(dataDir, { warn: () => {} });
+    index.ensureFresh(store, 'random-64');
+    expect(index.size).toBe(5000);
+
+    const oneReport = new Set(store.passageIds({ filter: { year: 2007 } }));
+    const even = (label: number) => label % 2 === 0;
+    let found = 0;
+    let foundFiltered = 0;
+    const queries = 100;
+    for (let q = 0; q < queries; q++) {
+      const query = randomVector();
+      const exact = new Set(index.exactSearch(query, 10).map((hit) => hit.id));
+      found += index.search(query, 10).filter((hit) => exact.has(hit.id)).length;
+      const exactFiltered = new Set(index.exactSearch(query, 10, even).map((hit) => hit.id));
+      const filtered = index.search(query, 10, even);
+      expect(filtered.every((hit) => even(hit.id))).toBe(true);
+      foundFiltered += filtered.filter((hit) => exactFiltered.has(hit.id)).length;
+      if (q % 10 === 0) {
+        // A tight allow-list is searched exactly.
+        expect(index.search(query, 10, oneReport)).toEqual(index.exactSearch(query, 10, oneReport));
+      }
+    }
+    expect(found / (queries * 10)).toBeGreaterThanOrEqual(0.98);
+    expect(foundFiltered / (queries * 10)).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('rebuilds, with the reason, when the file is missing, truncated, unreadable, of another model or stale', () => {
+    const reports = corpus();
+    const warnings: string[] = [];
+    const ctx = context(reports.slice(0, 4), warnings);
+    const query = bagVector(['推行', '双随机一公开', '检查']);
+    const expectCorrect = (index: VectorIndex) => {
+      const approximate = index.search(query, 5);
+      const exact = index.exactSearch(query, 5);
+      expect(approximate.map((hit) => hit.score)).toEqual(exact.map((hit) => expect.closeTo(hit.score, 5)));
+      expect(approximate[0]!.id).toBe(exact[0]!.id);
+      expect(approximate[0]!.id).toBe(store.lexicalSearch(['双随机一公开'], 1)[0]!.id);
+    };
+    const reopen = (modelId = 'test-bag-64') => {
+      const index = new VectorIndex(dataDir, { warn: (message) => warnings.push(message) });
+      return { index, result: index.ensureFresh(store, modelId) };
+    };
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/missing/);
+    expectCorrect(ctx.index);
+
+    let opened = reopen();
+    expect(opened.result).toEqual({ rebuilt: false, reason: null });
+    expect(readIndexHealth(dataDir, store)).toMatchObject({ present: true, fresh: true, modelId: 'test-bag-64', count: 14 });
+    expectCorrect(opened.index);
+
+    rmSync(join(dataDir, INDEX_FILE));
+    opened = reopen();
+    expect(opened.result.reason).toBe('missing');
+    expectCorrect(opened.index);
+
+    const indexPath = join(dataDir, INDEX_FILE);
+    truncateSync(indexPath, Math.floor(readFileSync(indexPath).length / 2));
+    expect(readIndexHealth(dataDir, store)).toMatchObject({ fresh: false, reason: expect.stringMatching(/truncated/) });
+    opened = reopen();
+    expect(opened.result.reason).toMatch(/truncated/);
+    expectCorrect(opened.index);
+
+    // Truncated with a sidecar claiming that size: hnswlib's own check catches it.
+    truncateSync(indexPath, Math.floor(readFileSync(indexPath).length / 2));
+    const sidecarPath = join(dataDir, SIDECAR_FILE);
+    const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8')) as { fileBytes: number };
+    writeFileSync(sidecarPath, JSON.stringify({ ...sidecar, fileBytes: readFileSync(indexPath).length }));
+    opened = reopen();
+    expect(opened.result.reason).toMatch(/unreadable/);
+    expectCorrect(opened.index);
+
+    store.putReport(reports[4]!, vectorsFor(reports[4]!), 'test-bag-64');
+    opened = reopen();
+    expect(opened.result.reason).toMatch(/stale \(14 vectors indexed, the store has 16\)/);
+    expect(opened.index.size).toBe(16);
+    expectCorrect(opened.index);
+
+    store.replaceVectors('other-model', [...store.iterateVectors('test-bag-64')]);
+    opened = reopen('other-model');
+    expect(opened.result.reason).toBe('built for model test-bag-64, not other-model');
+    expect(opened.index.modelId).toBe('other-model');
+    expectCorrect(opened.index);
+    expect(warnings.filter((message) => message.includes('rebuilding from the store'))).toHaveLength(6);
+  });
+
+  it('applies a report change incrementally, leaving files that a fresh process accepts', () => {
+    const reports = corpus();
+    const warnings: string[] = [];
+    const ctx = context(reports, warnings);
+    const changed = makeReport('a/huancui.txt', HUANCUI, [{ section: '成效', words: ['推行', '双随机一公开', '信用', '分级', '分类', '监管'] }]);
+    const put = store.putReport(changed, vectorsFor(changed), 'test-bag-64');
+    ctx.index.update(store, { removed: put.removedIds, added: put.passageIds.map((id, i) => ({ id, vector: vectorsFor(changed)[i]! })) });
+    const opened = new VectorIndex(dataDir, { warn: (message) => warnings.push(message) });
+    expect(opened.ensureFresh(store, 'test-bag-64').rebuilt).toBe(false);
+    const hits = opened.search(bagVector(['双随机一公开', '信用', '分级']), 20).map((hit) => hit.id);
+    expect(hits[0]).toBe(put.passageIds[0]);
+    expect(hits.some((id) => put.removedIds.includes(id))).toBe(false);
+    expect(hits).toHaveLength(13);
+  });
+});
