@@ -4,7 +4,10 @@ import { normalizeForMatch } from './normalizeForMatch.ts';
 import { segmentForIndex } from './segment.ts';
 import type { Block, Passage } from './types.ts';
 
-/** Upper bound of a passage in characters: ~300 Chinese characters stay inside a 512-token encoder window. */
+/**
+ * Upper bound of a passage in characters: 300 characters (≈ 200–300 tokens) fit a small encoder's window
+ * and keep a passage about one measure, which is what a search hit should show.
+ */
 export const MAX_PASSAGE_CHARS = 300;
 /** Text shorter than this says too little to be retrieved on its own. */
 const MIN_STANDALONE_CHARS = 60;

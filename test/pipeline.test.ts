@@ -8,7 +8,7 @@ import { InputError } from '../pipeline/errors.ts';
 import { normalizeForMatch } from '../pipeline/normalizeForMatch.ts';
 import { MAX_REPORT_BYTES, parseReport, SUPPORTED_EXTENSIONS } from '../pipeline/parseReport.ts';
 import { segmentForIndex, segmentForModel } from '../pipeline/segment.ts';
-import { MAX_PASSAGE_CHARS } from '../pipeline/splitPassages.ts';
+import { MAX_PASSAGE_CHARS, splitPassages } from '../pipeline/splitPassages.ts';
 import type { ParsedReport, SectionKind } from '../pipeline/types.ts';
 
 const CORPUS = path.join(import.meta.dirname, '..', 'corpus');
@@ -172,11 +172,27 @@ describe('passages', () => {
     expect(r.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(r.encoding).toBe('UTF-8');
   });
-  it('never splits mid-sentence when sentences fit: long paragraphs end at sentence ends', () => {
-    const r = seed('002');
-    const split = r.passages.filter((p, i) => i > 0 && r.passages[i - 1]!.headingPath[1] === p.headingPath[1]);
-    expect(split.length).toBeGreaterThan(0);
-    for (const p of r.passages) expect(p.text).toMatch(/[。！？；;!?”）)]$|[^，,、]$/);
+  const block = (text: string) => ({ headingPath: ['一、主要举措和成效'], section: '成效' as const, text, isHeading: false });
+  it('splits a long paragraph only at sentence ends, into balanced parts, losing nothing', () => {
+    const sentence = '开展行政执法案卷评查工作，抽查案卷三十三本并提出监督意见。';
+    const text = sentence.repeat(12); // 12 × 29 = 348 characters: 2 × 174, not 290 + 58
+    const passages = splitPassages([block(text)]);
+    expect(passages.map((p) => p.text.length)).toEqual([174, 174]);
+    for (const p of passages) expect(p.text.endsWith('。')).toBe(true);
+    expect(passages.map((p) => p.text).join('')).toBe(text);
+  });
+  it('prefers to split between 一是/二是 items and puts each item topic in the heading path', () => {
+    const item = (n: string) => `${n}是加强执法监督。${'组织开展专项监督检查并通报结果。'.repeat(12)}`;
+    const passages = splitPassages([block(item('一') + item('二'))]);
+    expect(passages.map((p) => p.text.slice(0, 2))).toEqual(['一是', '二是']);
+    expect(passages[1]!.headingPath).toEqual(['一、主要举措和成效', '二是加强执法监督。']);
+  });
+  it('cuts a single over-long sentence at clause marks', () => {
+    const text = `${'组织开展专项监督检查'.repeat(20)}，${'通报检查结果'.repeat(20)}。`;
+    const passages = splitPassages([block(text)]);
+    expect(passages.length).toBe(2);
+    expect(passages[0]!.text.endsWith('，')).toBe(true);
+    expect(passages.every((p) => p.text.length <= MAX_PASSAGE_CHARS)).toBe(true);
   });
   it('hashes the normalised text: full-width digits and spacing do not change it', () => {
     const a = parseReport('a.txt', Buffer.from('（一）测试标题。共办理案件１２件，完成 4 项。'));
