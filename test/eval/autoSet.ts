@@ -27,10 +27,11 @@ export interface AutoSet {
   queries: EvalQuery[];
 }
 
-// Optional ordinal, then a headline-like sentence: no comma or colon, ends with 。
-const TOPIC_LINE = /^(?:[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}[，,、]|——)?\s*([^。！？；：:，,\s]{6,30})。(.+)$/;
+// Optional ordinal, then a headline-like sentence (no colon, at most two commas) ending with 。
+const TOPIC_LINE = /^(?:[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}[，,、]|——)?\s*([^。！？；：:\s]{6,40})。(.+)$/;
+const MAX_TOPIC_COMMAS = 2;
 // Sentences opening with these refer back to context; they are not topics.
-const NOT_A_TOPIC = /^(这|那|它|我们|他们|但|同时|因此|所以|过去|今年|去年|明年|此外|其中|同志们|总之|另外|一方面|另一方面|当前|目前|现在|現在)/;
+const NOT_A_TOPIC = /^(这|那|它|我们|他们|但|同时|因此|所以|过去|今年|去年|明年|此外|其中|同志们|总之|另外|一方面|另一方面|当前|目前|现在|現在|由于|根据|经过|各位代表)/;
 const MIN_ANSWER_CHARS = 80;
 // Longer answers would be split over several passages, and only the first would be judged.
 const MAX_ANSWER_CHARS = 300;
@@ -65,7 +66,7 @@ export function holdOutTopicSentences(docs: CorpusDoc[], context: string[], opts
       const topic = m[1]!;
       const answer = m[2]!.trim();
       const answerChars = normalizeForMatch(answer).length;
-      if (NOT_A_TOPIC.test(topic) || answerChars < MIN_ANSWER_CHARS || answerChars > MAX_ANSWER_CHARS) return;
+      if (NOT_A_TOPIC.test(topic) || (topic.match(/[，,]/g) ?? []).length > MAX_TOPIC_COMMAS || answerChars < MIN_ANSWER_CHARS || answerChars > MAX_ANSWER_CHARS) return;
       if (countOccurrences(everything, normalizeForMatch(topic), 2) > 1) return;
       const rank = createHash('sha256').update(`${opts.seed}\n${docs[doc]!.file}\n${topic}`).digest('hex');
       candidates.push({ doc, line, topic, answer, rank });

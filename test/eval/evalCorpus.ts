@@ -30,6 +30,17 @@ const JSONL_FILES = [
 ];
 const LAW_DIR = 'lawrefbook';
 const SAMPLE_SEED = 'fazhi-eval-v1';
+/** Few held-out reports are long enough to give many topic paragraphs each. */
+const AUTO_PER_DOC = 20;
+
+/**
+ * The bundled model's training holds out every fifth record of each jsonl file
+ * (models/train/pairs.py is_dev_doc) and mines its training pairs from the rest; automatic
+ * queries come only from the held-out ones, or the test would be the training data.
+ */
+export function isHeldOutRecord(indexInFile: number): boolean {
+  return indexInFile % 5 === 0;
+}
 
 interface JsonlRecord {
   title: string;
@@ -85,10 +96,10 @@ export function buildEvalCorpus(o: EvalCorpusOptions): EvalCorpus {
   if (reports.length === 0) throw new InputError(o.reportsDir, 'no sample reports (*.txt)');
 
   // Each record becomes one plain-text report: the title line, then the body.
-  const national: CorpusDoc[] = JSONL_FILES.flatMap(({ file, prefix }) =>
+  const national = JSONL_FILES.flatMap(({ file, prefix }) =>
     readJsonl(path.join(o.corporaDir, file)).map((r, i) => ({
-      file: `${prefix}-${String(i).padStart(3, '0')}.txt`,
-      text: `${r.title}\n\n${r.content}\n`,
+      heldOut: isHeldOutRecord(i),
+      doc: { file: `${prefix}-${String(i).padStart(3, '0')}.txt`, text: `${r.title}\n\n${r.content}\n` },
     })),
   );
 
@@ -98,17 +109,17 @@ export function buildEvalCorpus(o: EvalCorpusOptions): EvalCorpus {
     text: readFileSync(p, 'utf8'),
   }));
 
-  const auto = holdOutTopicSentences(national, reports.map((r) => r.text), {
-    count: o.autoCount,
-    perDoc: 4,
-    seed: SAMPLE_SEED,
-    anchorChars: 24,
-  });
+  const trainedOn = national.filter((n) => !n.heldOut).map((n) => n.doc);
+  const auto = holdOutTopicSentences(
+    national.filter((n) => n.heldOut).map((n) => n.doc),
+    [...trainedOn, ...reports].map((d) => d.text),
+    { count: o.autoCount, perDoc: AUTO_PER_DOC, seed: SAMPLE_SEED, anchorChars: 24 },
+  );
 
   rmSync(o.outDir, { recursive: true, force: true });
   const files = [
     ...reports.map((d) => writeDoc(path.join(o.outDir, 'reports'), d)),
-    ...auto.docs.map((d) => writeDoc(path.join(o.outDir, 'national'), d)),
+    ...[...auto.docs, ...trainedOn].map((d) => writeDoc(path.join(o.outDir, 'national'), d)),
     ...laws.map((d) => writeDoc(path.join(o.outDir, 'laws'), d)),
   ];
   writeFileSync(path.join(o.outDir, 'autoset.json'), JSON.stringify({ queries: auto.queries }, null, 1) + '\n');

@@ -88,9 +88,9 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
       log(`  [${app.encoder.modelId}] indexed ${p.done}/${p.total} files`);
     }
   });
-  if (summary.failed.length > 0) {
-    throw new Error(`eval corpus files failed to ingest: ${summary.failed.map((f) => `${f.source}: ${f.reason}`).join('; ')}`);
-  }
+  // A distractor the pipeline rejects (a record too short to be a report) only shrinks the haystack;
+  // a rejected judged report shows up below as unreachable judgements.
+  for (const f of summary.failed) log(`  skipped ${f.source}: ${f.reason}`);
   if (summary.added + summary.replaced > 0) {
     log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages embedded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
