@@ -1,0 +1,309 @@
+// The producer side of queue mode: enqueue a batch of files, follow it to the end.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { InputError } from '../pipeline/errors.ts';
+import { MAX_REPORT_BYTES } from '../pipeline/parseReport.ts';
+import { loadEncoder } from '../models/encoder.ts';
+import { hashBytes, type IngestSummary } from '../search/indexer.ts';
+import { Store } from '../search/store.ts';
+import { BatchState, type BatchProgress, type FailureRecord, type FileDone, type FileFailure } from './batchState.ts';
+import { connectRedis, redisUrlFromEnv } from './connection.ts';
+import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
+import { holderOfWriterLock } from './writerLock.ts';
+
+/** A file as the producer read it, or why it could not be read. */
+export type BatchInput = { source: string; bytes: Buffer } | { source: string; error: string };
+
+export interface QueueClient {
+  readonly url: string;
+  readonly redis: Redis;
+  readonly state: BatchState;
+  readonly queues: Queues;
+  close(): Promise<void>;
+}
+
+export function openQueueClient(redisUrl: string = redisUrlFromEnv()): QueueClient {
+  const redis = connectRedis(redisUrl);
+  const queues = openQueues(redis);
+  return {
+    url: redisUrl,
+    redis,
+    state: new BatchState(redis),
+    queues,
+    close: async () => {
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export interface EnqueueOptions {
+  modelId: string;
+  batchId: string;
+  /** Rewrite files the store already holds in this version (reindex --force). */
+  force?: boolean;
+  /** File count when known up front (the progress bar's end while files are still enqueued). */
+  expected?: number;
+  /**
+   * At most this many of the batch's files are in Redis at once; enqueueing waits for the
+   * workers beyond that, so a large corpus never sits in Redis whole.
+   */
+  maxPending?: number;
+  /** Lets the producer skip files the store already holds (same bytes, same model). */
+  isCurrent?: (source: string, contentHash: string) => boolean;
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_MAX_PENDING = 64;
+const DEFAULT_POLL_MS = 250;
+const REACH_TIMEOUT_MS = 3000;
+
+/** Enqueues every file of the batch; resolves with the number accepted once all are in. */
+export async function enqueueBatch(
+  client: QueueClient,
+  files: Iterable<BatchInput> | AsyncIterable<BatchInput>,
+  opts: EnqueueOptions,
+): Promise<{ batchId: string; accepted: number }> {
+  const { state, queues } = client;
+  const { batchId, modelId } = opts;
+  const maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
+  const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
+  await state.createBatch(batchId, { modelId, expected: opts.expected });
+  let accepted = 0;
+  for await (const file of files) {
+    opts.signal?.throwIfAborted();
+    if ('error' in file) {
+      if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason: file.error } })) accepted++;
+      continue;
+    }
+    if (file.bytes.length > MAX_REPORT_BYTES) {
+      // Caught here so that an oversized file never travels through Redis.
+      const reason = `is ${file.bytes.length} bytes; the limit is ${MAX_REPORT_BYTES}`;
+      if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason } })) accepted++;
+      continue;
+    }
+    const contentHash = hashBytes(file.bytes);
+    if (!opts.force && opts.isCurrent?.(file.source, contentHash)) {
+      const done: FileDone = { outcome: 'unchanged', passages: 0 };
+      if (await state.settleDirect(batchId, file.source, { done })) accepted++;
+      continue;
+    }
+    const ref: FileRef = {
+      fileId: fileIdOf(file.source, contentHash, modelId, opts.force ? batchId : undefined),
+      source: file.source,
+      contentHash,
+      modelId,
+      force: !!opts.force,
+    };
+    await waitForRoom(state, batchId, accepted, maxPending, pollMs, opts.signal);
+    const subscribed = await state.subscribe(batchId, ref);
+    if (subscribed === 'duplicate') continue;
+    accepted++;
+    if (subscribed === 'pending') {
+      // A job with this id already in flight makes BullMQ drop this add; that job settles us.
+      await queues.parse.add('parse', { ...ref, bytesBase64: file.bytes.toString('base64') }, { ...JOB_OPTIONS, jobId: ref.fileId });
+    }
+  }
+  await state.seal(batchId);
+  return { batchId, accepted };
+}
+
+async function waitForRoom(state: BatchState, batchId: string, accepted: number, maxPending: number, pollMs: number, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    const p = await state.progress(batchId);
+    if (accepted - p.done - p.failed < maxPending) return;
+    await sleep(pollMs, undefined, { signal });
+  }
+}
+
+export interface BatchFailure extends FileFailure {
+  source: string;
+}
+
+export interface BatchResult {
+  batchId: string;
+  total: number;
+  added: number;
+  replaced: number;
+  unchanged: number;
+  passages: number;
+  /** Summed worker time per stage. */
+  ms: { parse: number; embed: number; write: number };
+  failures: BatchFailure[];
+}
+
+export interface WaitOptions {
+  onProgress?: (p: BatchProgress) => void;
+  /** Called with advice when nothing could finish the batch (a role has no worker). */
+  onNotice?: (line: string) => void;
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Resolves when every file of the batch has been committed or has failed for good. */
+export async function waitForBatch(client: QueueClient, batchId: string, opts: WaitOptions = {}): Promise<BatchResult> {
+  const { state } = client;
+  if (!(await state.exists(batchId))) throw new InputError('batchId', `no batch ${batchId} in Redis`);
+  const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
+  let noticed = false;
+  let last = '';
+  for (;;) {
+    const p = await state.progress(batchId);
+    const key = `${p.done}/${p.failed}/${p.total}`;
+    if (key !== last) opts.onProgress?.(p);
+    last = key;
+    if (p.sealed && p.done + p.failed >= p.total) break;
+    if (!noticed && opts.onNotice) {
+      noticed = true;
+      const idle = await rolesWithoutWorkers(client);
+      if (idle.length > 0) opts.onNotice(`no worker is consuming ${idle.join(', ')}; start one with \`fazhi worker\` (REDIS_URL=${client.url})`);
+    }
+    await sleep(pollMs, undefined, { signal: opts.signal });
+  }
+  return summarize(batchId, await state.outcome(batchId));
+}
+
+function summarize(batchId: string, outcome: Awaited<ReturnType<BatchState['outcome']>>): BatchResult {
+  const result: BatchResult = { batchId, total: outcome.done.size + outcome.failed.size, added: 0, replaced: 0, unchanged: 0, passages: 0, ms: { parse: 0, embed: 0, write: 0 }, failures: [] };
+  for (const done of outcome.done.values()) {
+    result[done.outcome]++;
+    if (done.outcome !== 'unchanged') result.passages += done.passages;
+    if (done.ms) for (const k of ['parse', 'embed', 'write'] as const) result.ms[k] += done.ms[k];
+  }
+  for (const [source, failure] of outcome.failed) result.failures.push({ source, ...failure });
+  result.failures.sort((a, b) => a.source.localeCompare(b.source));
+  return result;
+}
+
+async function rolesWithoutWorkers(client: QueueClient): Promise<string[]> {
+  const queues = [client.queues.parse, client.queues.embed, client.queues.write];
+  const counts = await Promise.all(queues.map((q) => q.getWorkersCount()));
+  return QUEUE_NAMES.filter((_, i) => counts[i] === 0);
+}
+
+/** Enqueues and follows one batch; an enqueue error ends the wait too. */
+export async function processBatch(
+  client: QueueClient,
+  files: Iterable<BatchInput> | AsyncIterable<BatchInput>,
+  opts: Omit<EnqueueOptions, 'batchId' | 'signal'> & Omit<WaitOptions, 'signal'> & { batchId?: string },
+): Promise<BatchResult> {
+  const batchId = opts.batchId ?? randomUUID();
+  const abort = new AbortController();
+  const enqueued = enqueueBatch(client, files, { ...opts, batchId, signal: abort.signal });
+  const waited = (async () => {
+    // The batch record exists once enqueueBatch has started; wait for it before following.
+    while (!(await client.state.exists(batchId))) await sleep(20, undefined, { signal: abort.signal });
+    return waitForBatch(client, batchId, { ...opts, signal: abort.signal });
+  })();
+  try {
+    await enqueued;
+    return await waited;
+  } catch (err) {
+    abort.abort(err);
+    await Promise.allSettled([enqueued, waited]);
+    throw err;
+  }
+}
+
+export interface RunBatchOptions {
+  redisUrl?: string;
+  dataDir: string;
+  modelDir: string;
+  /** Paths as the CLI normalised them; they become the documents' sources. */
+  files: string[];
+  force?: boolean;
+  onProgress?: (p: { done: number; failed: number; total: number }) => void;
+  onNotice?: (line: string) => void;
+}
+
+/**
+ * `fazhi ingest --queue` / `fazhi reindex --queue`: reads the files here (workers elsewhere may
+ * not see these paths), skips those the store already holds, and waits for the rest.
+ */
+export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
+  const { modelId } = await loadEncoder(opts.modelDir);
+  const store = Store.open(opts.dataDir);
+  const redisUrl = opts.redisUrl ?? redisUrlFromEnv();
+  const client = openQueueClient(redisUrl);
+  const readMs = { total: 0 };
+  try {
+    await reachable(client, redisUrl);
+    const result = await processBatch(client, readFiles(opts.files, readMs), {
+      modelId,
+      force: opts.force,
+      expected: opts.files.length,
+      isCurrent: (source, hash) => store.hasCurrent(source, hash, modelId),
+      onProgress: (p) => opts.onProgress?.({ done: p.done + p.failed, failed: p.failed, total: p.total }),
+      onNotice: opts.onNotice ?? ((line) => process.stderr.write(`\n${line}\n`)),
+    });
+    return {
+      added: result.added,
+      replaced: result.replaced,
+      unchanged: result.unchanged,
+      passages: result.passages,
+      failed: result.failures.map((f) => ({ source: f.source, reason: f.reason })),
+      timings: { read: readMs.total, ...result.ms },
+    };
+  } finally {
+    await client.close();
+    store.close();
+  }
+}
+
+async function* readFiles(paths: string[], readMs: { total: number }): AsyncGenerator<BatchInput> {
+  for (const source of paths) {
+    const start = performance.now();
+    try {
+      yield { source, bytes: await readFile(source) };
+    } catch (err) {
+      yield { source, error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message };
+    } finally {
+      readMs.total += performance.now() - start;
+    }
+  }
+}
+
+export interface QueueStatus {
+  redisUrl: string;
+  writer: string | null;
+  workers: Record<string, number>;
+  jobs: Record<string, Record<string, number>>;
+  failures: FailureRecord[];
+}
+
+/** For `fazhi status`: never hangs on an unreachable Redis, reports it instead. */
+export async function queueStatus(redisUrl: string = redisUrlFromEnv()): Promise<QueueStatus | { redisUrl: string; error: string }> {
+  const client = openQueueClient(redisUrl);
+  try {
+    await reachable(client, redisUrl);
+    const qs = [client.queues.parse, client.queues.embed, client.queues.write];
+    const [writer, workers, jobs, failures] = await Promise.all([
+      holderOfWriterLock(client.redis),
+      Promise.all(qs.map((q) => q.getWorkersCount())),
+      Promise.all(qs.map((q) => q.getJobCounts('waiting', 'active', 'delayed'))),
+      client.state.failures(),
+    ]);
+    return {
+      redisUrl,
+      writer,
+      workers: Object.fromEntries(QUEUE_NAMES.map((n, i) => [n, workers[i]!])),
+      jobs: Object.fromEntries(QUEUE_NAMES.map((n, i) => [n, jobs[i]!])),
+      failures,
+    };
+  } catch (err) {
+    return { redisUrl, error: (err as Error).message };
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** Commands wait through reconnects, so an unreachable Redis would otherwise mean waiting forever. */
+async function reachable(client: QueueClient, redisUrl: string): Promise<void> {
+  const timeout = sleep(REACH_TIMEOUT_MS, undefined, { ref: false }).then(() => {
+    throw new InputError('REDIS_URL', `no Redis answered at ${redisUrl} within ${REACH_TIMEOUT_MS / 1000} s`);
+  });
+  await Promise.race([client.redis.ping(), timeout]);
+}

@@ -1,0 +1,116 @@
+// Queue names, job payloads and job options shared by producers and workers.
+import { createHash } from 'node:crypto';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ParsedReport } from '../pipeline/types.ts';
+
+export const PARSE_QUEUE = 'fazhi-parse';
+export const EMBED_QUEUE = 'fazhi-embed';
+export const WRITE_QUEUE = 'fazhi-write';
+export const QUEUE_NAMES = [PARSE_QUEUE, EMBED_QUEUE, WRITE_QUEUE] as const;
+
+export type Role = 'parse' | 'embed' | 'write';
+export const ROLES: readonly Role[] = ['parse', 'embed', 'write'];
+
+/** Identifies one file version for one model: every stage of its pipeline carries it. */
+export interface FileRef {
+  /** Job id in every queue, derived from source + contentHash + modelId (see fileIdOf). */
+  fileId: string;
+  source: string;
+  contentHash: string;
+  modelId: string;
+  /** Rewrite even when the store already holds this version (reindex --force). */
+  force: boolean;
+}
+
+/** Workers may run on machines that cannot read the producer's paths: the bytes travel. */
+export interface ParseJob extends FileRef {
+  bytesBase64: string;
+}
+
+/** Milliseconds per stage, passed along so the batch summary can report where time went. */
+export interface JobTimings {
+  parse: number;
+  embed: number;
+}
+
+export interface EmbedJob extends FileRef {
+  report: ParsedReport;
+  ms: Pick<JobTimings, 'parse'>;
+}
+
+export interface WriteJob extends FileRef {
+  report: ParsedReport;
+  vectors: EncodedVectors;
+  ms: JobTimings;
+}
+
+export interface EncodedVectors {
+  dim: number;
+  /** Little-endian float32, all vectors back to back, base64. */
+  data: string;
+}
+
+/**
+ * Same file version, same model ⇒ same id in every queue, so BullMQ drops a duplicate add
+ * while the first is in flight. A forced rewrite gets its own id (keyed by batch) so that it is
+ * never merged into an ordinary run that would skip the write.
+ */
+export function fileIdOf(source: string, contentHash: string, modelId: string, forceBatchId?: string): string {
+  const h = createHash('sha256');
+  for (const part of [source, contentHash, modelId, forceBatchId ?? '']) h.update(part).update('\0');
+  return h.digest('hex').slice(0, 40);
+}
+
+export const JOB_ATTEMPTS = 3;
+
+/**
+ * Completed and failed jobs are removed at once: their results live in the store and the
+ * failures in our own records (workers/batchState.ts), and a kept job would make BullMQ
+ * silently drop a later add of the same id.
+ */
+export const JOB_OPTIONS: JobsOptions = {
+  attempts: JOB_ATTEMPTS,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: true,
+  removeOnFail: true,
+};
+
+export function encodeVectors(vectors: Float32Array[]): EncodedVectors {
+  const dim = vectors[0]?.length ?? 0;
+  const all = new Float32Array(vectors.length * dim);
+  vectors.forEach((v, i) => all.set(v, i * dim));
+  return { dim, data: Buffer.from(all.buffer, all.byteOffset, all.byteLength).toString('base64') };
+}
+
+export function decodeVectors(encoded: EncodedVectors): Float32Array[] {
+  const bytes = Buffer.from(encoded.data, 'base64');
+  // Copy into an aligned buffer: Buffer.from may return a view at an odd offset of its pool.
+  const all = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(all.buffer).set(bytes);
+  const out: Float32Array[] = [];
+  for (let i = 0; encoded.dim > 0 && i < all.length; i += encoded.dim) out.push(all.slice(i, i + encoded.dim));
+  return out;
+}
+
+export interface Queues {
+  parse: Queue<ParseJob>;
+  embed: Queue<EmbedJob>;
+  write: Queue<WriteJob>;
+  close(): Promise<void>;
+}
+
+/** Producer handles on the three queues over one shared connection (which the caller closes). */
+export function openQueues(redis: Redis): Queues {
+  const parse = new Queue<ParseJob>(PARSE_QUEUE, { connection: redis });
+  const embed = new Queue<EmbedJob>(EMBED_QUEUE, { connection: redis });
+  const write = new Queue<WriteJob>(WRITE_QUEUE, { connection: redis });
+  return {
+    parse,
+    embed,
+    write,
+    close: async () => {
+      await Promise.all([parse.close(), embed.close(), write.close()]);
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// BullMQ processors: each wraps one pipeline stage and hands its output to the next queue.
+import { UnrecoverableError, type Job } from 'bullmq';
+import { InputError } from '../pipeline/errors.ts';
+import { parseReport } from '../pipeline/parseReport.ts';
+import type { ParsedReport } from '../pipeline/types.ts';
+import type { Encoder } from '../models/encoder.ts';
+import { embedReport } from '../search/indexer.ts';
+import type { Store } from '../search/store.ts';
+import type { BatchState, FileDone, Outcome, Stage } from './batchState.ts';
+import { decodeVectors, encodeVectors, JOB_OPTIONS, type EmbedJob, type FileRef, type ParseJob, type Queues, type WriteJob } from './queues.ts';
+
+export interface StageContext {
+  state: BatchState;
+  queues: Queues;
+}
+
+function refOf(data: FileRef): FileRef {
+  return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId, force: data.force };
+}
+
+/** The user-facing reason: InputError already names the file, which the report lists anyway. */
+export function reasonOf(err: unknown, source: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
+}
+
+/**
+ * Runs one stage. Bad input fails at once (retrying cannot fix it); anything else is retried
+ * with backoff. On the last attempt the failure is settled for every batch waiting on the file
+ * before BullMQ marks the job failed, so a crash in between leaves a job that reruns rather
+ * than a batch that never finishes.
+ */
+async function runStage<T extends FileRef, R>(ctx: StageContext, job: Job<T>, stage: Stage, fn: () => Promise<R>): Promise<R> {
+  try {
+    return await fn();
+  } catch (err) {
+    const unrecoverable = err instanceof InputError || err instanceof UnrecoverableError;
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (unrecoverable || lastAttempt) {
+      await ctx.state.settleFailed(refOf(job.data), { stage, reason: reasonOf(err, job.data.source) });
+    }
+    throw unrecoverable && !(err instanceof UnrecoverableError) ? new UnrecoverableError((err as Error).message) : err;
+  }
+}
+
+export function parseProcessor(ctx: StageContext) {
+  return (job: Job<ParseJob>) =>
+    runStage(ctx, job, 'parse', async () => {
+      const start = performance.now();
+      const report = parseReport(job.data.source, Buffer.from(job.data.bytesBase64, 'base64'));
+      const ms = { parse: performance.now() - start };
+      await ctx.queues.embed.add('embed', { ...refOf(job.data), report, ms }, { ...JOB_OPTIONS, jobId: job.data.fileId });
+      return { passages: report.passages.length };
+    });
+}
+
+export function embedProcessor(ctx: StageContext, encoder: Encoder) {
+  return (job: Job<EmbedJob>) =>
+    runStage(ctx, job, 'embed', async () => {
+      if (job.data.modelId !== encoder.modelId) {
+        // Vectors of another model would be stored under the wrong id: a deployment error.
+        throw new UnrecoverableError(`batch wants model ${job.data.modelId} but this worker runs ${encoder.modelId}`);
+      }
+      const start = performance.now();
+      const vectors = await embedReport(encoder, job.data.report);
+      const ms = { ...job.data.ms, embed: performance.now() - start };
+      await ctx.queues.write.add('write', { ...refOf(job.data), report: job.data.report, vectors: encodeVectors(vectors), ms }, { ...JOB_OPTIONS, jobId: job.data.fileId });
+      return { vectors: vectors.length };
+    });
+}
+
+export function writeProcessor(ctx: StageContext, store: Store) {
+  return (job: Job<WriteJob>) =>
+    runStage(ctx, job, 'write', async () => {
+      const start = performance.now();
+      const committed = commit(store, job.data.report, decodeVectors(job.data.vectors), job.data.modelId, job.data.force);
+      const done: FileDone = { ...committed, ms: { ...job.data.ms, write: performance.now() - start } };
+      await ctx.state.settleDone(refOf(job.data), done);
+      return done;
+    });
+}
+
+/** Idempotent: a rerun of the same version finds it current and writes nothing. */
+function commit(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string, force: boolean): FileDone {
+  const existed = store.getDocumentBySource(report.source) !== null;
+  if (force && store.hasCurrent(report.source, report.contentHash, modelId)) store.removeBySource(report.source);
+  const { changed } = store.putReport(report, vectors, modelId);
+  const outcome: Outcome = !changed ? 'unchanged' : existed ? 'replaced' : 'added';
+  return { outcome, passages: report.passages.length };
+}

@@ -1,0 +1,162 @@
+// Starts the requested worker roles in this process.
+import { Worker, type Job } from 'bullmq';
+import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { Store } from '../search/store.ts';
+import { VectorIndex } from '../search/vectorIndex.ts';
+import { refreshBoilerplate } from '../search/boilerplate.ts';
+import { BatchState, type Stage } from './batchState.ts';
+import { bullConnection, connectRedis } from './connection.ts';
+import { EMBED_QUEUE, openQueues, PARSE_QUEUE, WRITE_QUEUE, type FileRef, type Role, type WriteJob } from './queues.ts';
+import { embedProcessor, parseProcessor, writeProcessor, type StageContext } from './stages.ts';
+import { acquireWriterLock } from './writerLock.ts';
+
+export interface StartWorkersOptions {
+  redisUrl: string;
+  roles: readonly Role[];
+  /** Required for the write role: the data directory this process owns. */
+  dataDir?: string;
+  /** For the embed role: a model directory to load, or an encoder already loaded in this process. */
+  modelDir?: string;
+  encoder?: Encoder;
+  /** Jobs processed in parallel per parse/embed worker; the writer always takes one at a time. */
+  concurrency?: number;
+  /**
+   * How long a job stays claimed by a silent worker before another may take it over; also the
+   * stalled-check interval. Small values make crash recovery fast but risk false takeovers of
+   * long jobs.
+   */
+  jobLockMs?: number;
+  /** How long the writer lock survives a writer that died without releasing it. */
+  writerLockTtlMs?: number;
+  log?: (line: string) => void;
+  /** Called when this process can no longer work correctly (writer lock lost). */
+  onFatal?: (err: Error) => void;
+}
+
+export interface WorkerHandle {
+  readonly roles: readonly Role[];
+  /** Resolves once every role is consuming (for the writer: once it holds the lock). */
+  readonly ready: Promise<void>;
+  /** Stops taking jobs, lets the running ones finish, releases the writer lock. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_JOB_LOCK_MS = 30_000;
+const DEFAULT_WRITER_LOCK_TTL_MS = 15_000;
+/** A job whose worker died this many times is failed instead of retried forever. */
+const MAX_STALLED = 2;
+
+export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const onFatal = opts.onFatal ?? ((err: Error) => log(`fatal: ${err.message}`));
+  if (opts.roles.includes('write') && !opts.dataDir) throw new Error('the write role needs a data directory');
+  if (opts.roles.includes('embed') && !opts.modelDir && !opts.encoder) throw new Error('the embed role needs a model directory');
+
+  const redis = connectRedis(opts.redisUrl, (err) => log(`redis: ${err.message}`));
+  const ctx: StageContext = { state: new BatchState(redis), queues: openQueues(redis) };
+  const jobLockMs = opts.jobLockMs ?? DEFAULT_JOB_LOCK_MS;
+  const workers: Worker[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const shutdown = new AbortController();
+
+  const startWorker = <T extends FileRef>(queue: string, stage: Stage, processor: (job: Job<T>) => Promise<unknown>, concurrency: number): Worker<T> => {
+    const worker = new Worker<T>(queue, processor, {
+      connection: bullConnection(opts.redisUrl),
+      concurrency,
+      lockDuration: jobLockMs,
+      stalledInterval: jobLockMs,
+      maxStalledCount: MAX_STALLED,
+      name: `${queue}@${process.pid}`,
+    });
+    worker.on('error', (err) => log(`${queue}: ${err.message}`));
+    // A job that stalled too often is failed by BullMQ before our processor runs: settle it here.
+    worker.on('failed', (job, err) => {
+      if (job?.deferredFailure) {
+        ctx.state.settleFailed(job.data, { stage, reason: err.message }).catch((e: Error) => log(`${queue}: ${e.message}`));
+      }
+    });
+    workers.push(worker as unknown as Worker);
+    return worker;
+  };
+
+  const startRole = async (role: Role): Promise<void> => {
+    const concurrency = Math.max(1, opts.concurrency ?? 1);
+    if (role === 'parse') {
+      startWorker(PARSE_QUEUE, 'parse', parseProcessor(ctx), concurrency);
+    } else if (role === 'embed') {
+      const encoder = opts.encoder ?? (await loadEncoder(opts.modelDir!));
+      startWorker(EMBED_QUEUE, 'embed', embedProcessor(ctx, encoder), concurrency);
+    } else {
+      let writer: Worker<WriteJob> | undefined;
+      const lock = await acquireWriterLock(
+        redis,
+        {
+          ttlMs: opts.writerLockTtlMs ?? DEFAULT_WRITER_LOCK_TTL_MS,
+          onWait: (holder) => log(`writer: waiting for the writer lock, held by ${holder}`),
+          onLost: (reason) => {
+            // Stop committing at once: another writer may be running now.
+            writer?.close(true).catch(() => undefined);
+            onFatal(new Error(`writer: ${reason}`));
+          },
+        },
+        shutdown.signal,
+      );
+      cleanups.push(() => lock.release());
+      const store = Store.open(opts.dataDir!);
+      cleanups.push(() => store.close());
+      const derived = derivedRefresher(store, new VectorIndex(opts.dataDir!, { warn: log }), log);
+      cleanups.push(() => derived.cancel());
+      writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store), 1);
+      // Refresh derived data once a burst of writes is over, not after every file.
+      writer.on('active', () => derived.cancel());
+      writer.on('drained', () => derived.schedule());
+      log(`writer: holding the writer lock for ${opts.dataDir}`);
+    }
+  };
+
+  const ready = Promise.all(opts.roles.map(startRole)).then(() => undefined);
+  // close() reports startup failures; don't let them surface twice as unhandled.
+  ready.catch(() => undefined);
+
+  let closing: Promise<void> | null = null;
+  return {
+    roles: opts.roles,
+    ready,
+    close: () =>
+      (closing ??= (async () => {
+        shutdown.abort(new Error('shutting down'));
+        await ready.catch(() => undefined);
+        await Promise.all(workers.map((w) => w.close()));
+        for (const cleanup of cleanups.reverse()) await cleanup();
+        await ctx.queues.close();
+        redis.disconnect();
+      })()),
+  };
+}
+
+const DERIVED_QUIET_MS = 2000;
+
+/** Boilerplate scores and the HNSW file follow the store, as after an embedded-mode ingest. */
+function derivedRefresher(store: Store, index: VectorIndex, log: (line: string) => void) {
+  let timer: NodeJS.Timeout | null = null;
+  const refresh = () => {
+    timer = null;
+    const modelId = store.getMeta('model_id');
+    try {
+      refreshBoilerplate(store);
+      if (modelId) index.ensureFresh(store, modelId);
+    } catch (err) {
+      log(`writer: refreshing derived data failed: ${(err as Error).message}`);
+    }
+  };
+  return {
+    schedule: () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(refresh, DERIVED_QUIET_MS);
+    },
+    cancel: () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}

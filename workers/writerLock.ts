@@ -1,0 +1,77 @@
+// The single-writer guarantee: only the holder of this Redis lock consumes the write queue.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { WRITER_LOCK_KEY } from './batchState.ts';
+
+// Compare-and-act, so a process whose lock expired can never renew or delete its successor's.
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+export interface WriterLockOptions {
+  /** How long the lock outlives a holder that stops renewing it (crash, kill -9). */
+  ttlMs: number;
+  /** Called once when the lock is lost (Redis unreachable for longer than ttlMs, or stolen). */
+  onLost: (reason: string) => void;
+  /** Called once while waiting, with the current holder. */
+  onWait?: (holder: string) => void;
+}
+
+export interface WriterLock {
+  readonly token: string;
+  release(): Promise<void>;
+}
+
+export async function holderOfWriterLock(redis: Redis): Promise<string | null> {
+  return redis.get(WRITER_LOCK_KEY);
+}
+
+/**
+ * Waits until this process holds the lock, then renews it every ttl/3 until release().
+ * `signal` aborts the wait (shutdown requested before the lock came).
+ */
+export async function acquireWriterLock(redis: Redis, opts: WriterLockOptions, signal?: AbortSignal): Promise<WriterLock> {
+  const token = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const step = Math.max(50, Math.floor(opts.ttlMs / 3));
+  let told = false;
+  for (;;) {
+    signal?.throwIfAborted();
+    if ((await redis.set(WRITER_LOCK_KEY, token, 'PX', opts.ttlMs, 'NX')) === 'OK') break;
+    if (!told) {
+      told = true;
+      opts.onWait?.((await redis.get(WRITER_LOCK_KEY)) ?? '(just released)');
+    }
+    await sleep(step, undefined, { signal });
+  }
+  let released = false;
+  let renewedAt = Date.now();
+  const timer = setInterval(() => {
+    // While Redis is unreachable the renewals queue up unanswered; past the ttl the lock may be
+    // someone else's, so stop writing.
+    if (Date.now() - renewedAt > opts.ttlMs) return lose(`writer lock not renewed for ${opts.ttlMs} ms (Redis unreachable?)`);
+    const sentAt = Date.now();
+    redis
+      .eval(RENEW, 1, WRITER_LOCK_KEY, token, opts.ttlMs)
+      .then((ok) => {
+        if (ok === 1) renewedAt = sentAt;
+        else lose('another process holds the writer lock now');
+      })
+      .catch(() => undefined);
+  }, step);
+  const lose = (reason: string) => {
+    if (released) return;
+    released = true;
+    clearInterval(timer);
+    opts.onLost(reason);
+  };
+  return {
+    token,
+    release: async () => {
+      if (released) return;
+      released = true;
+      clearInterval(timer);
+      await redis.eval(RELEASE, 1, WRITER_LOCK_KEY, token);
+    },
+  };
+}
