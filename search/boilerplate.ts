@@ -31,11 +31,16 @@ export const FORMULA_PHRASES: readonly string[] = [
 /** How strongly a fully boilerplate passage is demoted: its score is multiplied by 1 - this. */
 export const BOILERPLATE_DEMOTION = 0.7;
 
-/** A clause must appear in this share of the distinct documents (and in at least 3) to count as shared. */
+/** A shingle must appear in this share of the distinct documents (and in at least 3) to count as shared. */
 const SHARED_DOC_SHARE = 0.02;
 const MIN_SHARED_DOCS = 3;
-/** Shorter clauses (一是, 同时) repeat everywhere without being formulae. */
-const MIN_CLAUSE_CHARS = 6;
+/** Eight characters: long enough that sharing one is not chance (a 4-char term like 行政执法 is). */
+const SHINGLE_CHARS = 8;
+/**
+ * Only shingles whose hash is 0 modulo this are counted: an unbiased sample of each passage's
+ * shingles that keeps the document-frequency table a quarter of the size on a large corpus.
+ */
+const SHINGLE_SAMPLING = 4;
 
 export interface PassageText {
   id: PassageId;
@@ -46,22 +51,23 @@ export interface PassageText {
 }
 
 /**
- * Boilerplate score per passage: the larger of (a) the share of its characters in clauses that
- * recur across different documents and (b) the share covered by known formula phrases.
- * Passages scoring 0 are left out of the map.
+ * Boilerplate score per passage: the larger of (a) the share of its 8-character shingles that
+ * recur in other documents (near-verbatim formulae survive a changed region name or year,
+ * which whole-sentence matching would not) and (b) the share of its characters covered by known
+ * formula phrases. Passages scoring 0 are left out of the map.
  */
 export function computeBoilerplate(passages: Iterable<PassageText>): Map<PassageId, number> {
-  const documentFrequency = new Map<string, number>();
-  const clausesByPassage: { id: PassageId; clauses: string[]; chars: number; formulaChars: number }[] = [];
+  const documentFrequency = new Map<number, number>();
+  const shinglesByPassage: { id: PassageId; shingles: number[]; chars: number; formulaChars: number }[] = [];
   const countedDocs = new Set<string>();
-  let docClauses = new Set<string>();
+  let docShingles = new Set<number>();
   let currentHash: string | null = null;
   const flushDocument = () => {
     if (currentHash !== null && !countedDocs.has(currentHash)) {
       countedDocs.add(currentHash);
-      for (const clause of docClauses) documentFrequency.set(clause, (documentFrequency.get(clause) ?? 0) + 1);
+      for (const shingle of docShingles) documentFrequency.set(shingle, (documentFrequency.get(shingle) ?? 0) + 1);
     }
-    docClauses = new Set();
+    docShingles = new Set();
   };
   for (const passage of passages) {
     if (passage.contentHash !== currentHash) {
@@ -69,19 +75,20 @@ export function computeBoilerplate(passages: Iterable<PassageText>): Map<Passage
       currentHash = passage.contentHash;
     }
     const normal = normalise(passage.text);
-    const clauses = splitClauses(normal);
-    for (const clause of clauses) docClauses.add(clause);
-    clausesByPassage.push({ id: passage.id, clauses, chars: normal.length, formulaChars: formulaCoverage(normal) });
+    const shingles = sampledShingles(normal);
+    for (const shingle of shingles) docShingles.add(shingle);
+    shinglesByPassage.push({ id: passage.id, shingles, chars: normal.length, formulaChars: formulaCoverage(normal) });
   }
   flushDocument();
 
   const minDocs = Math.max(MIN_SHARED_DOCS, Math.ceil(countedDocs.size * SHARED_DOC_SHARE));
   const scores = new Map<PassageId, number>();
-  for (const { id, clauses, chars, formulaChars } of clausesByPassage) {
+  for (const { id, shingles, chars, formulaChars } of shinglesByPassage) {
     if (chars === 0) continue;
-    let sharedChars = 0;
-    for (const clause of clauses) if ((documentFrequency.get(clause) ?? 0) >= minDocs) sharedChars += clause.length;
-    const score = Math.min(1, Math.max(sharedChars, formulaChars) / chars);
+    let shared = 0;
+    for (const shingle of shingles) if ((documentFrequency.get(shingle) ?? 0) >= minDocs) shared++;
+    const sharedShare = shingles.length > 0 ? shared / shingles.length : 0;
+    const score = Math.min(1, Math.max(sharedShare, formulaChars / chars));
     if (score > 0) scores.set(id, Math.round(score * 1000) / 1000);
   }
   return scores;
@@ -102,15 +109,32 @@ export function demote(score: number, boilerplate: number): number {
   return score >= 0 ? score * factor : score / factor;
 }
 
-/** Drops whitespace and folds digits, so 2022年/2023年 variants of one formula compare equal. */
+/**
+ * Keeps letters and digits only (so full- and half-width punctuation variants compare equal),
+ * folds digits (2022年/2023年 variants of one formula) and restores the leader's name where a
+ * published copy masked it as *** (sample report 001 does; it masks place names the same way,
+ * hence the lookahead).
+ */
 function normalise(text: string): string {
-  return text.replace(/\s+/gu, '').replace(/\p{Nd}/gu, '0');
+  return text
+    .replace(/[*＊×]{2,}(?=法治思想|新时代|总书记|同志)/gu, '习近平')
+    .replace(/[^\p{L}\p{N}]+/gu, '')
+    .replace(/\p{Nd}/gu, '0');
 }
 
-function splitClauses(normal: string): string[] {
-  return normal
-    .split(/[，。；：！？,.;:!?（）()【】《》“”"‘’'「」\n]+/u)
-    .filter((clause) => clause.length >= MIN_CLAUSE_CHARS);
+function sampledShingles(normal: string): number[] {
+  const shingles: number[] = [];
+  for (let at = 0; at + SHINGLE_CHARS <= normal.length; at++) {
+    const hash = fnv1a(normal, at, at + SHINGLE_CHARS);
+    if (hash % SHINGLE_SAMPLING === 0) shingles.push(hash);
+  }
+  return shingles;
+}
+
+function fnv1a(text: string, from: number, to: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = from; i < to; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 function formulaCoverage(normal: string): number {
