@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReport } from '../pipeline/parseReport.ts';
 import { holdOutTopicSentences } from './eval/autoSet.ts';
 import { DEV_GROUPS, loadDevSet } from './eval/evalSet.ts';
-import { judge, mrrAt, ndcgAt, normalizeForMatch, scoreQuery, type Judgement } from './eval/metrics.ts';
+import { judge, mrrAt, ndcgAt, normalizeForMatch, pairedRandomizationP, scoreQuery, type Judgement } from './eval/metrics.ts';
 
 const CORPUS = path.join(import.meta.dirname, '..', 'corpus');
 
@@ -95,6 +95,16 @@ describe('metrics', () => {
     expect(s.recall).toBe(0.5);
     expect(s.mrr).toBe(1);
     expect(s.ndcg).toBeCloseTo(3 / (3 + 1 / Math.log2(3)), 12);
+  });
+});
+
+describe('paired randomization test', () => {
+  it('finds no difference between identical systems and a clear one between consistently different systems', () => {
+    const a = Array.from({ length: 40 }, (_, i) => (i % 7) / 7);
+    expect(pairedRandomizationP(a, a)).toBe(1);
+    expect(pairedRandomizationP(a.map((x) => x + 0.2), a)).toBeLessThan(0.001);
+    // one query better, one worse by the same amount: no evidence either way
+    expect(pairedRandomizationP([1, 0, 0.5], [0, 1, 0.5])).toBeGreaterThan(0.5);
   });
 });
 

@@ -85,3 +85,35 @@ export function meanScores(scores: QueryScores[]): QueryScores {
   const sum = (f: (s: QueryScores) => number): number => scores.reduce((a, s) => a + f(s), 0) / n;
   return { ndcg: sum((s) => s.ndcg), recall: sum((s) => s.recall), mrr: sum((s) => s.mrr) };
 }
+
+/** Small deterministic PRNG (mulberry32): the same p-value on every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Two-sided paired randomization (sign-flip) test on per-query scores: the probability that
+ * swapping the two systems' scores at random gives a mean difference at least as large as the
+ * observed one. Small p ⇒ the difference is not query-sampling noise.
+ */
+export function pairedRandomizationP(a: number[], b: number[], iterations = 10_000, seed = 1): number {
+  if (a.length !== b.length) throw new Error('paired test needs equally many scores');
+  const diffs = a.map((x, i) => x - b[i]!);
+  const observed = Math.abs(diffs.reduce((s, d) => s + d, 0));
+  if (observed === 0) return 1;
+  const rand = prng(seed);
+  let atLeast = 0;
+  for (let it = 0; it < iterations; it++) {
+    let sum = 0;
+    for (const d of diffs) sum += rand() < 0.5 ? d : -d;
+    if (Math.abs(sum) >= observed - 1e-12) atLeast++;
+  }
+  return (atLeast + 1) / (iterations + 1);
+}

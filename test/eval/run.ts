@@ -12,7 +12,7 @@ import { updateBoilerplate } from '../../search/boilerplate.ts';
 import { MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
 import { loadDevSet, type EvalQuery } from './evalSet.ts';
-import { meanScores, normalizeForMatch, scoreQuery, type QueryScores } from './metrics.ts';
+import { meanScores, normalizeForMatch, pairedRandomizationP, scoreQuery, type QueryScores } from './metrics.ts';
 
 const K = 10;
 const LAW_COUNT = 300;
@@ -169,6 +169,54 @@ function table(modelId: string, rows: Row[]): string {
   return lines.join('\n');
 }
 
+function ndcgsOf(results: QueryResult[], mode: SearchMode): Map<string, number> {
+  return new Map(results.filter((r) => r.mode === mode).map((r) => [r.id, r.scores.ndcg]));
+}
+
+/** Mean nDCG@10 difference of `a` over `b` on the same queries, with its paired-test p-value. */
+function comparison(label: string, a: Map<string, number>, b: Map<string, number>): string {
+  const ids = [...a.keys()].filter((id) => b.has(id));
+  const xs = ids.map((id) => a.get(id)!);
+  const ys = ids.map((id) => b.get(id)!);
+  const delta = (xs.reduce((s, x) => s + x, 0) - ys.reduce((s, y) => s + y, 0)) / (ids.length || 1);
+  const p = pairedRandomizationP(xs, ys);
+  return `| ${label} | ${ids.length} | ${delta >= 0 ? '+' : ''}${delta.toFixed(3)} | ${p < 0.001 ? '<0.001' : p.toFixed(3)} |`;
+}
+
+const COMPARISON_HEADER = ['| comparison (nDCG@10) | n | Δ | p (paired randomization) |', '|---|---|---|---|'];
+
+function modeComparisons(perSet: Partial<Record<SetName, QueryResult[]>>): string {
+  const lines = [...COMPARISON_HEADER];
+  for (const [set, results] of Object.entries(perSet) as [SetName, QueryResult[]][]) {
+    const lexical = ndcgsOf(results, 'lexical');
+    lines.push(comparison(`${set}: hybrid − lexical`, ndcgsOf(results, 'hybrid'), lexical));
+    lines.push(comparison(`${set}: dense − lexical`, ndcgsOf(results, 'dense'), lexical));
+  }
+  return lines.join('\n');
+}
+
+interface ModelRun {
+  modelId: string;
+  modelDir: string;
+  passages: number;
+  rows: Row[];
+  perSet: Partial<Record<SetName, QueryResult[]>>;
+}
+
+/** The first model against each other one (e.g. the bundled model against its step 0). */
+function modelComparisons(runs: ModelRun[]): string {
+  const [base, ...others] = runs;
+  const lines = [...COMPARISON_HEADER];
+  for (const other of others) {
+    for (const set of Object.keys(base!.perSet) as SetName[]) {
+      for (const mode of ['dense', 'hybrid'] as const) {
+        lines.push(comparison(`${set} ${mode}: ${base!.modelId} − ${other.modelId}`, ndcgsOf(base!.perSet[set]!, mode), ndcgsOf(other.perSet[set]!, mode)));
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const args = parseCli(process.argv.slice(2));
   if (!existsSync(args.corporaDir)) throw new InputError('--corpora', `${args.corporaDir} not found`);
@@ -182,29 +230,29 @@ async function main(): Promise<void> {
   const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), auto: corpus.autoQueries };
   log(`eval corpus: ${corpus.files.length} files; dev ${sets.dev.length} queries, auto ${sets.auto.length} queries`);
 
-  const report: Record<string, unknown>[] = [];
+  const runs: ModelRun[] = [];
   for (const model of args.models) {
     const modelDir = resolveModelDir(model, args.evalDir);
     const app = await openEvalIndex(modelDir, corpus.files, args.evalDir, args.rebuild);
     try {
       const counts = app.store.counts();
       log(`[${app.encoder.modelId}] index: ${counts.documents} documents, ${counts.passages} passages`);
-      const rows: Row[] = [];
-      const perQuery: Record<string, QueryResult[]> = {};
+      const run: ModelRun = { modelId: app.encoder.modelId, modelDir, passages: counts.passages, rows: [], perSet: {} };
       for (const set of args.sets) {
         const unreachable = unreachableJudgements(app, sets[set]);
         if (unreachable.length > 0) log(`warning: ${unreachable.length} ${set} judgements match no indexed passage:\n  ${unreachable.join('\n  ')}`);
         const results = await evaluate(app, sets[set]);
-        perQuery[set] = results;
-        rows.push(...summarise(set, results));
+        run.perSet[set] = results;
+        run.rows.push(...summarise(set, results));
       }
-      process.stdout.write(`${table(app.encoder.modelId, rows)}\n\n`);
-      report.push({ model: app.encoder.modelId, modelDir, passages: counts.passages, rows, perQuery });
+      process.stdout.write(`${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
+      runs.push(run);
     } finally {
       app.close();
     }
   }
-  if (args.json) writeFileSync(args.json, JSON.stringify({ k: K, modes: MODES, models: report }, null, 1) + '\n');
+  if (runs.length > 1) process.stdout.write(`### models\n\n${modelComparisons(runs)}\n`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ k: K, modes: MODES, models: runs }, null, 1) + '\n');
 }
 
 main().catch((err: unknown) => {
