@@ -1,6 +1,7 @@
 // Starts the requested worker roles in this process.
 import { Worker, type Job } from 'bullmq';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { segmentForIndex } from '../pipeline/segment.ts';
 import { Store } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
 import { refreshBoilerplate } from '../search/boilerplate.ts';
@@ -81,6 +82,9 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
 
   const startRole = async (role: Role): Promise<void> => {
     const concurrency = Math.max(1, opts.concurrency ?? 1);
+    // Loading jieba blocks the event loop for seconds; done inside the first job it would starve
+    // that job's lock renewal.
+    if (role !== 'write') segmentForIndex('法治政府');
     if (role === 'parse') {
       startWorker(PARSE_QUEUE, 'parse', parseProcessor(ctx), concurrency);
     } else if (role === 'embed') {

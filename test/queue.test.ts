@@ -1,0 +1,182 @@
+// Queue mode against a real redis-server, the real pipeline, model and SQLite store: workers run
+// in this process (the crash test in queue-crash.test.ts runs them in a child it kills).
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { parseReport } from '../pipeline/parseReport.ts';
+import { hashBytes, indexFiles } from '../search/indexer.ts';
+import { Store } from '../search/store.ts';
+import { openQueueClient, processBatch, queueStatus, runBatch, type BatchInput, type QueueClient } from '../workers/batch.ts';
+import { ROLES } from '../workers/queues.ts';
+import { startWorkers, type WorkerHandle } from '../workers/startWorkers.ts';
+import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
+import { integrityCounts, snapshotStore } from './helpers/storeSnapshot.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
+const CORPUS = readdirSync(path.join(ROOT, 'corpus'))
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
+  .map((f) => path.join(ROOT, 'corpus', f));
+const read = (sources: string[]): BatchInput[] => sources.map((source) => ({ source, bytes: readFileSync(source) }));
+
+describe.skipIf(!redisServerAvailable())('queue mode', () => {
+  let redis: RedisServer;
+  let encoder: Encoder;
+  let client: QueueClient;
+  const tmp: string[] = [];
+  const tempDir = (name: string) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `fazhi-queue-${name}-`));
+    tmp.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    [redis, encoder] = await Promise.all([startRedisServer(), loadEncoder(MODEL_DIR)]);
+    client = openQueueClient(redis.url);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await redis?.stop();
+    for (const dir of tmp) rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    await client.redis.flushall();
+  });
+
+  async function withWorkers<T>(dataDir: string, fn: (h: WorkerHandle) => Promise<T>): Promise<T> {
+    const handle = startWorkers({ redisUrl: redis.url, roles: ROLES, dataDir, encoder, log: () => undefined });
+    try {
+      await handle.ready;
+      return await fn(handle);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  it('stores the same documents and passages as the embedded path; repeats add nothing', async () => {
+    const embedded = tempDir('embedded');
+    const store = Store.open(embedded);
+    try {
+      await indexFiles({ store, encoder }, CORPUS);
+    } finally {
+      store.close();
+    }
+    const queued = tempDir('queued');
+    await withWorkers(queued, async () => {
+      const seen: { done: number; total: number }[] = [];
+      const first = await processBatch(client, read(CORPUS), { modelId: encoder.modelId, onProgress: (p) => seen.push(p) });
+      expect(first.failures).toEqual([]);
+      expect(first.added).toBe(5);
+      expect(seen.at(-1)).toMatchObject({ done: 5, failed: 0, total: 5, sealed: true });
+
+      const got = snapshotStore(queued);
+      expect(got).toEqual(snapshotStore(embedded));
+      const counts = integrityCounts(queued);
+      expect(first.passages).toBe(counts.passages);
+      expect(counts).toMatchObject({ documents: 5, vectors: counts.passages, fts: counts.passages, orphanPassages: 0, orphanVectors: 0, duplicateOrdinals: 0 });
+
+      // Same batch again at once: settled from the outcome the writer just recorded.
+      const again = await processBatch(client, read(CORPUS), { modelId: encoder.modelId });
+      expect(again).toMatchObject({ added: 0, replaced: 0, unchanged: 5, failures: [] });
+
+      // A duplicate that arrives after that outcome is forgotten goes through every stage; the
+      // writer finds the version current and writes nothing.
+      const outcomes = await client.redis.keys('fazhi:file:*:outcome');
+      expect(outcomes).toHaveLength(5);
+      await client.redis.del(...outcomes);
+      const late = await processBatch(client, read(CORPUS), { modelId: encoder.modelId });
+      expect(late).toMatchObject({ added: 0, replaced: 0, unchanged: 5, failures: [] });
+      expect(late.ms.embed).toBeGreaterThan(0);
+      expect(snapshotStore(queued)).toEqual(got);
+      expect(integrityCounts(queued)).toEqual(counts);
+    });
+  });
+
+  it('replaces a changed file and skips unchanged ones before they reach Redis (runBatch, as the CLI calls it)', async () => {
+    const dataDir = tempDir('data');
+    const work = tempDir('work');
+    const a = path.join(work, 'a.txt');
+    const b = path.join(work, 'b.txt');
+    copyFileSync(CORPUS[0]!, a);
+    copyFileSync(CORPUS[4]!, b);
+    await withWorkers(dataDir, async () => {
+      const first = await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a, b] });
+      expect(first).toMatchObject({ added: 2, replaced: 0, unchanged: 0, failed: [] });
+
+      copyFileSync(CORPUS[2]!, a);
+      const progress: number[] = [];
+      const second = await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a, b], onProgress: (p) => progress.push(p.done) });
+      expect(second).toMatchObject({ added: 0, replaced: 1, unchanged: 1, failed: [] });
+      expect(progress.at(-1)).toBe(2);
+
+      const docs = snapshotStore(dataDir);
+      const newA = readFileSync(a);
+      const expected = parseReport(a, newA);
+      const docA = docs.find((d) => d.source === a)!;
+      expect(docA.contentHash).toBe(hashBytes(newA));
+      expect(docA.passages.map((p) => p.hash)).toEqual(expected.passages.map((p) => p.hash));
+      const counts = integrityCounts(dataDir);
+      expect(counts.documents).toBe(2);
+      expect(counts.passages).toBe(docs.reduce((n, d) => n + d.passages.length, 0));
+      expect(counts).toMatchObject({ vectors: counts.passages, fts: counts.passages, orphanPassages: 0, orphanVectors: 0, duplicateOrdinals: 0 });
+    });
+  });
+
+  it('reports each bad file with its reason while the rest complete, and lists job failures for status', async () => {
+    const dataDir = tempDir('data');
+    const work = tempDir('work');
+    const good = path.join(work, 'good.txt');
+    const binary = path.join(work, 'binary.txt');
+    const empty = path.join(work, 'empty.txt');
+    copyFileSync(CORPUS[1]!, good);
+    writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+    writeFileSync(empty, '');
+    const missing = path.join(work, 'missing.txt');
+    await withWorkers(dataDir, async () => {
+      const result = await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [good, binary, empty, missing] });
+      expect(result.added).toBe(1);
+      const reasons = Object.fromEntries(result.failed.map((f) => [f.source, f.reason]));
+      expect(Object.keys(reasons).sort()).toEqual([binary, empty, missing].sort());
+      expect(reasons[binary]).toMatch(/binary/);
+      expect(reasons[empty]).toMatch(/empty/);
+      expect(reasons[missing]).toBe('no such file or directory');
+
+      const status = await queueStatus(redis.url);
+      if ('error' in status) throw new Error(status.error);
+      expect(status.failures.map((f) => [f.source, f.stage]).sort()).toEqual([[binary, 'parse'], [empty, 'parse']]);
+      expect(status.failures.find((f) => f.source === binary)!.reason).toBe(reasons[binary]);
+      expect(status.workers).toEqual({ 'fazhi-parse': 1, 'fazhi-embed': 1, 'fazhi-write': 1 });
+      expect(snapshotStore(dataDir).map((d) => d.source)).toEqual([good]);
+    });
+  });
+
+  it('runs one writer at a time: a second one waits for the lock and takes over when the first stops', async () => {
+    const dataDir = tempDir('data');
+    const opts = { redisUrl: redis.url, roles: ['write'] as const, dataDir, writerLockTtlMs: 600, log: () => undefined };
+    const first = startWorkers(opts);
+    await first.ready;
+    const holder = await client.redis.get('fazhi:writer-lock');
+    const second = startWorkers(opts);
+    let secondReady = false;
+    second.ready.then(() => (secondReady = true));
+    try {
+      await sleep(1500);
+      expect(secondReady).toBe(false);
+      expect(await client.redis.get('fazhi:writer-lock')).toBe(holder);
+      await first.close();
+      await second.ready;
+      const next = await client.redis.get('fazhi:writer-lock');
+      expect(next).not.toBe(holder);
+      expect(next).toMatch(new RegExp(`:${process.pid}:`));
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
