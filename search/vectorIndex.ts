@@ -149,16 +149,20 @@ export class VectorIndex {
     const limit = Math.min(k, total);
     if (limit === 0) return [];
     const predicate = toPredicate(filter);
+    const query = Array.from(vector);
     // A filter admitting a fraction f of the points needs about 1/f times the beam to find as
     // many admitted neighbours; a predicate's selectivity is unknown, so it gets the base beam
-    // and the exact fallback below.
+    // and, if that comes back short, a second pass whose beam spans the whole graph.
     const selectivity = filter instanceof Set ? Math.max(filter.size / Math.max(total, 1), 1e-3) : 1;
-    index.setEf(Math.min(Math.ceil(Math.max(MIN_EF, EF_PER_K * k) / selectivity), Math.max(total, MIN_EF)));
-    const result = index.searchKnn(Array.from(vector), limit, predicate);
-    const neighbours = result.neighbors.map((id, i) => ({ id, score: 1 - result.distances[i]! }));
-    const admitted = filter instanceof Set ? Math.min(filter.size, limit) : limit;
-    if (neighbours.length < admitted && predicate) return this.exactSearch(vector, k, filter);
-    return neighbours;
+    const maxEf = Math.max(total, MIN_EF);
+    index.setEf(Math.min(Math.ceil(Math.max(MIN_EF, EF_PER_K * k) / selectivity), maxEf));
+    let result = index.searchKnn(query, limit, predicate);
+    const wanted = filter instanceof Set ? Math.min(filter.size, limit) : limit;
+    if (predicate && result.neighbors.length < wanted && index.getEf() < maxEf) {
+      index.setEf(maxEf);
+      result = index.searchKnn(query, limit, predicate);
+    }
+    return result.neighbors.map((id, i) => ({ id, score: 1 - result.distances[i]! }));
   }
 
   /** Brute-force k nearest passages: the reference for recall, and the path for tight filters. */
@@ -189,7 +193,8 @@ export class VectorIndex {
 
   /**
    * All live points as one matrix, kept until the index changes: unfiltered exact search (the
-   * bench's recall reference) would otherwise copy every point out of hnswlib per query.
+   * bench's recall reference) would otherwise copy every point out of hnswlib per query. It
+   * doubles the vectors' memory, which is why query-time search never takes this path.
    */
   private snapshot(): { ids: number[]; data: Float32Array } {
     if (this.points) return this.points;

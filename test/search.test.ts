@@ -335,6 +335,7 @@ describe('VectorIndex', () => {
     const even = (label: number) => label % 2 === 0;
     let found = 0;
     let foundFiltered = 0;
+    let tightFound = 0;
     const queries = 100;
     for (let q = 0; q < queries; q++) {
       const query = randomVector();
@@ -345,12 +346,16 @@ describe('VectorIndex', () => {
       expect(filtered.every((hit) => even(hit.id))).toBe(true);
       foundFiltered += filtered.filter((hit) => exactFiltered.has(hit.id)).length;
       if (q % 10 === 0) {
-        // A tight allow-list is searched exactly.
+        // A tight allow-list is searched exactly; a tight predicate still finds its true neighbours.
         expect(index.search(query, 10, oneReport)).toEqual(index.exactSearch(query, 10, oneReport));
+        const rare = (label: number) => label % 97 === 0;
+        const exactRare = index.exactSearch(query, 10, rare).map((hit) => hit.id);
+        tightFound += index.search(query, 10, rare).filter((hit) => exactRare.includes(hit.id)).length;
       }
     }
     expect(found / (queries * 10)).toBeGreaterThanOrEqual(0.98);
     expect(foundFiltered / (queries * 10)).toBeGreaterThanOrEqual(0.98);
+    expect(tightFound / 100).toBeGreaterThanOrEqual(0.98);
   });
 
   it('rebuilds, with the reason, when the file is missing, truncated, unreadable, of another model or stale', () => {
