@@ -156,7 +156,7 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
     });
   });
 
-  it('runs one writer at a time: a second one waits for the lock and takes over when the first stops', async () => {
+  it('runs one writer at a time, for one data directory: a second waits and takes over when the first stops', async () => {
     const dataDir = tempDir('data');
     const opts = { redisUrl: redis.url, roles: ['write'] as const, dataDir, writerLockTtlMs: 600, log: () => undefined };
     const first = startWorkers(opts);
@@ -174,6 +174,11 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
       const next = await client.redis.get('fazhi:writer-lock');
       expect(next).not.toBe(holder);
       expect(next).toMatch(new RegExp(`:${process.pid}:`));
+      // A writer with another data directory would split the corpus: refused, not queued.
+      await second.close();
+      const elsewhere = startWorkers({ ...opts, dataDir: tempDir('elsewhere') });
+      await expect(elsewhere.ready).rejects.toThrow(/another data directory/);
+      await elsewhere.close();
     } finally {
       await first.close();
       await second.close();

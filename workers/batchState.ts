@@ -63,6 +63,7 @@ const keys = {
   writerLock: `${PREFIX}writer-lock`,
 };
 export const WRITER_LOCK_KEY = keys.writerLock;
+export const STORE_ID_KEY = `${PREFIX}store-id`;
 
 // Shared Lua: record one settled file in one batch. A later failure never overrides success
 // (a stale duplicate job may fail after the real one committed).

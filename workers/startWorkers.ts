@@ -9,7 +9,7 @@ import { BatchState, type Stage } from './batchState.ts';
 import { bullConnection, connectRedis } from './connection.ts';
 import { EMBED_QUEUE, openQueues, PARSE_QUEUE, WRITE_QUEUE, type FileRef, type Role, type WriteJob } from './queues.ts';
 import { embedProcessor, parseProcessor, writeProcessor, type StageContext } from './stages.ts';
-import { acquireWriterLock } from './writerLock.ts';
+import { acquireWriterLock, bindQueueToStore } from './writerLock.ts';
 
 export interface StartWorkersOptions {
   redisUrl: string;
@@ -108,6 +108,7 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
       cleanups.push(() => lock.release());
       const store = Store.open(opts.dataDir!);
       cleanups.push(() => store.close());
+      await bindQueueToStore(redis, store, opts.dataDir!);
       const derived = derivedRefresher(store, new VectorIndex(opts.dataDir!, { warn: log }), log);
       cleanups.push(() => derived.cancel());
       writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store), 1);

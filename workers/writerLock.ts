@@ -1,9 +1,9 @@
 // The single-writer guarantee: only the holder of this Redis lock consumes the write queue.
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { WRITER_LOCK_KEY } from './batchState.ts';
+import { STORE_ID_KEY, WRITER_LOCK_KEY } from './batchState.ts';
 
 // Compare-and-act, so a process whose lock expired can never renew or delete its successor's.
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
@@ -74,4 +74,31 @@ export async function acquireWriterLock(redis: Redis, opts: WriterLockOptions, s
       await redis.eval(RELEASE, 1, WRITER_LOCK_KEY, token);
     },
   };
+}
+
+/** What binding needs from the store: a place for its id. */
+interface StoreMeta {
+  getMeta(key: string): string | null;
+  setMeta(key: string, value: string): void;
+}
+
+/**
+ * The lock makes one writer at a time, not one data directory: a writer started on another
+ * machine with its own empty data directory would take over and split the corpus in two. The
+ * first writer binds the queue to its store's id; any other store is refused.
+ */
+export async function bindQueueToStore(redis: Redis, store: StoreMeta, dataDir: string): Promise<void> {
+  let storeId = store.getMeta('store_id');
+  if (!storeId) {
+    storeId = randomUUID();
+    store.setMeta('store_id', storeId);
+  }
+  await redis.set(STORE_ID_KEY, storeId, 'NX');
+  const bound = await redis.get(STORE_ID_KEY);
+  if (bound !== storeId) {
+    throw new Error(
+      `this Redis queue writes to another data directory (store ${bound}), not ${dataDir} (store ${storeId}); ` +
+        `start the writer where that data directory is, or run \`redis-cli del ${STORE_ID_KEY}\` to rebind the queue`,
+    );
+  }
 }
