@@ -184,4 +184,18 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
       await second.close();
     }
   });
+
+  it('stops a writer at once when another process has taken its lock', async () => {
+    const fatal: Error[] = [];
+    const writer = startWorkers({ redisUrl: redis.url, roles: ['write'], dataDir: tempDir('data'), writerLockTtlMs: 600, log: () => undefined, onFatal: (err) => fatal.push(err) });
+    try {
+      await writer.ready;
+      await client.redis.set('fazhi:writer-lock', 'intruder');
+      for (let i = 0; i < 40 && fatal.length === 0; i++) await sleep(50);
+      expect(fatal.map((e) => e.message)).toEqual(['writer: another process holds the writer lock now']);
+    } finally {
+      await writer.close();
+    }
+    expect(await client.redis.get('fazhi:writer-lock')).toBe('intruder');
+  });
 });
