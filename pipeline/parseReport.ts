@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { cleanReport } from './cleanReport.ts';
 import { InputError } from './errors.ts';
 import { extractMetadata } from './extractMetadata.ts';
+import { readDocumentText, type DocumentText } from './readDocument.ts';
 import { decodeText } from './readText.ts';
 import { splitPassages } from './splitPassages.ts';
 import { structureReport } from './structureReport.ts';
@@ -9,10 +10,24 @@ import type { ParsedReport } from './types.ts';
 
 export { MAX_REPORT_BYTES, SUPPORTED_EXTENSIONS } from './readText.ts';
 
-/** Raw file bytes → typed passages with metadata. Throws InputError naming `source` for unusable input. */
+/**
+ * A plain-text report (.txt, .md) → typed passages with metadata, synchronously.
+ * Throws InputError naming `source` for unusable input.
+ */
 export function parseReport(source: string, bytes: Buffer): ParsedReport {
-  const { text, encoding } = decodeText(source, bytes);
+  return parseText(source, bytes, decodeText(source, bytes));
+}
+
+/** Any supported file (text, web page, DOCX, PDF) → the same passages and metadata its text would give. */
+export async function parseDocument(source: string, bytes: Buffer): Promise<ParsedReport> {
+  return parseText(source, bytes, await readDocumentText(source, bytes));
+}
+
+function parseText(source: string, bytes: Buffer, { text, encoding, fields }: DocumentText): ParsedReport {
   const cleaned = cleanReport(text);
+  // Fields a web page states outside its article outrank what cleaning finds in the text.
+  cleaned.chrome.articleSource = fields?.articleSource ?? cleaned.chrome.articleSource;
+  cleaned.chrome.pageDate = fields?.publishedAt ?? cleaned.chrome.pageDate;
   const blocks = structureReport(cleaned.text);
   const passages = splitPassages(blocks);
   if (passages.length === 0) throw new InputError(source, 'no report text left after removing page chrome');

@@ -3,40 +3,53 @@ import chardet from 'chardet';
 import iconv from 'iconv-lite';
 import { InputError } from './errors.ts';
 
-export const SUPPORTED_EXTENSIONS: readonly string[] = ['.txt', '.md'];
+/** Plain-text reports, read synchronously by parseReport. */
+export const TEXT_EXTENSIONS: readonly string[] = ['.txt', '.md'];
+export const HTML_EXTENSIONS: readonly string[] = ['.html', '.htm', '.shtml'];
+/** Every format parseDocument reads; directory walks pick files by these. */
+export const SUPPORTED_EXTENSIONS: readonly string[] = [...TEXT_EXTENSIONS, ...HTML_EXTENSIONS, '.docx', '.pdf'];
 /** Reports are a few dozen KB; anything this large is a wrong file, not a report. */
 export const MAX_REPORT_BYTES = 20 * 1024 * 1024;
 
-export type TextEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'GB18030';
-
 export interface DecodedText {
   text: string;
-  encoding: TextEncoding;
+  /** UTF-8, UTF-16LE, UTF-16BE, GB18030, or a charset a web page declared (e.g. Big5). */
+  encoding: string;
 }
 
+/** GB2312 and GBK are subsets of GB18030; decoding a page declared as either with GB18030 loses nothing. */
+const GB_FAMILY = new Set(['gb2312', 'gbk', 'gb18030', 'x-gbk', 'cp936', 'euc-cn']);
 const BINARY_SAMPLE_BYTES = 64 * 1024;
 /** Share of control bytes above which a file is taken for binary. Real reports have none besides tab/CR/LF/FF. */
 const MAX_CONTROL_SHARE = 0.05;
 /** A GB18030 decoding is only believed when nearly all characters are CJK, ASCII or CJK punctuation. */
 const MIN_PLAUSIBLE_SHARE = 0.9;
 
-export function decodeText(source: string, bytes: Buffer): DecodedText {
+/** Checks what every reader needs: a known extension (one of `accepted`) and a size within the limit. */
+export function checkFileInput(source: string, bytes: Buffer, accepted: readonly string[] = SUPPORTED_EXTENSIONS): void {
   const ext = path.extname(source).toLowerCase();
-  if (!SUPPORTED_EXTENSIONS.includes(ext)) {
-    throw new InputError(
-      source,
-      `unsupported file type "${ext || '(none)'}"; supported: ${SUPPORTED_EXTENSIONS.join(', ')}`,
-    );
+  if (!accepted.includes(ext)) {
+    throw new InputError(source, `unsupported file type "${ext || '(none)'}"; supported: ${accepted.join(', ')}`);
   }
   if (bytes.length > MAX_REPORT_BYTES) {
     throw new InputError(source, `file is ${bytes.length} bytes, over the ${MAX_REPORT_BYTES}-byte limit`);
   }
+  if (bytes.length === 0) throw new InputError(source, 'file is empty');
+}
+
+export function decodeText(source: string, bytes: Buffer): DecodedText {
+  checkFileInput(source, bytes, TEXT_EXTENSIONS);
   const decoded = decodeBytes(source, bytes);
   if (decoded.text.trim() === '') throw new InputError(source, 'file is empty');
   return decoded;
 }
 
-function decodeBytes(source: string, bytes: Buffer): DecodedText {
+/**
+ * Bytes → text: a BOM, else strict UTF-8, else the charset the file declares (web pages), else GB18030
+ * when the result reads as Chinese. Valid UTF-8 wins over a declaration because pages copied between
+ * CMSs often keep a stale gb2312 meta tag, while GBK text is practically never valid UTF-8.
+ */
+export function decodeBytes(source: string, bytes: Buffer, declaredCharset?: string): DecodedText {
   // UTF-16 contains NUL bytes by nature, so its BOM must be honoured before the binary check.
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: iconv.decode(bytes, 'utf-16le'), encoding: 'UTF-16LE' };
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: iconv.decode(bytes, 'utf-16be'), encoding: 'UTF-16BE' };
@@ -47,6 +60,10 @@ function decodeBytes(source: string, bytes: Buffer): DecodedText {
     return { text, encoding: 'UTF-8' };
   } catch {
     // not UTF-8: try the Chinese national encoding next
+  }
+  const declared = declaredCharset?.trim().toLowerCase();
+  if (declared && !GB_FAMILY.has(declared) && !/^utf-?8$/.test(declared) && iconv.encodingExists(declared)) {
+    return { text: iconv.decode(bytes, declared), encoding: declared.toUpperCase() };
   }
   const text = iconv.decode(bytes, 'gb18030');
   if (!text.includes('\ufffd') && plausibleChineseShare(text) >= MIN_PLAUSIBLE_SHARE) {

@@ -269,7 +269,7 @@ describe('input decoding', () => {
   it('accepts .md and a UTF-8 BOM', () => {
     const r = parseReport('r.md', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('# 某区报告\n\n**一、工作开展情况**\n\n（一）测试。开展测试工作。')]));
     expect(r.passages[0]!.section).toBe('成效');
-    expect(SUPPORTED_EXTENSIONS).toEqual(['.txt', '.md']);
+    expect(SUPPORTED_EXTENSIONS).toEqual(['.txt', '.md', '.html', '.htm', '.shtml', '.docx', '.pdf']);
   });
   const bad: [string, string, Buffer, RegExp][] = [
     ['empty', 'empty.txt', Buffer.alloc(0), /empty/],
