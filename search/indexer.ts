@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseReport } from '../pipeline/parseReport.ts';
+import { parseDocument } from '../pipeline/parseReport.ts';
 import { SUPPORTED_EXTENSIONS } from '../pipeline/readText.ts';
 import { InputError } from '../pipeline/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
@@ -104,7 +104,7 @@ export async function indexFiles(
         summary.unchanged++;
       } else {
         start = performance.now();
-        const report = parseReport(source, bytes);
+        const report = await parseDocument(source, bytes);
         t.parse += performance.now() - start;
         start = performance.now();
         const vectors = await embedReport(deps.encoder, report);

@@ -1,7 +1,7 @@
 // BullMQ processors: each wraps one pipeline stage and hands its output to the next queue.
 import { UnrecoverableError, type Job } from 'bullmq';
 import { InputError } from '../pipeline/errors.ts';
-import { parseReport } from '../pipeline/parseReport.ts';
+import { parseDocument } from '../pipeline/parseReport.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import type { Encoder } from '../models/encoder.ts';
 import { embedReport } from '../search/indexer.ts';
@@ -47,7 +47,7 @@ export function parseProcessor(ctx: StageContext) {
   return (job: Job<ParseJob>) =>
     runStage(ctx, job, 'parse', async () => {
       const start = performance.now();
-      const report = parseReport(job.data.source, Buffer.from(job.data.bytesBase64, 'base64'));
+      const report = await parseDocument(job.data.source, Buffer.from(job.data.bytesBase64, 'base64'));
       const ms = { parse: performance.now() - start };
       await ctx.queues.embed.add('embed', { ...refOf(job.data), report, ms }, { ...JOB_OPTIONS, jobId: job.data.fileId });
       return { passages: report.passages.length };
