@@ -1,4 +1,4 @@
-import { headingRank, ITEM_MARKER, SENTENCE_END } from './headingMarkers.ts';
+import { headingRank, ITEM_MARKER, LEGAL_ARTICLE, SENTENCE_END } from './headingMarkers.ts';
 
 /** What cleaning took off the page that later stages still want (metadata). */
 export interface ReportChrome {
@@ -12,6 +12,8 @@ export interface ReportChrome {
   signatories: string[];
   /** Date line closing the document (落款日期), ISO YYYY-MM-DD. */
   closingDate: string | null;
+  /** A law's history lines under its title ("2017年9月30日 山东省第十二届人大常委会第三十二次会议通过"). */
+  history: string[];
 }
 
 export interface CleanedReport {
@@ -34,11 +36,17 @@ const SIGNATORY = /^[^，,。；;：:、\s]{2,30}(?:委员会|委|人民政府|�
 /** A line this long without an ending mark is body text cut by a page break, not a title. */
 const MIN_BROKEN_LINE_CHARS = 40;
 const CLAUSE_END = /[，、；;,]$/;
+/** YAML front matter of a markdown file (static-site collections of laws). */
+const FRONT_MATTER = /^\uFEFF?---\n[\s\S]*?\n---(?:\n|$)/;
+const HTML_COMMENT = /<!--[\s\S]*?-->/g;
+/** Ends the title-and-history header of laws in markdown collections (lawrefbook). */
+const INFO_END = /^\s*<!--\s*INFO END\s*-->\s*$/m;
 
 export function cleanReport(text: string): CleanedReport {
-  const chrome: ReportChrome = { articleSource: null, pageDate: null, signer: null, signatories: [], closingDate: null };
+  const { body, history } = splitHistory(text.replace(/\r\n?/g, '\n').replace(FRONT_MATTER, ''));
+  const chrome: ReportChrome = { articleSource: null, pageDate: null, signer: null, signatories: [], closingDate: null, history };
   const lines: string[] = [];
-  for (const raw of text.replace(/\r\n?/g, '\n').split('\n')) {
+  for (const raw of body.replace(HTML_COMMENT, '').split('\n')) {
     const line = stripMarkdown(raw.trim());
     if (line === '') {
       lines.push('');
@@ -72,6 +80,14 @@ export function isoDate(text: string): string | null {
   return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+/** A law's header: its title, then history lines, up to the INFO END marker. The history goes to metadata. */
+function splitHistory(text: string): { body: string; history: string[] } {
+  const end = INFO_END.exec(text);
+  if (!end) return { body: text, history: [] };
+  const [title = '', ...history] = text.slice(0, end.index).split('\n').map((l) => stripMarkdown(l.trim())).filter((l) => l !== '');
+  return { body: `${title}\n${text.slice(end.index + end[0].length)}`, history };
+}
+
 function stripMarkdown(line: string): string {
   const unheaded = line.replace(/^#{1,6}\s+/, '');
   // Masked names ("**市**区", "共备案**件") also use asterisks, so only strip ** pairs that are
@@ -102,7 +118,7 @@ function joinBrokenLines(lines: string[]): string[] {
 
 function continuesAcrossBreak(prev: string, next: string): boolean {
   if (SENTENCE_END.test(prev.at(-1)!) || /[:：]$/.test(prev)) return false;
-  if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || DATE_LINE.test(next)) return false;
+  if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
   if (isPureHeading(prev)) return false;
   return CLAUSE_END.test(prev) || prev.length >= MIN_BROKEN_LINE_CHARS;
 }

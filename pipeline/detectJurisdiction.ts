@@ -124,6 +124,19 @@ export function resolveRegion(level: Level, value: string): { name: string; code
   return [...byCode.values()];
 }
 
+/** Collections of local regulations keep each province in its own folder: DLC/山东地方法规/… → 山东省. */
+const LOCAL_REGULATION_FOLDER = /^(.+?)地方(?:性)?法规$/;
+
+/** The province a path's local-regulation folder names, or null. */
+export function provinceOfFolder(source: string): string | null {
+  for (const segment of source.split(/[\\/]/)) {
+    const short = segment.match(LOCAL_REGULATION_FOLDER)?.[1];
+    const provinces = short ? resolveRegion('province', short) : [];
+    if (provinces.length === 1) return provinces[0]!.name;
+  }
+  return null;
+}
+
 function shortName(name: string): string {
   return name.match(SHORT_NAME)?.[1] ?? name;
 }
