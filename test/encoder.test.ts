@@ -1,0 +1,110 @@
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { InputError } from '../pipeline/errors.ts';
+
+const MODEL_DIR = path.resolve(import.meta.dirname, '../models/fazhi-mini-zh');
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+describe('loadEncoder(bundled fazhi-mini-zh)', () => {
+  let encoder: Encoder;
+  let fazhiJson: { modelId: string };
+  let config: { hidden_size: number };
+
+  beforeAll(async () => {
+    encoder = await loadEncoder(MODEL_DIR);
+    fazhiJson = JSON.parse(await readFile(path.join(MODEL_DIR, 'fazhi.json'), 'utf8'));
+    config = JSON.parse(await readFile(path.join(MODEL_DIR, 'config.json'), 'utf8'));
+  });
+
+  it('reports the modelId recorded in fazhi.json and the configured dimension', () => {
+    expect(encoder.modelId).toBe(fazhiJson.modelId);
+    expect(encoder.modelId).toMatch(/^fazhi-mini-zh@\S+$/);
+    expect(encoder.dim).toBe(config.hidden_size);
+  });
+
+  it('returns one L2-normalised vector of the model dimension per text', async () => {
+    const texts = ['推进严格规范公正文明执法', '全面推行行政执法三项制度，落实行政执法责任制。', 'APP 与 ２０２３ 年'];
+    const vectors = await encoder.embed(texts);
+    expect(vectors).toHaveLength(texts.length);
+    for (const v of vectors) {
+      expect(v).toBeInstanceOf(Float32Array);
+      expect(v).toHaveLength(encoder.dim);
+      expect(Math.sqrt(dot(v, v))).toBeCloseTo(1, 5);
+      expect(v.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('gives identical vectors for identical text, whatever else is in the batch', async () => {
+    const text = '加强行政复议规范化建设，畅通行政复议渠道。';
+    const [alone] = await encoder.embed([text]);
+    const [again] = await encoder.embed([text]);
+    expect(Array.from(again!)).toEqual(Array.from(alone!));
+    const longer = '深入推进依法行政，加快建设法治政府。'.repeat(10);
+    const batched = await encoder.embed(['短句', longer, text]);
+    expect(dot(batched[2]!, alone!)).toBeGreaterThan(0.99999);
+  });
+
+  it('keeps input order across batch boundaries', async () => {
+    const texts = Array.from({ length: 75 }, (_, i) => `第${i}项 ${i % 2 ? '行政执法监督' : '公共法律服务'}工作${'推进'.repeat(i % 7)}`);
+    const vectors = await encoder.embed(texts);
+    for (const i of [0, 31, 32, 74]) {
+      const [single] = await encoder.embed([texts[i]!]);
+      expect(dot(vectors[i]!, single!)).toBeGreaterThan(0.99999);
+    }
+  });
+
+  it('places two 行政复议 sentences closer to each other than to a poverty-relief sentence', async () => {
+    const [a, b, c] = await encoder.embed([
+      '发挥行政复议化解行政争议主渠道作用，全年受理行政复议案件120件。',
+      '依法办理行政复议申请，纠正违法或者不当的行政行为。',
+      '巩固拓展脱贫攻坚成果，防止规模性返贫，帮扶农村低收入人口增收。',
+    ]);
+    const related = dot(a!, b!);
+    expect(related).toBeGreaterThan(dot(a!, c!) + 0.05);
+    expect(related).toBeGreaterThan(dot(b!, c!) + 0.05);
+  });
+
+  it('rejects empty text with an InputError naming its index', async () => {
+    await expect(encoder.embed(['行政复议', '  '])).rejects.toThrow(InputError);
+    await expect(encoder.embed(['行政复议', '  '])).rejects.toThrow(/texts\[1\]/);
+  });
+});
+
+describe('loadEncoder(model dir without fazhi.json)', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = path.join(await mkdtemp(path.join(tmpdir(), 'fazhi-encoder-')), 'plain-model');
+    await cp(MODEL_DIR, dir, { recursive: true, filter: (src) => path.basename(src) !== 'fazhi.json' });
+  });
+
+  afterAll(async () => {
+    await rm(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  it('uses the directory name as modelId and feeds raw (unsegmented) text', async () => {
+    const plain = await loadEncoder(dir);
+    const bundled = await loadEncoder(MODEL_DIR);
+    expect(plain.modelId).toBe('plain-model');
+    // Unsegmented Chinese has no spaces, so a text over the tokenizer's 100-character word
+    // limit becomes a single [UNK]: two different texts then embed identically.
+    const a = '全面推进严格规范公正文明执法，深化行政执法体制改革，完善行政执法程序。'.repeat(4);
+    const b = '畅通行政复议渠道，发挥行政复议化解行政争议主渠道作用，提升办案质量。'.repeat(4);
+    const [pa, pb] = await plain.embed([a, b]);
+    expect(Array.from(pa!)).toEqual(Array.from(pb!));
+    const [sa, sb] = await bundled.embed([a, b]);
+    expect(dot(sa!, sb!)).toBeLessThan(0.99);
+  });
+
+  it('names the directory when it is not a model', async () => {
+    await expect(loadEncoder(path.dirname(dir))).rejects.toThrow(InputError);
+  });
+});
