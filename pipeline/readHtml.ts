@@ -99,7 +99,7 @@ function textLines($: cheerio.CheerioAPI, root: cheerio.Cheerio<AnyNode>): strin
   };
   const walk = (node: AnyNode) => {
     if (node.type === 'text') current += node.data;
-    else if (node.type === 'tag' || node.type === 'script' || node.type === 'style') {
+    else if (node.type === 'tag') {
       const block = BLOCK_TAGS.has(node.name);
       if (block) flush();
       for (const child of node.children) walk(child);
