@@ -87,10 +87,13 @@ describe.skipIf(!redisServerAvailable())('queue mode crash recovery', () => {
       await sleep(50);
       before = await client.state.progress(batchId);
     }
+    const counts = await Promise.all([client.queues.parse, client.queues.embed, client.queues.write].map((q) => q.getJobCounts('active')));
     first.child.kill('SIGKILL');
     await first.exited;
     const atKill = await client.state.progress(batchId);
     expect(atKill.done, 'the kill must land mid-batch').toBeLessThan(sources.length);
+    // Jobs the dead process held are reclaimed only once their locks expire: that is under test.
+    expect(counts.reduce((n, c) => n + c.active!, 0), 'jobs in progress at the kill').toBeGreaterThan(0);
 
     const second = spawnWorker(dataDir, redis.url);
     workers.push(second);
