@@ -4,11 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { InputError } from '../pipeline/errors.ts';
-import { MAX_REPORT_BYTES } from '../pipeline/parseReport.ts';
+import { checkFileInput } from '../pipeline/readText.ts';
 import { loadEncoder } from '../models/encoder.ts';
 import { hashBytes, type IngestSummary } from '../search/indexer.ts';
 import { Store } from '../search/store.ts';
-import { BatchState, type BatchProgress, type FailureRecord, type FileDone, type FileFailure } from './batchState.ts';
+import { BatchState, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure } from './batchState.ts';
 import { connectRedis, redisUrlFromEnv } from './connection.ts';
 import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
 import { holderOfWriterLock } from './writerLock.ts';
@@ -79,10 +79,13 @@ export async function enqueueBatch(
       if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason: file.error } })) accepted++;
       continue;
     }
-    if (file.bytes.length > MAX_REPORT_BYTES) {
-      // Caught here so that an oversized file never travels through Redis.
-      const reason = `is ${file.bytes.length} bytes; the limit is ${MAX_REPORT_BYTES}`;
-      if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason } })) accepted++;
+    try {
+      // The pipeline's own first check, here so that an oversized or unsupported file never
+      // travels through Redis.
+      checkFileInput(file.source, file.bytes);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason: reasonOf(err, file.source) } })) accepted++;
       continue;
     }
     const contentHash = hashBytes(file.bytes);

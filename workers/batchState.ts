@@ -51,6 +51,12 @@ export interface BatchOutcome {
   failed: Map<string, FileFailure>;
 }
 
+/** The user-facing reason: InputError already names the file, which the report lists anyway. */
+export function reasonOf(err: unknown, source: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
+}
+
 const keys = {
   batch: (b: string) => `${PREFIX}batch:${b}`,
   sources: (b: string) => `${PREFIX}batch:${b}:sources`,

@@ -6,7 +6,7 @@ import type { ParsedReport } from '../pipeline/types.ts';
 import type { Encoder } from '../models/encoder.ts';
 import { embedReport } from '../search/indexer.ts';
 import type { Store } from '../search/store.ts';
-import type { BatchState, FileDone, Outcome, Stage } from './batchState.ts';
+import { reasonOf, type BatchState, type FileDone, type Outcome, type Stage } from './batchState.ts';
 import { decodeVectors, encodeVectors, JOB_OPTIONS, type EmbedJob, type FileRef, type ParseJob, type Queues, type WriteJob } from './queues.ts';
 
 export interface StageContext {
@@ -16,12 +16,6 @@ export interface StageContext {
 
 function refOf(data: FileRef): FileRef {
   return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId, force: data.force };
-}
-
-/** The user-facing reason: InputError already names the file, which the report lists anyway. */
-export function reasonOf(err: unknown, source: string): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
 }
 
 /**
