@@ -2,7 +2,7 @@
 // (national government work reports, party congress reports, a fixed sample of laws), as a real
 // index is. On the five reports alone every system scores alike; mixed in, they separate.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../pipeline/errors.ts';
 import { holdOutTopicSentences, type CorpusDoc } from './autoSet.ts';
@@ -13,7 +13,7 @@ export interface EvalCorpusOptions {
   reportsDir: string;
   /** The shared corpora: *.jsonl files and lawrefbook/. */
   corporaDir: string;
-  /** Written from scratch on every build. */
+  /** Brought up to date on every build (unchanged files are left alone). */
   outDir: string;
   lawCount: number;
   autoCount: number;
@@ -81,11 +81,28 @@ function sampleLaws(lawRoot: string, count: number): string[] {
     .map((x) => x.p);
 }
 
+/**
+ * Writes only what changed, atomically: another eval run may be ingesting these files right now,
+ * and an unchanged file must keep its bytes (and so its content hash) for the indexer to skip it.
+ */
 function writeDoc(dir: string, doc: CorpusDoc): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, doc.file);
-  writeFileSync(file, doc.text);
+  if (existsSync(file) && readFileSync(file, 'utf8') === doc.text) return file;
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, doc.text);
+  renameSync(tmp, file);
   return file;
+}
+
+/** Files of an earlier recipe would otherwise stay in the eval index. */
+function removeOthers(dir: string, keep: ReadonlySet<string>): void {
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) removeOthers(p, keep);
+    else if (!keep.has(p) && !e.name.endsWith('.tmp')) rmSync(p);
+  }
 }
 
 export function buildEvalCorpus(o: EvalCorpusOptions): EvalCorpus {
@@ -116,13 +133,13 @@ export function buildEvalCorpus(o: EvalCorpusOptions): EvalCorpus {
     { count: o.autoCount, perDoc: AUTO_PER_DOC, seed: SAMPLE_SEED, anchorChars: 24 },
   );
 
-  rmSync(o.outDir, { recursive: true, force: true });
   const files = [
     ...reports.map((d) => writeDoc(path.join(o.outDir, 'reports'), d)),
     ...[...auto.docs, ...trainedOn].map((d) => writeDoc(path.join(o.outDir, 'national'), d)),
     ...laws.map((d) => writeDoc(path.join(o.outDir, 'laws'), d)),
   ];
-  writeFileSync(path.join(o.outDir, 'autoset.json'), JSON.stringify({ queries: auto.queries }, null, 1) + '\n');
+  const autoFile = writeDoc(o.outDir, { file: 'autoset.json', text: JSON.stringify({ queries: auto.queries }, null, 1) + '\n' });
+  removeOthers(o.outDir, new Set([...files, autoFile]));
   return { files, autoQueries: auto.queries };
 }
 
