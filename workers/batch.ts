@@ -60,6 +60,7 @@ export interface EnqueueOptions {
 export const DEFAULT_MAX_PENDING = 64;
 const DEFAULT_POLL_MS = 250;
 const REACH_TIMEOUT_MS = 3000;
+const WORKER_CHECK_MS = 10_000;
 
 /** Enqueues every file of the batch; resolves with the number accepted once all are in. */
 export async function enqueueBatch(
@@ -151,18 +152,21 @@ export async function waitForBatch(client: QueueClient, batchId: string, opts: W
   const { state } = client;
   if (!(await state.exists(batchId))) throw new InputError('batchId', `no batch ${batchId} in Redis`);
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
-  let noticed = false;
   let last = '';
+  let idleSaid = '';
+  let checkedWorkersAt = 0;
   for (;;) {
     const p = await state.progress(batchId);
     const key = `${p.done}/${p.failed}/${p.total}`;
     if (key !== last) opts.onProgress?.(p);
     last = key;
     if (p.sealed && p.done + p.failed >= p.total) break;
-    if (!noticed && opts.onNotice) {
-      noticed = true;
-      const idle = await rolesWithoutWorkers(client);
-      if (idle.length > 0) opts.onNotice(`no worker is consuming ${idle.join(', ')}; start one with \`fazhi worker\` (REDIS_URL=${client.url})`);
+    // A batch with no one to work on it would wait silently forever: say so, once per change.
+    if (opts.onNotice && Date.now() - checkedWorkersAt > WORKER_CHECK_MS) {
+      checkedWorkersAt = Date.now();
+      const idle = (await rolesWithoutWorkers(client)).join(', ');
+      if (idle && idle !== idleSaid) opts.onNotice(`no worker is consuming ${idle}; start one with \`fazhi worker\` (REDIS_URL=${client.url})`);
+      idleSaid = idle;
     }
     await sleep(pollMs, undefined, { signal: opts.signal });
   }
