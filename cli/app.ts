@@ -29,7 +29,7 @@ export async function openEncoder(opts: OpenOptions): Promise<{ encoder: Encoder
 export async function openApp(opts: OpenOptions): Promise<App> {
   const { encoder, modelDir } = await openEncoder(opts);
   const store = Store.open(opts.dataDir);
-  const index = VectorIndex.open(opts.dataDir);
+  const index = new VectorIndex(opts.dataDir);
   return {
     dataDir: opts.dataDir,
     modelDir,

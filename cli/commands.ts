@@ -10,7 +10,7 @@ import { pullModel } from '../models/pullModel.ts';
 import { openApp, type App } from './app.ts';
 import { MODELS_DIR, REPO_ROOT, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
 import { parseBy, parseFilter, parseIntFlag, parseMode, type RawFilterFlags } from './options.ts';
-import { toJson, toText, type ResultRow } from './format.ts';
+import { toJson, toRows, toText, type ResultRow } from './format.ts';
 import { startProgress } from './progress.ts';
 
 interface Base {
@@ -131,7 +131,7 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilterF
   await withApp(o, async (app) => {
     await ensureModelCurrent(app);
     app.index.ensureFresh(app.store, app.encoder.modelId);
-    print(await search(app, query, { k, mode, by, filter }), !!o.flags.json);
+    print(toRows(await search(app, query, { k, mode, by, filter })), !!o.flags.json);
   });
 }
 

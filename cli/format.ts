@@ -1,5 +1,6 @@
 // Human and JSON renderings of search results.
 import type { Jurisdiction } from '../pipeline/types.ts';
+import type { PassageResult, ReportResult } from '../search/searchEngine.ts';
 
 export interface ResultRow {
   id: string | number;
@@ -11,6 +12,18 @@ export interface ResultRow {
   text: string;
   score: number;
   passages?: ResultRow[];
+}
+
+/**
+ * A report row keeps the documented result fields, filled from its best passage, so scripts
+ * written against `--by passage` output keep working with `--by report`.
+ */
+export function toRows(results: PassageResult[] | ReportResult[]): ResultRow[] {
+  return results.map((r) => {
+    if (!('passages' in r)) return r;
+    const best = r.passages[0]!;
+    return { ...best, score: r.score, passages: r.passages };
+  });
 }
 
 export function toJson(results: ResultRow[]): string {

@@ -47,6 +47,14 @@ export function hashBytes(bytes: Buffer): string {
 }
 
 /**
+ * Names starting with `.` or `_` are site/collection metadata (`_index.md`, `.DS_Store`), not
+ * documents, when met in a directory walk.
+ */
+function isReportName(name: string): boolean {
+  return !/^[._]/.test(name) && SUPPORTED_EXTENSIONS.includes(path.extname(name).toLowerCase());
+}
+
+/**
  * Expands files and directories (recursively) into the list of report files. Files in
  * directories with other extensions are skipped silently (a download folder has images,
  * stylesheets…); a file named explicitly with an unsupported extension is a failure the user
@@ -61,7 +69,7 @@ export async function listReportFiles(paths: string[]): Promise<{ files: string[
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile() && SUPPORTED_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) files.push(normalizeSource(p));
+      else if (e.isFile() && isReportName(e.name)) files.push(normalizeSource(p));
     }
   };
   for (const p of paths) {
