@@ -2,9 +2,8 @@
 import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
-import { listReportFiles, indexFiles, normalizeSource, reembedStale, type IngestSummary } from '../search/indexer.ts';
+import { listReportFiles, indexFiles, normalizeSource, reembedStale, refreshDerived, type IngestSummary } from '../search/indexer.ts';
 import { search, similar } from '../search/searchEngine.ts';
-import { updateBoilerplate } from '../search/boilerplate.ts';
 import { Store } from '../search/store.ts';
 import { pullModel } from '../models/pullModel.ts';
 import { openApp, type App } from './app.ts';
@@ -29,11 +28,6 @@ function printSummary(s: IngestSummary): void {
   for (const f of s.failed) log(`  skipped ${f.source}: ${f.reason}`);
 }
 
-/** Derived data (boilerplate scores, the HNSW file) follows every write to the store. */
-function refreshDerived(app: App): void {
-  updateBoilerplate(app.store);
-  app.index.ensureFresh(app.store, app.encoder.modelId);
-}
 
 /** Reports whose vectors come from another model than the selected one. */
 function staleSources(app: App): string[] {
@@ -60,7 +54,7 @@ async function reembed(app: App): Promise<number> {
     return await reembedStale(app, (done, total) => bar.update(done, total));
   } finally {
     bar.stop();
-    refreshDerived(app);
+    refreshDerived(app.store, app.index, app.encoder.modelId);
   }
 }
 
@@ -84,7 +78,7 @@ export async function ingestCommand(o: Base & { paths: string[]; queue: boolean 
         const bar = startProgress('ingest');
         const s = await indexFiles(app, files, (p) => bar.update(p.done, p.total, path.basename(p.source)));
         bar.stop();
-        refreshDerived(app);
+        refreshDerived(app.store, app.index, app.encoder.modelId);
         return s;
       });
   summary.failed.unshift(...failed);
@@ -106,7 +100,7 @@ export async function removeCommand(o: Base & { source: string }): Promise<void>
   await withApp(o, async (app) => {
     const source = normalizeSource(o.source);
     if (!app.store.removeBySource(source)) throw new InputError(o.source, 'is not in the store (see `fazhi status --json` for sources)');
-    refreshDerived(app);
+    refreshDerived(app.store, app.index, app.encoder.modelId);
     log(`removed ${source}`);
   });
 }

@@ -50,6 +50,16 @@ async function readHiddenSize(dir: string): Promise<number> {
   return config.hidden_size;
 }
 
+function modelIdOf(dir: string, info: FazhiModelInfo | null): string {
+  return info?.modelId ?? path.basename(dir);
+}
+
+/** The id this model's vectors are stored under, without loading the weights. */
+export async function readModelId(modelDir: string): Promise<string> {
+  const dir = path.resolve(modelDir);
+  return modelIdOf(dir, await readModelInfo(dir));
+}
+
 /**
  * Loads a local ONNX model directory (Hugging Face layout: config.json, tokenizer.json,
  * tokenizer_config.json, onnx/model.onnx). Never downloads. A directory with fazhi.json
@@ -60,7 +70,7 @@ export async function loadEncoder(modelDir: string): Promise<Encoder> {
   const dir = path.resolve(modelDir);
   const dim = await readHiddenSize(dir);
   const info = await readModelInfo(dir);
-  const modelId = info?.modelId ?? path.basename(dir);
+  const modelId = modelIdOf(dir, info);
   const prepare = info?.pretokenize === 'jieba' ? segmentForModel : (text: string) => text;
 
   // transformers.js resolves local models as <localModelPath>/<name>; its env is

@@ -148,4 +148,3 @@ function formulaCoverage(normal: string): number {
 }
 
 /** Same as updateBoilerplate (the name workers/ adopted first; one of the two should go). */
-export const refreshBoilerplate = updateBoilerplate;

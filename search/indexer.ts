@@ -8,6 +8,8 @@ import { InputError } from '../pipeline/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import type { Encoder } from '../models/encoder.ts';
 import type { Store } from './store.ts';
+import type { VectorIndex } from './vectorIndex.ts';
+import { updateBoilerplate } from './boilerplate.ts';
 
 export interface IngestFailure {
   source: string;
@@ -85,6 +87,24 @@ export async function embedReport(encoder: Encoder, report: ParsedReport): Promi
   return encoder.embed(report.passages.map((p) => p.text));
 }
 
+export type CommitOutcome = 'added' | 'replaced' | 'unchanged';
+
+/**
+ * The single write step of both modes. Idempotent: committing a version the store already
+ * holds (same bytes, same model) writes nothing, so a retried queue job cannot duplicate.
+ */
+export function commitReport(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string): CommitOutcome {
+  const existed = store.getDocumentBySource(report.source) !== null;
+  const { changed } = store.putReport(report, vectors, modelId);
+  return !changed ? 'unchanged' : existed ? 'replaced' : 'added';
+}
+
+/** Derived data (boilerplate scores, the HNSW file) follows every batch of writes to the store. */
+export function refreshDerived(store: Store, index: VectorIndex, modelId: string): void {
+  updateBoilerplate(store);
+  index.ensureFresh(store, modelId);
+}
+
 export interface IndexerDeps {
   store: Store;
   encoder: Encoder;
@@ -118,12 +138,10 @@ export async function indexFiles(
         const vectors = await embedReport(deps.encoder, report);
         t.embed += performance.now() - start;
         start = performance.now();
-        const existed = deps.store.getDocumentBySource(source) !== null;
-        deps.store.putReport(report, vectors, deps.encoder.modelId);
+        const outcome = commitReport(deps.store, report, vectors, deps.encoder.modelId);
         t.write += performance.now() - start;
-        if (existed) summary.replaced++;
-        else summary.added++;
-        summary.passages += report.passages.length;
+        summary[outcome]++;
+        if (outcome !== 'unchanged') summary.passages += report.passages.length;
       }
     } catch (err) {
       if (!(err instanceof InputError) && !isFsError(err)) throw err;

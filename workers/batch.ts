@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { InputError } from '../pipeline/errors.ts';
 import { checkFileInput } from '../pipeline/readText.ts';
-import { loadEncoder } from '../models/encoder.ts';
+import { readModelId } from '../models/encoder.ts';
 import { hashBytes, type IngestSummary } from '../search/indexer.ts';
 import { Store } from '../search/store.ts';
 import { BatchState, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure } from './batchState.ts';
@@ -42,8 +42,6 @@ export function openQueueClient(redisUrl: string = redisUrlFromEnv()): QueueClie
 export interface EnqueueOptions {
   modelId: string;
   batchId: string;
-  /** Rewrite files the store already holds in this version (reindex --force). */
-  force?: boolean;
   /** File count when known up front (the progress bar's end while files are still enqueued). */
   expected?: number;
   /**
@@ -90,17 +88,16 @@ export async function enqueueBatch(
       continue;
     }
     const contentHash = hashBytes(file.bytes);
-    if (!opts.force && opts.isCurrent?.(file.source, contentHash)) {
+    if (opts.isCurrent?.(file.source, contentHash)) {
       const done: FileDone = { outcome: 'unchanged', passages: 0 };
       if (await state.settleDirect(batchId, file.source, { done })) accepted++;
       continue;
     }
     const ref: FileRef = {
-      fileId: fileIdOf(file.source, contentHash, modelId, opts.force ? batchId : undefined),
+      fileId: fileIdOf(file.source, contentHash, modelId),
       source: file.source,
       contentHash,
       modelId,
-      force: !!opts.force,
     };
     await waitForRoom(state, batchId, accepted, maxPending, pollMs, opts.signal);
     const subscribed = await state.subscribe(batchId, ref);
@@ -221,7 +218,6 @@ export interface RunBatchOptions {
   modelDir: string;
   /** Paths as the CLI normalised them; they become the documents' sources. */
   files: string[];
-  force?: boolean;
   onProgress?: (p: { done: number; failed: number; total: number }) => void;
   onNotice?: (line: string) => void;
 }
@@ -231,7 +227,7 @@ export interface RunBatchOptions {
  * not see these paths), skips those the store already holds, and waits for the rest.
  */
 export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
-  const { modelId } = await loadEncoder(opts.modelDir);
+  const modelId = await readModelId(opts.modelDir);
   const store = Store.open(opts.dataDir);
   const redisUrl = opts.redisUrl ?? redisUrlFromEnv();
   const client = openQueueClient(redisUrl);
@@ -240,7 +236,6 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
     await reachable(client, redisUrl);
     const result = await processBatch(client, readFiles(opts.files, readMs), {
       modelId,
-      force: opts.force,
       expected: opts.files.length,
       isCurrent: (source, hash) => store.hasCurrent(source, hash, modelId),
       onProgress: (p) => opts.onProgress?.({ done: p.done + p.failed, failed: p.failed, total: p.total }),

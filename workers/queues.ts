@@ -19,8 +19,6 @@ export interface FileRef {
   source: string;
   contentHash: string;
   modelId: string;
-  /** Rewrite even when the store already holds this version (reindex --force). */
-  force: boolean;
 }
 
 /** Workers may run on machines that cannot read the producer's paths: the bytes travel. */
@@ -53,12 +51,11 @@ export interface EncodedVectors {
 
 /**
  * Same file version, same model ⇒ same id in every queue, so BullMQ drops a duplicate add
- * while the first is in flight. A forced rewrite gets its own id (keyed by batch) so that it is
- * never merged into an ordinary run that would skip the write.
+ * while the first is in flight.
  */
-export function fileIdOf(source: string, contentHash: string, modelId: string, forceBatchId?: string): string {
+export function fileIdOf(source: string, contentHash: string, modelId: string): string {
   const h = createHash('sha256');
-  for (const part of [source, contentHash, modelId, forceBatchId ?? '']) h.update(part).update('\0');
+  for (const part of [source, contentHash, modelId]) h.update(part).update('\0');
   return h.digest('hex').slice(0, 40);
 }
 

@@ -4,7 +4,7 @@ import { InputError } from '../pipeline/errors.ts';
 import { parseDocument } from '../pipeline/parseReport.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import type { Encoder } from '../models/encoder.ts';
-import { embedReport } from '../search/indexer.ts';
+import { commitReport, embedReport } from '../search/indexer.ts';
 import type { Store } from '../search/store.ts';
 import { reasonOf, type BatchState, type FileDone, type Outcome, type Stage } from './batchState.ts';
 import { decodeVectors, encodeVectors, JOB_OPTIONS, type EmbedJob, type FileRef, type ParseJob, type Queues, type WriteJob } from './queues.ts';
@@ -15,7 +15,7 @@ export interface StageContext {
 }
 
 function refOf(data: FileRef): FileRef {
-  return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId, force: data.force };
+  return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId };
 }
 
 /**
@@ -67,18 +67,9 @@ export function writeProcessor(ctx: StageContext, store: Store) {
   return (job: Job<WriteJob>) =>
     runStage(ctx, job, 'write', async () => {
       const start = performance.now();
-      const committed = commit(store, job.data.report, decodeVectors(job.data.vectors), job.data.modelId, job.data.force);
-      const done: FileDone = { ...committed, ms: { ...job.data.ms, write: performance.now() - start } };
+      const outcome = commitReport(store, job.data.report, decodeVectors(job.data.vectors), job.data.modelId);
+      const done: FileDone = { outcome, passages: job.data.report.passages.length, ms: { ...job.data.ms, write: performance.now() - start } };
       await ctx.state.settleDone(refOf(job.data), done);
       return done;
     });
-}
-
-/** Idempotent: a rerun of the same version finds it current and writes nothing. */
-function commit(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string, force: boolean): FileDone {
-  const existed = store.getDocumentBySource(report.source) !== null;
-  if (force && store.hasCurrent(report.source, report.contentHash, modelId)) store.removeBySource(report.source);
-  const { changed } = store.putReport(report, vectors, modelId);
-  const outcome: Outcome = !changed ? 'unchanged' : existed ? 'replaced' : 'added';
-  return { outcome, passages: report.passages.length };
 }

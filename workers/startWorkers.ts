@@ -4,7 +4,7 @@ import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
 import { Store } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
-import { refreshBoilerplate } from '../search/boilerplate.ts';
+import { refreshDerived } from '../search/indexer.ts';
 import { BatchState, type Stage } from './batchState.ts';
 import { bullConnection, connectRedis } from './connection.ts';
 import { EMBED_QUEUE, openQueues, PARSE_QUEUE, WRITE_QUEUE, type FileRef, type Role, type WriteJob } from './queues.ts';
@@ -148,8 +148,7 @@ function derivedRefresher(store: Store, index: VectorIndex, log: (line: string) 
     timer = null;
     const modelId = store.getMeta('model_id');
     try {
-      refreshBoilerplate(store);
-      if (modelId) index.ensureFresh(store, modelId);
+      if (modelId) refreshDerived(store, index, modelId);
     } catch (err) {
       log(`writer: refreshing derived data failed: ${(err as Error).message}`);
     }
