@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseReport } from '../pipeline/parseReport.ts';
 import { holdOutTopicSentences } from './eval/autoSet.ts';
+import { buildEvalCorpus } from './eval/evalCorpus.ts';
 import { DEV_GROUPS, loadDevSet } from './eval/evalSet.ts';
 import { judge, mrrAt, ndcgAt, normalizeForMatch, pairedRandomizationP, scoreQuery, type Judgement } from './eval/metrics.ts';
 
@@ -131,5 +133,29 @@ describe('automatic set', () => {
   it('skips a topic sentence that also occurs elsewhere', () => {
     const auto = holdOutTopicSentences([doc], ['去年也曾推进纠纷化解完善非诉讼解决机制。'], { count: 5, perDoc: 5, seed: 't', anchorChars: 10 });
     expect(auto.queries).toHaveLength(0);
+  });
+});
+
+const CORPORA = process.env.FAZHI_CORPORA ?? path.join(import.meta.dirname, '..', '..', 'shared', 'corpora');
+
+describe.skipIf(!existsSync(CORPORA))('eval corpus from the shared corpora', () => {
+  it('mixes the reports into distractors and holds out 200 topic sentences from reports the model does not train on', () => {
+    const outDir = mkdtempSync(path.join(tmpdir(), 'fazhi-eval-'));
+    try {
+      const c = buildEvalCorpus({ reportsDir: CORPUS, corporaDir: CORPORA, outDir, lawCount: 20, autoCount: 200 });
+      expect(c.files.filter((f) => f.includes('/reports/'))).toHaveLength(5);
+      expect(c.files.filter((f) => f.includes('/laws/'))).toHaveLength(20);
+      expect(c.autoQueries).toHaveLength(200);
+      for (const q of c.autoQueries) {
+        const [j] = q.relevant;
+        // gwr-000, gwr-005, …: every fifth record, as models/train/pairs.py holds out
+        expect(Number(/-(\d+)\.txt$/.exec(j!.doc)![1]) % 5, q.id).toBe(0);
+        const text = normalizeForMatch(readFileSync(path.join(outDir, 'national', j!.doc), 'utf8'));
+        expect(text.includes(normalizeForMatch(j!.contains)), q.id).toBe(true);
+        expect(text.includes(normalizeForMatch(q.query)), q.id).toBe(false);
+      }
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
 });
