@@ -1,45 +1,26 @@
 // Crash recovery: a worker process (all roles, the writer included) is killed with SIGKILL in the
 // middle of a batch, started again, and the batch completes with exactly the expected passages.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder } from '../models/encoder.ts';
-import { parseReport } from '../pipeline/parseReport.ts';
 import { enqueueBatch, openQueueClient, waitForBatch, type QueueClient } from '../workers/batch.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
-import { integrityCounts, snapshotStore } from './helpers/storeSnapshot.ts';
+import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
+import { isRunning, spawnWorker, type WorkerProcess } from './helpers/workerProcess.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
 const COPIES = 6; // 5 seeds × 6 = 30 documents: enough that the kill lands mid-batch
 const KILL_AFTER = 6; // committed files before the kill
 
-interface WorkerProcess {
-  child: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<number | null>;
-  stderr: () => string;
-}
-
-function spawnWorker(dataDir: string, redisUrl: string): WorkerProcess {
+function spawnTestWorker(dataDir: string, redisUrl: string): WorkerProcess {
   const args = ['--import', 'tsx', 'workers/main.ts', '--data-dir', dataDir, '--model-dir', MODEL_DIR, '--roles', 'parse,embed,write'];
   // Short locks so that the restarted process reclaims the dead one's jobs and writer lock quickly.
   args.push('--job-lock-ms', '4000', '--writer-lock-ms', '2000');
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, REDIS_URL: redisUrl }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (/ready on/.test(err)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${err}`)));
-  });
-  ready.catch(() => undefined);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, ready, exited, stderr: () => err };
+  return spawnWorker(args, redisUrl);
 }
 
 describe.skipIf(!redisServerAvailable())('queue mode crash recovery', () => {
@@ -57,7 +38,7 @@ describe.skipIf(!redisServerAvailable())('queue mode crash recovery', () => {
   });
 
   afterAll(async () => {
-    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    for (const w of workers) if (isRunning(w)) w.child.kill('SIGKILL');
     await client?.close();
     await redis?.stop();
     rmSync(work, { recursive: true, force: true });
@@ -65,16 +46,8 @@ describe.skipIf(!redisServerAvailable())('queue mode crash recovery', () => {
   });
 
   it('completes the batch after kill -9 with every passage stored once and nothing orphaned', async () => {
-    const seeds = readdirSync(path.join(ROOT, 'corpus')).filter((f) => f.endsWith('.txt')).sort();
-    const sources: string[] = [];
-    for (let i = 0; i < COPIES; i++) {
-      for (const seed of seeds) {
-        const target = path.join(work, `copy${i}_${seed}`);
-        copyFileSync(path.join(ROOT, 'corpus', seed), target);
-        sources.push(target);
-      }
-    }
-    const first = spawnWorker(dataDir, redis.url);
+    const sources = copySeeds(work, COPIES);
+    const first = spawnTestWorker(dataDir, redis.url);
     workers.push(first);
     await first.ready;
 
@@ -95,7 +68,7 @@ describe.skipIf(!redisServerAvailable())('queue mode crash recovery', () => {
     // Jobs the dead process held are reclaimed only once their locks expire: that is under test.
     expect(counts.reduce((n, c) => n + c.active!, 0), 'jobs in progress at the kill').toBeGreaterThan(0);
 
-    const second = spawnWorker(dataDir, redis.url);
+    const second = spawnTestWorker(dataDir, redis.url);
     workers.push(second);
     await second.ready;
     const result = await waitForBatch(client, batchId);
@@ -104,12 +77,7 @@ describe.skipIf(!redisServerAvailable())('queue mode crash recovery', () => {
     expect(result.added + result.unchanged).toBe(sources.length);
     expect(result.replaced).toBe(0);
 
-    const expected = new Map(sources.map((s) => [s, parseReport(s, readFileSync(s)).passages.map((p) => p.hash)]));
-    const docs = snapshotStore(dataDir);
-    expect(docs.map((d) => d.source)).toEqual([...expected.keys()].sort());
-    for (const doc of docs) expect(doc.passages.map((p) => p.hash), doc.source).toEqual(expected.get(doc.source));
-    const total = [...expected.values()].reduce((n, h) => n + h.length, 0);
-    expect(integrityCounts(dataDir)).toEqual({ documents: sources.length, passages: total, vectors: total, fts: total, orphanPassages: 0, orphanVectors: 0, duplicateOrdinals: 0 });
+    expectStoreHoldsExactly(dataDir, sources);
 
     second.child.kill('SIGTERM');
     expect(await second.exited, second.stderr()).toBe(0);

@@ -102,6 +102,9 @@ export function openQueues(redis: Redis): Queues {
   const parse = new Queue<ParseJob>(PARSE_QUEUE, { connection: redis });
   const embed = new Queue<EmbedJob>(EMBED_QUEUE, { connection: redis });
   const write = new Queue<WriteJob>(WRITE_QUEUE, { connection: redis });
+  // The shared connection's owner reports its errors (once per change, see connectRedis);
+  // without a listener BullMQ prints every failed reconnect attempt as a stack trace, thrice.
+  for (const q of [parse, embed, write]) q.on('error', () => undefined);
   return {
     parse,
     embed,

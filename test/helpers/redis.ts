@@ -1,4 +1,6 @@
-// A real, throwaway redis-server per test file, on a free port, with no persistence.
+// A real, throwaway redis-server per test file (and per bench run), on a free port. By default
+// without persistence; with `persistDir`, an append-only file fsynced on every write, as a
+// production queue must run (a restart then loses nothing that Redis acknowledged).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +26,18 @@ export function redisServerAvailable(): boolean {
 export interface RedisServer {
   url: string;
   port: number;
+  pid: number;
   stop(): Promise<void>;
+  /**
+   * Stops the server (SIGKILL: a crash; SIGTERM: a clean shutdown), stays down `downMs`, then
+   * starts it again on the same port and with the same files.
+   */
+  restart(opts?: { signal?: 'SIGKILL' | 'SIGTERM'; downMs?: number }): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /** Directory for the append-only file (appendfsync always); without it nothing persists. */
+  persistDir?: string;
 }
 
 function freePort(): Promise<number> {
@@ -64,20 +77,55 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+function redisArgs(port: number, opts: RedisServerOptions): string[] {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', ''];
+  if (!opts.persistDir) return [...args, '--appendonly', 'no'];
+  return [...args, '--dir', opts.persistDir, '--appendonly', 'yes', '--appendfsync', 'always'];
+}
+
+/** Starts redis-server on `port`; null if it exited or did not answer within 5 s. */
+async function launch(binary: string, port: number, opts: RedisServerOptions): Promise<ChildProcess | null> {
+  const child = spawn(binary, redisArgs(port, opts), { stdio: 'ignore' });
+  for (let i = 0; i < 100 && child.exitCode === null; i++) {
+    if (await ping(port)) return child;
+    await sleep(50);
+  }
+  await stopProcess(child);
+  return null;
+}
+
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = redisServerBinary();
   if (!binary) throw new Error(REDIS_MISSING);
   // Another process may grab the free port between probe and bind: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && child.exitCode === null; i++) {
-      if (await ping(port)) {
-        return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopProcess(child) };
-      }
-      await sleep(50);
-    }
-    await stopProcess(child);
+    let child = await launch(binary, port, opts);
+    if (!child) continue;
+    const server: RedisServer = {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      pid: child.pid!,
+      stop: () => stopProcess(child!),
+      restart: async ({ signal = 'SIGKILL', downMs = 0 } = {}) => {
+        const exited = new Promise((resolve) => child!.once('exit', resolve));
+        child!.kill(signal);
+        await exited;
+        await sleep(downMs);
+        // The port is ours again only once the old socket is gone; retry briefly.
+        for (let i = 0; i < 20; i++) {
+          const next = await launch(binary, port, opts);
+          if (next) {
+            child = next;
+            server.pid = next.pid!;
+            return;
+          }
+          await sleep(250);
+        }
+        throw new Error(`redis-server did not restart on port ${port}`);
+      },
+    };
+    return server;
   }
   throw new Error('redis-server did not start');
 }
