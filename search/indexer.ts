@@ -1,6 +1,6 @@
 // Embedded-mode ingestion: the same stage functions the queue workers run, wired in-process.
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from '../pipeline/parseReport.ts';
 import { SUPPORTED_EXTENSIONS } from '../pipeline/readText.ts';
@@ -61,26 +61,49 @@ function isReportName(name: string): boolean {
  * directories with other extensions are skipped silently (a download folder has images,
  * stylesheets…); a file named explicitly with an unsupported extension is a failure the user
  * should hear about.
+ *
+ * Symbolic links met in a directory are resolved: one to a report file inside the given
+ * directory is ingested under the link's path; one leading outside it is refused with that
+ * reason, so that ingesting a directory never reads files the user did not point at. Links to
+ * directories inside are not followed (their files are reached by their real path, and a link
+ * cannot make the walk loop).
  */
 export async function listReportFiles(paths: string[]): Promise<{ files: string[]; failed: IngestFailure[] }> {
   const files: string[] = [];
   const failed: IngestFailure[] = [];
-  const walk = async (dir: string): Promise<void> => {
+  const walk = async (dir: string, root: { given: string; real: string }): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
+      if (e.isDirectory()) await walk(p, root);
       else if (e.isFile() && isReportName(e.name)) files.push(normalizeSource(p));
+      else if (e.isSymbolicLink()) {
+        const link = await resolveLink(p, root);
+        // Only links that would have been ingested (reports, directories) are worth a reason.
+        const wanted = isReportName(e.name) || link.kind === 'directory';
+        if (link.kind === 'file' && link.inside && isReportName(e.name)) files.push(normalizeSource(p));
+        else if (wanted && link.kind === 'broken') failed.push({ source: normalizeSource(p), reason: 'broken symlink' });
+        else if (wanted && !link.inside) failed.push({ source: normalizeSource(p), reason: `symlink points outside ${root.given}` });
+      }
     }
   };
   for (const p of paths) {
     const st = await stat(p).catch(() => null);
     if (!st) failed.push({ source: p, reason: 'no such file or directory' });
-    else if (st.isDirectory()) await walk(p);
+    else if (st.isDirectory()) await walk(p, { given: p, real: await realpath(p) });
     else files.push(normalizeSource(p));
   }
   return { files, failed };
+}
+
+async function resolveLink(link: string, root: { real: string }): Promise<{ kind: 'file' | 'directory' | 'other' | 'broken'; inside: boolean }> {
+  const target = await realpath(link).catch(() => null);
+  if (target === null) return { kind: 'broken', inside: false };
+  const rel = path.relative(root.real, target);
+  const inside = rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+  const st = await stat(target);
+  return { kind: st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other', inside };
 }
 
 export async function embedReport(encoder: Encoder, report: ParsedReport): Promise<Float32Array[]> {
