@@ -1,18 +1,25 @@
-// `npm run bench [-- --corpus DIR] [--queue]`: ingest throughput per stage, encoder speed,
-// search latency per mode (model warm), HNSW recall@10 against exact search, sizes, peak RSS.
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+// `npm run bench [-- --corpus DIR] [--queue 1,2]`: one table, one column per ingest mode —
+// embedded, then queue mode with N worker processes for each N given (the bench starts its own
+// redis-server and `fazhi worker` processes). Per mode: documents, passages, wall time per
+// stage, passages/s, store and index size, peak RSS; for the embedded store: search p50/p95 per
+// search mode (model warm) and HNSW recall@10 against exact search.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { listReportFiles, indexFiles } from '../search/indexer.ts';
+import { indexFiles, listReportFiles, type IngestSummary, type StageTimings } from '../search/indexer.ts';
 import { Store } from '../search/store.ts';
-import { VectorIndex, INDEX_FILE } from '../search/vectorIndex.ts';
+import { INDEX_FILE, SIDECAR_FILE, VectorIndex } from '../search/vectorIndex.ts';
 import { search } from '../search/searchEngine.ts';
 import { updateBoilerplate } from '../search/boilerplate.ts';
-import { loadEncoder } from '../models/encoder.ts';
+import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
-import { percentile, table, mib } from './stats.ts';
-import { REPO_ROOT, DEFAULT_MODEL, MODELS_DIR } from '../cli/config.ts';
+import { runBatch } from '../workers/batch.ts';
+import { startRedisServer } from '../test/helpers/redis.ts';
+import { peakRssOf, spawnWorker, type WorkerProcess } from '../test/helpers/workerProcess.ts';
+import { BUNDLED_MODELS_DIR, DEFAULT_MODEL, REPO_ROOT } from '../cli/config.ts';
+import { mib, percentile, table } from './stats.ts';
 
 const QUERIES = [
   '双随机、一公开', '述法', '三调联动', '枫桥经验', '合法性审查', '行政复议', '法律顾问', '公职律师',
@@ -20,89 +27,224 @@ const QUERIES = [
   '规范性文件备案审查', '重大行政决策程序', '营商环境', '执法人员培训', '政务公开', '普法宣传进社区',
   '行政执法监督', '乡镇综合行政执法改革', '法治政府示范创建', '行政应诉负责人出庭', '信用监管',
 ];
+const RECALL_SAMPLE = 200;
+/** How long the queue writer may take to write the HNSW file after the batch. */
+const DERIVED_TIMEOUT_MS = 15 * 60_000;
+
+/** One ingest of the whole corpus into an empty data directory. */
+interface IngestRun {
+  label: string;
+  documents: number;
+  failed: number;
+  passages: number;
+  /** Files listed → every file committed. */
+  ingestMs: number;
+  timings: StageTimings;
+  /** Boilerplate scoring and HNSW build after the last commit (queue: until the writer saved the index). */
+  derived: string;
+  derivedMs: number;
+  storeBytes: number;
+  indexBytes: number;
+  peakRss: string;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       corpus: { type: 'string', default: path.join(REPO_ROOT, 'corpus') },
-      model: { type: 'string', default: path.join(MODELS_DIR, DEFAULT_MODEL) },
+      model: { type: 'string', default: path.join(BUNDLED_MODELS_DIR, DEFAULT_MODEL) },
       'data-dir': { type: 'string' },
       repeat: { type: 'string', default: '5' },
+      queue: { type: 'string' },
     },
   });
+  const workerCounts = values.queue === undefined ? [] : values.queue.split(',').map((n) => Number.parseInt(n, 10));
+  if (workerCounts.some((n) => !(n >= 1))) throw new Error(`--queue takes worker process counts, e.g. 1,2 (got ${values.queue})`);
+  const corpus = values.corpus!;
+  const modelDir = values.model!;
   const dataDir = values['data-dir'] ?? mkdtempSync(path.join(os.tmpdir(), 'fazhi-bench-'));
   const keep = values['data-dir'] !== undefined;
-  const rows: (string | number)[][] = [];
+  const startedAt = new Date();
+  const load = os.loadavg()[0]!.toFixed(1);
+
+  const listStart = performance.now();
+  const { files, failed } = await listReportFiles([corpus]);
+  const listMs = performance.now() - listStart;
+  const encoder = await loadEncoder(modelDir);
+  const store = Store.open(dataDir);
+  const index = new VectorIndex(dataDir);
   try {
-    const encoder = await loadEncoder(values.model!);
-    const store = Store.open(dataDir);
-    const index = new VectorIndex(dataDir);
-
-    const { files, failed } = await listReportFiles([values.corpus!]);
-    let start = performance.now();
-    const summary = await indexFiles({ store, encoder }, files);
-    const ingestMs = performance.now() - start;
-    start = performance.now();
-    updateBoilerplate(store);
-    const boilerplateMs = performance.now() - start;
-    start = performance.now();
-    index.ensureFresh(store, encoder.modelId);
-    const indexMs = performance.now() - start;
-    const counts = store.counts();
-    const t = summary.timings;
-    rows.push(['corpus', values.corpus!]);
-    rows.push(['documents (ingested / failed)', `${counts.documents} / ${summary.failed.length + failed.length}`]);
-    rows.push(['passages', counts.passages]);
-    rows.push(['ingest wall time', `${(ingestMs / 1000).toFixed(1)} s`]);
-    rows.push(['  read / parse+segment / embed / write', [t.read, t.parse, t.embed, t.write].map((ms) => `${(ms / 1000).toFixed(1)} s`).join(' / ')]);
-    rows.push(['  boilerplate scoring / HNSW build', `${(boilerplateMs / 1000).toFixed(1)} s / ${(indexMs / 1000).toFixed(1)} s`]);
-    rows.push(['passages/s ingested (embedded mode, end to end)', (counts.passages / (ingestMs + boilerplateMs + indexMs)) * 1000]);
-    rows.push(['passages/s embedded (encoder only)', (summary.passages / t.embed) * 1000]);
-
-    const ctx = { store, index, encoder, segment: segmentForIndex };
-    const repeat = Number(values.repeat);
-    for (const mode of ['lexical', 'dense', 'hybrid'] as const) {
-      for (const q of QUERIES) await search(ctx, q, { k: 10, mode, by: 'passage', filter: {} }); // warm
-      const times: number[] = [];
-      for (let r = 0; r < repeat; r++) {
-        for (const q of QUERIES) {
-          const s = performance.now();
-          await search(ctx, q, { k: 10, mode, by: 'passage', filter: {} });
-          times.push(performance.now() - s);
-        }
+    const runs = [await embeddedRun(store, index, encoder, files, failed.length, dataDir)];
+    const searchRows = await searchMeasures(store, index, encoder, Number(values.repeat));
+    for (const n of workerCounts) {
+      const workDir = mkdtempSync(path.join(os.tmpdir(), `fazhi-bench-queue${n}-`));
+      try {
+        runs.push(await queueRun(n, files, failed.length, workDir, modelDir));
+      } finally {
+        rmSync(workDir, { recursive: true, force: true });
       }
-      times.sort((a, b) => a - b);
-      rows.push([`search ${mode} p50 / p95 (k=10, ${times.length} queries)`, `${percentile(times, 50).toFixed(1)} ms / ${percentile(times, 95).toFixed(1)} ms`]);
     }
 
-    const queryVectors = await encoder.embed(QUERIES);
-    const sampleIds = [...store.iterateVectors(encoder.modelId)].filter((_, i) => i % Math.max(1, Math.floor(counts.passages / 200)) === 0).slice(0, 200);
-    const probes = [...queryVectors, ...sampleIds.map((v) => v.vector)];
-    let hit = 0;
-    let total = 0;
-    for (const v of probes) {
-      const exact = new Set(index.exactSearch(v, 10).map((n) => n.id));
-      const approx = index.search(v, 10).map((n) => n.id);
-      hit += approx.filter((id) => exact.has(id)).length;
-      total += exact.size;
-    }
-    rows.push([`HNSW recall@10 vs exact (${probes.length} probes)`, hit / total]);
-    rows.push(['store size on disk', mib(storeBytes(dataDir))]);
-    rows.push(['index size on disk', mib(existsSync(path.join(dataDir, INDEX_FILE)) ? statSync(path.join(dataDir, INDEX_FILE)).size : 0)]);
-    rows.push(['peak RSS', mib(process.resourceUsage().maxRSS * 1024)]);
-    rows.push(['model', encoder.modelId]);
-    store.close();
-    console.log(table(['measure', 'value'], rows));
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    const perRun = (label: string, f: (r: IngestRun) => string | number) => [label, ...runs.map(f)];
+    const onlyFirst = (label: string, value: string | number) => [label, value, ...runs.slice(1).map(() => '')];
+    const rows: (string | number)[][] = [
+      perRun('documents ingested / failed', (r) => `${r.documents} / ${r.failed}`),
+      perRun('passages', (r) => r.passages),
+      perRun('ingest wall time (list → all committed)', (r) => s(r.ingestMs)),
+      perRun('  Σ read / parse+segment / embed / write', (r) => [r.timings.read, r.timings.parse, r.timings.embed, r.timings.write].map(s).join(' / ')),
+      perRun('  then boilerplate + HNSW', (r) => r.derived),
+      perRun('passages/s, ingest', (r) => (r.passages / r.ingestMs) * 1000),
+      perRun('passages/s, end to end (+ boilerplate, HNSW)', (r) => (r.passages / (r.ingestMs + r.derivedMs)) * 1000),
+      perRun('passages/s per embed process (passages / Σ embed time)', (r) => (r.passages / r.timings.embed) * 1000),
+      perRun('store size (SQLite pages)', (r) => mib(r.storeBytes)),
+      perRun('index size on disk', (r) => mib(r.indexBytes)),
+      perRun('peak RSS', (r) => r.peakRss),
+      ...searchRows.map(([label, value]) => onlyFirst(label!, value!)),
+    ];
+    console.log(`corpus ${corpus}: ${files.length} files listed in ${s(listMs)}; model ${encoder.modelId}`);
+    console.log(`machine: ${os.cpus().length} cores, load average ${load} at start; ${startedAt.toISOString()}`);
+    console.log(table(['measure', ...runs.map((r) => r.label)], rows));
   } finally {
+    store.close();
     if (!keep) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-function storeBytes(dir: string): number {
-  return ['fazhi.sqlite', 'fazhi.sqlite-wal']
-    .map((name) => path.join(dir, name))
-    .filter((p) => existsSync(p))
-    .reduce((sum, p) => sum + statSync(p).size, 0);
+async function embeddedRun(store: Store, index: VectorIndex, encoder: Encoder, files: string[], listFailed: number, dataDir: string): Promise<IngestRun> {
+  // Steady state, as the queue workers measure it: they load jieba before taking jobs.
+  segmentForIndex('法治政府');
+  let start = performance.now();
+  const summary = await indexFiles({ store, encoder }, files);
+  const ingestMs = performance.now() - start;
+  start = performance.now();
+  updateBoilerplate(store);
+  const boilerplateMs = performance.now() - start;
+  start = performance.now();
+  index.ensureFresh(store, encoder.modelId);
+  const indexMs = performance.now() - start;
+  const counts = store.counts();
+  return {
+    label: 'embedded',
+    documents: counts.documents,
+    failed: listFailed + summary.failed.length,
+    passages: counts.passages,
+    ingestMs,
+    timings: summary.timings,
+    derived: `${(boilerplateMs / 1000).toFixed(1)} s + ${(indexMs / 1000).toFixed(1)} s`,
+    derivedMs: boilerplateMs + indexMs,
+    storeBytes: store.stats().dbBytes,
+    indexBytes: fileBytes(path.join(dataDir, INDEX_FILE)),
+    peakRss: `${mib(process.resourceUsage().maxRSS * 1024)} (one process)`,
+  };
+}
+
+/**
+ * A fresh Redis and data directory; one writer process (all roles) plus n−1 parse/embed
+ * processes, as `fazhi worker` runs them; the batch goes through `runBatch` as in
+ * `fazhi ingest --queue`.
+ */
+async function queueRun(n: number, files: string[], listFailed: number, workDir: string, modelDir: string): Promise<IngestRun> {
+  const dataDir = path.join(workDir, 'data');
+  const redis = await startRedisServer();
+  const workers: WorkerProcess[] = [];
+  try {
+    const worker = (roles: string) => spawnWorker(['bin/fazhi.js', 'worker', '--roles', roles, '--data-dir', dataDir, '--model', modelDir], redis.url);
+    workers.push(worker('parse,embed,write'));
+    for (let i = 1; i < n; i++) workers.push(worker('parse,embed'));
+    await Promise.all(workers.map((w) => w.ready));
+
+    let start = performance.now();
+    const summary: IngestSummary = await runBatch({ redisUrl: redis.url, dataDir, modelDir, files, onNotice: (line) => console.error(line) });
+    const ingestMs = performance.now() - start;
+    start = performance.now();
+    await indexWritten(dataDir, summary.passages);
+    const derivedMs = performance.now() - start;
+    // Before stopping them: VmHWM is gone with the process.
+    const rss = workers.map((w) => peakRssOf(w.child.pid!));
+    for (const w of workers) w.child.kill('SIGTERM');
+    const codes = await Promise.all(workers.map((w) => w.exited));
+    codes.forEach((code, i) => {
+      if (code !== 0) throw new Error(`worker ${i} exited with ${code}:\n${workers[i]!.stderr()}`);
+    });
+    const store = Store.open(dataDir);
+    const counts = store.counts();
+    const dbBytes = store.stats().dbBytes;
+    store.close();
+    return {
+      label: `queue, ${n} worker process${n > 1 ? 'es' : ''}`,
+      documents: counts.documents,
+      failed: listFailed + summary.failed.length,
+      passages: counts.passages,
+      ingestMs,
+      timings: summary.timings,
+      derived: `${(derivedMs / 1000).toFixed(1)} s (writer, after 2 s quiet)`,
+      derivedMs,
+      storeBytes: dbBytes,
+      indexBytes: fileBytes(path.join(dataDir, INDEX_FILE)),
+      peakRss: `${rss.map((b) => (b === null ? '?' : mib(b))).join(' + ')} (writer + parse/embed); producer ≤ bench`,
+    };
+  } finally {
+    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    await redis.stop();
+  }
+}
+
+/** The writer refreshes derived data once writes stop; wait until its index covers every passage. */
+async function indexWritten(dataDir: string, passages: number): Promise<void> {
+  const deadline = Date.now() + DERIVED_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      const sidecar = JSON.parse(readFileSync(path.join(dataDir, SIDECAR_FILE), 'utf8')) as { count: number };
+      if (sidecar.count === passages) return;
+    } catch {
+      // not written yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`the writer did not write the HNSW index of ${passages} passages within ${DERIVED_TIMEOUT_MS / 60_000} min`);
+}
+
+async function searchMeasures(store: Store, index: VectorIndex, encoder: Encoder, repeat: number): Promise<[string, string | number][]> {
+  const rows: [string, string | number][] = [];
+  const ctx = { store, index, encoder, segment: segmentForIndex };
+  for (const mode of ['lexical', 'dense', 'hybrid'] as const) {
+    for (const q of QUERIES) await search(ctx, q, { k: 10, mode, by: 'passage', filter: {} }); // warm
+    const times: number[] = [];
+    for (let r = 0; r < repeat; r++) {
+      for (const q of QUERIES) {
+        const s = performance.now();
+        await search(ctx, q, { k: 10, mode, by: 'passage', filter: {} });
+        times.push(performance.now() - s);
+      }
+    }
+    times.sort((a, b) => a - b);
+    rows.push([`search ${mode} p50 / p95 (k=10, ${times.length} queries, warm)`, `${percentile(times, 50).toFixed(1)} ms / ${percentile(times, 95).toFixed(1)} ms`]);
+  }
+  rows.push(await recallAt10(store, index, encoder));
+  return rows;
+}
+
+/** Probes: the bench queries and an even sample of stored passages, streamed from the store. */
+async function recallAt10(store: Store, index: VectorIndex, encoder: Encoder): Promise<[string, number]> {
+  const step = Math.max(1, Math.floor(store.counts().passages / RECALL_SAMPLE));
+  const probes = await encoder.embed(QUERIES);
+  let i = 0;
+  for (const { vector } of store.iterateVectors(encoder.modelId)) {
+    if (i++ % step === 0 && probes.length < QUERIES.length + RECALL_SAMPLE) probes.push(vector);
+  }
+  let hit = 0;
+  let total = 0;
+  for (const v of probes) {
+    const exact = new Set(index.exactSearch(v, 10).map((n) => n.id));
+    hit += index.search(v, 10).filter((n) => exact.has(n.id)).length;
+    total += exact.size;
+  }
+  return [`HNSW recall@10 vs exact (${probes.length} probes)`, hit / total];
+}
+
+function fileBytes(p: string): number {
+  return existsSync(p) ? statSync(p).size : 0;
 }
 
 await main();

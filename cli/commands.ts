@@ -7,7 +7,7 @@ import { search, similar } from '../search/searchEngine.ts';
 import { Store } from '../search/store.ts';
 import { pullModel } from '../models/pullModel.ts';
 import { openApp, type App } from './app.ts';
-import { MODELS_DIR, REPO_ROOT, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
+import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
 import { parseBy, parseFilter, parseIntFlag, parseMode, type RawFilterFlags } from './options.ts';
 import { toJson, toRows, toText, type ResultRow } from './format.ts';
 import { startProgress } from './progress.ts';
@@ -194,17 +194,19 @@ export async function workerCommand(o: Base & { roles: string; concurrency: stri
 
 export async function modelListCommand(o: { dataDir: string }): Promise<void> {
   const selected = readDataConfig(o.dataDir).model;
-  const walk = (dir: string): string[] =>
+  const walk = (root: string, dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
       if (!e.isDirectory() || e.name === 'train' || e.name === 'node_modules') return [];
       const p = path.join(dir, e.name);
-      return existsSync(path.join(p, 'config.json')) ? [path.relative(MODELS_DIR, p)] : walk(p);
+      return existsSync(path.join(p, 'config.json')) ? [path.relative(root, p)] : walk(root, p);
     });
-  for (const name of walk(MODELS_DIR)) process.stdout.write(`${name}${name === selected ? '  (selected)' : ''}\n`);
+  const roots = [...new Set([modelsDir(), BUNDLED_MODELS_DIR])].filter((r) => existsSync(r));
+  const names = [...new Set(roots.flatMap((r) => walk(r, r)))].sort();
+  for (const name of names) process.stdout.write(`${name}${name === selected ? '  (selected)' : ''}\n`);
 }
 
 export async function modelPullCommand(o: { dataDir: string; hubId: string }): Promise<void> {
-  const dir = await pullModel(o.hubId, MODELS_DIR, { endpoint: process.env.HF_ENDPOINT, log });
+  const dir = await pullModel(o.hubId, modelsDir(), { endpoint: process.env.HF_ENDPOINT, log });
   log(`model saved to ${path.relative(process.cwd(), dir)}; select it with: fazhi model use ${o.hubId}`);
 }
 

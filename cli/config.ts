@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../pipeline/errors.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const MODELS_DIR = path.join(REPO_ROOT, 'models');
+/** Where the bundled model ships. */
+export const BUNDLED_MODELS_DIR = path.join(REPO_ROOT, 'models');
+
+/** Where pulled models go and are looked up first (env FAZHI_MODELS_DIR, e.g. a volume). */
+export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.FAZHI_MODELS_DIR ?? BUNDLED_MODELS_DIR);
+}
 export const DEFAULT_MODEL = 'fazhi-mini-zh';
 
 /**
@@ -56,7 +62,7 @@ export function writeDataConfig(dataDir: string, config: DataConfig): void {
 /** A model is a directory: a name under models/ (e.g. Xenova/bge-small-zh-v1.5) or a path. */
 export function resolveModelDir(flag: string | undefined, dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = flag ?? env.FAZHI_MODEL ?? readDataConfig(dataDir).model ?? DEFAULT_MODEL;
-  const candidates = [path.resolve(chosen), path.join(MODELS_DIR, chosen)];
+  const candidates = [...new Set([path.resolve(chosen), path.join(modelsDir(env), chosen), path.join(BUNDLED_MODELS_DIR, chosen)])];
   const dir = candidates.find((c) => existsSync(path.join(c, 'config.json')));
   if (!dir) {
     throw new InputError(flag ? '--model' : 'model', `${chosen} not found (looked for config.json in ${candidates.join(' and ')}); run "fazhi model list" or "fazhi model pull <hub-id>"`);

@@ -1,0 +1,90 @@
+// Model selection, `fazhi model pull` over HTTP (a local server standing in for the hub via
+// HF_ENDPOINT) and the reindex that switching model triggers — local fixtures only.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fazhi, fazhiAsync, fazhiJson, ROOT } from './helpers/cli.ts';
+
+const BUNDLED = path.join(ROOT, 'models/fazhi-mini-zh');
+/** The hub layout: /<owner>/<name>/resolve/main/<file>. fazhi.json is left out, so the pulled
+ * copy is an ordinary hub model (raw-text input, id = its directory name). */
+const HUB_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
+
+let server: Server;
+let endpoint: string;
+let tmp: string;
+const requested: string[] = [];
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'fazhi-model-'));
+  server = createServer((req, res) => {
+    requested.push(req.url ?? '');
+    const m = /^\/fixture\/tiny-zh\/resolve\/main\/(.+)$/.exec(req.url ?? '');
+    if (m && HUB_FILES.includes(m[1]!)) {
+      res.writeHead(200).end(readFileSync(path.join(BUNDLED, m[1]!)));
+    } else {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('fazhi model', () => {
+  it('pulls from HF_ENDPOINT into FAZHI_MODELS_DIR, lists and selects it, and reindexes on the switch', async () => {
+    const models = path.join(tmp, 'models');
+    const data = path.join(tmp, 'data');
+    const env = { HF_ENDPOINT: endpoint, FAZHI_MODELS_DIR: models };
+
+    const pull = await fazhiAsync(['model', 'pull', 'fixture/tiny-zh'], env);
+    expect(pull.code, pull.stderr).toBe(0);
+    for (const f of HUB_FILES) expect(existsSync(path.join(models, 'fixture/tiny-zh', f)), f).toBe(true);
+    expect(requested.some((u) => u === '/fixture/tiny-zh/resolve/main/onnx/model.onnx')).toBe(true);
+    expect(readdirSync(path.join(models, 'fixture')).some((n) => n.includes('.partial'))).toBe(false);
+    const list = fazhi(['model', 'list'], env).stdout;
+    expect(list).toContain('fixture/tiny-zh');
+    expect(list).toContain('fazhi-mini-zh');
+
+    expect(fazhi(['ingest', 'corpus/004_e41503e62c4741d1.txt', '--data-dir', data], env).code).toBe(0);
+    const before = JSON.parse(fazhi(['status', '--json', '--data-dir', data], env).stdout) as { models: { modelId: string }[] };
+    expect(before.models.map((m) => m.modelId)).toEqual([expect.stringMatching(/^fazhi-mini-zh@/)]);
+
+    // Selecting the pulled model for this data dir re-embeds what the old model embedded.
+    const use = fazhi(['model', 'use', 'fixture/tiny-zh', '--data-dir', data], env);
+    expect(use.code, use.stderr).toBe(0);
+    expect(use.stderr).toMatch(/re-embedding with tiny-zh/);
+    const after = JSON.parse(fazhi(['status', '--json', '--data-dir', data], env).stdout) as { models: { modelId: string }[] };
+    expect(after.models.map((m) => m.modelId)).toEqual(['tiny-zh']);
+    expect(fazhiJson(['search', '行政复议', '--data-dir', data, '--mode', 'dense', '--k', '3'], env)).toHaveLength(3);
+
+    // --model on one command switches back, and triggers the reindex the same way.
+    const back = fazhi(['search', '行政复议', '--model', 'fazhi-mini-zh', '--data-dir', data, '--k', '1'], env);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stderr).toMatch(/re-embedding with fazhi-mini-zh@/);
+  });
+
+  it('fails clearly and leaves nothing behind when the hub lacks the model', async () => {
+    const models = path.join(tmp, 'models-404');
+    const r = await fazhiAsync(['model', 'pull', 'fixture/missing'], { HF_ENDPOINT: endpoint, FAZHI_MODELS_DIR: models });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/hub-id.*404/);
+    expect(existsSync(path.join(models, 'fixture/missing'))).toBe(false);
+  });
+
+  it('rejects an unknown model and a malformed hub id, naming the argument', () => {
+    const unknown = fazhi(['search', '复议', '--model', 'no-such-model', '--data-dir', path.join(tmp, 'x')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--model');
+    const bad = fazhi(['model', 'pull', '../../etc'], { HF_ENDPOINT: endpoint, FAZHI_MODELS_DIR: path.join(tmp, 'm') });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('hub-id');
+  });
+});
