@@ -220,7 +220,8 @@ export async function modelUseCommand(o: { dataDir: string; name: string }): Pro
 export const DEMO_QUERY = '双随机、一公开 跨部门联合抽查';
 
 export async function demoCommand(o: Base): Promise<void> {
-  await ingestCommand({ ...o, paths: [path.join(REPO_ROOT, 'corpus')], queue: false });
+  // Relative when run from the checkout, so sources read `corpus/…` as a user would type them.
+  await ingestCommand({ ...o, paths: [path.relative(process.cwd(), path.join(REPO_ROOT, 'corpus')) || '.'], queue: false });
   log(`\nfazhi search "${DEMO_QUERY}" --k 5`);
   await searchCommand({ ...o, query: DEMO_QUERY, flags: { k: '5', mode: 'hybrid', by: 'passage' } });
   log(`\nfazhi search "领导干部带头讲法治" --by report --k 3`);
