@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 USER_DICT = REPO / "pipeline" / "dict" / "user.dict.utf8"
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-PAD_ID, UNK_ID = 0, 1
+UNK_ID = 1
 
 
 def segment_jsonl(src: Path, dst: Path) -> None:

@@ -39,7 +39,8 @@ class GatedBlock(nn.Module):
 
 
 class FazhiEncoder(nn.Module):
-    def __init__(self, vectors: torch.Tensor, layers: int, heads: int, ff: int):
+    def __init__(self, vectors: torch.Tensor, layers: int, heads: int, ff: int,
+                 log_weight: torch.Tensor | None = None):
         super().__init__()
         vocab, dim = vectors.shape
         self.emb = nn.Embedding(vocab, dim, padding_idx=0)
@@ -47,6 +48,8 @@ class FazhiEncoder(nn.Module):
         # log of the per-token pooling weight; 0 = uniform mean.
         self.log_weight = nn.Embedding(vocab, 1)
         nn.init.zeros_(self.log_weight.weight)
+        if log_weight is not None:
+            self.log_weight.weight.data.copy_(log_weight.reshape(vocab, 1))
         # Present so the graph has BERT's three inputs; always zero, never trained.
         self.register_buffer("type_emb", torch.zeros(2, dim))
         self.blocks = nn.ModuleList(GatedBlock(dim, heads, ff) for _ in range(layers))

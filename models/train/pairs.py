@@ -116,7 +116,47 @@ def report_pairs(doc: dict, rng: random.Random) -> list[Pair]:
                 out.append(Pair(it[0], item, negative(para), "item"))
         if is_heading(para) and i + 1 < len(lines) and len(lines[i + 1]) >= 60:
             out.append(Pair(strip_enum(para), lines[i + 1], negative(lines[i + 1]), "heading"))
+        ict = inverse_cloze(para, rng)
+        if ict:
+            out.append(Pair(ict[0], ict[1], negative(para), "ict"))
+        span = phrase_span(para, doc["segs"][i], rng)
+        if span:
+            out.append(Pair(span, para, negative(para), "span"))
     return out
+
+
+_WORDLIKE = re.compile(r"^[\w\u4e00-\u9fff]+$")
+
+
+def phrase_span(para: str, seg: str, rng: random.Random) -> str | None:
+    """1-4 consecutive words of the paragraph (4-10 characters, no
+    punctuation) -> the paragraph: the shape of a measure-name query, which
+    the passage that answers it contains verbatim."""
+    if len(para) < 60:
+        return None
+    words = seg.split(" ")
+    for _ in range(5):
+        k = rng.randint(1, 4)
+        i = rng.randrange(0, max(1, len(words) - k + 1))
+        run = words[i: i + k]
+        text = "".join(run)
+        if all(_WORDLIKE.match(w) and not w.isdigit() for w in run) and 4 <= len(text) <= 10:
+            return text
+    return None
+
+
+def inverse_cloze(para: str, rng: random.Random) -> tuple[str, str] | None:
+    """A random later sentence of a paragraph -> the paragraph without it: the
+    inverse cloze task, for many more (noisier) pairs than topic sentences."""
+    sents = [s for s in re.split(r"(?<=[。；！？])", para) if s.strip()]
+    if len(sents) < 3:
+        return None
+    k = rng.randrange(1, len(sents))
+    query = sents[k].strip().rstrip("。；！？")
+    rest = "".join(sents[:k] + sents[k + 1:])
+    if 8 <= len(query) <= 60 and len(rest) >= 40:
+        return query, rest
+    return None
 
 
 def law_pairs(doc: dict, rng: random.Random) -> list[Pair]:
@@ -168,27 +208,38 @@ def mine_pairs(train_docs: list[dict], seed: int, law_share: float) -> list[Pair
 class DevSet:
     queries: list[str]
     targets: list[int]  # index into passages
+    kinds: list[str]  # 'topic' | 'span'
     passages: list[str]
 
 
 def build_dev(dev_docs: list[dict], law_docs: list[dict], seed: int, max_queries: int,
               law_distractors: int) -> DevSet:
-    """Topic sentence -> rest of its paragraph, from held-out reports, among
-    every other paragraph of those reports plus law articles."""
+    """Two query kinds over held-out reports, among every paragraph of those
+    reports plus law articles: topic sentence -> rest of its paragraph (the
+    paragraph is indexed without it), and a 4-10 character word run -> the
+    paragraph containing it (the shape of a measure-name query)."""
     rng = random.Random(seed)
-    queries, targets, passages = [], [], []
+    found: dict[str, list[tuple[str, int]]] = {"topic": [], "span": []}
+    passages: list[str] = []
     for doc in dev_docs:
-        for para in doc["paras"]:
+        for para, seg in zip(doc["paras"], doc["segs"]):
             tr = split_topic(para)
             if tr:
-                queries.append(tr[0])
-                targets.append(len(passages))
+                found["topic"].append((tr[0], len(passages)))
                 passages.append(tr[1])
             elif len(para) >= 40:
+                span = phrase_span(para, seg, rng)
+                if span:
+                    found["span"].append((span, len(passages)))
                 passages.append(para)
     law_paras = [p for d in law_docs for p in d["paras"] if len(p) >= 40 and _LAW_ARTICLE.match(p)]
     passages.extend(rng.sample(law_paras, min(law_distractors, len(law_paras))))
-    idx = list(range(len(queries)))
-    rng.shuffle(idx)
-    idx = sorted(idx[:max_queries])
-    return DevSet([queries[i] for i in idx], [targets[i] for i in idx], passages)
+    # A run that also occurs in another passage has more than one right answer.
+    found["span"] = [(q, t) for q, t in found["span"] if sum(q in p for p in passages) == 1]
+    queries, targets, kinds = [], [], []
+    for kind, items in found.items():
+        for q, t in sorted(rng.sample(items, min(max_queries // 2, len(items))), key=lambda x: x[1]):
+            queries.append(q)
+            targets.append(t)
+            kinds.append(kind)
+    return DevSet(queries, targets, kinds, passages)
