@@ -26,7 +26,7 @@ export function copySeeds(dir: string, copies: number): string[] {
 export function expectStoreHoldsExactly(dataDir: string, sources: string[]): void {
   const expected = new Map(sources.map((s) => [s, parseReport(s, readFileSync(s)).passages.map((p) => p.hash)]));
   const docs = snapshotStore(dataDir);
-  expect(docs.map((d) => d.source)).toEqual([...expected.keys()].sort());
+  expect(docs.map((d) => d.source)).toEqual([...expected.keys()].sort((a, b) => a.localeCompare(b)));
   for (const doc of docs) expect(doc.passages.map((p) => p.hash), doc.source).toEqual(expected.get(doc.source));
   const total = [...expected.values()].reduce((n, h) => n + h.length, 0);
   expect(integrityCounts(dataDir)).toEqual({ documents: sources.length, passages: total, vectors: total, fts: total, orphanPassages: 0, orphanVectors: 0, duplicateOrdinals: 0 });
