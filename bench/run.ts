@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { indexFiles, listReportFiles, type IngestSummary, type StageTimings } from '../search/indexer.ts';
+import { indexFiles, listReportFiles, type IngestFailure, type IngestSummary, type StageTimings } from '../search/indexer.ts';
 import { Store } from '../search/store.ts';
 import { INDEX_FILE, SIDECAR_FILE, VectorIndex } from '../search/vectorIndex.ts';
 import { search } from '../search/searchEngine.ts';
@@ -35,7 +35,7 @@ const DERIVED_TIMEOUT_MS = 15 * 60_000;
 interface IngestRun {
   label: string;
   documents: number;
-  failed: number;
+  failed: IngestFailure[];
   passages: number;
   /** Files listed → every file committed. */
   ingestMs: number;
@@ -74,12 +74,12 @@ async function main(): Promise<void> {
   const store = Store.open(dataDir);
   const index = new VectorIndex(dataDir);
   try {
-    const runs = [await embeddedRun(store, index, encoder, files, failed.length, dataDir)];
+    const runs = [await embeddedRun(store, index, encoder, files, failed, dataDir)];
     const searchRows = await searchMeasures(store, index, encoder, Number(values.repeat));
     for (const n of workerCounts) {
       const workDir = mkdtempSync(path.join(os.tmpdir(), `fazhi-bench-queue${n}-`));
       try {
-        runs.push(await queueRun(n, files, failed.length, workDir, modelDir));
+        runs.push(await queueRun(n, files, failed, workDir, modelDir));
       } finally {
         rmSync(workDir, { recursive: true, force: true });
       }
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const perRun = (label: string, f: (r: IngestRun) => string | number) => [label, ...runs.map(f)];
     const onlyFirst = (label: string, value: string | number) => [label, value, ...runs.slice(1).map(() => '')];
     const rows: (string | number)[][] = [
-      perRun('documents ingested / failed', (r) => `${r.documents} / ${r.failed}`),
+      perRun('documents ingested / failed', (r) => `${r.documents} / ${r.failed.length}`),
       perRun('passages', (r) => r.passages),
       perRun('ingest wall time (list → all committed)', (r) => s(r.ingestMs)),
       perRun('  Σ read / parse+segment / embed / write', (r) => [r.timings.read, r.timings.parse, r.timings.embed, r.timings.write].map(s).join(' / ')),
@@ -105,13 +105,14 @@ async function main(): Promise<void> {
     console.log(`corpus ${corpus}: ${files.length} files listed in ${s(listMs)}; model ${encoder.modelId}`);
     console.log(`machine: ${os.cpus().length} cores, load average ${load} at start; ${startedAt.toISOString()}`);
     console.log(table(['measure', ...runs.map((r) => r.label)], rows));
+    for (const f of runs[0]!.failed) console.log(`failed (embedded): ${f.source}: ${f.reason}`);
   } finally {
     store.close();
     if (!keep) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-async function embeddedRun(store: Store, index: VectorIndex, encoder: Encoder, files: string[], listFailed: number, dataDir: string): Promise<IngestRun> {
+async function embeddedRun(store: Store, index: VectorIndex, encoder: Encoder, files: string[], listFailed: IngestFailure[], dataDir: string): Promise<IngestRun> {
   // Steady state, as the queue workers measure it: they load jieba before taking jobs.
   segmentForIndex('法治政府');
   let start = performance.now();
@@ -127,7 +128,7 @@ async function embeddedRun(store: Store, index: VectorIndex, encoder: Encoder, f
   return {
     label: 'embedded',
     documents: counts.documents,
-    failed: listFailed + summary.failed.length,
+    failed: [...listFailed, ...summary.failed],
     passages: counts.passages,
     ingestMs,
     timings: summary.timings,
@@ -144,7 +145,7 @@ async function embeddedRun(store: Store, index: VectorIndex, encoder: Encoder, f
  * processes, as `fazhi worker` runs them; the batch goes through `runBatch` as in
  * `fazhi ingest --queue`.
  */
-async function queueRun(n: number, files: string[], listFailed: number, workDir: string, modelDir: string): Promise<IngestRun> {
+async function queueRun(n: number, files: string[], listFailed: IngestFailure[], workDir: string, modelDir: string): Promise<IngestRun> {
   const dataDir = path.join(workDir, 'data');
   const redis = await startRedisServer();
   const workers: WorkerProcess[] = [];
@@ -174,7 +175,7 @@ async function queueRun(n: number, files: string[], listFailed: number, workDir:
     return {
       label: `queue, ${n} worker process${n > 1 ? 'es' : ''}`,
       documents: counts.documents,
-      failed: listFailed + summary.failed.length,
+      failed: [...listFailed, ...summary.failed],
       passages: counts.passages,
       ingestMs,
       timings: summary.timings,
