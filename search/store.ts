@@ -403,6 +403,14 @@ export class Store {
   lexicalSearch(tokens: readonly string[], limit: number, query: PassageQuery = {}): LexicalHit[] {
     const match = toMatchExpression(tokens);
     if (match === null) return [];
+    const unfiltered = !query.excludeRegion && query.excludeDocId === undefined && Object.values(query.filter ?? {}).every((v) => v === undefined);
+    if (unfiltered) {
+      // Unfiltered: rank inside the FTS table alone; joining every match first cost 3–7×.
+      const rows = this.db
+        .prepare(`SELECT rowid AS id, bm25(passages_fts) AS rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?`)
+        .all(match, limit) as { id: number; rank: number }[];
+      return rows.map((row) => ({ id: row.id, score: -row.rank }));
+    }
     const where = buildWhere(query);
     const rows = this.db
       .prepare(
