@@ -40,7 +40,7 @@ class GatedBlock(nn.Module):
 
 class FazhiEncoder(nn.Module):
     def __init__(self, vectors: torch.Tensor, layers: int, heads: int, ff: int,
-                 log_weight: torch.Tensor | None = None):
+                 log_weight: torch.Tensor | None = None, proj: bool = False):
         super().__init__()
         vocab, dim = vectors.shape
         self.emb = nn.Embedding(vocab, dim, padding_idx=0)
@@ -53,10 +53,31 @@ class FazhiEncoder(nn.Module):
         # Present so the graph has BERT's three inputs; always zero, never trained.
         self.register_buffer("type_emb", torch.zeros(2, dim))
         self.blocks = nn.ModuleList(GatedBlock(dim, heads, ff) for _ in range(layers))
+        # Optional linear map of the word vectors (identity at init). It acts on each row,
+        # so after training it is folded into the table: no cost at inference.
+        self.proj = nn.Linear(dim, dim, bias=False) if proj else None
+        if self.proj is not None:
+            self.proj.weight.data.copy_(torch.eye(dim))
+
+    def folded(self) -> "FazhiEncoder":
+        """The same function with proj folded into the embedding table, the table
+        rounded to the float16 that ships."""
+        table = self.emb.weight.detach()
+        if self.proj is not None:
+            table = table @ self.proj.weight.detach().T
+        table = table.half().float()
+        out = FazhiEncoder(table, len(self.blocks), self.blocks[0].heads if self.blocks else 4,
+                           self.blocks[0].ff1.out_features if self.blocks else 2 * table.shape[1],
+                           self.log_weight.weight.detach().clone())
+        out.blocks.load_state_dict(self.blocks.state_dict())
+        return out
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 token_type_ids: torch.Tensor) -> torch.Tensor:
-        x = self.emb(input_ids) + F.embedding(token_type_ids, self.type_emb)
+        x = self.emb(input_ids)
+        if self.proj is not None:
+            x = self.proj(x)
+        x = x + F.embedding(token_type_ids, self.type_emb)
         mask_bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * -10000.0
         for block in self.blocks:
             x = block(x, mask_bias)

@@ -110,22 +110,25 @@ def without_common_direction(model: FazhiEncoder, tok: Tokenized, texts: list[st
     pooled = encode(model, tok, texts, MAX_LEN_TRAIN)
     u = torch.linalg.svd(pooled, full_matrices=False).Vh[0]
     table = model.emb.weight.detach()
-    return table - (table @ u)[:, None] * u[None, :]
+    return (table - (table @ u)[:, None] * u[None, :]).half().float()  # the float16 that ships
 
 
-def make_model(table: torch.Tensor, log_weight: torch.Tensor | None, layers: int) -> FazhiEncoder:
-    return FazhiEncoder(table, layers=layers, heads=4, ff=2 * table.shape[1], log_weight=log_weight)
+def make_model(table: torch.Tensor, log_weight: torch.Tensor | None, layers: int,
+               proj: bool = False) -> FazhiEncoder:
+    return FazhiEncoder(table, layers=layers, heads=4, ff=2 * table.shape[1], log_weight=log_weight, proj=proj)
 
 
 def train_candidate(name: str, table: torch.Tensor, log_weight: torch.Tensor, layers: int, pairs: list[Pair],
-                    tok: Tokenized, dev: DevSet, args: argparse.Namespace, log: list[dict]
+                    tok: Tokenized, dev: DevSet, args: argparse.Namespace, log: list[dict], proj: bool = False
                     ) -> tuple[FazhiEncoder, dict]:
     seed_everything(SEED)
-    model = make_model(table, log_weight, layers)
+    model = make_model(table, log_weight, layers, proj)
     model.emb.weight.requires_grad_(False)
     groups = [{"params": model.log_weight.parameters(), "lr": args.lr_weights}]
     if layers:
         groups.append({"params": model.blocks.parameters(), "lr": args.lr_blocks})
+    if model.proj is not None:
+        groups.append({"params": model.proj.parameters(), "lr": args.lr_proj})
     opt = torch.optim.Adam(groups)
     best = (evaluate(model, tok, dev), 0, {k: v.clone() for k, v in model.state_dict().items()})
     log.append({"candidate": name, "step": 0, **best[0]})
@@ -157,7 +160,8 @@ def train_candidate(name: str, table: torch.Tensor, log_weight: torch.Tensor, la
                 if metrics["score"] > best[0]["score"]:
                     best = (metrics, step, {k: v.clone() for k, v in model.state_dict().items()})
     model.load_state_dict(best[2])
-    return model, {"dev": best[0], "step": best[1], "seconds": round(time.time() - t0)}
+    shipped = model.folded()
+    return shipped, {"dev": evaluate(shipped, tok, dev), "step": best[1], "seconds": round(time.time() - t0)}
 
 
 def write_model_dir(out: Path, model: FazhiEncoder, vocab: list[str], layers: int, info: dict) -> None:
@@ -204,13 +208,14 @@ def main() -> None:
     ap.add_argument("--tau", type=float, default=0.05)
     ap.add_argument("--lr-weights", type=float, default=0.01)
     ap.add_argument("--lr-blocks", type=float, default=3e-4)
+    ap.add_argument("--lr-proj", type=float, default=1e-3)
     ap.add_argument("--eval-every", type=int, default=50)
     ap.add_argument("--law-share", type=float, default=0.25)
     ap.add_argument("--pair-kinds", default="topic,item,heading,ict,span,law-title,law-chapter")
     ap.add_argument("--dev-queries", type=int, default=400)
     ap.add_argument("--law-distractors", type=int, default=3000)
-    ap.add_argument("--candidates", default="static,weights",
-                    help="comma list of static,weights,block (block: one zero-gated transformer layer, slow on CPU); empty exports the untrained step 0")
+    ap.add_argument("--candidates", default="static,weights,proj",
+                    help="comma list of static,weights,proj,block (proj: a learned linear map folded into the table; block: one zero-gated transformer layer, slow on CPU); empty exports the untrained step 0")
     args = ap.parse_args()
     torch.set_num_threads(cpu_threads())
     seed_everything(SEED)
@@ -259,6 +264,10 @@ def main() -> None:
     if "weights" in wanted:
         m, r = train_candidate(f"{start}+weights", start_table, start_weights, 0, pairs, tok, dev, args, log)
         add(f"{start}+weights", m, 0, r)
+    if "proj" in wanted:
+        m, r = train_candidate(f"{start}+weights+proj", start_table, start_weights, 0, pairs, tok, dev, args, log,
+                               proj=True)
+        add(f"{start}+weights+proj", m, 0, r)
     if "block" in wanted:
         m, r = train_candidate(f"{start}+weights+block", start_table, start_weights, 1, pairs, tok, dev, args, log)
         add(f"{start}+weights+block", m, 1, r)
