@@ -1,11 +1,12 @@
 """Stage 4: contrastive training on mined pairs, dev-set model selection, and
 export of models/fazhi-mini-zh.
 
-Candidates: step 0 (plain mean of fastText vectors), learned per-token
-weights, and learned weights + one zero-gated transformer block. Word vectors
-stay frozen (fine-tuning them hurt in earlier measurements). The candidate with
-the best dev nDCG@10 is exported; step 0 wins ties, so training must earn its
-place."""
+Candidates: step 0 (plain mean of fastText vectors); training-free variants
+(SIF weights, common-direction removal); then, from the best of those, learned
+per-token weights, optionally with a learned linear map of the vectors (folded
+into the table at export) or one zero-gated transformer block. Word vectors are
+not fine-tuned (that hurt in earlier measurements). The candidate with the best
+dev score is exported; step 0 wins ties, so training must earn its place."""
 from __future__ import annotations
 
 import argparse
