@@ -1,15 +1,15 @@
 // Crash recovery: a worker process (all roles, the writer included) is killed with SIGKILL in the
 // middle of a batch, started again, and the batch completes with exactly the expected passages.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder } from '../models/encoder.ts';
-import { enqueueBatch, openQueueClient, waitForBatch, type QueueClient } from '../workers/batch.ts';
-import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
+import { enqueueBatch, waitForBatch, type QueueClient } from '../workers/batch.ts';
+import { redisServerAvailable, type RedisServer } from './helpers/redis.ts';
+import { startQueueFixture, type QueueFixture } from './helpers/queueFixture.ts';
 import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
-import { isRunning, spawnWorker, type WorkerProcess } from './helpers/workerProcess.ts';
+import { spawnWorker, type WorkerProcess } from './helpers/workerProcess.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
@@ -24,26 +24,19 @@ function spawnTestWorker(dataDir: string, redisUrl: string): WorkerProcess {
 }
 
 describe.skipIf(!redisServerAvailable())('queue mode crash recovery', () => {
+  let fx: QueueFixture;
   let redis: RedisServer;
   let client: QueueClient;
-  const workers: WorkerProcess[] = [];
+  let workers: WorkerProcess[];
   let work: string;
   let dataDir: string;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    client = openQueueClient(redis.url);
-    work = mkdtempSync(path.join(os.tmpdir(), 'fazhi-crash-work-'));
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'fazhi-crash-data-'));
+    fx = await startQueueFixture('crash');
+    ({ redis, client, workers, work, dataDir } = fx);
   });
 
-  afterAll(async () => {
-    for (const w of workers) if (isRunning(w)) w.child.kill('SIGKILL');
-    await client?.close();
-    await redis?.stop();
-    rmSync(work, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => fx?.close());
 
   it('completes the batch after kill -9 with every passage stored once and nothing orphaned', async () => {
     const sources = copySeeds(work, COPIES);

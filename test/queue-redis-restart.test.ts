@@ -3,15 +3,15 @@
 // fsync on every write; see workers/README.md), so the queued jobs and batch records survive;
 // the worker processes and the producer reconnect on their own, and the batch completes with
 // exactly the expected passages.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelId } from '../models/encoder.ts';
-import { openQueueClient, processBatch, type QueueClient } from '../workers/batch.ts';
+import { processBatch, type QueueClient } from '../workers/batch.ts';
 import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
-import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
+import { redisServerAvailable, type RedisServer } from './helpers/redis.ts';
+import { startQueueFixture, type QueueFixture } from './helpers/queueFixture.ts';
 import { isRunning, spawnWorker, type WorkerProcess } from './helpers/workerProcess.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -22,27 +22,19 @@ const RESTART_AFTER = 5; // committed files before Redis goes down
 const DOWN_MS = 2500;
 
 describe.skipIf(!redisServerAvailable())('queue mode across a Redis restart', () => {
+  let fx: QueueFixture;
   let redis: RedisServer;
   let client: QueueClient;
-  const workers: WorkerProcess[] = [];
+  let workers: WorkerProcess[];
   let work: string;
   let dataDir: string;
-  let redisDir: string;
 
   beforeAll(async () => {
-    redisDir = mkdtempSync(path.join(os.tmpdir(), 'fazhi-restart-redis-'));
-    redis = await startRedisServer({ persistDir: redisDir });
-    client = openQueueClient(redis.url);
-    work = mkdtempSync(path.join(os.tmpdir(), 'fazhi-restart-work-'));
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'fazhi-restart-data-'));
+    fx = await startQueueFixture('restart', { persist: true });
+    ({ redis, client, workers, work, dataDir } = fx);
   });
 
-  afterAll(async () => {
-    for (const w of workers) if (isRunning(w)) w.child.kill('SIGKILL');
-    await client?.close();
-    await redis?.stop();
-    for (const dir of [work, dataDir, redisDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fx?.close());
 
   it('workers and producer reconnect, and the batch completes with every passage stored once', async () => {
     const sources = copySeeds(work, COPIES);

@@ -2,16 +2,15 @@
 // run again, it processes only what is left — the files already committed show as unchanged —
 // and the store ends with every document once.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_PENDING, openQueueClient, type QueueClient } from '../workers/batch.ts';
+import { DEFAULT_MAX_PENDING, type QueueClient } from '../workers/batch.ts';
 import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
 import { fazhi, ROOT } from './helpers/cli.ts';
-import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
-import { isRunning, spawnWorker, type WorkerProcess } from './helpers/workerProcess.ts';
+import { redisServerAvailable, type RedisServer } from './helpers/redis.ts';
+import { startQueueFixture, type QueueFixture } from './helpers/queueFixture.ts';
+import { spawnWorker } from './helpers/workerProcess.ts';
 
 const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
 /** More files than the producer keeps in Redis at once, so a kill leaves some never enqueued. */
@@ -19,31 +18,24 @@ const COPIES = 16; // 5 seeds × 16 = 80 files
 const KILL_AFTER = 3; // committed files before the kill
 
 describe.skipIf(!redisServerAvailable())('fazhi ingest --queue interrupted and rerun', () => {
+  let fx: QueueFixture;
   let redis: RedisServer;
   let client: QueueClient;
-  let worker: WorkerProcess | undefined;
   let work: string;
   let dataDir: string;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    client = openQueueClient(redis.url);
-    work = mkdtempSync(path.join(os.tmpdir(), 'fazhi-resume-work-'));
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'fazhi-resume-data-'));
+    fx = await startQueueFixture('resume');
+    ({ redis, client, work, dataDir } = fx);
   });
 
-  afterAll(async () => {
-    if (worker && isRunning(worker)) worker.child.kill('SIGKILL');
-    await client?.close();
-    await redis?.stop();
-    rmSync(work, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => fx?.close());
 
   it('the rerun does only what is left and reports the rest as unchanged', async () => {
     const sources = copySeeds(work, COPIES);
     expect(sources.length).toBeGreaterThan(DEFAULT_MAX_PENDING + KILL_AFTER);
-    worker = spawnWorker(['--import', 'tsx', 'workers/main.ts', '--data-dir', dataDir, '--model-dir', MODEL_DIR], redis.url);
+    const worker = spawnWorker(['--import', 'tsx', 'workers/main.ts', '--data-dir', dataDir, '--model-dir', MODEL_DIR], redis.url);
+    fx.workers.push(worker);
     await worker.ready;
 
     const first = spawn(process.execPath, [path.join(ROOT, 'bin/fazhi.js'), 'ingest', work, '--queue', '--data-dir', dataDir], {
