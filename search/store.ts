@@ -97,16 +97,20 @@ export interface ModelUsage {
   vectors: number;
 }
 
-interface DocumentDbRow {
-  id: number;
+/** The document columns every passage result carries along. */
+interface DocumentHeadColumns {
   source: string;
-  content_hash: string;
   title: string;
   province: string | null;
   city: string | null;
   county: string | null;
   code: string | null;
   year: number | null;
+}
+
+interface DocumentDbRow extends DocumentHeadColumns {
+  id: number;
+  content_hash: string;
   published_at: string | null;
   issuer: string | null;
   doc_number: string | null;
@@ -116,7 +120,7 @@ interface DocumentDbRow {
   passage_count: number;
 }
 
-interface PassageDbRow {
+interface PassageDbRow extends DocumentHeadColumns {
   id: number;
   doc_id: number;
   ordinal: number;
@@ -125,13 +129,6 @@ interface PassageDbRow {
   text: string;
   hash: string;
   boilerplate: number;
-  source: string;
-  title: string;
-  province: string | null;
-  city: string | null;
-  county: string | null;
-  code: string | null;
-  year: number | null;
 }
 
 // FTS5 tokenizer choice: tokens are segmented by jieba before they reach SQLite and stored
@@ -594,13 +591,17 @@ function blobToVector(blob: Buffer): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
+function jurisdictionOf(row: DocumentHeadColumns): Jurisdiction {
+  return { province: row.province, city: row.city, county: row.county, code: row.code };
+}
+
 function toDocumentRow(row: DocumentDbRow): DocumentRow {
   return {
     id: row.id,
     source: row.source,
     contentHash: row.content_hash,
     title: row.title,
-    jurisdiction: { province: row.province, city: row.city, county: row.county, code: row.code },
+    jurisdiction: jurisdictionOf(row),
     year: row.year,
     publishedAt: row.published_at,
     issuer: row.issuer,
@@ -624,7 +625,7 @@ function toPassageRow(row: PassageDbRow): PassageRow {
     boilerplate: row.boilerplate,
     source: row.source,
     title: row.title,
-    jurisdiction: { province: row.province, city: row.city, county: row.county, code: row.code },
+    jurisdiction: jurisdictionOf(row),
     year: row.year,
   };
 }
