@@ -6,6 +6,7 @@ import { listReportFiles, indexFiles, normalizeSource, reembedStale, refreshDeri
 import { search, similar } from '../search/searchEngine.ts';
 import { Store } from '../search/store.ts';
 import { pullModel } from '../models/pullModel.ts';
+import { readModelId } from '../models/encoder.ts';
 import { openApp, type App } from './app.ts';
 import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
 import { parseBy, parseFilter, parseIntFlag, parseMode, type RawFilterFlags } from './options.ts';
@@ -159,10 +160,14 @@ export async function reindexCommand(o: Base & { queue: boolean }): Promise<void
 export async function statusCommand(o: Base & { json: boolean }): Promise<void> {
   const store = Store.open(o.dataDir);
   try {
+    const modelDir = resolveModelDir(o.model, o.dataDir);
+    const selectedModelId = await readModelId(modelDir);
     const status: Record<string, unknown> = {
       dataDir: o.dataDir,
-      selectedModel: path.relative(REPO_ROOT, resolveModelDir(o.model, o.dataDir)),
+      selectedModel: `${path.relative(REPO_ROOT, modelDir)} (${selectedModelId})`,
       ...store.stats(),
+      // Searching re-embeds these first; `fazhi reindex [--queue]` does it ahead of time.
+      documentsNeedingReindex: store.documents().filter((d) => d.modelId !== selectedModelId).length,
     };
     const { readIndexHealth } = await import('../search/vectorIndex.ts');
     status.index = readIndexHealth(o.dataDir, store);

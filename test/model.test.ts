@@ -57,6 +57,9 @@ describe('fazhi model', () => {
     const before = JSON.parse(fazhi(['status', '--json', '--data-dir', data], env).stdout) as { models: { modelId: string }[] };
     expect(before.models.map((m) => m.modelId)).toEqual([expect.stringMatching(/^fazhi-mini-zh@/)]);
 
+    const pending = JSON.parse(fazhi(['status', '--json', '--model', 'fixture/tiny-zh', '--data-dir', data], env).stdout) as { documentsNeedingReindex: number };
+    expect(pending.documentsNeedingReindex).toBe(1);
+
     // Selecting the pulled model for this data dir re-embeds what the old model embedded.
     const use = fazhi(['model', 'use', 'fixture/tiny-zh', '--data-dir', data], env);
     expect(use.code, use.stderr).toBe(0);
