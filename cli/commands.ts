@@ -3,7 +3,7 @@ import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
 import { listReportFiles, indexFiles, normalizeSource, reembedStale, refreshDerived, type IngestSummary } from '../search/indexer.ts';
-import { search, similar } from '../search/searchEngine.ts';
+import { search, similar, validateQuery } from '../search/searchEngine.ts';
 import { Store } from '../search/store.ts';
 import { pullModel } from '../models/pullModel.ts';
 import { readModelId } from '../models/encoder.ts';
@@ -17,8 +17,6 @@ interface Base {
   dataDir: string;
   model?: string;
 }
-
-const MAX_QUERY_CHARS = 500;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -104,13 +102,6 @@ export async function removeCommand(o: Base & { source: string }): Promise<void>
     refreshDerived(app.store, app.index, app.encoder.modelId);
     log(`removed ${source}`);
   });
-}
-
-function validateQuery(query: string): string {
-  const q = query.trim();
-  if (q.length === 0) throw new InputError('query', 'is empty');
-  if (q.length > MAX_QUERY_CHARS) throw new InputError('query', `is ${q.length} characters; the limit is ${MAX_QUERY_CHARS}`);
-  return q;
 }
 
 function print(rows: ResultRow[], json: boolean): void {

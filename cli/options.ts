@@ -2,8 +2,8 @@
 import { InputError } from '../pipeline/errors.ts';
 import { resolveRegion } from '../pipeline/detectJurisdiction.ts';
 import { SECTION_KINDS, type SectionKind } from '../pipeline/types.ts';
+import { MAX_YEAR, MIN_YEAR, SEARCH_MODES, type SearchMode } from '../search/searchEngine.ts';
 
-export type SearchMode = 'hybrid' | 'dense' | 'lexical';
 
 export interface RawFilterFlags {
   province?: string;
@@ -24,8 +24,6 @@ export interface Filter {
   section?: SectionKind;
 }
 
-export const MIN_YEAR = 1949;
-export const MAX_YEAR = 2100;
 
 export function parseIntFlag(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);
@@ -67,7 +65,8 @@ export function parseFilter(flags: RawFilterFlags): Filter {
 }
 
 export function parseMode(value: string): SearchMode {
-  if (value === 'hybrid' || value === 'dense' || value === 'lexical') return value;
+  const mode = SEARCH_MODES.find((m) => m === value);
+  if (mode) return mode;
   throw new InputError('--mode', `expected hybrid, dense or lexical, got "${value}"`);
 }
 

@@ -239,7 +239,8 @@ function parsePassageId(id: PassageId | string): PassageId {
   return value;
 }
 
-function validateQuery(query: string): string {
+/** Trimmed query, or an InputError naming `query`; the CLI calls it before loading the model. */
+export function validateQuery(query: string): string {
   const text = query.trim();
   if (text.length === 0) throw new InputError('query', 'is empty');
   if (text.length > MAX_QUERY_CHARS) throw new InputError('query', `is ${text.length} characters; at most ${MAX_QUERY_CHARS}`);
