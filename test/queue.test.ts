@@ -10,7 +10,7 @@ import { parseReport } from '../pipeline/parseReport.ts';
 import { hashBytes, indexFiles } from '../search/indexer.ts';
 import { Store } from '../search/store.ts';
 import { openQueueClient, processBatch, queueStatus, runBatch, type BatchInput, type QueueClient } from '../workers/batch.ts';
-import { ROLES } from '../workers/queues.ts';
+import { fileIdOf, ROLES } from '../workers/queues.ts';
 import { startWorkers, type WorkerHandle } from '../workers/startWorkers.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
 import { integrityCounts, snapshotStore } from './helpers/storeSnapshot.ts';
@@ -95,6 +95,26 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
       expect(late.ms.embed).toBeGreaterThan(0);
       expect(snapshotStore(queued)).toEqual(got);
       expect(integrityCounts(queued)).toEqual(counts);
+    });
+  });
+
+  it('queues a file whose subscribe ran in Redis but whose reply was lost (the resend sees it as already in the batch)', async () => {
+    const dataDir = tempDir('lost-reply');
+    const batchId = 'lost-reply-batch';
+    // Leave Redis exactly as a subscribe whose reply never reached the producer leaves it.
+    const [first] = read(CORPUS);
+    const contentHash = hashBytes(first!.bytes);
+    const ref = { fileId: fileIdOf(first!.source, contentHash, encoder.modelId), source: first!.source, contentHash, modelId: encoder.modelId };
+    expect(await client.state.subscribe(batchId, ref)).toBe('pending');
+    await withWorkers(dataDir, async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<'stalled'>((resolve) => {
+        timer = setTimeout(() => resolve('stalled'), 60_000);
+      });
+      const result = await Promise.race([processBatch(client, read(CORPUS), { modelId: encoder.modelId, batchId }), stalled]).finally(() => clearTimeout(timer));
+      expect(result, 'the batch never finished: the file was not queued').not.toBe('stalled');
+      expect(result).toMatchObject({ added: 5, failures: [] });
+      expect(snapshotStore(dataDir).map((d) => d.source).sort()).toEqual([...CORPUS].sort());
     });
   });
 

@@ -72,8 +72,11 @@ export async function enqueueBatch(
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   await state.createBatch(batchId, { modelId, expected: opts.expected });
   let accepted = 0;
+  const seen = new Set<string>();
   for await (const file of files) {
     opts.signal?.throwIfAborted();
+    const firstSight = !seen.has(file.source);
+    seen.add(file.source);
     if ('error' in file) {
       if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason: file.error } })) accepted++;
       continue;
@@ -101,9 +104,12 @@ export async function enqueueBatch(
     };
     await waitForRoom(state, batchId, accepted, maxPending, pollMs, opts.signal);
     const subscribed = await state.subscribe(batchId, ref);
-    if (subscribed === 'duplicate') continue;
+    // 'duplicate' for a source this run has not sent before means our own subscribe ran but its
+    // reply was lost (Redis or the connection died) and ioredis resent it: the job may never
+    // have been added, so add it (a job already there makes BullMQ drop this add).
+    if (subscribed === 'duplicate' && !firstSight) continue;
     accepted++;
-    if (subscribed === 'pending') {
+    if (subscribed !== 'settled') {
       // A job with this id already in flight makes BullMQ drop this add; that job settles us.
       await queues.parse.add('parse', { ...ref, bytesBase64: file.bytes.toString('base64') }, { ...JOB_OPTIONS, jobId: ref.fileId });
     }
