@@ -102,9 +102,9 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
     const dataDir = tempDir('lost-reply');
     const batchId = 'lost-reply-batch';
     // Leave Redis exactly as a subscribe whose reply never reached the producer leaves it.
-    const [first] = read(CORPUS);
-    const contentHash = hashBytes(first!.bytes);
-    const ref = { fileId: fileIdOf(first!.source, contentHash, encoder.modelId), source: first!.source, contentHash, modelId: encoder.modelId };
+    const source = CORPUS[0]!;
+    const contentHash = hashBytes(readFileSync(source));
+    const ref = { fileId: fileIdOf(source, contentHash, encoder.modelId), source, contentHash, modelId: encoder.modelId };
     expect(await client.state.subscribe(batchId, ref)).toBe('pending');
     await withWorkers(dataDir, async () => {
       let timer: NodeJS.Timeout | undefined;

@@ -9,7 +9,7 @@ import { openApp, type App } from '../../cli/app.ts';
 import { REPO_ROOT, resolveModelDir } from '../../cli/config.ts';
 import { indexFiles } from '../../search/indexer.ts';
 import { updateBoilerplate } from '../../search/boilerplate.ts';
-import { MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
+import { DEFAULT_DENSE_WEIGHT, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
 import { loadDevSet, type EvalQuery } from './evalSet.ts';
 import { meanScores, normalizeForMatch, pairedRandomizationP, scoreQuery, type QueryScores } from './metrics.ts';
@@ -30,6 +30,7 @@ interface Args {
   json: string | undefined;
   evalDir: string;
   corporaDir: string;
+  denseWeight: number;
 }
 
 function parseCli(argv: string[]): Args {
@@ -42,11 +43,14 @@ function parseCli(argv: string[]): Args {
       json: { type: 'string' },
       'eval-dir': { type: 'string' },
       corpora: { type: 'string' },
+      'dense-weight': { type: 'string' },
     },
     strict: true,
   });
   const set = values.set;
   if (set !== 'dev' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, auto or all, not ${set}`);
+  const denseWeight = values['dense-weight'] === undefined ? DEFAULT_DENSE_WEIGHT : Number(values['dense-weight']);
+  if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
   return {
     models: values.model ?? ['fazhi-mini-zh'],
     sets: set === 'all' ? ['dev', 'auto'] : [set],
@@ -54,6 +58,7 @@ function parseCli(argv: string[]): Args {
     json: values.json,
     evalDir: path.resolve(values['eval-dir'] ?? path.join(REPO_ROOT, '.tmp', 'eval')),
     corporaDir: path.resolve(values.corpora ?? process.env.FAZHI_CORPORA ?? path.join(REPO_ROOT, '..', 'shared', 'corpora')),
+    denseWeight,
   };
 }
 
@@ -126,12 +131,12 @@ interface QueryResult {
   scores: QueryScores;
 }
 
-async function evaluate(app: App, queries: EvalQuery[]): Promise<QueryResult[]> {
+async function evaluate(app: App, queries: EvalQuery[], denseWeight: number): Promise<QueryResult[]> {
   const results: QueryResult[] = [];
   for (const mode of MODES) {
     for (const q of queries) {
       const k = q.from ? Math.min(MAX_K, K + FROM_OVERFETCH) : K;
-      const hits = (await search(app, q.query, { k, mode, filter: {}, by: 'passage' })).filter((h) => path.basename(h.source) !== q.from);
+      const hits = (await search(app, q.query, { k, mode, filter: {}, by: 'passage', denseWeight })).filter((h) => path.basename(h.source) !== q.from);
       results.push({ id: q.id, group: q.group, mode, scores: scoreQuery(hits, q.relevant, K) });
     }
   }
@@ -241,11 +246,11 @@ async function main(): Promise<void> {
       for (const set of args.sets) {
         const unreachable = unreachableJudgements(app, sets[set]);
         if (unreachable.length > 0) log(`warning: ${unreachable.length} ${set} judgements match no indexed passage:\n  ${unreachable.join('\n  ')}`);
-        const results = await evaluate(app, sets[set]);
+        const results = await evaluate(app, sets[set], args.denseWeight);
         run.perSet[set] = results;
         run.rows.push(...summarise(set, results));
       }
-      process.stdout.write(`${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
+      process.stdout.write(`hybrid dense weight ${args.denseWeight}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
       runs.push(run);
     } finally {
       app.close();
