@@ -16,7 +16,7 @@ function dot(a: Float32Array, b: Float32Array): number {
 describe('loadEncoder(bundled fazhi-mini-zh)', () => {
   let encoder: Encoder;
   let fazhiJson: { modelId: string };
-  let config: { hidden_size: number };
+  let config: { hidden_size: number; num_hidden_layers: number };
 
   beforeAll(async () => {
     encoder = await loadEncoder(MODEL_DIR);
@@ -70,6 +70,21 @@ describe('loadEncoder(bundled fazhi-mini-zh)', () => {
     const related = dot(a!, b!);
     expect(related).toBeGreaterThan(dot(a!, c!) + 0.05);
     expect(related).toBeGreaterThan(dot(b!, c!) + 0.05);
+  });
+
+  it('is contextual: the vector of "A B" is not a mix of the vectors of A and B, as a bag of static word vectors would be', async () => {
+    expect(config.num_hidden_layers).toBeGreaterThanOrEqual(1);
+    const pairs = [['推行行政执法公示制度', '加强府院联动'], ['人民调解', '书记话法治'], ['双随机、一公开', '行政复议体制改革']];
+    for (const [a, b] of pairs) {
+      const [va, vb, vab] = await encoder.embed([a!, b!, `${a} ${b}`]);
+      // Residual of the least-squares fit vab ≈ c1·va + c2·vb (exactly 0 for mean-pooled static vectors).
+      const [g11, g12, g22, r1, r2] = [dot(va!, va!), dot(va!, vb!), dot(vb!, vb!), dot(va!, vab!), dot(vb!, vab!)];
+      const det = g11 * g22 - g12 * g12;
+      const c1 = (r1 * g22 - r2 * g12) / det;
+      const c2 = (r2 * g11 - r1 * g12) / det;
+      const residual = vab!.map((v, i) => v - c1 * va![i]! - c2 * vb![i]!);
+      expect(Math.sqrt(dot(residual, residual)), `${a} + ${b}`).toBeGreaterThan(0.005);
+    }
   });
 
   it('rejects empty text with an InputError naming its index', async () => {

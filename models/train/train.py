@@ -4,9 +4,11 @@ export of models/fazhi-mini-zh.
 Candidates: step 0 (plain mean of fastText vectors); training-free variants
 (SIF weights, common-direction removal); then, from the best of those, learned
 per-token weights, optionally with a learned linear map of the vectors (folded
-into the table at export) or one zero-gated transformer block. Word vectors are
+into the table at export); then one zero-gated transformer block stacked on the
+best of all those, so that its step 0 is exactly that model. Word vectors are
 not fine-tuned (that hurt in earlier measurements). The candidate with the best
-dev score is exported; step 0 wins ties, so training must earn its place."""
+dev score is exported; earlier (simpler) candidates win ties, so each stage must
+earn its place."""
 from __future__ import annotations
 
 import argparse
@@ -28,7 +30,7 @@ from pairs import DevSet, Pair, build_dev, load_docs, mine_pairs, partition
 SEED = 20240601
 MAX_LEN_TRAIN = 128
 MAX_LEN_EVAL = 512  # = tokenizer model_max_length, what transformers.js truncates to
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 
 
 def seed_everything(seed: int) -> None:
@@ -115,17 +117,18 @@ def without_common_direction(model: FazhiEncoder, tok: Tokenized, texts: list[st
 
 
 def make_model(table: torch.Tensor, log_weight: torch.Tensor | None, layers: int,
-               proj: bool = False) -> FazhiEncoder:
-    return FazhiEncoder(table, layers=layers, heads=4, ff=2 * table.shape[1], log_weight=log_weight, proj=proj)
+               proj: bool = False, window: int = 0) -> FazhiEncoder:
+    return FazhiEncoder(table, layers=layers, heads=4, ff=2 * table.shape[1], log_weight=log_weight, proj=proj,
+                        window=window)
 
 
 def train_candidate(name: str, table: torch.Tensor, log_weight: torch.Tensor, layers: int, pairs: list[Pair],
-                    tok: Tokenized, dev: DevSet, args: argparse.Namespace, log: list[dict], proj: bool = False
-                    ) -> tuple[FazhiEncoder, dict]:
+                    tok: Tokenized, dev: DevSet, args: argparse.Namespace, log: list[dict], proj: bool = False,
+                    lr_weights: float | None = None, window: int = 0) -> tuple[FazhiEncoder, dict]:
     seed_everything(SEED)
-    model = make_model(table, log_weight, layers, proj)
+    model = make_model(table, log_weight, layers, proj, window)
     model.emb.weight.requires_grad_(False)
-    groups = [{"params": model.log_weight.parameters(), "lr": args.lr_weights}]
+    groups = [{"params": model.log_weight.parameters(), "lr": args.lr_weights if lr_weights is None else lr_weights}]
     if layers:
         groups.append({"params": model.blocks.parameters(), "lr": args.lr_blocks})
     if model.proj is not None:
@@ -208,14 +211,18 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--tau", type=float, default=0.05)
     ap.add_argument("--lr-weights", type=float, default=0.01)
-    ap.add_argument("--lr-blocks", type=float, default=3e-4)
+    ap.add_argument("--lr-blocks", type=float, default=1e-3)
     ap.add_argument("--lr-proj", type=float, default=1e-3)
+    ap.add_argument("--block-window", type=int, default=0,
+                    help="the block's attention span in tokens each side (0 = the whole text)")
+    ap.add_argument("--block-lr-weights", type=float, default=0.01,
+                    help="token-weight learning rate while the block trains (0: keep the base model's weights)")
     ap.add_argument("--eval-every", type=int, default=50)
     ap.add_argument("--law-share", type=float, default=0.25)
     ap.add_argument("--pair-kinds", default="topic,item,heading,ict,span,law-title,law-chapter")
     ap.add_argument("--dev-queries", type=int, default=400)
     ap.add_argument("--law-distractors", type=int, default=3000)
-    ap.add_argument("--candidates", default="static,weights,proj",
+    ap.add_argument("--candidates", default="static,weights,proj,block",
                     help="comma list of static,weights,proj,block (proj: a learned linear map folded into the table; block: one zero-gated transformer layer, slow on CPU); empty exports the untrained step 0")
     args = ap.parse_args()
     torch.set_num_threads(cpu_threads())
@@ -270,8 +277,14 @@ def main() -> None:
                                proj=True)
         add(f"{start}+weights+proj", m, 0, r)
     if "block" in wanted:
-        m, r = train_candidate(f"{start}+weights+block", start_table, start_weights, 1, pairs, tok, dev, args, log)
-        add(f"{start}+weights+block", m, 1, r)
+        # Stacked on the best model so far (its map already folded into the table), so the
+        # block's step 0 is exactly that model and it is kept only if attention adds to it.
+        base = max(results, key=lambda n: results[n][2]["dev"]["score"])
+        table = results[base][0].emb.weight.detach().clone()
+        weights = results[base][0].log_weight.weight.detach().clone()
+        m, r = train_candidate(f"{base}+block", table, weights, 1, pairs, tok, dev, args, log,
+                               lr_weights=args.block_lr_weights, window=args.block_window)
+        add(f"{base}+block", m, 1, r)
 
     chosen = "step0"
     for name, (_, _, r) in results.items():
