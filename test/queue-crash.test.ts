@@ -5,8 +5,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder } from '../models/encoder.ts';
-import { enqueueBatch, waitForBatch, type QueueClient } from '../workers/batch.ts';
-import { redisServerAvailable, type RedisServer } from './helpers/redis.ts';
+import { enqueueBatch, waitForBatch } from '../workers/batch.ts';
+import { redisServerAvailable } from './helpers/redis.ts';
 import { startQueueFixture, type QueueFixture } from './helpers/queueFixture.ts';
 import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
 import { spawnWorker, type WorkerProcess } from './helpers/workerProcess.ts';
@@ -25,20 +25,15 @@ function spawnTestWorker(dataDir: string, redisUrl: string): WorkerProcess {
 
 describe.skipIf(!redisServerAvailable())('queue mode crash recovery', () => {
   let fx: QueueFixture;
-  let redis: RedisServer;
-  let client: QueueClient;
-  let workers: WorkerProcess[];
-  let work: string;
-  let dataDir: string;
 
   beforeAll(async () => {
     fx = await startQueueFixture('crash');
-    ({ redis, client, workers, work, dataDir } = fx);
   });
 
   afterAll(() => fx?.close());
 
   it('completes the batch after kill -9 with every passage stored once and nothing orphaned', async () => {
+    const { redis, client, workers, work, dataDir } = fx;
     const sources = copySeeds(work, COPIES);
     const first = spawnTestWorker(dataDir, redis.url);
     workers.push(first);

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelId } from '../models/encoder.ts';
-import { processBatch, type QueueClient } from '../workers/batch.ts';
+import { processBatch } from '../workers/batch.ts';
 import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
-import { redisServerAvailable, type RedisServer } from './helpers/redis.ts';
+import { redisServerAvailable } from './helpers/redis.ts';
 import { startQueueFixture, type QueueFixture } from './helpers/queueFixture.ts';
-import { isRunning, spawnWorker, type WorkerProcess } from './helpers/workerProcess.ts';
+import { isRunning, spawnWorker } from './helpers/workerProcess.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
@@ -23,20 +23,15 @@ const DOWN_MS = 2500;
 
 describe.skipIf(!redisServerAvailable())('queue mode across a Redis restart', () => {
   let fx: QueueFixture;
-  let redis: RedisServer;
-  let client: QueueClient;
-  let workers: WorkerProcess[];
-  let work: string;
-  let dataDir: string;
 
   beforeAll(async () => {
     fx = await startQueueFixture('restart', { persist: true });
-    ({ redis, client, workers, work, dataDir } = fx);
   });
 
   afterAll(() => fx?.close());
 
   it('workers and producer reconnect, and the batch completes with every passage stored once', async () => {
+    const { redis, client, workers, work, dataDir } = fx;
     const sources = copySeeds(work, COPIES);
     const common = ['--import', 'tsx', 'workers/main.ts', '--model-dir', MODEL_DIR, '--job-lock-ms', '4000'];
     // A writer (all roles) and an extra parse/embed process, as a scaled-out deployment runs.

@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_PENDING, type QueueClient } from '../workers/batch.ts';
+import { DEFAULT_MAX_PENDING } from '../workers/batch.ts';
 import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
 import { fazhi, ROOT } from './helpers/cli.ts';
-import { redisServerAvailable, type RedisServer } from './helpers/redis.ts';
+import { redisServerAvailable } from './helpers/redis.ts';
 import { startQueueFixture, type QueueFixture } from './helpers/queueFixture.ts';
 import { spawnWorker } from './helpers/workerProcess.ts';
 
@@ -19,19 +19,15 @@ const KILL_AFTER = 3; // committed files before the kill
 
 describe.skipIf(!redisServerAvailable())('fazhi ingest --queue interrupted and rerun', () => {
   let fx: QueueFixture;
-  let redis: RedisServer;
-  let client: QueueClient;
-  let work: string;
-  let dataDir: string;
 
   beforeAll(async () => {
     fx = await startQueueFixture('resume');
-    ({ redis, client, work, dataDir } = fx);
   });
 
   afterAll(() => fx?.close());
 
   it('the rerun does only what is left and reports the rest as unchanged', async () => {
+    const { redis, client, work, dataDir } = fx;
     const sources = copySeeds(work, COPIES);
     expect(sources.length).toBeGreaterThan(DEFAULT_MAX_PENDING + KILL_AFTER);
     const worker = spawnWorker(['--import', 'tsx', 'workers/main.ts', '--data-dir', dataDir, '--model-dir', MODEL_DIR], redis.url);
