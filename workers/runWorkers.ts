@@ -117,10 +117,15 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<number> {
   return code;
 }
 
-/** Whether `work` settled within `ms`. */
+/** Whether `work` settled within `ms` (the timer holds the process open until then). */
 async function within(ms: number, work: Promise<unknown>): Promise<boolean> {
-  const timer = sleep(ms, 'timeout' as const, { ref: false });
-  return (await Promise.race([work.then(() => 'done' as const, () => 'done' as const), timer])) === 'done';
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 interface WatchdogOptions extends RunWorkersOptions {
@@ -177,7 +182,7 @@ function startWatchdog(opts: WatchdogOptions) {
       }
     }
   };
-  const loop = (async () => {
+  void (async () => {
     while (!stopping) {
       await check().catch((err: Error) => opts.log(`worker: self-check failed: ${err.message}`));
       await sleep(beatMs, undefined, { ref: false });
@@ -191,7 +196,6 @@ function startWatchdog(opts: WatchdogOptions) {
       stopping = true;
       await within(PING_TIMEOUT_MS, removeHeartbeat(redis, beat.id));
       redis.disconnect();
-      await within(beatMs, loop);
     },
   };
 }
