@@ -156,16 +156,15 @@ function startWatchdog(opts: WatchdogOptions) {
     state: 'starting',
   };
   beat.host = beat.id.split(':')[0]!;
-  opts.handle.ready.then(() => {
-    if (beat.state === 'starting') beat.state = 'ready';
-  }, () => undefined);
   let downSince: number | null = null;
   let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
 
   const check = async () => {
     const problems = opts.handle.problems();
     if (problems.length > 0) return opts.onFatal(problems.join('; '));
-    const answered = await within(PING_TIMEOUT_MS, redis.ping()).then((done) => done && redis.status === 'ready');
+    const answered =
+      redis.status === 'ready' && (await Promise.race([redis.ping().then(() => true, () => false), sleep(PING_TIMEOUT_MS, false, { ref: false })]));
     if (!answered) {
       downSince ??= Date.now();
       if (Date.now() - downSince > redisDownMs) opts.onFatal(`Redis at ${opts.redisUrl} has not answered for ${Math.round((Date.now() - downSince) / 1000)} s`);
@@ -182,18 +181,32 @@ function startWatchdog(opts: WatchdogOptions) {
       }
     }
   };
-  void (async () => {
-    while (!stopping) {
-      await check().catch((err: Error) => opts.log(`worker: self-check failed: ${err.message}`));
-      await sleep(beatMs, undefined, { ref: false });
-    }
-  })();
+  let running: Promise<void> = Promise.resolve();
+  /** Checks now (once the previous check is over), then every beatMs. */
+  const checkNow = () => {
+    if (stopping) return;
+    clearTimeout(timer);
+    running = running
+      .then(check)
+      .catch((err: Error) => opts.log(`worker: self-check failed: ${err.message}`))
+      .finally(() => {
+        if (!stopping) timer = setTimeout(checkNow, beatMs).unref();
+      });
+  };
+  // First beat as soon as Redis and the roles are up, and again right after every reconnect.
+  redis.on('ready', checkNow);
+  opts.handle.ready.then(() => {
+    if (beat.state === 'starting') beat.state = 'ready';
+    checkNow();
+  }, () => undefined);
+  checkNow();
   return {
     state: (state: Heartbeat['state']) => {
       beat.state = state;
     },
     stop: async () => {
       stopping = true;
+      clearTimeout(timer);
       await within(PING_TIMEOUT_MS, removeHeartbeat(redis, beat.id));
       redis.disconnect();
     },
