@@ -8,7 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readModelId } from '../models/encoder.ts';
-import { enqueueBatch, openQueueClient, queueStatus, waitForBatch } from '../workers/batch.ts';
+import { enqueueBatch, queueStatus, waitForBatch } from '../workers/batch.ts';
 import { readHeartbeats } from '../workers/heartbeat.ts';
 import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
 import { fazhi } from './helpers/cli.ts';
