@@ -8,6 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readModelId } from '../models/encoder.ts';
+import { DEFAULT_DRAIN_MS } from '../workers/runWorkers.ts';
 import { enqueueBatch, queueStatus, waitForBatch } from '../workers/batch.ts';
 import { readHeartbeats } from '../workers/heartbeat.ts';
 import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
@@ -18,8 +19,12 @@ import { isRunning, spawnWorker, type WorkerProcess } from './helpers/workerProc
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
-/** docker-compose.yml's stop_grace_period for the worker services. */
-const COMPOSE_GRACE_MS = 60_000;
+/** docker-compose.yml's stop_grace_period for the worker services (one value, in the x-worker block). */
+const COMPOSE_GRACE_MS = (() => {
+  const periods = [...readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8').matchAll(/stop_grace_period: (\d+)s/g)].map((m) => Number(m[1]) * 1000);
+  if (periods.length !== 1) throw new Error(`docker-compose.yml: expected one stop_grace_period, found ${periods.length}`);
+  return periods[0]!;
+})();
 /** A stack trace line: what a user must never get instead of a reason. */
 const STACK_LINE = /\n\s+at .+:\d+:\d+/;
 
@@ -92,6 +97,11 @@ describe.skipIf(!redisServerAvailable())('fazhi worker lifecycle', () => {
     writer.child.kill('SIGTERM');
     expect(await writer.exited, writer.stderr()).toBe(0);
     expect((await readHeartbeats(fx.client.redis, 1000)).map((v) => v.pid)).not.toContain(writer.child.pid);
+  });
+
+  it('the default drain ends well inside docker-compose\'s stop grace period', () => {
+    // 5 s for a forced close after the drain, and some for the process to end.
+    expect(DEFAULT_DRAIN_MS + 5000).toBeLessThan(COMPOSE_GRACE_MS - 3000);
   });
 
   it('SIGTERM in the middle of a batch drains the running jobs and exits 0 well within the grace period', async () => {
