@@ -57,7 +57,21 @@ async function reembed(app: App): Promise<number> {
   }
 }
 
-async function withApp<T>(base: Base, fn: (app: App) => Promise<T>): Promise<T> {
+/**
+ * Read commands never write, so they cannot re-embed: a store whose vectors come from another
+ * model than the selected one has to be reindexed by the writer first.
+ */
+function requireModelCurrent(app: App): void {
+  const stale = staleSources(app);
+  if (stale.length === 0) return;
+  throw new InputError(
+    '--model',
+    `${stale.length} report(s) in ${app.dataDir} were embedded with another model than ${app.encoder.modelId}; ` +
+      'run `fazhi reindex` (or `fazhi model use`) with this model first',
+  );
+}
+
+async function withApp<T>(base: Base & { readonly?: boolean }, fn: (app: App) => Promise<T>): Promise<T> {
   const app = await openApp(base);
   try {
     return await fn(app);
@@ -114,8 +128,8 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilterF
   const mode = parseMode(o.flags.mode);
   const by = parseBy(o.flags.by);
   const filter = parseFilter(o.flags);
-  await withApp(o, async (app) => {
-    await ensureModelCurrent(app);
+  await withApp({ ...o, readonly: true }, async (app) => {
+    requireModelCurrent(app);
     app.index.ensureFresh(app.store, app.encoder.modelId);
     print(toRows(await search(app, query, { k, mode, by, filter })), !!o.flags.json);
   });
@@ -126,8 +140,8 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilterFl
   const k = parseIntFlag('--k', o.flags.k, 1, 100);
   const filter = parseFilter(o.flags);
   const target = o.id !== undefined ? { passageId: o.id } : { text: validateQuery(o.flags.text!) };
-  await withApp(o, async (app) => {
-    await ensureModelCurrent(app);
+  await withApp({ ...o, readonly: true }, async (app) => {
+    requireModelCurrent(app);
     app.index.ensureFresh(app.store, app.encoder.modelId);
     print(await similar(app, target, { k, otherRegions: !!o.flags.otherRegions, filter }), !!o.flags.json);
   });
@@ -144,12 +158,12 @@ export async function reindexCommand(o: Base & { queue: boolean }): Promise<void
     log(`reindex: ${passages} passages re-embedded`);
     return;
   }
-  const sources = await withApp(o, async (app) => staleSources(app));
+  const sources = await withApp({ ...o, readonly: true }, async (app) => staleSources(app));
   printSummary(await runQueueBatch(o, sources));
 }
 
 export async function statusCommand(o: Base & { json: boolean }): Promise<void> {
-  const store = Store.open(o.dataDir);
+  const store = Store.openReadOnly(o.dataDir);
   try {
     const modelDir = resolveModelDir(o.model, o.dataDir);
     const selectedModelId = await readModelId(modelDir);

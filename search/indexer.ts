@@ -125,7 +125,7 @@ export function commitReport(store: Store, report: ParsedReport, vectors: Float3
 /** Derived data (boilerplate scores, the HNSW file) follows every batch of writes to the store. */
 export function refreshDerived(store: Store, index: VectorIndex, modelId: string): void {
   updateBoilerplate(store);
-  index.ensureFresh(store, modelId);
+  index.sync(store, modelId);
 }
 
 export interface IndexerDeps {
