@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
-import { listReportFiles, indexFiles, normalizeSource, reembedStale, refreshDerived, type IngestSummary } from '../search/indexer.ts';
+import { listReportFiles, indexFiles, normalizeSource, reembedStale, type IngestSummary } from '../search/indexer.ts';
+import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
 import { search, similar, validateQuery } from '../search/searchEngine.ts';
 import { Store } from '../search/store.ts';
 import { pullModel } from '../models/pullModel.ts';
@@ -53,7 +54,8 @@ async function reembed(app: App): Promise<number> {
     return await reembedStale(app, (done, total) => bar.update(done, total));
   } finally {
     bar.stop();
-    refreshDerived(app.store, app.index, app.encoder.modelId);
+    // A model switch replaces every vector: save the index rather than leave a log that long.
+    await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log, { saveIndex: true });
   }
 }
 
@@ -91,7 +93,7 @@ export async function ingestCommand(o: Base & { paths: string[]; queue: boolean 
         const bar = startProgress('ingest');
         const s = await indexFiles(app, files, (p) => bar.update(p.done, p.total, path.basename(p.source)));
         bar.stop();
-        refreshDerived(app.store, app.index, app.encoder.modelId);
+        await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
         return s;
       });
   summary.failed.unshift(...failed);
@@ -113,7 +115,7 @@ export async function removeCommand(o: Base & { source: string }): Promise<void>
   await withApp(o, async (app) => {
     const source = normalizeSource(o.source);
     if (!app.store.removeBySource(source)) throw new InputError(o.source, 'is not in the store (see `fazhi status --json` for sources)');
-    refreshDerived(app.store, app.index, app.encoder.modelId);
+    await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
     log(`removed ${source}`);
   });
 }
