@@ -240,6 +240,13 @@ export interface VectorChanges {
   removed: PassageId[];
 }
 
+// Version order (issue 10 item 3, workers): the newest version stamp committed per source. Kept
+// apart from `documents` so that it outlives `remove`: a stale retry of a removed report's old
+// version must not bring it back.
+const SOURCE_VERSIONS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS source_versions (source TEXT PRIMARY KEY, version INTEGER NOT NULL);
+`;
+
 const PASSAGE_SELECT = `
 SELECT p.id, p.doc_id, p.ordinal, p.section, p.heading_path, p.text, p.hash, p.boilerplate,
        d.source, d.title, d.province, d.city, d.county, d.code, d.year
@@ -270,6 +277,7 @@ export class Store {
       db.exec(VECTOR_CHANGES_SCHEMA);
       db.exec(SHINGLE_DF_SCHEMA);
       addColumnIfMissing(db, DOCUMENT_SHINGLES_COLUMN);
+      db.exec(SOURCE_VERSIONS_SCHEMA);
       const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as
         | string
         | undefined;
@@ -520,6 +528,29 @@ export class Store {
       this.bumpGeneration([...removedIds, ...passageIds]);
       return { changed: true, docId, passageIds, removedIds };
     });
+  }
+
+  /**
+   * Runs `write` (a commit of `source`) only when `version` is newer than every version of that
+   * source committed before, and records it, in one transaction: an older version that arrives
+   * late (a queue retry after backoff) never replaces a newer one. Versions are the producer's
+   * stamps (see workers/versionStamp.ts); equal stamps are the same enqueue, so they pass.
+   */
+  writeIfNewer<T>(source: string, version: number, write: () => T): { superseded: true; newest: number } | { superseded: false; result: T } {
+    return this.write(() => {
+      const newest = this.db.prepare(`SELECT version FROM source_versions WHERE source = ?`).pluck().get(source) as number | undefined;
+      if (newest !== undefined && newest > version) return { superseded: true as const, newest };
+      const result = write();
+      this.db
+        .prepare(`INSERT INTO source_versions (source, version) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET version = max(version, excluded.version)`)
+        .run(source, version);
+      return { superseded: false as const, result };
+    });
+  }
+
+  /** The newest version stamp committed for `source`, or null. */
+  versionOf(source: string): number | null {
+    return (this.db.prepare(`SELECT version FROM source_versions WHERE source = ?`).pluck().get(source) as number | undefined) ?? null;
   }
 
   /** Deletes a document with its passages, vectors and lexical entries; false if unknown. */

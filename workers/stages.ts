@@ -2,11 +2,10 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { InputError } from '../pipeline/errors.ts';
 import { parseDocument } from '../pipeline/parseReport.ts';
-import type { ParsedReport } from '../pipeline/types.ts';
 import type { Encoder } from '../models/encoder.ts';
 import { commitReport, embedReport } from '../search/indexer.ts';
 import type { Store } from '../search/store.ts';
-import { reasonOf, type BatchState, type FileDone, type Outcome, type Stage } from './batchState.ts';
+import { reasonOf, type BatchState, type FileDone, type Stage } from './batchState.ts';
 import { decodeVectors, encodeVectors, JOB_OPTIONS, type EmbedJob, type FileRef, type ParseJob, type Queues, type WriteJob } from './queues.ts';
 
 export interface StageContext {
@@ -15,7 +14,7 @@ export interface StageContext {
 }
 
 function refOf(data: FileRef): FileRef {
-  return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId };
+  return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId, version: data.version };
 }
 
 /**
@@ -67,7 +66,8 @@ export function writeProcessor(ctx: StageContext, store: Store) {
   return (job: Job<WriteJob>) =>
     runStage(ctx, job, 'write', async () => {
       const start = performance.now();
-      const outcome = commitReport(store, job.data.report, decodeVectors(job.data.vectors), job.data.modelId);
+      const version = await ctx.state.commitVersion(refOf(job.data));
+      const outcome = version === null ? 'superseded' : commitReport(store, job.data.report, decodeVectors(job.data.vectors), job.data.modelId, version);
       const done: FileDone = { outcome, passages: job.data.report.passages.length, ms: { ...job.data.ms, write: performance.now() - start } };
       await ctx.state.settleDone(refOf(job.data), done);
       return done;

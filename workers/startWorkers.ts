@@ -38,8 +38,15 @@ export interface WorkerHandle {
   readonly roles: readonly Role[];
   /** Resolves once every role is consuming (for the writer: once it holds the lock). */
   readonly ready: Promise<void>;
-  /** Stops taking jobs, lets the running ones finish, releases the writer lock. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs, lets the running ones finish (`force`: abandons them to be reclaimed once
+   * their job locks expire), releases the writer lock.
+   */
+  close(opts?: { force?: boolean }): Promise<void>;
+  /** Why this process is not consuming as it should (a worker loop that ended); empty when fine. */
+  problems(): string[];
+  /** Jobs being processed right now. */
+  activeJobs(): number;
 }
 
 const DEFAULT_JOB_LOCK_MS = 30_000;
@@ -59,6 +66,7 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
   const workers: Worker[] = [];
   const cleanups: (() => Promise<void> | void)[] = [];
   const shutdown = new AbortController();
+  let active = 0;
 
   const startWorker = <T extends FileRef>(queue: string, stage: Stage, processor: (job: Job<T>) => Promise<unknown>, concurrency: number): Worker<T> => {
     const worker = new Worker<T>(queue, processor, {
@@ -70,6 +78,12 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
       name: `${queue}@${process.pid}`,
     });
     worker.on('error', (err) => log(`${queue}: ${err.message}`));
+    worker.on('active', () => active++);
+    // 'failed' also fires for jobs that never became active here (stalled too often).
+    worker.on('completed', () => (active = Math.max(0, active - 1)));
+    worker.on('failed', (job) => {
+      if (!job?.deferredFailure) active = Math.max(0, active - 1);
+    });
     // A job that stalled too often is failed by BullMQ before our processor runs: settle it here.
     worker.on('failed', (job, err) => {
       if (job?.deferredFailure) {
@@ -125,14 +139,21 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
   ready.catch(() => undefined);
 
   let closing: Promise<void> | null = null;
+  let started = false;
+  ready.then(() => (started = true), () => undefined);
   return {
     roles: opts.roles,
     ready,
-    close: () =>
+    activeJobs: () => active,
+    problems: () =>
+      started && !closing
+        ? workers.filter((w) => !w.isRunning()).map((w) => `${w.name}: the worker loop has stopped taking jobs`)
+        : [],
+    close: ({ force = false } = {}) =>
       (closing ??= (async () => {
         shutdown.abort(new Error('shutting down'));
         await ready.catch(() => undefined);
-        await Promise.all(workers.map((w) => w.close()));
+        await Promise.all(workers.map((w) => w.close(force)));
         for (const cleanup of cleanups.reverse()) await cleanup();
         await ctx.queues.close();
         redis.disconnect();
