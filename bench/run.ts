@@ -122,7 +122,7 @@ async function embeddedRun(store: Store, index: VectorIndex, encoder: Encoder, f
   updateBoilerplate(store);
   const boilerplateMs = performance.now() - start;
   start = performance.now();
-  index.ensureFresh(store, encoder.modelId);
+  index.sync(store, encoder.modelId);
   const indexMs = performance.now() - start;
   const counts = store.counts();
   return {
@@ -168,7 +168,7 @@ async function queueRun(n: number, files: string[], listFailed: IngestFailure[],
     codes.forEach((code, i) => {
       if (code !== 0) throw new Error(`worker ${i} exited with ${code}:\n${workers[i]!.stderr()}`);
     });
-    const store = Store.open(dataDir);
+    const store = Store.openReadOnly(dataDir);
     const counts = store.counts();
     const dbBytes = store.stats().dbBytes;
     store.close();

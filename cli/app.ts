@@ -15,10 +15,8 @@ export interface App extends SearchContext {
 export interface OpenOptions {
   dataDir: string;
   model?: string;
-}
-
-export async function openStoreOnly(dataDir: string): Promise<Store> {
-  return Store.open(dataDir);
+  /** Readers (search, similar) open the store read-only: only the writer ever writes. */
+  readonly?: boolean;
 }
 
 export async function openEncoder(opts: OpenOptions): Promise<{ encoder: Encoder; modelDir: string }> {
@@ -28,7 +26,7 @@ export async function openEncoder(opts: OpenOptions): Promise<{ encoder: Encoder
 
 export async function openApp(opts: OpenOptions): Promise<App> {
   const { encoder, modelDir } = await openEncoder(opts);
-  const store = Store.open(opts.dataDir);
+  const store = opts.readonly ? Store.openReadOnly(opts.dataDir) : Store.open(opts.dataDir);
   const index = new VectorIndex(opts.dataDir);
   return {
     dataDir: opts.dataDir,

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
-import { listReportFiles, indexFiles, normalizeSource, reembedStale, refreshDerived, type IngestSummary } from '../search/indexer.ts';
+import { listReportFiles, indexFiles, normalizeSource, reembedStale, type IngestSummary } from '../search/indexer.ts';
+import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
 import { search, similar, validateQuery } from '../search/searchEngine.ts';
 import { Store } from '../search/store.ts';
 import { pullModel } from '../models/pullModel.ts';
@@ -54,11 +55,26 @@ async function reembed(app: App): Promise<number> {
     return await reembedStale(app, (done, total) => bar.update(done, total));
   } finally {
     bar.stop();
-    refreshDerived(app.store, app.index, app.encoder.modelId);
+    // A model switch replaces every vector: save the index rather than leave a log that long.
+    await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log, { saveIndex: true });
   }
 }
 
-async function withApp<T>(base: Base, fn: (app: App) => Promise<T>): Promise<T> {
+/**
+ * Read commands never write, so they cannot re-embed: a store whose vectors come from another
+ * model than the selected one has to be reindexed by the writer first.
+ */
+function requireModelCurrent(app: App): void {
+  const stale = staleSources(app);
+  if (stale.length === 0) return;
+  throw new InputError(
+    '--model',
+    `${stale.length} report(s) in ${app.dataDir} were embedded with another model than ${app.encoder.modelId}; ` +
+      'run `fazhi reindex` (or `fazhi model use`) with this model first',
+  );
+}
+
+async function withApp<T>(base: Base & { readonly?: boolean }, fn: (app: App) => Promise<T>): Promise<T> {
   const app = await openApp(base);
   try {
     return await fn(app);
@@ -78,7 +94,7 @@ export async function ingestCommand(o: Base & { paths: string[]; queue: boolean 
         const bar = startProgress('ingest');
         const s = await indexFiles(app, files, (p) => bar.update(p.done, p.total, path.basename(p.source)));
         bar.stop();
-        refreshDerived(app.store, app.index, app.encoder.modelId);
+        await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
         return s;
       });
   summary.failed.unshift(...failed);
@@ -100,7 +116,7 @@ export async function removeCommand(o: Base & { source: string }): Promise<void>
   await withApp(o, async (app) => {
     const source = normalizeSource(o.source);
     if (!app.store.removeBySource(source)) throw new InputError(o.source, 'is not in the store (see `fazhi status --json` for sources)');
-    refreshDerived(app.store, app.index, app.encoder.modelId);
+    await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
     log(`removed ${source}`);
   });
 }
@@ -115,8 +131,8 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilterF
   const mode = parseMode(o.flags.mode);
   const by = parseBy(o.flags.by);
   const filter = parseFilter(o.flags);
-  await withApp(o, async (app) => {
-    await ensureModelCurrent(app);
+  await withApp({ ...o, readonly: true }, async (app) => {
+    requireModelCurrent(app);
     app.index.ensureFresh(app.store, app.encoder.modelId);
     print(toRows(await search(app, query, { k, mode, by, filter })), !!o.flags.json);
   });
@@ -127,8 +143,8 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilterFl
   const k = parseIntFlag('--k', o.flags.k, 1, 100);
   const filter = parseFilter(o.flags);
   const target = o.id !== undefined ? { passageId: o.id } : { text: validateQuery(o.flags.text!) };
-  await withApp(o, async (app) => {
-    await ensureModelCurrent(app);
+  await withApp({ ...o, readonly: true }, async (app) => {
+    requireModelCurrent(app);
     app.index.ensureFresh(app.store, app.encoder.modelId);
     print(await similar(app, target, { k, otherRegions: !!o.flags.otherRegions, filter }), !!o.flags.json);
   });
@@ -145,12 +161,12 @@ export async function reindexCommand(o: Base & { queue: boolean }): Promise<void
     log(`reindex: ${passages} passages re-embedded`);
     return;
   }
-  const sources = await withApp(o, async (app) => staleSources(app));
+  const sources = await withApp({ ...o, readonly: true }, async (app) => staleSources(app));
   printSummary(await runQueueBatch(o, sources));
 }
 
 export async function statusCommand(o: Base & { json: boolean }): Promise<void> {
-  const store = Store.open(o.dataDir);
+  const store = Store.openReadOnly(o.dataDir);
   try {
     const modelDir = resolveModelDir(o.model, o.dataDir);
     const selectedModelId = await readModelId(modelDir);

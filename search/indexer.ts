@@ -8,8 +8,7 @@ import { InputError } from '../pipeline/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import type { Encoder } from '../models/encoder.ts';
 import type { Store } from './store.ts';
-import type { VectorIndex } from './vectorIndex.ts';
-import { updateBoilerplate } from './boilerplate.ts';
+import { documentShingles } from './boilerplate.ts';
 
 export interface IngestFailure {
   source: string;
@@ -128,15 +127,11 @@ export function localVersionStamp(): number {
  */
 export function commitReport(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string, version: number = localVersionStamp()): CommitOutcome {
   const existed = store.getDocumentBySource(report.source) !== null;
-  const write = store.writeIfNewer(report.source, version, () => store.putReport(report, vectors, modelId));
+  const write = store.writeIfNewer(report.source, version, () =>
+    store.putReport(report, vectors, modelId, documentShingles(report.passages.map((p) => p.text))),
+  );
   if (write.superseded) return 'superseded';
   return !write.result.changed ? 'unchanged' : existed ? 'replaced' : 'added';
-}
-
-/** Derived data (boilerplate scores, the HNSW file) follows every batch of writes to the store. */
-export function refreshDerived(store: Store, index: VectorIndex, modelId: string): void {
-  updateBoilerplate(store);
-  index.ensureFresh(store, modelId);
 }
 
 export interface IndexerDeps {

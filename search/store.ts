@@ -1,10 +1,10 @@
 // SQLite store of record: documents, passages, their vectors and the FTS5 lexical index, in
 // `<dataDir>/fazhi.sqlite`. Everything else (the HNSW file) can be rebuilt from here.
-import { mkdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Jurisdiction, ParsedReport, SectionKind } from '../pipeline/types.ts';
+import type { DocumentShingles } from './boilerplate.ts';
 
 export const STORE_FILE = 'fazhi.sqlite';
 const SCHEMA_VERSION = '1';
@@ -184,6 +184,62 @@ CREATE TRIGGER IF NOT EXISTS passages_fts_delete AFTER DELETE ON passages BEGIN
 END;
 `;
 
+// Generation counter and vector change log (issue 10). `meta.generation` is bumped inside every
+// write transaction that changes passages, vectors or their scores; `vector_changes` lists, per
+// generation, the passages whose vector (of any model) was added, replaced or removed, so a
+// vector index saved at generation G is brought up to date by replaying the log after G instead
+// of being rebuilt. `meta.changes_since` is the generation after which the log is complete (the
+// writer prunes entries its saved index file already reflects).
+const VECTOR_CHANGES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS vector_changes (
+  generation INTEGER NOT NULL,
+  passage_id INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vector_changes_generation ON vector_changes(generation);
+`;
+
+// Boilerplate document frequencies (issue 10): how many distinct documents (by content hash)
+// hold each sampled shingle, maintained by each document's own commit from the shingle set
+// stored with it, so a commit scores its own passages without rescoring the whole store.
+const SHINGLE_DF_SCHEMA = `
+CREATE TABLE IF NOT EXISTS shingle_df (shingle INTEGER PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+`;
+/** documents.shingles: the document's distinct sampled shingles (uint32, ascending). */
+const DOCUMENT_SHINGLES_COLUMN = { table: 'documents', column: 'shingles', definition: 'shingles BLOB' };
+
+/** The store is written by one process at a time; a writer superseded by a newer one gets this. */
+export class WriterFencedError extends Error {
+  constructor(
+    readonly path: string,
+    readonly epoch: number,
+    readonly current: number,
+  ) {
+    super(`${path}: another writer took over this data directory (writer epoch ${current}, this process holds ${epoch}); not committing`);
+    this.name = 'WriterFencedError';
+  }
+}
+
+export interface StoreOpenOptions {
+  /**
+   * Writer fencing epoch. Left out (embedded mode), the writer claims the next epoch after the
+   * stored one. The queue writer passes the epoch Redis gave it with the writer lock: the claim
+   * is refused unless it is newer than the stored one, so a writer that lost its lock while
+   * paused cannot take the store back.
+   */
+  epoch?: number;
+}
+
+/** A model's vector changes up to `generation`: what an index reflecting an older one applies. */
+export interface VectorChanges {
+  generation: number;
+  /** Vectors of the model after the change. */
+  count: number;
+  /** New or replaced vectors. */
+  added: StoredVector[];
+  /** Passages that no longer have a vector of this model. */
+  removed: PassageId[];
+}
+
 // Version order (issue 10 item 3, workers): the newest version stamp committed per source. Kept
 // apart from `documents` so that it outlives `remove`: a stale retry of a removed report's old
 // version must not bring it back.
@@ -200,18 +256,27 @@ export class Store {
   private constructor(
     private readonly db: Database.Database,
     readonly path: string,
+    readonly readonly: boolean,
   ) {}
 
-  static open(dataDir: string): Store {
+  /**
+   * Opens the store for writing (creating the directory and schema) and claims the writer epoch:
+   * from then on every write transaction checks that no newer writer has claimed it.
+   */
+  static open(dataDir: string, options: StoreOpenOptions = {}): Store {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, STORE_FILE);
     const db = new Database(path);
+    let store: Store;
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       // Queue workers and the CLI may write at the same time; wait for the lock instead of failing.
       db.pragma('busy_timeout = 10000');
       db.exec(SCHEMA);
+      db.exec(VECTOR_CHANGES_SCHEMA);
+      db.exec(SHINGLE_DF_SCHEMA);
+      addColumnIfMissing(db, DOCUMENT_SHINGLES_COLUMN);
       db.exec(SOURCE_VERSIONS_SCHEMA);
       const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as
         | string
@@ -221,15 +286,150 @@ export class Store {
       } else if (version !== SCHEMA_VERSION) {
         throw new Error(`${path}: schema version ${version}, this program expects ${SCHEMA_VERSION}`);
       }
+      store = new Store(db, path, false);
+      store.claimWriter(options.epoch);
     } catch (error) {
       db.close();
       throw error;
     }
-    return new Store(db, path);
+    return store;
+  }
+
+  /**
+   * Opens an existing store for reading only: every process but the writer does, so a reader
+   * can never write, and a read-only data directory can be searched.
+   */
+  static openReadOnly(dataDir: string): Store {
+    const path = join(dataDir, STORE_FILE);
+    if (!existsSync(path)) throw new Error(`${path}: no store here (nothing has been ingested into ${dataDir})`);
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 10000');
+      const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
+      if (version !== SCHEMA_VERSION) throw new Error(`${path}: schema version ${version ?? '(none)'}, this program expects ${SCHEMA_VERSION}`);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new Store(db, path, true);
   }
 
   close(): void {
+    if (!this.readonly && this.db.open) {
+      // Leave the file in rollback-journal mode when no one else has it open: a WAL database can
+      // only be read where its -shm file can be created, which a read-only copy or directory
+      // cannot. Any process with it open keeps it in WAL mode (the switch then just fails).
+      try {
+        this.db.pragma('busy_timeout = 0');
+        this.db.pragma('journal_mode = DELETE');
+      } catch {
+        // another connection is open: it stays in WAL mode, which is fine for a writable directory
+      }
+    }
     this.db.close();
+  }
+
+  /** The generation counter: bumped by every write that changes passages, vectors or scores. */
+  generation(): number {
+    return Number(this.getMeta('generation') ?? 0);
+  }
+
+  /**
+   * What changed in a model's vectors after generation `after`, read in one snapshot: the
+   * passages to add (or whose vector to replace) and those to drop. Null when the log no longer
+   * reaches back that far (pruned), so the caller must rebuild.
+   */
+  vectorChangesSince(after: number, modelId: string): VectorChanges | null {
+    return this.db.transaction((): VectorChanges | null => {
+      const generation = this.generation();
+      const since = Number(this.getMeta('changes_since') ?? 0);
+      if (after < since || after > generation) return null;
+      const ids = this.db
+        .prepare(`SELECT DISTINCT passage_id FROM vector_changes WHERE generation > ? ORDER BY passage_id`)
+        .pluck()
+        .all(after) as number[];
+      const current = this.getVectors(ids, modelId);
+      return {
+        generation,
+        count: this.countVectors(modelId),
+        added: ids.flatMap((id) => (current.has(id) ? [{ id, vector: current.get(id)! }] : [])),
+        removed: ids.filter((id) => !current.has(id)),
+      };
+    })();
+  }
+
+  /**
+   * Every vector of a model with the generation they make up, read in one snapshot (an index
+   * built from it is exactly that generation's).
+   */
+  readVectorSnapshot(modelId: string, each: (item: StoredVector) => void): { generation: number; count: number; dim: number } {
+    return this.db.transaction(() => {
+      let count = 0;
+      let dim = 0;
+      for (const item of this.iterateVectors(modelId)) {
+        dim = item.vector.length;
+        count++;
+        each(item);
+      }
+      return { generation: this.generation(), count, dim };
+    })();
+  }
+
+  /** Entries in the vector change log: what a reader replays onto the saved index file. */
+  countVectorChanges(): number {
+    return this.db.prepare(`SELECT count(*) FROM vector_changes`).pluck().get() as number;
+  }
+
+  /** Forgets the change log up to `generation` once a saved index file reflects it. */
+  pruneVectorChanges(generation: number): void {
+    this.write(() => {
+      const since = Number(this.getMeta('changes_since') ?? 0);
+      if (generation <= since) return;
+      this.db.prepare(`DELETE FROM vector_changes WHERE generation <= ?`).run(generation);
+      this.putMeta('changes_since', String(generation));
+    });
+  }
+
+  /** This writer's fencing epoch. */
+  get writerEpoch(): number | null {
+    return this.epoch;
+  }
+
+  private epoch: number | null = null;
+
+  private claimWriter(epoch: number | undefined): void {
+    this.db
+      .transaction(() => {
+        const stored = Number(this.getMeta('writer_epoch') ?? 0);
+        const claimed = epoch ?? stored + 1;
+        if (claimed <= stored) throw new WriterFencedError(this.path, claimed, stored);
+        this.putMeta('writer_epoch', String(claimed));
+        this.epoch = claimed;
+      })
+      .immediate();
+  }
+
+  /**
+   * Runs `fn` in an IMMEDIATE transaction after checking, inside it, that this process is still
+   * the store's writer: a writer superseded while paused cannot commit anything.
+   */
+  private write<T>(fn: () => T): T {
+    if (this.readonly) throw new Error(`${this.path}: opened read-only`);
+    return this.db
+      .transaction((): T => {
+        const current = Number(this.getMeta('writer_epoch') ?? 0);
+        if (current !== this.epoch) throw new WriterFencedError(this.path, this.epoch ?? 0, current);
+        return fn();
+      })
+      .immediate();
+  }
+
+  /** Inside a write: records that the vectors of `ids` changed, as one new generation. */
+  private bumpGeneration(changedVectorIds: readonly PassageId[]): void {
+    const generation = this.generation() + 1;
+    this.putMeta('generation', String(generation));
+    const log = this.db.prepare(`INSERT INTO vector_changes (generation, passage_id) VALUES (?, ?)`);
+    for (const id of changedVectorIds) log.run(generation, id);
   }
 
   getMeta(key: string): string | null {
@@ -238,6 +438,10 @@ export class Store {
   }
 
   setMeta(key: string, value: string): void {
+    this.write(() => this.putMeta(key, value));
+  }
+
+  private putMeta(key: string, value: string): void {
     this.db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
   }
 
@@ -254,7 +458,7 @@ export class Store {
    * content hash, same model) → nothing written; otherwise the old version and everything
    * hanging off it is deleted and the new one inserted. Any failure rolls everything back.
    */
-  putReport(report: ParsedReport, vectors: Float32Array[], modelId: string): PutResult {
+  putReport(report: ParsedReport, vectors: Float32Array[], modelId: string, boilerplate?: DocumentShingles): PutResult {
     if (vectors.length !== report.passages.length) {
       throw new Error(`${report.source}: ${report.passages.length} passages but ${vectors.length} vectors`);
     }
@@ -262,7 +466,7 @@ export class Store {
     for (const vector of vectors) {
       if (vector.length !== dim || dim === 0) throw new Error(`${report.source}: vectors of mixed or zero dimension`);
     }
-    const run = this.db.transaction((): PutResult => {
+    return this.write((): PutResult => {
       const existing = this.db
         .prepare(`SELECT id, content_hash, model_id FROM documents WHERE source = ?`)
         .get(report.source) as { id: number; content_hash: string; model_id: string } | undefined;
@@ -270,7 +474,10 @@ export class Store {
         return { changed: false, docId: existing.id, passageIds: this.passageIdsOf(existing.id), removedIds: [] };
       }
       const removedIds = existing ? this.passageIdsOf(existing.id) : [];
-      if (existing) this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(existing.id);
+      if (existing) {
+        this.releaseShingles(existing.id);
+        this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(existing.id);
+      }
       const { meta } = report;
       const docId = Number(
         this.db
@@ -316,10 +523,11 @@ export class Store {
         insertVector.run(id, modelId, dim, vectorToBlob(vectors[i]!));
         return id;
       });
-      this.setMeta('model_id', modelId);
+      if (boilerplate) this.scoreNewDocument(docId, report.contentHash, passageIds, boilerplate);
+      this.putMeta('model_id', modelId);
+      this.bumpGeneration([...removedIds, ...passageIds]);
       return { changed: true, docId, passageIds, removedIds };
     });
-    return run.immediate();
   }
 
   /**
@@ -329,7 +537,7 @@ export class Store {
    * stamps (see workers/versionStamp.ts); equal stamps are the same enqueue, so they pass.
    */
   writeIfNewer<T>(source: string, version: number, write: () => T): { superseded: true; newest: number } | { superseded: false; result: T } {
-    const run = this.db.transaction(() => {
+    return this.write(() => {
       const newest = this.db.prepare(`SELECT version FROM source_versions WHERE source = ?`).pluck().get(source) as number | undefined;
       if (newest !== undefined && newest > version) return { superseded: true as const, newest };
       const result = write();
@@ -338,7 +546,6 @@ export class Store {
         .run(source, version);
       return { superseded: false as const, result };
     });
-    return run.immediate();
   }
 
   /** The newest version stamp committed for `source`, or null. */
@@ -348,7 +555,15 @@ export class Store {
 
   /** Deletes a document with its passages, vectors and lexical entries; false if unknown. */
   removeBySource(source: string): boolean {
-    return this.db.prepare(`DELETE FROM documents WHERE source = ?`).run(source).changes > 0;
+    return this.write(() => {
+      const docId = this.db.prepare(`SELECT id FROM documents WHERE source = ?`).pluck().get(source) as number | undefined;
+      if (docId === undefined) return false;
+      const removedIds = this.passageIdsOf(docId);
+      this.releaseShingles(docId);
+      this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(docId);
+      this.bumpGeneration(removedIds);
+      return true;
+    });
   }
 
   counts(): { documents: number; passages: number; vectors: number } {
@@ -467,22 +682,9 @@ export class Store {
     return new Map(rows.map((row) => [row.id, blobToVector(row.data)]));
   }
 
-  /**
-   * Count and order-independent fingerprint of the passage ids holding vectors of a model: the
-   * vector index records these so it can tell when it no longer matches the store.
-   */
-  vectorFingerprint(modelId: string): { count: number; checksum: string } {
-    const hash = createHash('sha256');
-    let count = 0;
-    const ids = this.db
-      .prepare(`SELECT passage_id FROM vectors WHERE model_id = ? ORDER BY passage_id`)
-      .pluck()
-      .iterate(modelId) as IterableIterator<number>;
-    for (const id of ids) {
-      hash.update(`${id},`);
-      count++;
-    }
-    return { count, checksum: hash.digest('hex') };
+  /** Number of vectors stored for a model. */
+  countVectors(modelId: string): number {
+    return this.db.prepare(`SELECT count(*) FROM vectors WHERE model_id = ?`).pluck().get(modelId) as number;
   }
 
   /** Summary for `fazhi status`. */
@@ -522,7 +724,7 @@ export class Store {
    * vector they had; documents whose passages now all carry `modelId` are marked with it.
    */
   replaceVectors(modelId: string, batch: readonly StoredVector[]): void {
-    const run = this.db.transaction(() => {
+    this.write(() => {
       const upsert = this.db.prepare(
         `INSERT INTO vectors (passage_id, model_id, dim, data) VALUES (?, ?, ?, ?)
          ON CONFLICT(passage_id) DO UPDATE SET model_id = excluded.model_id, dim = excluded.dim, data = excluded.data`,
@@ -536,9 +738,9 @@ export class Store {
                              WHERE p.doc_id = documents.id AND (v.model_id IS NULL OR v.model_id <> ?))`,
         )
         .run(modelId, JSON.stringify(batch.map((item) => item.id)), modelId);
-      this.setMeta('model_id', modelId);
+      this.putMeta('model_id', modelId);
+      this.bumpGeneration(batch.map((item) => item.id));
     });
-    run.immediate();
   }
 
   /** Passage texts with their document, for corpus-wide boilerplate detection. */
@@ -552,14 +754,100 @@ export class Store {
     yield* rows;
   }
 
+  /**
+   * Inside a commit: adds the new document's shingles to the document frequencies (unless a
+   * copy with the same content already counts) and scores its passages from them.
+   */
+  private scoreNewDocument(docId: number, contentHash: string, passageIds: readonly PassageId[], boilerplate: DocumentShingles): void {
+    this.db.prepare(`UPDATE documents SET shingles = ? WHERE id = ?`).run(Buffer.from(boilerplate.shingles.buffer, boilerplate.shingles.byteOffset, boilerplate.shingles.byteLength), docId);
+    const copies = this.db.prepare(`SELECT count(*) FROM documents WHERE content_hash = ? AND shingles IS NOT NULL`).pluck().get(contentHash) as number;
+    if (copies === 1) {
+      const increment = this.db.prepare(`INSERT INTO shingle_df (shingle, docs) VALUES (?, 1) ON CONFLICT(shingle) DO UPDATE SET docs = docs + 1`);
+      for (const shingle of boilerplate.shingles) increment.run(shingle);
+    }
+    const scores = boilerplate.score(this.shingleFrequencies(boilerplate.shingles), this.distinctDocuments());
+    const update = this.db.prepare(`UPDATE passages SET boilerplate = ? WHERE id = ?`);
+    passageIds.forEach((id, i) => update.run(scores[i] ?? 0, id));
+  }
+
+  /** Inside a write, before a document is deleted: takes its shingles out of the frequencies. */
+  private releaseShingles(docId: number): void {
+    const row = this.db.prepare(`SELECT content_hash, shingles FROM documents WHERE id = ?`).get(docId) as { content_hash: string; shingles: Buffer | null } | undefined;
+    if (!row?.shingles) return;
+    const copies = this.db.prepare(`SELECT count(*) FROM documents WHERE content_hash = ? AND shingles IS NOT NULL`).pluck().get(row.content_hash) as number;
+    if (copies > 1) return; // another copy still counts for this content
+    const decrement = this.db.prepare(`UPDATE shingle_df SET docs = docs - 1 WHERE shingle = ?`);
+    for (const shingle of blobToUint32(row.shingles)) decrement.run(shingle);
+    this.db.prepare(`DELETE FROM shingle_df WHERE docs <= 0`).run();
+  }
+
+  /** Documents with distinct content: the count the boilerplate threshold is a share of. */
+  distinctDocuments(): number {
+    return this.db.prepare(`SELECT count(DISTINCT content_hash) FROM documents`).pluck().get() as number;
+  }
+
+  /** Documents stored before shingle sets were kept: their frequencies must be added once. */
+  documentsWithoutShingles(): { id: number; texts: string[] }[] {
+    const ids = this.db.prepare(`SELECT id FROM documents WHERE shingles IS NULL ORDER BY id`).pluck().all() as number[];
+    const texts = this.db.prepare(`SELECT text FROM passages WHERE doc_id = ? ORDER BY ordinal`).pluck();
+    return ids.map((id) => ({ id, texts: texts.all(id) as string[] }));
+  }
+
+  /** Adds an older document's shingle set to the frequencies (scores follow at the next sweep). */
+  addShingles(docId: number, boilerplate: DocumentShingles): void {
+    this.write(() => {
+      const hash = this.db.prepare(`SELECT content_hash FROM documents WHERE id = ? AND shingles IS NULL`).pluck().get(docId) as string | undefined;
+      if (hash === undefined) return;
+      this.db.prepare(`UPDATE documents SET shingles = ? WHERE id = ?`).run(Buffer.from(boilerplate.shingles.buffer, boilerplate.shingles.byteOffset, boilerplate.shingles.byteLength), docId);
+      const copies = this.db.prepare(`SELECT count(*) FROM documents WHERE content_hash = ? AND shingles IS NOT NULL`).pluck().get(hash) as number;
+      if (copies > 1) return;
+      const increment = this.db.prepare(`INSERT INTO shingle_df (shingle, docs) VALUES (?, 1) ON CONFLICT(shingle) DO UPDATE SET docs = docs + 1`);
+      for (const shingle of boilerplate.shingles) increment.run(shingle);
+    });
+  }
+
+  /** The stored non-zero boilerplate scores. */
+  boilerplateScores(): Map<PassageId, number> {
+    const rows = this.db.prepare(`SELECT id, boilerplate FROM passages WHERE boilerplate <> 0`).raw().all() as [number, number][];
+    return new Map(rows);
+  }
+
+  /** Document frequencies of the given shingles (0 for unknown ones). */
+  shingleFrequencies(shingles: Iterable<number>): Map<number, number> {
+    const lookup = this.db.prepare(`SELECT docs FROM shingle_df WHERE shingle = ?`).pluck();
+    const frequency = new Map<number, number>();
+    for (const shingle of shingles) frequency.set(shingle, (lookup.get(shingle) as number | undefined) ?? 0);
+    return frequency;
+  }
+
+  /**
+   * Applies score changes from a sweep (passages gone since are skipped) and records the
+   * document count it was computed at.
+   */
+  applyBoilerplateChanges(changes: readonly (readonly [PassageId, number])[], documentsAtSweep: number | null): void {
+    this.write(() => {
+      const update = this.db.prepare(`UPDATE passages SET boilerplate = ? WHERE id = ?`);
+      for (const [id, score] of changes) update.run(score, id);
+      if (documentsAtSweep !== null) this.putMeta('boilerplate_sweep_documents', String(documentsAtSweep));
+      if (changes.length > 0) this.bumpGeneration([]);
+    });
+  }
+
+  /** The document count at the last full boilerplate sweep (null: never swept). */
+  boilerplateSweptAt(): number | null {
+    const value = this.getMeta('boilerplate_sweep_documents');
+    return value === null ? null : Number(value);
+  }
+
   /** Sets boilerplate scores (0..1); passages not in the map are reset to 0. */
   setBoilerplate(scores: ReadonlyMap<PassageId, number>): void {
-    const run = this.db.transaction(() => {
+    this.write(() => {
       this.db.prepare(`UPDATE passages SET boilerplate = 0 WHERE boilerplate <> 0`).run();
       const update = this.db.prepare(`UPDATE passages SET boilerplate = ? WHERE id = ?`);
       for (const [id, score] of scores) if (score > 0) update.run(score, id);
+      this.putMeta('boilerplate_sweep_documents', String(this.distinctDocuments()));
+      this.bumpGeneration([]);
     });
-    run.immediate();
   }
 }
 
@@ -614,6 +902,18 @@ function regionCondition(region: RegionExclusion): { sql: string; params: (strin
 
 function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+function blobToUint32(blob: Buffer): Uint32Array {
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Uint32Array(copy.buffer);
+}
+
+/** Adds a column to an existing table once (CREATE TABLE IF NOT EXISTS leaves old tables as they were). */
+function addColumnIfMissing(db: Database.Database, { table, column, definition }: { table: string; column: string; definition: string }): void {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[];
+  if (!columns.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${definition}`);
 }
 
 function blobToVector(blob: Buffer): Float32Array {

@@ -1,10 +1,13 @@
 // Approximate nearest-neighbour index (hnswlib, cosine) over the passage vectors of one model,
 // in `<dataDir>/hnsw.bin` with a JSON sidecar `<dataDir>/hnsw.json`. The SQLite store is the
-// record; this file is a cache of it, rebuilt whenever the sidecar says it no longer matches.
+// record; this file is a cache of it at a recorded store generation. Any process brings its
+// in-memory copy up to the store's generation by replaying the store's vector change log;
+// only the writer saves the file, and only a missing or foreign file means a full rebuild.
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
-import type { PassageId, Store, StoredVector } from './store.ts';
+import type { PassageId, Store, VectorChanges } from './store.ts';
 
 export const INDEX_FILE = 'hnsw.bin';
 export const SIDECAR_FILE = 'hnsw.json';
@@ -12,9 +15,9 @@ export const SIDECAR_FILE = 'hnsw.json';
 // M 16 / efConstruction 200 is hnswlib's recommended recall-oriented setting. On 5,000 random
 // 64-d vectors (harder for HNSW than real embeddings, whose intrinsic dimension is low) recall@10
 // measured 0.96 at ef 100, 0.99 at ef 150 and 0.996 at ef 200, at well under 1 ms a query.
-const M = 16;
-const EF_CONSTRUCTION = 200;
-const RANDOM_SEED = 100;
+export const M = 16;
+export const EF_CONSTRUCTION = 200;
+export const RANDOM_SEED = 100;
 const MIN_EF = 200;
 const EF_PER_K = 4;
 /**
@@ -24,7 +27,7 @@ const EF_PER_K = 4;
  */
 export const EXACT_SEARCH_MAX_ALLOWED = 10_000;
 /** Headroom added when (re)building, so incremental adds rarely have to resize. */
-const GROWTH = 1.25;
+export const GROWTH = 1.25;
 
 /** Restricts results: a predicate on passage ids, or the exact set of allowed ids. */
 export type LabelFilter = ((label: PassageId) => boolean) | ReadonlySet<PassageId>;
@@ -35,11 +38,13 @@ export interface Neighbour {
   score: number;
 }
 
-interface Sidecar {
+export interface Sidecar {
   modelId: string;
   dim: number;
+  /** Live vectors. */
   count: number;
-  labelsChecksum: string;
+  /** The store generation the file reflects. */
+  generation: number;
   fileBytes: number;
 }
 
@@ -48,9 +53,15 @@ export interface VectorIndexOptions {
   warn?: (message: string) => void;
 }
 
+export interface FreshResult {
+  rebuilt: boolean;
+  /** Why the file could not be used (null when it could). */
+  reason: string | null;
+}
+
 export class VectorIndex {
   private index: hnswlib.HierarchicalNSW | null = null;
-  private sidecar: Sidecar | null = null;
+  private state: Omit<Sidecar, 'fileBytes'> | null = null;
   private points: { ids: number[]; data: Float32Array } | null = null;
   private readonly warn: (message: string) => void;
 
@@ -67,75 +78,104 @@ export class VectorIndex {
   }
 
   get modelId(): string | null {
-    return this.sidecar?.modelId ?? null;
+    return this.state?.modelId ?? null;
   }
 
   get dim(): number | null {
-    return this.sidecar?.dim ?? null;
+    return this.state?.dim ?? null;
   }
 
   /** Number of live vectors. */
   get size(): number {
-    return this.sidecar?.count ?? 0;
+    return this.state?.count ?? 0;
+  }
+
+  /** The store generation the in-memory index reflects. */
+  get generation(): number | null {
+    return this.state?.generation ?? null;
   }
 
   /**
-   * Makes the index match the store's vectors for `modelId`: loads the file when its sidecar
-   * agrees with the store (same model, count and id checksum), otherwise rebuilds it from the
-   * store, saying why. Returns whether it rebuilt.
+   * Brings the in-memory index to the store's current generation for `modelId`, writing
+   * nothing: replays the store's change log onto what is loaded, else loads the file and replays
+   * onto it, else (file missing, unreadable, of another model, or older than the log) builds it
+   * in memory from the store, saying why. Safe in any reader process.
    */
-  ensureFresh(store: Store, modelId: string): { rebuilt: boolean; reason: string | null } {
-    const fingerprint = store.vectorFingerprint(modelId);
-    if (this.index && this.sidecar && matches(this.sidecar, modelId, fingerprint)) return { rebuilt: false, reason: null };
-    const reason = this.loadIfCurrent(modelId, fingerprint);
-    if (reason === null) return { rebuilt: false, reason: null };
-    this.warn(`vector index ${join(this.dataDir, INDEX_FILE)}: ${reason}; rebuilding from the store (${fingerprint.count} vectors)`);
-    this.rebuild(store, modelId);
+  ensureFresh(store: Store, modelId: string): FreshResult {
+    if (this.index && this.state?.modelId === modelId && this.catchUp(store)) return { rebuilt: false, reason: null };
+    let reason = this.loadFile(modelId);
+    if (reason === null && this.catchUp(store)) return { rebuilt: false, reason: null };
+    reason ??= `older than the store's change log (generation ${this.state?.generation})`;
+    this.warn(`vector index ${join(this.dataDir, INDEX_FILE)}: ${reason}; rebuilding from the store (${store.countVectors(modelId)} vectors)`);
+    this.buildFromStore(store, modelId);
     return { rebuilt: true, reason };
   }
 
-  /** Builds the index from scratch from the store's vectors for `modelId` and saves it. */
-  rebuild(store: Store, modelId: string): void {
-    const { count, checksum } = store.vectorFingerprint(modelId);
-    const usage = store.modelsInUse().find((model) => model.modelId === modelId);
-    const dim = usage?.dim ?? 0;
-    const index = new hnswlib.HierarchicalNSW('cosine', Math.max(dim, 1));
-    index.initIndex({ maxElements: Math.max(16, Math.ceil(count * GROWTH)), m: M, efConstruction: EF_CONSTRUCTION, randomSeed: RANDOM_SEED });
-    for (const { id, vector } of store.iterateVectors(modelId)) index.addPoint(Array.from(vector), id);
-    this.index = index;
-    this.points = null;
-    this.sidecar = { modelId, dim, count, labelsChecksum: checksum, fileBytes: 0 };
-    this.save();
+  /**
+   * The writer's refresh: ensureFresh, then saves the file when it is behind, and lets the store
+   * forget the change log the file now reflects.
+   */
+  sync(store: Store, modelId: string): FreshResult & { saved: boolean } {
+    const result = this.ensureFresh(store, modelId);
+    const saved = this.saveIfBehind();
+    if (saved) store.pruneVectorChanges(this.state!.generation);
+    return { ...result, saved };
   }
 
-  /**
-   * Applies a store change without a rebuild (after Store.putReport / removeBySource), then
-   * saves with the store's new fingerprint. Vectors must be of the index's model.
-   */
-  update(store: Store, change: { removed: readonly PassageId[]; added: readonly StoredVector[] }): void {
-    const index = this.requireIndex();
-    const sidecar = this.sidecar!;
-    if (sidecar.dim === 0) {
-      this.rebuild(store, sidecar.modelId); // built while the store had no vectors: dimension unknown until now
-      return;
-    }
-    for (const id of change.removed) {
+  /** Saves the loaded index when the file on disk is missing or older; whether it saved. */
+  saveIfBehind(): boolean {
+    const state = this.state;
+    if (!state) throw new Error('vector index not loaded: call ensureFresh(store, modelId) first');
+    const onDisk = inspectIndexFile(this.dataDir, state.modelId);
+    if ('sidecar' in onDisk && onDisk.sidecar.generation === state.generation) return false;
+    this.save();
+    return true;
+  }
+
+  /** Applies the store's changes since the loaded generation; false when they are not available. */
+  private catchUp(store: Store): boolean {
+    const state = this.state!;
+    const changes = store.vectorChangesSince(state.generation, state.modelId);
+    if (changes === null) return false;
+    if (changes.generation === state.generation) return true;
+    return this.apply(changes);
+  }
+
+  private apply(changes: VectorChanges): boolean {
+    const index = this.index!;
+    const state = this.state!;
+    const dim = changes.added[0]?.vector.length;
+    if (dim !== undefined && dim !== state.dim) return false; // built while empty, or a model of another size
+    for (const id of changes.removed) {
       try {
         index.markDelete(id);
       } catch {
-        // not indexed (e.g. stored under another model): nothing to remove
+        // never indexed (another model's vector, or added and removed in between)
       }
     }
-    this.points = null;
-    const needed = index.getCurrentCount() + change.added.length;
+    const needed = index.getCurrentCount() + changes.added.length;
     if (needed > index.getMaxElements()) index.resizeIndex(Math.ceil(needed * GROWTH));
-    for (const { id, vector } of change.added) {
-      if (vector.length !== sidecar.dim) throw new Error(`vector of dimension ${vector.length} for an index of ${sidecar.dim}`);
+    for (const { id, vector } of changes.added) index.addPoint(Array.from(vector), id);
+    this.points = null;
+    this.state = { ...state, count: changes.count, generation: changes.generation };
+    return true;
+  }
+
+  /** Builds the index from scratch from one snapshot of the store's vectors for `modelId`. */
+  private buildFromStore(store: Store, modelId: string): void {
+    const expected = store.countVectors(modelId);
+    let index: hnswlib.HierarchicalNSW | null = null;
+    const snapshot = store.readVectorSnapshot(modelId, ({ id, vector }) => {
+      if (index === null) {
+        index = new hnswlib.HierarchicalNSW('cosine', vector.length);
+        index.initIndex({ maxElements: Math.max(16, Math.ceil(expected * GROWTH)), m: M, efConstruction: EF_CONSTRUCTION, randomSeed: RANDOM_SEED });
+      }
+      if (index.getCurrentCount() >= index.getMaxElements()) index.resizeIndex(Math.ceil(index.getMaxElements() * GROWTH));
       index.addPoint(Array.from(vector), id);
-    }
-    const { count, checksum } = store.vectorFingerprint(sidecar.modelId);
-    this.sidecar = { ...sidecar, count, labelsChecksum: checksum };
-    this.save();
+    });
+    this.index = index ?? emptyIndex(1);
+    this.points = null;
+    this.state = { modelId, dim: snapshot.dim, count: snapshot.count, generation: snapshot.generation };
   }
 
   /**
@@ -216,46 +256,52 @@ export class VectorIndex {
     return this.points;
   }
 
-  private loadIfCurrent(modelId: string, fingerprint: Fingerprint): string | null {
-    const checked = checkFiles(this.dataDir, modelId, fingerprint);
+  /** Loads the file when it is usable for `modelId`; otherwise returns why not. */
+  private loadFile(modelId: string): string | null {
+    const checked = inspectIndexFile(this.dataDir, modelId);
     if ('reason' in checked) return checked.reason;
     const { sidecar } = checked;
-    if (fingerprint.count === 0) {
-      this.adopt(null, sidecar);
-      return null;
-    }
-    const index = new hnswlib.HierarchicalNSW('cosine', sidecar.dim);
-    try {
-      index.readIndexSync(join(this.dataDir, INDEX_FILE));
-    } catch (error) {
-      return `unreadable (${(error as Error).message})`;
-    }
-    if (index.getNumDimensions() !== sidecar.dim) return 'unreadable (dimension differs from the sidecar)';
-    this.adopt(index, sidecar);
-    return null;
-  }
-
-  private adopt(index: hnswlib.HierarchicalNSW | null, sidecar: Sidecar): void {
-    if (index === null) {
-      index = new hnswlib.HierarchicalNSW('cosine', Math.max(sidecar.dim, 1));
-      index.initIndex({ maxElements: 16, m: M, efConstruction: EF_CONSTRUCTION, randomSeed: RANDOM_SEED });
+    let index: hnswlib.HierarchicalNSW;
+    if (sidecar.count === 0 && sidecar.dim === 0) {
+      index = emptyIndex(1);
+    } else {
+      index = new hnswlib.HierarchicalNSW('cosine', sidecar.dim);
+      try {
+        index.readIndexSync(join(this.dataDir, INDEX_FILE));
+      } catch (error) {
+        return `unreadable (${(error as Error).message})`;
+      }
+      if (index.getNumDimensions() !== sidecar.dim) return 'unreadable (dimension differs from the sidecar)';
     }
     this.index = index;
     this.points = null;
-    this.sidecar = sidecar;
+    this.state = { modelId: sidecar.modelId, dim: sidecar.dim, count: sidecar.count, generation: sidecar.generation };
+    return null;
   }
 
-  /** Writes the index then the sidecar, each via rename, so a crash leaves a detectable mismatch. */
+  /**
+   * Writes the index then the sidecar, each to a temp file of its own (two processes saving
+   * never share one) renamed into place; the sidecar records the index file's size, so a reader
+   * that catches the pair between the two renames sees the mismatch instead of a wrong index.
+   */
   private save(): void {
     const index = this.requireIndex();
+    const state = this.state!;
     const indexPath = join(this.dataDir, INDEX_FILE);
     const sidecarPath = join(this.dataDir, SIDECAR_FILE);
-    rmSync(sidecarPath, { force: true });
-    index.writeIndexSync(`${indexPath}.tmp`);
-    renameSync(`${indexPath}.tmp`, indexPath);
-    this.sidecar = { ...this.sidecar!, fileBytes: statSync(indexPath).size };
-    writeFileSync(`${sidecarPath}.tmp`, `${JSON.stringify(this.sidecar, null, 2)}\n`);
-    renameSync(`${sidecarPath}.tmp`, sidecarPath);
+    const suffix = `${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const indexTemp = `${indexPath}.${suffix}`;
+    const sidecarTemp = `${sidecarPath}.${suffix}`;
+    try {
+      index.writeIndexSync(indexTemp);
+      const sidecar: Sidecar = { ...state, fileBytes: statSync(indexTemp).size };
+      writeFileSync(sidecarTemp, `${JSON.stringify(sidecar, null, 2)}\n`);
+      renameSync(indexTemp, indexPath);
+      renameSync(sidecarTemp, sidecarPath);
+    } finally {
+      rmSync(indexTemp, { force: true });
+      rmSync(sidecarTemp, { force: true });
+    }
   }
 
   private requireIndex(): hnswlib.HierarchicalNSW {
@@ -264,14 +310,20 @@ export class VectorIndex {
   }
 }
 
-type Fingerprint = { count: number; checksum: string };
+function emptyIndex(dim: number): hnswlib.HierarchicalNSW {
+  const index = new hnswlib.HierarchicalNSW('cosine', dim);
+  index.initIndex({ maxElements: 16, m: M, efConstruction: EF_CONSTRUCTION, randomSeed: RANDOM_SEED });
+  return index;
+}
 
 export interface IndexHealth {
   present: boolean;
   modelId: string | null;
   dim: number | null;
   count: number | null;
-  /** Whether the files match the store's vectors for their model (a search would not rebuild). */
+  /** The store generation the file reflects. */
+  generation: number | null;
+  /** Whether the file reflects the store's current generation. */
   fresh: boolean;
   /** Why it is not fresh. */
   reason: string | null;
@@ -280,37 +332,38 @@ export interface IndexHealth {
 /** The index files' state against the store, without loading or rebuilding anything. */
 export function readIndexHealth(dataDir: string, store: Store): IndexHealth {
   const sidecar = readSidecar(dataDir);
-  if (sidecar === null) return { present: false, modelId: null, dim: null, count: null, fresh: false, reason: 'missing' };
-  const checked = checkFiles(dataDir, sidecar.modelId, store.vectorFingerprint(sidecar.modelId));
-  const reason = 'reason' in checked ? checked.reason : null;
-  return { present: true, modelId: sidecar.modelId, dim: sidecar.dim, count: sidecar.count, fresh: reason === null, reason };
+  if (sidecar === null) return { present: false, modelId: null, dim: null, count: null, generation: null, fresh: false, reason: 'missing' };
+  const checked = inspectIndexFile(dataDir, sidecar.modelId);
+  let reason = 'reason' in checked ? checked.reason : null;
+  const generation = store.generation();
+  if (reason === null && sidecar.generation !== generation) {
+    const changes = store.vectorChangesSince(sidecar.generation, sidecar.modelId);
+    reason =
+      changes === null
+        ? `stale (generation ${sidecar.generation}, older than the store's change log)`
+        : `behind the store (generation ${sidecar.generation} of ${generation}; readers apply ${changes.added.length + changes.removed.length} changes in memory)`;
+  }
+  return { present: true, modelId: sidecar.modelId, dim: sidecar.dim, count: sidecar.count, generation: sidecar.generation, fresh: reason === null, reason };
 }
 
 function readSidecar(dataDir: string): Sidecar | null {
   try {
-    return JSON.parse(readFileSync(join(dataDir, SIDECAR_FILE), 'utf8')) as Sidecar;
+    const sidecar = JSON.parse(readFileSync(join(dataDir, SIDECAR_FILE), 'utf8')) as Partial<Sidecar>;
+    return typeof sidecar.generation === 'number' ? (sidecar as Sidecar) : null;
   } catch {
     return null;
   }
 }
 
 /** Everything that can be told about the files without reading the index itself. */
-function checkFiles(dataDir: string, modelId: string, fingerprint: Fingerprint): { sidecar: Sidecar } | { reason: string } {
+export function inspectIndexFile(dataDir: string, modelId: string): { sidecar: Sidecar } | { reason: string } {
   const indexPath = join(dataDir, INDEX_FILE);
   if (!existsSync(indexPath) || !existsSync(join(dataDir, SIDECAR_FILE))) return { reason: 'missing' };
   const sidecar = readSidecar(dataDir);
-  if (sidecar === null) return { reason: 'sidecar unreadable' };
+  if (sidecar === null) return { reason: 'sidecar unreadable or from an older version' };
   if (sidecar.modelId !== modelId) return { reason: `built for model ${sidecar.modelId}, not ${modelId}` };
-  if (!matches(sidecar, modelId, fingerprint)) {
-    const detail = sidecar.count === fingerprint.count ? ' with different ids' : '';
-    return { reason: `stale (${sidecar.count} vectors indexed, the store has ${fingerprint.count}${detail})` };
-  }
   if (statSync(indexPath).size !== sidecar.fileBytes) return { reason: 'truncated or overwritten (size differs from the sidecar)' };
   return { sidecar };
-}
-
-function matches(sidecar: Sidecar, modelId: string, fingerprint: Fingerprint): boolean {
-  return sidecar.modelId === modelId && sidecar.count === fingerprint.count && sidecar.labelsChecksum === fingerprint.checksum;
 }
 
 function toPredicate(filter: LabelFilter | undefined): ((label: number) => boolean) | undefined {

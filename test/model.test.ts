@@ -68,10 +68,17 @@ describe('fazhi model', () => {
     expect(after.models.map((m) => m.modelId)).toEqual(['tiny-zh']);
     expect(fazhiJson(['search', '行政复议', '--data-dir', data, '--mode', 'dense', '--k', '3'], env)).toHaveLength(3);
 
-    // --model on one command switches back, and triggers the reindex the same way.
-    const back = fazhi(['search', '行政复议', '--model', 'fazhi-mini-zh', '--data-dir', data, '--k', '1'], env);
+    // A search with another model cannot re-embed (read commands never write): it says what to run.
+    const refused = fazhi(['search', '行政复议', '--model', 'fazhi-mini-zh', '--data-dir', data, '--k', '1'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--model.*embedded with another model.*fazhi reindex/);
+    const unchanged = JSON.parse(fazhi(['status', '--json', '--data-dir', data], env).stdout) as { models: { modelId: string }[] };
+    expect(unchanged.models.map((m) => m.modelId)).toEqual(['tiny-zh']);
+    // reindex with --model switches back.
+    const back = fazhi(['reindex', '--model', 'fazhi-mini-zh', '--data-dir', data], env);
     expect(back.code, back.stderr).toBe(0);
-    expect(back.stderr).toMatch(/re-embedding with fazhi-mini-zh@/);
+    expect(back.stderr).toMatch(/reindex: \d+ passages re-embedded/);
+    expect(fazhi(['search', '行政复议', '--model', 'fazhi-mini-zh', '--data-dir', data, '--k', '1'], env).code).toBe(0);
   });
 
   it('fails clearly and leaves nothing behind when the hub lacks the model', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../pipeline/errors.ts';
@@ -202,7 +202,7 @@ function context(reports: ParsedReport[], warnings: string[] = []): SearchContex
   updateBoilerplate(store);
   const segment = makeSegmenter(reports.length > 0 ? reports : corpus());
   const index = new VectorIndex(dataDir, { warn: (message) => warnings.push(message) });
-  index.ensureFresh(store, 'test-bag-64');
+  index.sync(store, 'test-bag-64');
   return { store, index, encoder: makeEncoder(segment), segment };
 }
 
@@ -358,7 +358,7 @@ describe('VectorIndex', () => {
     expect(tightFound / 100).toBeGreaterThanOrEqual(0.98);
   });
 
-  it('rebuilds, with the reason, when the file is missing, truncated, unreadable, of another model or stale', () => {
+  it('rebuilds in memory, with the reason, when the file is missing, truncated, unreadable or of another model', () => {
     const reports = corpus();
     const warnings: string[] = [];
     const ctx = context(reports.slice(0, 4), warnings);
@@ -380,13 +380,16 @@ describe('VectorIndex', () => {
 
     let opened = reopen();
     expect(opened.result).toEqual({ rebuilt: false, reason: null });
-    expect(readIndexHealth(dataDir, store)).toMatchObject({ present: true, fresh: true, modelId: 'test-bag-64', count: 14 });
+    expect(readIndexHealth(dataDir, store)).toMatchObject({ present: true, fresh: true, modelId: 'test-bag-64', count: 14, generation: store.generation() });
     expectCorrect(opened.index);
 
+    // A reader rebuilds in memory and writes nothing: the file stays missing.
     rmSync(join(dataDir, INDEX_FILE));
     opened = reopen();
     expect(opened.result.reason).toBe('missing');
     expectCorrect(opened.index);
+    expect(existsSync(join(dataDir, INDEX_FILE))).toBe(false);
+    ctx.index.sync(store, 'test-bag-64');
 
     const indexPath = join(dataDir, INDEX_FILE);
     truncateSync(indexPath, Math.floor(readFileSync(indexPath).length / 2));
@@ -404,32 +407,49 @@ describe('VectorIndex', () => {
     expect(opened.result.reason).toMatch(/unreadable/);
     expectCorrect(opened.index);
 
-    store.putReport(reports[4]!, vectorsFor(reports[4]!), 'test-bag-64');
-    opened = reopen();
-    expect(opened.result.reason).toMatch(/stale \(14 vectors indexed, the store has 16\)/);
-    expect(opened.index.size).toBe(16);
-    expectCorrect(opened.index);
-
     store.replaceVectors('other-model', [...store.iterateVectors('test-bag-64')]);
     opened = reopen('other-model');
     expect(opened.result.reason).toBe('built for model test-bag-64, not other-model');
     expect(opened.index.modelId).toBe('other-model');
     expectCorrect(opened.index);
-    expect(warnings.filter((message) => message.includes('rebuilding from the store'))).toHaveLength(6);
+    expect(warnings.filter((message) => message.includes('rebuilding from the store'))).toHaveLength(5);
+    expect(readdirSync(dataDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('applies a report change incrementally, leaving files that a fresh process accepts', () => {
+  it("replays the store's change log onto a saved file instead of rebuilding", () => {
     const reports = corpus();
     const warnings: string[] = [];
-    const ctx = context(reports, warnings);
+    const ctx = context(reports.slice(0, 4), warnings);
+    const savedAt = store.generation();
+    expect(readIndexHealth(dataDir, store)).toMatchObject({ fresh: true, generation: savedAt });
+
+    // A new report and a changed one, committed after the file was saved.
+    store.putReport(reports[4]!, vectorsFor(reports[4]!), 'test-bag-64');
     const changed = makeReport('a/huancui.txt', HUANCUI, [{ section: '成效', words: ['推行', '双随机一公开', '信用', '分级', '分类', '监管'] }]);
     const put = store.putReport(changed, vectorsFor(changed), 'test-bag-64');
-    ctx.index.update(store, { removed: put.removedIds, added: put.passageIds.map((id, i) => ({ id, vector: vectorsFor(changed)[i]! })) });
-    const opened = new VectorIndex(dataDir, { warn: (message) => warnings.push(message) });
-    expect(opened.ensureFresh(store, 'test-bag-64').rebuilt).toBe(false);
-    const hits = opened.search(bagVector(['双随机一公开', '信用', '分级']), 20).map((hit) => hit.id);
+    expect(store.generation()).toBe(savedAt + 2);
+    expect(readIndexHealth(dataDir, store)).toMatchObject({ fresh: false, reason: expect.stringMatching(/behind the store/) });
+
+    const reader = new VectorIndex(dataDir, { warn: (message) => warnings.push(message) });
+    expect(reader.ensureFresh(store, 'test-bag-64')).toEqual({ rebuilt: false, reason: null });
+    expect(reader.generation).toBe(store.generation());
+    expect(reader.size).toBe(store.countVectors('test-bag-64'));
+    const hits = reader.search(bagVector(['双随机一公开', '信用', '分级']), 20).map((hit) => hit.id);
     expect(hits[0]).toBe(put.passageIds[0]);
     expect(hits.some((id) => put.removedIds.includes(id))).toBe(false);
-    expect(hits).toHaveLength(13);
+    expect(hits).toHaveLength(store.countVectors('test-bag-64'));
+    // The reader saved nothing.
+    expect(readIndexHealth(dataDir, store).generation).toBe(savedAt);
+
+    // After a removal the writer saves the caught-up file and the store forgets the log it reflects.
+    store.removeBySource(changed.source);
+    expect(ctx.index.sync(store, 'test-bag-64')).toMatchObject({ rebuilt: false, saved: true });
+    expect(readIndexHealth(dataDir, store)).toMatchObject({ fresh: true, generation: store.generation() });
+    expect(store.vectorChangesSince(savedAt, 'test-bag-64')).toBeNull();
+    // The long-lived reader is older than the pruned log: it reloads the newer file, no rebuild.
+    expect(reader.ensureFresh(store, 'test-bag-64')).toEqual({ rebuilt: false, reason: null });
+    expect(reader.generation).toBe(store.generation());
+    expect(reader.search(bagVector(['双随机一公开', '信用', '分级']), 20).map((hit) => hit.id)).not.toContain(put.passageIds[0]);
+    expect(warnings.filter((message) => message.includes('rebuilding'))).toHaveLength(1);
   });
 });

@@ -1,13 +1,15 @@
 // The producer side of queue mode: enqueue a batch of files, follow it to the end.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { InputError } from '../pipeline/errors.ts';
 import { checkFileInput } from '../pipeline/readText.ts';
 import { readModelId } from '../models/encoder.ts';
 import { hashBytes, type IngestSummary } from '../search/indexer.ts';
-import { Store } from '../search/store.ts';
+import { Store, STORE_FILE } from '../search/store.ts';
 import { BatchState, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure } from './batchState.ts';
 import { connectRedis, redisUrlFromEnv } from './connection.ts';
 import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
@@ -233,7 +235,8 @@ export interface RunBatchOptions {
  */
 export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
   const modelId = await readModelId(opts.modelDir);
-  const store = Store.open(opts.dataDir);
+  // The producer only reads: opening the store as a writer would fence out the queue's writer.
+  const store = existsSync(path.join(opts.dataDir, STORE_FILE)) ? Store.openReadOnly(opts.dataDir) : null;
   const redisUrl = opts.redisUrl ?? redisUrlFromEnv();
   const client = openQueueClient(redisUrl);
   const readMs = { total: 0 };
@@ -242,7 +245,7 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
     const result = await processBatch(client, readFiles(opts.files, readMs), {
       modelId,
       expected: opts.files.length,
-      isCurrent: (source, hash) => store.hasCurrent(source, hash, modelId),
+      isCurrent: (source, hash) => store?.hasCurrent(source, hash, modelId) ?? false,
       onProgress: (p) => opts.onProgress?.({ done: p.done + p.failed, failed: p.failed, total: p.total }),
       onNotice: opts.onNotice ?? ((line) => process.stderr.write(`\n${line}\n`)),
     });
@@ -256,7 +259,7 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
     };
   } finally {
     await client.close();
-    store.close();
+    store?.close();
   }
 }
 

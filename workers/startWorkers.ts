@@ -3,8 +3,8 @@ import { Worker, type Job } from 'bullmq';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
 import { Store } from '../search/store.ts';
-import { VectorIndex } from '../search/vectorIndex.ts';
-import { refreshDerived } from '../search/indexer.ts';
+import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES, type RefreshOptions } from '../search/derivedRefresh.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BatchState, type Stage } from './batchState.ts';
 import { bullConnection, connectRedis } from './connection.ts';
 import { EMBED_QUEUE, openQueues, PARSE_QUEUE, WRITE_QUEUE, type FileRef, type Role, type WriteJob } from './queues.ts';
@@ -123,11 +123,12 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
       const store = Store.open(opts.dataDir!);
       cleanups.push(() => store.close());
       await bindQueueToStore(redis, store, opts.dataDir!);
-      const derived = derivedRefresher(store, new VectorIndex(opts.dataDir!, { warn: log }), log);
-      cleanups.push(() => derived.cancel());
+      const derived = derivedFollower(store, opts.dataDir!, log);
+      cleanups.push(() => derived.close());
       writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store), 1);
-      // Refresh derived data once a burst of writes is over, not after every file.
-      writer.on('active', () => derived.cancel());
+      // Derived data follows in a worker thread: during a long batch whenever enough vector
+      // changes are pending, and once a burst of writes is over.
+      writer.on('completed', () => derived.afterCommit());
       writer.on('drained', () => derived.schedule());
       log(`writer: holding the writer lock for ${opts.dataDir}`);
     }
@@ -162,26 +163,42 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
 
 const DERIVED_QUIET_MS = 2000;
 
-/** Boilerplate scores and the HNSW file follow the store, as after an embedded-mode ingest. */
-function derivedRefresher(store: Store, index: VectorIndex, log: (line: string) => void) {
+/**
+ * Boilerplate scores and the HNSW file follow the store off the event loop; the writer logs its
+ * event-loop delay per burst of writes (what the bench reports).
+ */
+function derivedFollower(store: Store, dataDir: string, log: (line: string) => void) {
+  const refresher = new DerivedRefresher(store, dataDir, log);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let commits = 0;
   let timer: NodeJS.Timeout | null = null;
-  const refresh = () => {
-    timer = null;
+  const refresh = (options: RefreshOptions = {}) => {
     const modelId = store.getMeta('model_id');
-    try {
-      if (modelId) refreshDerived(store, index, modelId);
-    } catch (err) {
-      log(`writer: refreshing derived data failed: ${(err as Error).message}`);
-    }
+    if (!modelId || refresher.busy) return;
+    refresher.refresh(modelId, options).catch((err: Error) => log(`writer: refreshing derived data failed: ${err.message}`));
   };
   return {
+    afterCommit: () => {
+      commits++;
+      if (store.countVectorChanges() >= INDEX_SAVE_AFTER_CHANGES) refresh();
+    },
     schedule: () => {
       if (timer) clearTimeout(timer);
-      timer = setTimeout(refresh, DERIVED_QUIET_MS);
+      timer = setTimeout(() => {
+        timer = null;
+        const ms = (ns: number) => (ns / 1e6).toFixed(1);
+        log(`writer: ${commits} commit(s); event-loop delay p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, max ${ms(delay.max)} ms`);
+        delay.reset();
+        commits = 0;
+        // Idle now: bring the file to the store's generation so readers replay nothing.
+        refresh({ saveIndex: true });
+      }, DERIVED_QUIET_MS);
     },
-    cancel: () => {
+    close: async () => {
       if (timer) clearTimeout(timer);
-      timer = null;
+      delay.disable();
+      await refresher.close();
     },
   };
 }

@@ -12,7 +12,7 @@ export interface DocumentSnapshot {
 }
 
 export function snapshotStore(dataDir: string): DocumentSnapshot[] {
-  const store = Store.open(dataDir);
+  const store = Store.openReadOnly(dataDir);
   try {
     return store
       .documents()
