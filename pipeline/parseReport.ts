@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashBytes } from './contentHash.ts';
 import { cleanReport } from './cleanReport.ts';
 import { InputError } from './errors.ts';
 import { extractMetadata } from './extractMetadata.ts';
@@ -33,7 +33,7 @@ function parseText(source: string, bytes: Buffer, { text, encoding, fields }: Do
   if (passages.length === 0) throw new InputError(source, 'no report text left after removing page chrome');
   return {
     source,
-    contentHash: createHash('sha256').update(bytes).digest('hex'),
+    contentHash: hashBytes(bytes),
     encoding,
     meta: extractMetadata(source, cleaned, blocks),
     passages,

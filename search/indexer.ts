@@ -1,8 +1,8 @@
 // Embedded-mode ingestion: the same stage functions the queue workers run, wired in-process.
-import { createHash } from 'node:crypto';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from '../pipeline/parseReport.ts';
+import { hashBytes } from '../pipeline/contentHash.ts';
 import { SUPPORTED_EXTENSIONS } from '../pipeline/readText.ts';
 import { InputError } from '../pipeline/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
@@ -43,9 +43,7 @@ export function normalizeSource(p: string): string {
   return path.normalize(p);
 }
 
-export function hashBytes(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { hashBytes };
 
 /**
  * Names starting with `.` or `_` are site/collection metadata (`_index.md`, `.DS_Store`), not

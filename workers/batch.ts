@@ -8,9 +8,9 @@ import type { Redis } from 'ioredis';
 import { InputError } from '../pipeline/errors.ts';
 import { checkFileInput } from '../pipeline/readText.ts';
 import { readModelId } from '../models/encoder.ts';
-import { hashBytes, type IngestSummary } from '../search/indexer.ts';
+import { hashBytes, type IngestFailure, type IngestSummary } from '../search/indexer.ts';
 import { Store, STORE_FILE } from '../search/store.ts';
-import { BatchState, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure } from './batchState.ts';
+import { BatchState, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure, type WorkerTimings } from './batchState.ts';
 import { connectRedis, redisUrlFromEnv } from './connection.ts';
 import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
 import { holderOfWriterLock } from './writerLock.ts';
@@ -126,9 +126,8 @@ async function waitForRoom(state: BatchState, batchId: string, accepted: number,
   }
 }
 
-export interface BatchFailure extends FileFailure {
-  source: string;
-}
+/** An embedded-mode failure ({source, reason}) plus the stage it failed in. */
+export interface BatchFailure extends IngestFailure, FileFailure {}
 
 export interface BatchResult {
   batchId: string;
@@ -138,7 +137,7 @@ export interface BatchResult {
   unchanged: number;
   passages: number;
   /** Summed worker time per stage. */
-  ms: { parse: number; embed: number; write: number };
+  ms: WorkerTimings;
   failures: BatchFailure[];
 }
 

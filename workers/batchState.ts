@@ -9,6 +9,7 @@
 // The scripts live in workers/lua/; they build batch keys themselves, so this needs a single
 // Redis, not Redis Cluster.
 import type { Redis } from 'ioredis';
+import type { CommitOutcome, StageTimings } from '../search/indexer.ts';
 import type { FileRef } from './queues.ts';
 import { scriptsOn, type Scripts } from './scripts.ts';
 
@@ -17,15 +18,17 @@ const BATCH_TTL_S = 7 * 24 * 3600;
 /** Covers the gap between a job settling its file and BullMQ removing that job. */
 const OUTCOME_TTL_MS = 15_000;
 
-/** `superseded`: the store (or the queue) already had a newer version of the file; nothing was written. */
-export type Outcome = 'added' | 'replaced' | 'unchanged' | 'superseded';
-export type Stage = 'read' | 'parse' | 'embed' | 'write';
+/** How a file ended: the embedded indexer's outcomes (`superseded`: a newer version was there). */
+export type Outcome = CommitOutcome;
+/** The embedded indexer's stages: `read` happens in the producer, the others in workers. */
+export type Stage = keyof StageTimings;
+export type WorkerTimings = Omit<StageTimings, 'read'>;
 
 export interface FileDone {
   outcome: Outcome;
   passages: number;
   /** Worker time per stage; absent for files the producer settled itself. */
-  ms?: { parse: number; embed: number; write: number };
+  ms?: WorkerTimings;
 }
 
 export interface FileFailure {

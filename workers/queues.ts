@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ParsedReport } from '../pipeline/types.ts';
+import type { StageTimings } from '../search/indexer.ts';
 
 export const PARSE_QUEUE = 'fazhi-parse';
 export const EMBED_QUEUE = 'fazhi-embed';
@@ -32,10 +33,7 @@ export interface ParseJob extends FileRef {
 }
 
 /** Milliseconds per stage, passed along so the batch summary can report where time went. */
-export interface JobTimings {
-  parse: number;
-  embed: number;
-}
+export type JobTimings = Pick<StageTimings, 'parse' | 'embed'>;
 
 export interface EmbedJob extends FileRef {
   report: ParsedReport;
