@@ -473,6 +473,10 @@ export class Store {
       if (existing && existing.content_hash === report.contentHash && existing.model_id === modelId) {
         return { changed: false, docId: existing.id, passageIds: this.passageIdsOf(existing.id), removedIds: [] };
       }
+      if (existing && existing.content_hash === report.contentHash) {
+        const kept = this.reembedInPlace(existing.id, report, vectors, modelId);
+        if (kept) return { changed: true, docId: existing.id, passageIds: kept, removedIds: [] };
+      }
       const removedIds = existing ? this.passageIdsOf(existing.id) : [];
       if (existing) {
         this.releaseShingles(existing.id);
@@ -551,6 +555,28 @@ export class Store {
   /** The newest version stamp committed for `source`, or null. */
   versionOf(source: string): number | null {
     return (this.db.prepare(`SELECT version FROM source_versions WHERE source = ?`).pluck().get(source) as number | undefined) ?? null;
+  }
+
+  /**
+   * Inside putReport: the same content under another model (a queue-mode reindex sends the
+   * files again) keeps its passages and their ids — users and the API hold on to them — and only
+   * its vectors change. Null when the stored passages are not the ones this parse produced (the
+   * parser changed), which makes it a replacement after all.
+   */
+  private reembedInPlace(docId: number, report: ParsedReport, vectors: readonly Float32Array[], modelId: string): PassageId[] | null {
+    const stored = this.db.prepare(`SELECT id, ordinal, hash FROM passages WHERE doc_id = ? ORDER BY ordinal`).all(docId) as { id: number; ordinal: number; hash: string }[];
+    const same = stored.length === report.passages.length && stored.every((row, i) => row.ordinal === report.passages[i]!.ordinal && row.hash === report.passages[i]!.hash);
+    if (!same) return null;
+    const upsert = this.db.prepare(
+      `INSERT INTO vectors (passage_id, model_id, dim, data) VALUES (?, ?, ?, ?)
+       ON CONFLICT(passage_id) DO UPDATE SET model_id = excluded.model_id, dim = excluded.dim, data = excluded.data`,
+    );
+    stored.forEach((row, i) => upsert.run(row.id, modelId, vectors[i]!.length, vectorToBlob(vectors[i]!)));
+    this.db.prepare(`UPDATE documents SET model_id = ?, ingested_at = ? WHERE id = ?`).run(modelId, new Date().toISOString(), docId);
+    this.putMeta('model_id', modelId);
+    const ids = stored.map((row) => row.id);
+    this.bumpGeneration(ids);
+    return ids;
   }
 
   /** Deletes a document with its passages, vectors and lexical entries; false if unknown. */

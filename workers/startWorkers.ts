@@ -2,14 +2,14 @@
 import { Worker, type Job } from 'bullmq';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
-import { Store } from '../search/store.ts';
+import { Store, WriterFencedError } from '../search/store.ts';
 import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES, type RefreshOptions } from '../search/derivedRefresh.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BatchState, type Stage } from './batchState.ts';
 import { bullConnection, connectRedis } from './connection.ts';
 import { EMBED_QUEUE, openQueues, PARSE_QUEUE, WRITE_QUEUE, type FileRef, type Role, type WriteJob } from './queues.ts';
 import { embedProcessor, parseProcessor, writeProcessor, type StageContext } from './stages.ts';
-import { acquireWriterLock, bindQueueToStore } from './writerLock.ts';
+import { acquireWriterLock, bindQueueToStore, type WriterLock } from './writerLock.ts';
 
 export interface StartWorkersOptions {
   redisUrl: string;
@@ -120,12 +120,20 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
         shutdown.signal,
       );
       cleanups.push(() => lock.release());
-      const store = Store.open(opts.dataDir!);
+      const store = await openFenced(opts.dataDir!, lock);
       cleanups.push(() => store.close());
       await bindQueueToStore(redis, store, opts.dataDir!);
-      const derived = derivedFollower(store, opts.dataDir!, log);
+      const derived = derivedFollower(store, opts.dataDir!, log, onFatal);
       cleanups.push(() => derived.close());
-      writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store), 1);
+      // A commit refused by the store's fence means a successor writes now: stop at once and exit
+      // non-zero. The job is left unfinished (not failed): its BullMQ lock lapses and the
+      // successor commits it.
+      const onFenced = (err: Error): Promise<never> => {
+        writer?.close(true).catch(() => undefined);
+        onFatal(new Error(`writer: ${err.message}`));
+        return new Promise<never>(() => undefined);
+      };
+      writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store, { isWriter: () => lock.held, onFenced }), 1);
       // Derived data follows in a worker thread: during a long batch whenever enough vector
       // changes are pending, and once a burst of writes is over.
       writer.on('completed', () => derived.afterCommit());
@@ -161,13 +169,29 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
   };
 }
 
+/**
+ * Opens the store as its writer with the lock's epoch. An epoch not above the stored one means an
+ * embedded-mode writer claimed the store since (its epochs do not come from Redis): the holder
+ * raises its epoch past it; a process that no longer holds the lock gets null and must stop.
+ */
+async function openFenced(dataDir: string, lock: WriterLock): Promise<Store> {
+  try {
+    return Store.open(dataDir, { epoch: lock.epoch });
+  } catch (err) {
+    if (!(err instanceof WriterFencedError)) throw err;
+    const raised = await lock.raiseEpoch(err.current + 1);
+    if (raised === null) throw new Error(`writer: lost the writer lock before claiming ${dataDir}`);
+    return Store.open(dataDir, { epoch: raised });
+  }
+}
+
 const DERIVED_QUIET_MS = 2000;
 
 /**
  * Boilerplate scores and the HNSW file follow the store off the event loop; the writer logs its
  * event-loop delay per burst of writes (what the bench reports).
  */
-function derivedFollower(store: Store, dataDir: string, log: (line: string) => void) {
+function derivedFollower(store: Store, dataDir: string, log: (line: string) => void, onFatal: (err: Error) => void) {
   const refresher = new DerivedRefresher(store, dataDir, log);
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -176,7 +200,10 @@ function derivedFollower(store: Store, dataDir: string, log: (line: string) => v
   const refresh = (options: RefreshOptions = {}) => {
     const modelId = store.getMeta('model_id');
     if (!modelId || refresher.busy) return;
-    refresher.refresh(modelId, options).catch((err: Error) => log(`writer: refreshing derived data failed: ${err.message}`));
+    refresher.refresh(modelId, options).catch((err: Error) => {
+      if (err instanceof WriterFencedError) onFatal(new Error(`writer: ${err.message}`));
+      else log(`writer: refreshing derived data failed: ${err.message}`);
+    });
   };
   return {
     afterCommit: () => {
