@@ -16,8 +16,8 @@ const REPORT_WORD = /报告|情况|总结/;
 /** A report whose title lost the topic (a web page titled 通知公告) still says it throughout. */
 const RULE_OF_LAW_PHRASE = /法治政府建设/g;
 const MIN_RULE_OF_LAW_MENTIONS = 5;
-/** 条例, 规定, 办法 … at the end of a title, before a version date or （修正）. */
-const LAW_TITLE = /(?:法|条例|规定|办法|细则|规则|解释|决定|规程|准则|章程)(?:[（(][^）)]*[）)])*\s*$/;
+/** 条例, 规定, 办法, 民法典, 刑法修正案, a court's 批复 … at the end of a title, before a version date or （修正）. */
+const LAW_TITLE = /(?:法|法典|修正案|条例|规定|办法|细则|规则|解释|批复|决定|规程|准则|章程)(?:[（(][^）)]*[）)])*\s*$/;
 /** Articles (第十二条) open a law's paragraphs; three is more than a report ever quotes at a line start. */
 const ARTICLE = /(?:^|[\n。；：:\s])第[一二三四五六七八九十百零〇\d]+条/g;
 const MIN_ARTICLES = 3;

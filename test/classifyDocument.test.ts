@@ -21,6 +21,8 @@ describe('document kind at ingest', () => {
   it('tells laws, other government reports and other documents apart by title and structure', () => {
     const law = '第一条 为了规范供热，制定本条例。\n\n第二条 本省行政区域内的供热活动适用本条例。\n\n第三条 供热应当遵循安全、稳定的原则。\n\n第四条 县级以上人民政府应当加强领导。';
     expect(kindOf('山东省供热条例(2021-12-03).md', `# 山东省供热条例\n\n${law}`)).toBe('法律法规');
+    expect(kindOf('中华人民共和国民法典.md', `# 中华人民共和国民法典\n\n第一编 总则\n\n${law}`)).toBe('法律法规');
+    expect(kindOf('批复.md', '最高人民法院关于新民间借贷司法解释适用范围问题的批复\n\n广东省高级人民法院：你院关于新民间借贷司法解释适用范围问题的请示收悉。经研究，批复如下：本批复自公布之日起施行。'.repeat(2))).toBe('法律法规');
     // No law word in the title: the articles decide.
     expect(kindOf('某文件.txt', `关于供热的若干要求\n\n${law}`)).toBe('法律法规');
     const body = '各位代表：\n\n现在，我代表市人民政府，向大会报告政府工作，请予审议。\n\n一、过去一年工作回顾\n\n过去一年，全市经济运行稳中有进，城乡居民收入稳步增长，各项社会事业全面发展，民生保障水平持续提高。';
