@@ -140,7 +140,7 @@ interface PassageDbRow extends DocumentHeadColumns {
 // FTS5 tokenizer choice: tokens are segmented by jieba before they reach SQLite and stored
 // space-joined. unicode61 treats every CJK ideograph as a token character (category Lo), so it
 // splits only on whitespace and punctuation: each jieba token stays one FTS term
-// (双随机一公开 matches only where jieba produced that whole token, not 双随机 + 一公开).
+// (双随机一公开 is one term; its parts 双随机, 公开 are terms of the `parts` column, schema 2).
 // Raw unsegmented Chinese would become one huge term, which is why segmentation happens first.
 // Tokens holding punctuation (A+B, 12.5%) split into several terms, but queries are quoted as
 // phrases and go through the same tokenizer, so they still match exactly.
