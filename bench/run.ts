@@ -14,7 +14,7 @@ import { INDEX_FILE, SIDECAR_FILE, VectorIndex } from '../search/vectorIndex.ts'
 import { search } from '../search/searchEngine.ts';
 import { updateBoilerplate } from '../search/boilerplate.ts';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
-import { segmentForIndex } from '../pipeline/segment.ts';
+import { segmentForIndex, segmentForQuery } from '../pipeline/segment.ts';
 import { runBatch } from '../workers/batch.ts';
 import { startRedisServer } from '../test/helpers/redis.ts';
 import { peakRssOf, spawnWorker, type WorkerProcess } from '../test/helpers/workerProcess.ts';
@@ -208,7 +208,7 @@ async function indexWritten(dataDir: string, passages: number): Promise<void> {
 
 async function searchMeasures(store: Store, index: VectorIndex, encoder: Encoder, repeat: number): Promise<[string, string | number][]> {
   const rows: [string, string | number][] = [];
-  const ctx = { store, index, encoder, segment: segmentForIndex };
+  const ctx = { store, index, encoder, segment: segmentForQuery };
   for (const mode of ['lexical', 'dense', 'hybrid'] as const) {
     for (const q of QUERIES) await search(ctx, q, { k: 10, mode, by: 'passage', filter: {} }); // warm
     const times: number[] = [];

@@ -2,7 +2,7 @@
 import { Store } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
-import { segmentForIndex } from '../pipeline/segment.ts';
+import { segmentForQuery } from '../pipeline/segment.ts';
 import type { SearchContext } from '../search/searchEngine.ts';
 import { resolveModelDir } from './config.ts';
 
@@ -34,7 +34,7 @@ export async function openApp(opts: OpenOptions): Promise<App> {
     store,
     index,
     encoder,
-    segment: segmentForIndex,
+    segment: segmentForQuery,
     close: () => store.close(),
   };
 }

@@ -6,6 +6,7 @@ export interface ResultRow {
   id: string | number;
   source: string;
   title: string;
+  kind: string;
   jurisdiction: Jurisdiction;
   year: number | null;
   section: string;
@@ -31,6 +32,7 @@ export function toJson(results: ResultRow[]): string {
     id: r.id,
     source: r.source,
     title: r.title,
+    kind: r.kind,
     jurisdiction: { province: r.jurisdiction.province, city: r.jurisdiction.city, county: r.jurisdiction.county, code: r.jurisdiction.code },
     year: r.year,
     section: r.section,
@@ -54,7 +56,7 @@ export function toText(results: ResultRow[]): string {
   if (results.length === 0) return 'No results.';
   const lines: string[] = [];
   results.forEach((r, i) => {
-    lines.push(`${i + 1}. ${r.title}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.section}]  score ${r.score.toFixed(4)}`);
+    lines.push(`${i + 1}. ${r.title}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind} · ${r.section}]  score ${r.score.toFixed(4)}`);
     for (const p of r.passages ?? [r]) lines.push(`   #${p.id} ${snippet(p.text)}`);
     lines.push(`   ${r.source}`);
   });

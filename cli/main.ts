@@ -27,6 +27,7 @@ function filterOptions(cmd: Command): Command {
     .option('--from <y>', 'reports on this year or later')
     .option('--to <y>', 'reports on this year or earlier')
     .option('--section <s>', 'only this part of the report: 成效 | 不足 | 职责 | 安排')
+    .option('--kind <kind>', 'only documents of this kind: 法治政府建设年度报告 | 政府报告 | 法律法规 | 其他 (or rule-of-law-report | government-report | law | other)')
     .option('--json', 'print JSON');
 }
 

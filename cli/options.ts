@@ -1,7 +1,7 @@
 // Turns raw CLI flag strings into validated search options; every error names its flag.
 import { InputError } from '../pipeline/errors.ts';
 import { resolveRegion } from '../pipeline/detectJurisdiction.ts';
-import { SECTION_KINDS, type SectionKind } from '../pipeline/types.ts';
+import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type SectionKind } from '../pipeline/types.ts';
 import { MAX_YEAR, MIN_YEAR, SEARCH_MODES, type SearchMode } from '../search/searchEngine.ts';
 
 
@@ -13,6 +13,7 @@ export interface RawFilterFlags {
   from?: string;
   to?: string;
   section?: string;
+  kind?: string;
 }
 
 export interface Filter {
@@ -22,7 +23,16 @@ export interface Filter {
   from?: number;
   to?: number;
   section?: SectionKind;
+  kind?: DocumentKind;
 }
+
+/** English names for the document kinds, for scripts and keyboards without Chinese input. */
+const KIND_ALIASES: Record<string, DocumentKind> = {
+  'rule-of-law-report': '法治政府建设年度报告',
+  'government-report': '政府报告',
+  law: '法律法规',
+  other: '其他',
+};
 
 
 export function parseIntFlag(flag: string, value: string, min: number, max: number): number {
@@ -59,6 +69,14 @@ export function parseFilter(flags: RawFilterFlags): Filter {
     const s = SECTION_KINDS.find((k) => k !== '其他' && flags.section!.includes(k)) ?? (flags.section === '其他' ? '其他' : undefined);
     if (!s) throw new InputError('--section', `expected one of 成效, 不足, 职责, 安排, 其他, got "${flags.section}"`);
     filter.section = s;
+  }
+  if (flags.kind !== undefined) {
+    const value = flags.kind.trim();
+    const kind = DOCUMENT_KINDS.find((k) => k === value) ?? KIND_ALIASES[value];
+    if (!kind) {
+      throw new InputError('--kind', `expected one of ${DOCUMENT_KINDS.join(', ')} (or ${Object.keys(KIND_ALIASES).join(', ')}), got "${flags.kind}"`);
+    }
+    filter.kind = kind;
   }
   for (const k of Object.keys(filter) as (keyof Filter)[]) if (filter[k] === undefined) delete filter[k];
   return filter;

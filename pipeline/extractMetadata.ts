@@ -22,7 +22,7 @@ const EFFECTIVE_FROM = /自\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*�
 /** The enacting body in a history line, once 第十二届 is removed: 山东省人民代表大会常务委员会, 中华人民共和国国务院. */
 const ENACTING_BODY = /^经?(.+?)(?:令|第[\d一二三四五六七八九十百零〇]+次|会议|通过|公布|批准)/;
 
-export function extractMetadata(source: string, cleaned: CleanedReport, blocks: readonly Block[]): ReportMeta {
+export function extractMetadata(source: string, cleaned: CleanedReport, blocks: readonly Block[]): Omit<ReportMeta, 'kind'> {
   // Lead lines: title, issuer, 文号, salutation — the short header lines before the report's first sentence.
   const leadLines = blocks.filter((b) => b.isHeading && b.headingPath.length === 0).map((b) => b.text);
   const preamble = blocks.filter((b) => !b.isHeading && b.headingPath.length === 0).map((b) => b.text);

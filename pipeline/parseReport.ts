@@ -1,4 +1,5 @@
 import { hashBytes } from './contentHash.ts';
+import { classifyDocument } from './classifyDocument.ts';
 import { cleanReport } from './cleanReport.ts';
 import { InputError } from './errors.ts';
 import { extractMetadata } from './extractMetadata.ts';
@@ -31,11 +32,12 @@ function parseText(source: string, bytes: Buffer, { text, encoding, fields }: Do
   const blocks = structureReport(cleaned.text);
   const passages = splitPassages(blocks);
   if (passages.length === 0) throw new InputError(source, 'no report text left after removing page chrome');
+  const meta = extractMetadata(source, cleaned, blocks);
   return {
     source,
     contentHash: hashBytes(bytes),
     encoding,
-    meta: extractMetadata(source, cleaned, blocks),
+    meta: { ...meta, kind: classifyDocument({ ...meta, texts: passages.map((p) => p.text), sections: passages.map((p) => p.section) }) },
     passages,
   };
 }

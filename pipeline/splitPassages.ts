@@ -33,7 +33,7 @@ export function splitPassages(blocks: readonly Block[]): Passage[] {
         text,
         headingPath: withItemTopic(block.headingPath, text),
         section: block.section,
-        tokens: segmentForIndex(text),
+        ...segmentForIndex(text),
         hash: createHash('sha256').update(normalizeForMatch(text)).digest('hex'),
       });
     }

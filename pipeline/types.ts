@@ -4,6 +4,13 @@
 export type SectionKind = '成效' | '不足' | '职责' | '安排' | '其他';
 export const SECTION_KINDS: readonly SectionKind[] = ['成效', '不足', '职责', '安排', '其他'];
 
+/**
+ * What a document is (pipeline/classifyDocument.ts): an annual rule-of-law government report, another
+ * report by a government body (政府工作报告 …), a law or regulation, or anything else.
+ */
+export type DocumentKind = '法治政府建设年度报告' | '政府报告' | '法律法规' | '其他';
+export const DOCUMENT_KINDS: readonly DocumentKind[] = ['法治政府建设年度报告', '政府报告', '法律法规', '其他'];
+
 export interface Jurisdiction {
   province: string | null; // canonical full name, e.g. 山东省
   city: string | null; // e.g. 威海市
@@ -20,6 +27,7 @@ export interface ReportMeta {
   issuer: string | null;
   docNumber: string | null;
   jurisdiction: Jurisdiction;
+  kind: DocumentKind;
 }
 
 /** A paragraph after cleaning and structuring, before passage splitting. */
@@ -39,8 +47,10 @@ export interface Passage {
   text: string;
   headingPath: string[];
   section: SectionKind;
-  /** jieba tokens with stopwords removed, for the lexical index. */
+  /** Coarse jieba tokens with stopwords removed, in text order, for the lexical index. */
   tokens: string[];
+  /** Dictionary words inside the long tokens (pipeline/segment.ts segmentForIndex), a second lexical column. */
+  parts: string[];
   /** sha256 hex of the normalised text: identical passages share it. */
   hash: string;
 }

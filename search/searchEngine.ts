@@ -1,7 +1,7 @@
 // Query-time ranking: lexical (FTS5 bm25), dense (HNSW) or both fused by weighted normalised score, with
 // filters applied inside each retrieval and boilerplate demoted, per passage or per report.
 import { InputError } from '../pipeline/errors.ts';
-import { SECTION_KINDS, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
+import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
 import { demote } from './boilerplate.ts';
 import type { PassageId, PassageRow, RegionExclusion, SearchFilter, Store } from './store.ts';
 import type { LabelFilter, VectorIndex } from './vectorIndex.ts';
@@ -18,7 +18,7 @@ export interface SearchContext {
   /** Must have been made fresh for encoder.modelId (VectorIndex.ensureFresh). */
   index: VectorIndex;
   encoder: QueryEncoder;
-  /** Tokens for the lexical index: pass pipeline/segment.ts's segmentForIndex. */
+  /** Lexical query tokens: pass pipeline/segment.ts's segmentForQuery. */
   segment: (text: string) => string[];
 }
 
@@ -54,6 +54,7 @@ export interface PassageResult {
   docId: number;
   source: string;
   title: string;
+  kind: DocumentKind;
   jurisdiction: Jurisdiction;
   year: number | null;
   section: SectionKind;
@@ -68,6 +69,7 @@ export interface ReportResult {
   docId: number;
   source: string;
   title: string;
+  kind: DocumentKind;
   jurisdiction: Jurisdiction;
   year: number | null;
   /** The best passage's score. */
@@ -199,7 +201,7 @@ function groupByReport(ranked: PassageResult[], k: number): ReportResult[] {
     let report = reports.get(hit.docId);
     if (!report) {
       if (reports.size === k) continue;
-      report = { docId: hit.docId, source: hit.source, title: hit.title, jurisdiction: hit.jurisdiction, year: hit.year, score: hit.score, passages: [] };
+      report = { docId: hit.docId, source: hit.source, title: hit.title, kind: hit.kind, jurisdiction: hit.jurisdiction, year: hit.year, score: hit.score, passages: [] };
       reports.set(hit.docId, report);
     }
     if (report.passages.length < PASSAGES_PER_REPORT) report.passages.push(hit);
@@ -213,6 +215,7 @@ function toResult(row: PassageRow, score: number): PassageResult {
     docId: row.docId,
     source: row.source,
     title: row.title,
+    kind: row.kind,
     jurisdiction: row.jurisdiction,
     year: row.year,
     section: row.section,
@@ -263,6 +266,9 @@ function validateFilter(filter: SearchFilter): SearchFilter {
   }
   if (filter.section !== undefined && !SECTION_KINDS.includes(filter.section)) {
     throw new InputError('--section', `must be one of ${SECTION_KINDS.join(', ')}, not ${String(filter.section)}`);
+  }
+  if (filter.kind !== undefined && !DOCUMENT_KINDS.includes(filter.kind)) {
+    throw new InputError('--kind', `must be one of ${DOCUMENT_KINDS.join(', ')}, not ${String(filter.kind)}`);
   }
   for (const flag of ['province', 'city', 'county'] as const) {
     if (filter[flag] !== undefined && filter[flag]!.trim() === '') throw new InputError(`--${flag}`, 'is empty');

@@ -36,7 +36,8 @@ describe('search', () => {
 
   it('prints the documented JSON shape with the passage text as in the report', () => {
     const [r] = fazhiJson(['search', '三调联动', '--data-dir', dataDir, '--k', '1']);
-    expect(Object.keys(r).sort()).toEqual(['id', 'jurisdiction', 'score', 'section', 'source', 'text', 'title', 'year'].sort());
+    expect(Object.keys(r).sort()).toEqual(['id', 'jurisdiction', 'kind', 'score', 'section', 'source', 'text', 'title', 'year'].sort());
+    expect(r.kind).toBe('法治政府建设年度报告');
     expect(r.source).toBe(path.join('corpus', '003_49b691710f879f5c.txt'));
     expect(r.jurisdiction).toEqual({ province: '山东省', city: '枣庄市', county: '峄城区', code: '370404' });
     expect(r.year).toBe(2023);
@@ -66,6 +67,43 @@ describe('search', () => {
     expect(new Set(sources).size).toBe(sources.length);
     expect(rows.every((r) => (r.passages ?? []).length > 0)).toBe(true);
   });
+});
+
+describe('document kind', () => {
+  it('--kind keeps to one kind of document, exactly, in every mode and for similar', () => {
+    const own = mkdtempSync(path.join(os.tmpdir(), 'fazhi-cli-kind-'));
+    try {
+      const docs = path.join(own, 'docs');
+      mkdirSync(docs);
+      copyFileSync(path.join(ROOT, 'corpus/000_58c1e1fb0637adbd.txt'), path.join(docs, 'report.txt'));
+      writeFileSync(
+        path.join(docs, '威海市行政执法监督条例.md'),
+        '# 威海市行政执法监督条例\n\n第一条 为了加强行政执法监督，推行“双随机、一公开”监管，制定本条例。\n\n' +
+          '第二条 本市行政执法监督工作适用本条例。行政执法人员应当持证上岗，严格执法资格管理。\n\n' +
+          '第三条 行政执法机关应当落实行政执法公示、执法全过程记录、重大执法决定法制审核制度。\n',
+      );
+      expect(fazhi(['ingest', docs, '--data-dir', own]).code).toBe(0);
+      // Each CLI call loads the model: every mode for one kind, one mode for the others.
+      const runs: [string, string, string][] = [
+        ['法律法规', 'lexical', '法律法规'],
+        ['law', 'dense', '法律法规'],
+        ['法律法规', 'hybrid', '法律法规'],
+        ['法治政府建设年度报告', 'hybrid', '法治政府建设年度报告'],
+      ];
+      for (const [kind, mode, expected] of runs) {
+        const rows = fazhiJson(['search', '双随机一公开 行政执法', '--kind', kind, '--mode', mode, '--k', '20', '--data-dir', own]);
+        expect(rows.length, `${kind} ${mode}`).toBeGreaterThan(0);
+        expect(rows.every((r) => r.kind === expected), `${kind} ${mode}`).toBe(true);
+      }
+      const [law] = fazhiJson(['search', '执法资格管理', '--kind', 'law', '--k', '1', '--data-dir', own]);
+      expect(fazhiJson(['similar', String(law.id), '--kind', '法律法规', '--data-dir', own]).every((r) => r.kind === '法律法规')).toBe(true);
+      const bad = fazhi(['search', '行政执法', '--kind', '条例', '--data-dir', own]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--kind');
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 describe('similar', () => {

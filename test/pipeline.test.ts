@@ -7,7 +7,7 @@ import { detectJurisdiction, resolveRegion } from '../pipeline/detectJurisdictio
 import { InputError } from '../pipeline/errors.ts';
 import { normalizeForMatch } from '../pipeline/normalizeForMatch.ts';
 import { MAX_REPORT_BYTES, parseReport, SUPPORTED_EXTENSIONS } from '../pipeline/parseReport.ts';
-import { segmentForIndex, segmentForModel } from '../pipeline/segment.ts';
+import { segmentForIndex, segmentForModel, segmentForQuery } from '../pipeline/segment.ts';
 import { MAX_PASSAGE_CHARS, splitPassages } from '../pipeline/splitPassages.ts';
 import type { ParsedReport, SectionKind } from '../pipeline/types.ts';
 
@@ -204,7 +204,7 @@ describe('passages', () => {
 
 describe('segmentation', () => {
   it('keeps measure names whole and numbers as one token', () => {
-    const tokens = segmentForIndex('推行“双随机、一公开”信用监管，覆盖抽查事项100项，组织46个单位的负责人述法，坚持新时代“枫桥经验”。');
+    const { tokens } = segmentForIndex('推行“双随机、一公开”信用监管，覆盖抽查事项100项，组织46个单位的负责人述法，坚持新时代“枫桥经验”。');
     expect(tokens).toContain('双随机一公开');
     expect(tokens).toContain('述法');
     expect(tokens).toContain('枫桥经验');
@@ -221,8 +221,33 @@ describe('segmentation', () => {
     expect(model.replace(/ /g, '')).toBe(text);
   });
   it('matches the unpunctuated spelling of a punctuated measure name', () => {
-    expect(segmentForIndex('双随机一公开')).toContain('双随机一公开');
-    expect(segmentForIndex('深化放、管、服改革')).toContain('放管服');
+    expect(segmentForIndex('双随机一公开').tokens).toContain('双随机一公开');
+    expect(segmentForIndex('深化放、管、服改革').tokens).toContain('放管服');
+  });
+  it('indexes a measure whole and as its parts; a query keeps it whole (max_word at index, smart at query)', () => {
+    const indexed = segmentForIndex('推行“双随机、一公开”信用监管，全面推行行政执法“三项制度”');
+    expect(indexed.tokens).toEqual(expect.arrayContaining(['双随机一公开', '行政执法三项制度']));
+    expect(indexed.parts).toEqual(expect.arrayContaining(['双随机', '公开', '行政执法', '三项制度']));
+    // A query keeps the whole word first; its parts follow, to weigh less.
+    expect(segmentForQuery('双随机')).toEqual(['双随机', '随机']);
+    expect(segmentForQuery('行政执法三项制度')[0]).toBe('行政执法三项制度');
+  });
+  it('spells punctuation, width and numbering variants of a name the same at index and query', () => {
+    // Equal index segmentations; a query is built from the same one (segmentForQuery).
+    const same = (a: string, b: string) => expect(segmentForIndex(a), `${a} vs ${b}`).toEqual(segmentForIndex(b));
+    same('双随机一公开', '“双随机、一公开”');
+    same('双随机,一公开', '“双随机、一公开”');
+    same('免罚轻罚清单', '“免罚、轻罚”清单');
+    same('巡察 复议 执法监督', '“巡察+复议+执法监督”');
+    same('１＋１＋Ｎ联企服务机制', '“1+1+N”联企服务机制');
+    same('ＡＩ＋人工', 'AI+人工');
+    same('行政执法3项制度', '行政执法“三项制度”');
+    same('县乡2级执法监督体系', '县乡两级执法监督体系');
+    same('3问2送1促', '“三问两送一促”');
+    same('最多跑1次', '“最多跑一次”');
+    same('八五普法', '“八五”普法');
+    // Real numbers stay numbers.
+    expect(segmentForQuery('2023年办理12.5件')).toEqual(expect.arrayContaining(['2023', '12.5']));
   });
 });
 

@@ -11,7 +11,7 @@ import { indexFiles } from '../../search/indexer.ts';
 import { updateBoilerplate } from '../../search/boilerplate.ts';
 import { DEFAULT_DENSE_WEIGHT, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
-import { loadDevSet, type EvalQuery } from './evalSet.ts';
+import { DEVSET2_FILE, loadDevSet, type EvalQuery } from './evalSet.ts';
 import { meanScores, normalizeForMatch, pairedRandomizationP, scoreQuery, type QueryScores } from './metrics.ts';
 
 const K = 10;
@@ -21,7 +21,7 @@ const AUTO_COUNT = 200;
 const FROM_OVERFETCH = 40;
 const MODES: readonly SearchMode[] = ['lexical', 'dense', 'hybrid'];
 
-type SetName = 'dev' | 'auto';
+type SetName = 'dev' | 'dev2' | 'auto';
 
 interface Args {
   models: string[];
@@ -48,12 +48,12 @@ function parseCli(argv: string[]): Args {
     strict: true,
   });
   const set = values.set;
-  if (set !== 'dev' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, auto or all, not ${set}`);
+  if (set !== 'dev' && set !== 'dev2' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, dev2, auto or all, not ${set}`);
   const denseWeight = values['dense-weight'] === undefined ? DEFAULT_DENSE_WEIGHT : Number(values['dense-weight']);
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
   return {
     models: values.model ?? ['fazhi-mini-zh'],
-    sets: set === 'all' ? ['dev', 'auto'] : [set],
+    sets: set === 'all' ? ['dev', 'dev2', 'auto'] : [set],
     rebuild: values.rebuild,
     json: values.json,
     evalDir: path.resolve(values['eval-dir'] ?? path.join(REPO_ROOT, '.tmp', 'eval')),
@@ -232,8 +232,8 @@ async function main(): Promise<void> {
     lawCount: LAW_COUNT,
     autoCount: AUTO_COUNT,
   });
-  const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), auto: corpus.autoQueries };
-  log(`eval corpus: ${corpus.files.length} files; dev ${sets.dev.length} queries, auto ${sets.auto.length} queries`);
+  const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), dev2: loadDevSet(DEVSET2_FILE), auto: corpus.autoQueries };
+  log(`eval corpus: ${corpus.files.length} files; dev ${sets.dev.length}, dev2 ${sets.dev2.length}, auto ${sets.auto.length} queries`);
 
   const runs: ModelRun[] = [];
   for (const model of args.models) {

@@ -40,6 +40,7 @@ export interface JsonResult {
   id: string | number;
   source: string;
   title: string;
+  kind: string;
   jurisdiction: { province: string | null; city: string | null; county: string | null; code: string | null };
   year: number | null;
   section: string;

@@ -38,6 +38,7 @@ export function makeReport(source: string, region: FixtureRegion, passages: Fixt
       issuer: null,
       docNumber: null,
       jurisdiction: { province: region.province, city: region.city, county: region.county, code: null },
+      kind: '法治政府建设年度报告',
     },
     passages: passages.map((passage, ordinal) => ({
       ordinal,
@@ -45,6 +46,7 @@ export function makeReport(source: string, region: FixtureRegion, passages: Fixt
       headingPath: [`${passage.section}部分`],
       section: passage.section,
       tokens: passage.words.filter((word) => /[\p{L}\p{N}]/u.test(word)),
+      parts: [],
       hash: sha256(passage.words.join('')),
     })),
   };
