@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from '../pipeline/parseReport.ts';
 import { SUPPORTED_EXTENSIONS } from '../pipeline/readText.ts';
 import { InputError } from '../pipeline/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
@@ -28,6 +27,8 @@ export interface IngestSummary {
   added: number;
   replaced: number;
   unchanged: number;
+  /** Files whose bytes equal a stored report under another path, recorded as its aliases. */
+  aliased: number;
   passages: number;
   failed: IngestFailure[];
   timings: StageTimings;
@@ -110,16 +111,17 @@ export async function embedReport(encoder: Encoder, report: ParsedReport): Promi
   return encoder.embed(report.passages.map((p) => p.text));
 }
 
-export type CommitOutcome = 'added' | 'replaced' | 'unchanged';
+export type CommitOutcome = 'added' | 'replaced' | 'unchanged' | 'aliased';
 
 /**
  * The single write step of both modes. Idempotent: committing a version the store already
  * holds (same bytes, same model) writes nothing, so a retried queue job cannot duplicate.
+ * Bytes already stored under another path are recorded as an alias of that document.
  */
 export function commitReport(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string): CommitOutcome {
   const existed = store.getDocumentBySource(report.source) !== null;
-  const { changed } = store.putReport(report, vectors, modelId);
-  return !changed ? 'unchanged' : existed ? 'replaced' : 'added';
+  const { changed, aliasOf } = store.putReport(report, vectors, modelId);
+  return aliasOf !== undefined ? 'aliased' : !changed ? 'unchanged' : existed ? 'replaced' : 'added';
 }
 
 /** Derived data (boilerplate scores, the HNSW file) follows every batch of writes to the store. */
@@ -131,6 +133,8 @@ export function refreshDerived(store: Store, index: VectorIndex, modelId: string
 export interface IndexerDeps {
   store: Store;
   encoder: Encoder;
+  /** Directory relative sources are read from (the source root); default the current one. */
+  root?: string;
 }
 
 /**
@@ -143,16 +147,23 @@ export async function indexFiles(
   files: string[],
   onProgress?: (p: IngestProgress) => void,
 ): Promise<IngestSummary> {
-  const summary: IngestSummary = { added: 0, replaced: 0, unchanged: 0, passages: 0, failed: [], timings: { read: 0, parse: 0, embed: 0, write: 0 } };
+  // Loaded here, not at the top: the parsers (PDF, DOCX, HTML) take ~0.5 s to load, and commands
+  // that only refresh derived data (`fazhi remove`) import this module too.
+  const { parseDocument } = await import('../pipeline/parseReport.ts');
+  const summary: IngestSummary = { added: 0, replaced: 0, unchanged: 0, aliased: 0, passages: 0, failed: [], timings: { read: 0, parse: 0, embed: 0, write: 0 } };
   const t = summary.timings;
   let done = 0;
   for (const source of files) {
     try {
       let start = performance.now();
-      const bytes = await readFile(source);
+      const bytes = await readFile(path.resolve(deps.root ?? '.', source));
       t.read += performance.now() - start;
-      if (deps.store.hasCurrent(source, hashBytes(bytes), deps.encoder.modelId)) {
+      const contentHash = hashBytes(bytes);
+      if (deps.store.hasCurrent(source, contentHash, deps.encoder.modelId)) {
         summary.unchanged++;
+      } else if (deps.store.recordAliasIfDuplicate(source, contentHash)) {
+        // Same bytes as a stored report: no need to parse or embed them again.
+        summary.aliased++;
       } else {
         start = performance.now();
         const report = await parseDocument(source, bytes);
@@ -164,7 +175,7 @@ export async function indexFiles(
         const outcome = commitReport(deps.store, report, vectors, deps.encoder.modelId);
         t.write += performance.now() - start;
         summary[outcome]++;
-        if (outcome !== 'unchanged') summary.passages += report.passages.length;
+        if (outcome === 'added' || outcome === 'replaced') summary.passages += report.passages.length;
       }
     } catch (err) {
       if (!(err instanceof InputError) && !isFsError(err)) throw err;

@@ -15,7 +15,7 @@ const BATCH_TTL_S = 7 * 24 * 3600;
 /** Covers the gap between a job settling its file and BullMQ removing that job. */
 const OUTCOME_TTL_MS = 15_000;
 
-export type Outcome = 'added' | 'replaced' | 'unchanged';
+export type Outcome = 'added' | 'replaced' | 'unchanged' | 'aliased';
 export type Stage = 'read' | 'parse' | 'embed' | 'write';
 
 export interface FileDone {
