@@ -5,7 +5,7 @@ import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
 import type { IngestSummary } from '../search/indexer.ts';
-import { Store } from '../search/store.ts';
+import { STORE_FILE, Store } from '../search/store.ts';
 import type { SimilarSource } from '../search/searchEngine.ts';
 import type { App } from './app.ts';
 import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
@@ -294,7 +294,8 @@ export async function modelUseCommand(o: { dataDir: string; name: string }): Pro
   resolveModelDir(o.name, o.dataDir);
   writeDataConfig(o.dataDir, { ...readDataConfig(o.dataDir), model: o.name });
   log(`selected model ${o.name} for ${o.dataDir}`);
-  await withApp({ dataDir: o.dataDir }, ensureModelCurrent);
+  // Chosen before the first ingest: nothing stored yet to re-embed.
+  if (existsSync(path.join(o.dataDir, STORE_FILE))) await withApp({ dataDir: o.dataDir }, ensureModelCurrent);
 }
 
 export const DEMO_QUERY = '双随机、一公开 跨部门联合抽查';

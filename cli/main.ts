@@ -52,7 +52,7 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .showHelpAfterError();
   const model = (): string | undefined => program.opts().model;
   const root = (): string => resolveRoot(rootFlag, dataDir);
-  /** Every command but ingest (and demo) works on an existing store and never creates one. */
+  /** Commands that read or change stored reports need an existing store and never create one. */
   const store = (): void => requireStore(data);
 
   program
@@ -144,7 +144,8 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .description('select the model for this data directory and reindex with it')
     .argument('<name|dir>')
     .action((name: string) => {
-      store();
+      // May come before the first ingest, so it creates the data dir like ingest does.
+      checkDataDirUsable(data);
       return modelUseCommand({ dataDir, name });
     });
 
