@@ -19,6 +19,8 @@ import { forTerminal, jsonForTerminal } from './terminal.ts';
 interface Base {
   dataDir: string;
   model?: string;
+  /** Checks the model and the data dir; called once the command's own flags are valid (flags first). */
+  checkStore?: () => void;
 }
 
 /** Commands that name files: their sources are canonical paths under this root (cli/identity.ts). */
@@ -185,6 +187,7 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilterF
   const mode = parseMode(o.flags.mode);
   const by = parseBy(o.flags.by);
   const filter = parseFilter(o.flags, log);
+  o.checkStore?.();
   await withApp(o, async (app) => {
     await ensureModelCurrent(app);
     app.index.ensureFresh(app.store, app.encoder.modelId);
@@ -211,6 +214,7 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilterFl
       filter = parseFilter(rest, log);
     } else filter = parseFilter(o.flags, log);
   }
+  o.checkStore?.();
   await withApp(o, async (app) => {
     await ensureModelCurrent(app);
     app.index.ensureFresh(app.store, app.encoder.modelId);

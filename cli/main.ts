@@ -1,7 +1,7 @@
 // The `fazhi` command line: parses flags, opens what a command needs, prints results.
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../pipeline/errors.ts';
-import { checkDataDirUsable, chooseDataDir, extractGlobalOption, requireStore, type DataDir } from './config.ts';
+import { checkDataDirUsable, chooseDataDir, extractGlobalOption, requireStore, resolveModelDir, type DataDir } from './config.ts';
 import { describeSystemError } from './systemErrors.ts';
 import { forTerminal } from './terminal.ts';
 import { resolveRoot } from './identity.ts';
@@ -54,6 +54,11 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
   const root = (): string => resolveRoot(rootFlag, dataDir);
   /** Commands that read or change stored reports need an existing store and never create one. */
   const store = (): void => requireStore(data);
+  /** A bad --model is named before the data dir: flags first, then where they point. */
+  const storeAndModel = (): void => {
+    resolveModelDir(model(), dataDir);
+    store();
+  };
 
   program
     .command('ingest')
@@ -91,8 +96,7 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
       .addOption(new Option('--mode <mode>', 'hybrid | dense | lexical').default('hybrid'))
       .addOption(new Option('--by <unit>', 'passage | report (one row per report with its best passages)').default('passage')),
   ).action((query: string, o) => {
-    store();
-    return searchCommand({ dataDir, model: model(), query, flags: o });
+    return searchCommand({ dataDir, model: model(), query, flags: o, checkStore: storeAndModel });
   });
 
   filterOptions(
@@ -103,8 +107,7 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
       .option('--text <text>', 'find passages similar to this text (up to 5,000 characters) instead')
       .option('--other-regions', "exclude the source's own jurisdiction; with --text, home is the region --province/--city/--county name"),
   ).action((id: string | undefined, o) => {
-    store();
-    return similarCommand({ dataDir, model: model(), id, flags: o });
+    return similarCommand({ dataDir, model: model(), id, flags: o, checkStore: storeAndModel });
   });
 
   program
@@ -112,7 +115,7 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .description('re-embed every stored report not embedded with the selected model (after a model change); resumable')
     .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
     .action((o) => {
-      store();
+      storeAndModel();
       return reindexCommand({ dataDir, root: root(), model: model(), queue: !!o.queue });
     });
 
@@ -121,7 +124,7 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .description('counts, model, index health, queue failures')
     .option('--json', 'print JSON')
     .action((o) => {
-      store();
+      storeAndModel();
       return statusCommand({ dataDir, model: model(), json: !!o.json });
     });
 

@@ -58,6 +58,8 @@ describe('symlinks in an ingested directory', () => {
     expect(r.stderr).toMatch(/2 added, 0 replaced, 0 unchanged, \d+ passages, 3 failed/);
     expect(r.stderr).toContain(`skipped ${path.join(dir, 'link-outside.txt')}: symlink points outside ${dir}`);
     expect(r.stderr).toContain(`skipped ${path.join(dir, 'outside-dir')}: symlink points outside ${dir}`);
-    expect(snapshotStore(dataDir).map((d) => path.relative(realpathSync(dir), d.source))).toEqual(['a.txt', 'sub/b.txt']);
+    // Sources are relative to the source root, by default the folder holding the data dir.
+    const root = realpathSync(path.dirname(dataDir));
+    expect(snapshotStore(dataDir).map((d) => path.relative(realpathSync(dir), path.resolve(root, d.source)))).toEqual(['a.txt', 'sub/b.txt']);
   });
 });
