@@ -1,34 +1,44 @@
-// One function per CLI command. They print; the pieces they call do not.
+// One function per CLI command. They print; the pieces they call do not. Heavy modules (the
+// encoder with transformers.js, the document parsers, jieba) are imported inside the commands
+// that use them, so `status`, `list`, `remove` and `--help` start in a fraction of the time.
 import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
-import { listReportFiles, indexFiles, normalizeSource, reembedStale, type IngestSummary } from '../search/indexer.ts';
+import type { IngestSummary } from '../search/indexer.ts';
 import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
-import { search, similar, validateQuery } from '../search/searchEngine.ts';
-import { Store } from '../search/store.ts';
-import { pullModel } from '../models/pullModel.ts';
-import { readModelId } from '../models/encoder.ts';
-import { openApp, type App } from './app.ts';
+import { STORE_FILE, Store } from '../search/store.ts';
+import type { SimilarSource } from '../search/searchEngine.ts';
+import type { App } from './app.ts';
 import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
-import { parseBy, parseFilter, parseIntFlag, parseMode, type RawFilterFlags } from './options.ts';
-import { toJson, toRows, toText, type ResultRow } from './format.ts';
+import { canonicalOfStored, canonicalSources, sourceCandidates } from './identity.ts';
+import type { Jurisdiction } from '../pipeline/types.ts';
+import { parseBy, parseFilter, parseHomeRegion, parseIntFlag, parseMode, type Filter, type RawFilterFlags } from './options.ts';
+import { listToJson, listToText, toJson, toRows, toText, type ResultRow } from './format.ts';
 import { startProgress } from './progress.ts';
 import type { HeartbeatView } from '../workers/heartbeat.ts';
+import { forTerminal, jsonForTerminal } from './terminal.ts';
 
 interface Base {
   dataDir: string;
   model?: string;
+  /** Checks the model and the data dir; called once the command's own flags are valid (flags first). */
+  checkStore?: () => void;
+}
+
+/** Commands that name files: their sources are canonical paths under this root (cli/identity.ts). */
+interface Rooted {
+  root: string;
 }
 
 function log(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${forTerminal(line)}\n`);
 }
 
 function printSummary(s: IngestSummary): void {
-  log(`ingested: ${s.added} added, ${s.replaced} replaced, ${s.unchanged} unchanged, ${s.passages} passages, ${s.failed.length} failed`);
+  const aliased = s.aliased > 0 ? `, ${s.aliased} recorded as aliases (same bytes as a stored report)` : '';
+  log(`ingested: ${s.added} added, ${s.replaced} replaced, ${s.unchanged} unchanged, ${s.passages} passages, ${s.failed.length} failed${aliased}`);
   for (const f of s.failed) log(`  skipped ${f.source}: ${f.reason}`);
 }
-
 
 /** Reports whose vectors come from another model than the selected one. */
 function staleSources(app: App): string[] {
@@ -50,6 +60,7 @@ async function ensureModelCurrent(app: App): Promise<void> {
 }
 
 async function reembed(app: App): Promise<number> {
+  const { reembedStale } = await import('../search/indexer.ts');
   const bar = startProgress('reindex');
   try {
     return await reembedStale(app, (done, total) => bar.update(done, total));
@@ -75,6 +86,7 @@ function requireModelCurrent(app: App): void {
 }
 
 async function withApp<T>(base: Base & { readonly?: boolean }, fn: (app: App) => Promise<T>): Promise<T> {
+  const { openApp } = await import('./app.ts');
   const app = await openApp(base);
   try {
     return await fn(app);
@@ -83,42 +95,98 @@ async function withApp<T>(base: Base & { readonly?: boolean }, fn: (app: App) =>
   }
 }
 
-export async function ingestCommand(o: Base & { paths: string[]; queue: boolean }): Promise<void> {
-  const { files, failed } = await listReportFiles(o.paths);
-  if (files.length === 0 && failed.length > 0) {
+/** The selected model's id, read from its directory without loading it. */
+async function selectedModelId(o: Base): Promise<{ modelDir: string; modelId: string }> {
+  const modelDir = resolveModelDir(o.model, o.dataDir);
+  const { readModelId } = await import('../models/encoder.ts');
+  return { modelDir, modelId: await readModelId(modelDir) };
+}
+
+/**
+ * Stores from before canonical sources kept paths as typed; the writer rewrites them once
+ * (merging documents that were one file under several spellings).
+ */
+function migrateSources(store: Store, root: string): void {
+  if (store.sourcesAreCanonical()) return;
+  const { renamed, merged, aliased } = store.canonicalizeSources((source) => canonicalOfStored(source, root));
+  log(`sources: ${renamed} stored path(s) rewritten as canonical paths under ${root}, ${merged} duplicate document(s) merged, ${aliased} copy(ies) recorded as aliases`);
+}
+
+export async function ingestCommand(o: Base & Rooted & { paths: string[]; queue: boolean }): Promise<void> {
+  const { listReportFiles } = await import('../search/indexer.ts');
+  const { files: found, failed } = await listReportFiles(o.paths);
+  if (found.length === 0 && failed.length > 0) {
     throw new InputError(failed[0].source, failed[0].reason);
   }
+  const files = canonicalSources(found, o.root);
   const summary = o.queue
     ? await runQueueBatch(o, files)
     : await withApp(o, async (app) => {
+        const { indexFiles } = await import('../search/indexer.ts');
+        migrateSources(app.store, o.root);
         const bar = startProgress('ingest');
-        const s = await indexFiles(app, files, (p) => bar.update(p.done, p.total, path.basename(p.source)));
+        const s = await indexFiles({ ...app, root: o.root }, files, (p) => bar.update(p.done, p.total, forTerminal(path.basename(p.source))));
         bar.stop();
         await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
         return s;
       });
   summary.failed.unshift(...failed);
   printSummary(summary);
-  if (summary.added + summary.replaced + summary.unchanged === 0) process.exitCode = 1;
+  if (summary.added + summary.replaced + summary.unchanged + summary.aliased === 0) process.exitCode = 1;
 }
 
-async function runQueueBatch(o: Base, files: string[]): Promise<IngestSummary> {
+async function runQueueBatch(o: Base & Rooted, files: string[]): Promise<IngestSummary> {
+  const store = Store.open(o.dataDir);
+  try {
+    if (!store.sourcesAreCanonical()) {
+      throw new InputError('--data-dir', `${o.dataDir} holds sources recorded as typed (before canonical paths); run \`fazhi ingest\` once without --queue (workers stopped) to migrate them`);
+    }
+  } finally {
+    store.close();
+  }
   const { runBatch } = await import('../workers/batch.ts');
   const bar = startProgress('queue');
   try {
-    return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, onProgress: (p) => bar.update(p.done, p.total) });
+    return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, root: o.root, onProgress: (p) => bar.update(p.done, p.total) });
   } finally {
     bar.stop();
   }
 }
 
-export async function removeCommand(o: Base & { source: string }): Promise<void> {
-  await withApp(o, async (app) => {
-    const source = normalizeSource(o.source);
-    if (!app.store.removeBySource(source)) throw new InputError(o.source, 'is not in the store (see `fazhi status --json` for sources)');
-    await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
-    log(`removed ${source}`);
-  });
+export async function removeCommand(o: Base & Rooted & { source: string }): Promise<void> {
+  const store = Store.open(o.dataDir);
+  try {
+    migrateSources(store, o.root);
+    const source = sourceCandidates(o.source, o.root).find((s) => store.hasSource(s));
+    if (source === undefined) throw new InputError(o.source, 'is not in the store (`fazhi list` shows what is)');
+    const removed = store.removeSource(source)!;
+    if (removed.removed === 'document' && removed.keptAs === undefined) {
+      await refreshDerivedOnce(store, o.dataDir, (await selectedModelId(o)).modelId, log);
+    }
+    if (removed.removed === 'alias') log(`removed ${source} (an alias; the report stays stored under its other path)`);
+    else if (removed.keptAs) log(`removed ${source}; its report stays stored under ${removed.keptAs} (same bytes)`);
+    else log(`removed ${source}`);
+  } finally {
+    store.close();
+  }
+}
+
+export async function listCommand(o: Base & { json: boolean }): Promise<void> {
+  const store = Store.open(o.dataDir);
+  try {
+    const reports = store.documents().map((d) => ({
+      source: d.source,
+      title: d.title,
+      kind: d.kind,
+      jurisdiction: d.jurisdiction,
+      year: d.year,
+      passages: d.passageCount,
+      aliases: d.aliases,
+    }));
+    process.stdout.write((o.json ? listToJson(reports) : listToText(reports)) + '\n');
+  } finally {
+    store.close();
+  }
 }
 
 function print(rows: ResultRow[], json: boolean): void {
@@ -126,11 +194,13 @@ function print(rows: ResultRow[], json: boolean): void {
 }
 
 export async function searchCommand(o: Base & { query: string; flags: RawFilterFlags & { k: string; mode: string; by: string; json?: boolean } }): Promise<void> {
+  const { search, validateQuery } = await import('../search/searchEngine.ts');
   const query = validateQuery(o.query);
   const k = parseIntFlag('--k', o.flags.k, 1, 100);
   const mode = parseMode(o.flags.mode);
   const by = parseBy(o.flags.by);
-  const filter = parseFilter(o.flags);
+  const filter = parseFilter(o.flags, log);
+  o.checkStore?.();
   await withApp({ ...o, readonly: true }, async (app) => {
     requireModelCurrent(app);
     app.index.ensureFresh(app.store, app.encoder.modelId);
@@ -139,14 +209,29 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilterF
 }
 
 export async function similarCommand(o: Base & { id?: string; flags: RawFilterFlags & { k: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
+  const { similar, validateQuery, MAX_SIMILAR_TEXT_CHARS } = await import('../search/searchEngine.ts');
   if ((o.id === undefined) === (o.flags.text === undefined)) throw new InputError('similar', 'give either a passage id or --text "…"');
   const k = parseIntFlag('--k', o.flags.k, 1, 100);
-  const filter = parseFilter(o.flags);
-  const target = o.id !== undefined ? { passageId: o.id } : { text: validateQuery(o.flags.text!) };
+  let target: SimilarSource;
+  let filter: Filter;
+  let region: Jurisdiction | undefined;
+  if (o.id !== undefined) {
+    target = { passageId: o.id };
+    filter = parseFilter(o.flags, log);
+  } else {
+    target = { text: validateQuery(o.flags.text!, { subject: '--text', max: MAX_SIMILAR_TEXT_CHARS }) };
+    // A text has no region of its own: with --other-regions the region flags say where "home" is.
+    if (o.flags.otherRegions) {
+      region = parseHomeRegion(o.flags, log);
+      const { province: _province, city: _city, county: _county, ...rest } = o.flags;
+      filter = parseFilter(rest, log);
+    } else filter = parseFilter(o.flags, log);
+  }
+  o.checkStore?.();
   await withApp({ ...o, readonly: true }, async (app) => {
     requireModelCurrent(app);
     app.index.ensureFresh(app.store, app.encoder.modelId);
-    print(await similar(app, target, { k, otherRegions: !!o.flags.otherRegions, filter }), !!o.flags.json);
+    print(await similar(app, target, { k, otherRegions: !!o.flags.otherRegions, filter, region }), !!o.flags.json);
   });
 }
 
@@ -155,7 +240,7 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilterFl
  * stale reports' source files through the workers, so other machines share the work; files that
  * are gone are reported and keep their old vectors.
  */
-export async function reindexCommand(o: Base & { queue: boolean }): Promise<void> {
+export async function reindexCommand(o: Base & Rooted & { queue: boolean }): Promise<void> {
   if (!o.queue) {
     const passages = await withApp(o, reembed);
     log(`reindex: ${passages} passages re-embedded`);
@@ -168,14 +253,13 @@ export async function reindexCommand(o: Base & { queue: boolean }): Promise<void
 export async function statusCommand(o: Base & { json: boolean }): Promise<void> {
   const store = Store.openReadOnly(o.dataDir);
   try {
-    const modelDir = resolveModelDir(o.model, o.dataDir);
-    const selectedModelId = await readModelId(modelDir);
+    const { modelDir, modelId: selectedModelIdValue } = await selectedModelId(o);
     const status: Record<string, unknown> = {
       dataDir: o.dataDir,
-      selectedModel: `${path.relative(REPO_ROOT, modelDir)} (${selectedModelId})`,
+      selectedModel: `${path.relative(REPO_ROOT, modelDir)} (${selectedModelIdValue})`,
       ...store.stats(),
       // Searching re-embeds these first; `fazhi reindex [--queue]` does it ahead of time.
-      documentsNeedingReindex: store.documents().filter((d) => d.modelId !== selectedModelId).length,
+      documentsNeedingReindex: store.documents().filter((d) => d.modelId !== selectedModelIdValue).length,
     };
     const { readIndexHealth } = await import('../search/vectorIndex.ts');
     status.index = readIndexHealth(o.dataDir, store);
@@ -186,7 +270,7 @@ export async function statusCommand(o: Base & { json: boolean }): Promise<void> 
       if (!('error' in queue)) queue.failures = queue.failures.filter((f) => (store.versionOf(f.source) ?? -1) < f.version);
       status.queue = queue;
     }
-    process.stdout.write((o.json ? JSON.stringify(status, null, 2) : formatStatus(status)) + '\n');
+    process.stdout.write((o.json ? jsonForTerminal(status) : formatStatus(status)) + '\n');
   } finally {
     store.close();
   }
@@ -194,13 +278,13 @@ export async function statusCommand(o: Base & { json: boolean }): Promise<void> 
 
 function formatStatus(status: Record<string, unknown>): string {
   const lines = Object.entries(status).map(([k, v]) => {
-    if (k !== 'queue' || v === null || typeof v !== 'object' || !('processes' in v)) return `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`;
+    if (k !== 'queue' || v === null || typeof v !== 'object' || !('processes' in v)) return forTerminal(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
     // One line per worker process: the last heartbeat is what tells a stuck or dead one.
     const { processes, ...queue } = v as { processes: HeartbeatView[] };
     const workers = processes.map(
       (p) => `  ${p.host} pid ${p.pid} [${p.roles.join(',')}] ${p.state}, last heartbeat ${formatAge(p.ageMs)} ago${p.beating ? '' : ' (not beating: stopped or stuck)'}`,
     );
-    return [`queue: ${JSON.stringify(queue)}`, `worker processes: ${processes.length === 0 ? 'none' : ''}`, ...workers].join('\n');
+    return [`queue: ${JSON.stringify(queue)}`, `worker processes: ${processes.length === 0 ? 'none' : ''}`, ...workers].map(forTerminal).join('\n');
   });
   return lines.join('\n');
 }
@@ -266,6 +350,7 @@ export async function modelListCommand(o: { dataDir: string }): Promise<void> {
 }
 
 export async function modelPullCommand(o: { dataDir: string; hubId: string }): Promise<void> {
+  const { pullModel } = await import('../models/pullModel.ts');
   const dir = await pullModel(o.hubId, modelsDir(), { endpoint: process.env.HF_ENDPOINT, log });
   log(`model saved to ${path.relative(process.cwd(), dir)}; select it with: fazhi model use ${o.hubId}`);
 }
@@ -274,14 +359,14 @@ export async function modelUseCommand(o: { dataDir: string; name: string }): Pro
   resolveModelDir(o.name, o.dataDir);
   writeDataConfig(o.dataDir, { ...readDataConfig(o.dataDir), model: o.name });
   log(`selected model ${o.name} for ${o.dataDir}`);
-  await withApp({ dataDir: o.dataDir }, ensureModelCurrent);
+  // Chosen before the first ingest: nothing stored yet to re-embed.
+  if (existsSync(path.join(o.dataDir, STORE_FILE))) await withApp({ dataDir: o.dataDir }, ensureModelCurrent);
 }
 
 export const DEMO_QUERY = '双随机、一公开 跨部门联合抽查';
 
-export async function demoCommand(o: Base): Promise<void> {
-  // Relative when run from the checkout, so sources read `corpus/…` as a user would type them.
-  await ingestCommand({ ...o, paths: [path.relative(process.cwd(), path.join(REPO_ROOT, 'corpus')) || '.'], queue: false });
+export async function demoCommand(o: Base & Rooted): Promise<void> {
+  await ingestCommand({ ...o, paths: [path.join(REPO_ROOT, 'corpus')], queue: false });
   log(`\nfazhi search "${DEMO_QUERY}" --k 5`);
   await searchCommand({ ...o, query: DEMO_QUERY, flags: { k: '5', mode: 'hybrid', by: 'passage' } });
   log(`\nfazhi search "领导干部带头讲法治" --by report --k 3`);

@@ -1,8 +1,9 @@
 // Where data and the model come from: flag > environment > data-dir config > default.
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../pipeline/errors.ts';
+import { STORE_FILE } from '../search/store.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the bundled model ships. */
@@ -34,6 +35,39 @@ export function extractGlobalOption(argv: string[], name: string): { value: stri
 
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(flag ?? env.FAZHI_DATA_DIR ?? 'data');
+}
+
+/** The data directory and where it was chosen, so errors about it can say how to change it. */
+export interface DataDir {
+  dir: string;
+  /** `--data-dir`, `FAZHI_DATA_DIR`, or the default. */
+  origin: '--data-dir' | 'FAZHI_DATA_DIR' | 'default ./data';
+}
+
+export function chooseDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): DataDir {
+  return { dir: resolveDataDir(flag, env), origin: flag !== undefined ? '--data-dir' : env.FAZHI_DATA_DIR !== undefined ? 'FAZHI_DATA_DIR' : 'default ./data' };
+}
+
+function dataDirError(d: DataDir, message: string): InputError {
+  return new InputError(d.origin === 'FAZHI_DATA_DIR' ? 'FAZHI_DATA_DIR' : '--data-dir', `${d.dir} ${message}${d.origin === 'default ./data' ? ' (the default ./data; give --data-dir DIR)' : ''}`);
+}
+
+/**
+ * For every command but `ingest`: the data directory must already hold a store. A mistyped
+ * --data-dir, or a run from another folder, would otherwise search a new empty store and print
+ * "No results." as if nothing matched.
+ */
+export function requireStore(d: DataDir): void {
+  const st = statSync(d.dir, { throwIfNoEntry: false });
+  if (!st) throw dataDirError(d, 'does not exist; `fazhi ingest` creates it');
+  if (!st.isDirectory()) throw dataDirError(d, 'is a file, not a directory');
+  if (!existsSync(path.join(d.dir, STORE_FILE))) throw dataDirError(d, `holds no store (${STORE_FILE}); \`fazhi ingest\` creates one`);
+}
+
+/** For `ingest`: the data directory may be new (it is created), but not a file. */
+export function checkDataDirUsable(d: DataDir): void {
+  const st = statSync(d.dir, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw dataDirError(d, 'is a file, not a directory');
 }
 
 interface DataConfig {

@@ -1,6 +1,7 @@
 // Human and JSON renderings of search results.
-import type { Jurisdiction } from '../pipeline/types.ts';
+import type { DocumentKind, Jurisdiction } from '../pipeline/types.ts';
 import type { PassageResult, ReportResult } from '../search/searchEngine.ts';
+import { forTerminal, jsonForTerminal } from './terminal.ts';
 
 export interface ResultRow {
   id: string | number;
@@ -40,15 +41,15 @@ export function toJson(results: ResultRow[]): string {
     score: r.score,
     ...(r.passages ? { passages: r.passages.map(row) } : {}),
   });
-  return JSON.stringify({ results: results.map(row) }, null, 2);
+  return jsonForTerminal({ results: results.map(row) });
 }
 
 function place(j: Jurisdiction): string {
-  return [j.province, j.city, j.county].filter(Boolean).join('/') || '(地区未知)';
+  return forTerminal([j.province, j.city, j.county].filter(Boolean).join('/')) || '(地区未知)';
 }
 
 function snippet(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = forTerminal(text).replace(/\s+/g, ' ');
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
@@ -56,9 +57,45 @@ export function toText(results: ResultRow[]): string {
   if (results.length === 0) return 'No results.';
   const lines: string[] = [];
   results.forEach((r, i) => {
-    lines.push(`${i + 1}. ${r.title}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind} · ${r.section}]  score ${r.score.toFixed(4)}`);
+    lines.push(`${i + 1}. ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind} · ${r.section}]  score ${r.score.toFixed(4)}`);
     for (const p of r.passages ?? [r]) lines.push(`   #${p.id} ${snippet(p.text)}`);
-    lines.push(`   ${r.source}`);
+    lines.push(`   ${forTerminal(r.source)}`);
   });
+  return lines.join('\n');
+}
+
+/** What `fazhi list` shows of a stored report. */
+export interface ListedReport {
+  source: string;
+  title: string;
+  kind: DocumentKind;
+  jurisdiction: Jurisdiction;
+  year: number | null;
+  passages: number;
+  aliases: string[];
+}
+
+export function listToJson(reports: ListedReport[]): string {
+  return jsonForTerminal({
+    reports: reports.map((r) => ({
+      source: r.source,
+      title: r.title,
+      kind: r.kind,
+      jurisdiction: { province: r.jurisdiction.province, city: r.jurisdiction.city, county: r.jurisdiction.county, code: r.jurisdiction.code },
+      year: r.year,
+      passages: r.passages,
+      aliases: r.aliases,
+    })),
+  });
+}
+
+export function listToText(reports: ListedReport[]): string {
+  if (reports.length === 0) return 'No reports stored.';
+  const lines: string[] = [];
+  for (const r of reports) {
+    lines.push(`${forTerminal(r.source)}  ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind}]  ${r.passages} passages`);
+    for (const alias of r.aliases) lines.push(`   = ${forTerminal(alias)} (same bytes)`);
+  }
+  lines.push(`${reports.length} report(s), ${reports.reduce((n, r) => n + r.aliases.length, 0)} alias(es)`);
   return lines.join('\n');
 }

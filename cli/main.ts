@@ -1,9 +1,13 @@
 // The `fazhi` command line: parses flags, opens what a command needs, prints results.
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../pipeline/errors.ts';
-import { extractGlobalOption, resolveDataDir } from './config.ts';
+import { checkDataDirUsable, chooseDataDir, extractGlobalOption, requireStore, resolveModelDir, type DataDir } from './config.ts';
+import { describeSystemError } from './systemErrors.ts';
+import { forTerminal } from './terminal.ts';
+import { resolveRoot } from './identity.ts';
 import {
   ingestCommand,
+  listCommand,
   removeCommand,
   searchCommand,
   similarCommand,
@@ -31,26 +35,60 @@ function filterOptions(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
-export function buildProgram(dataDir: string): Command {
+/** Global options given before or after the subcommand (commander only knows a command's own). */
+export interface Globals {
+  data: DataDir;
+  /** `--root` as given; resolved (and checked) only by the commands that name files. */
+  root?: string;
+}
+
+export function buildProgram({ data, root: rootFlag }: Globals): Command {
+  const dataDir = data.dir;
   const program = new Command('fazhi')
     .description('Semantic search over 法治政府建设年度报告 (annual rule-of-law government reports)')
     .option('--data-dir <dir>', 'data directory (env FAZHI_DATA_DIR, default ./data); may stand before or after the subcommand')
+    .option('--root <dir>', 'source root: reports are identified by their real path relative to it (env FAZHI_ROOT, default the folder holding the data directory)')
     .option('--model <name|dir>', 'encoder: a directory under models/ or a path (env FAZHI_MODEL)')
+    // Unknown flags and commands are bad input: exit 2 as documented, not commander's 1.
+    .exitOverride()
     .showHelpAfterError();
   const model = (): string | undefined => program.opts().model;
+  const root = (): string => resolveRoot(rootFlag, dataDir);
+  /** Commands that read or change stored reports need an existing store and never create one. */
+  const store = (): void => requireStore(data);
+  /** A bad --model is named before the data dir: flags first, then where they point. */
+  const storeAndModel = (): void => {
+    resolveModelDir(model(), dataDir);
+    store();
+  };
 
   program
     .command('ingest')
-    .description('index report files or directories (recursively); unchanged files are skipped, changed ones replaced')
+    .description('index report files or directories (recursively); unchanged files are skipped, changed ones replaced; creates the data directory')
     .argument('<paths...>')
     .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
-    .action((paths: string[], o) => ingestCommand({ dataDir, model: model(), paths, queue: !!o.queue }));
+    .action((paths: string[], o) => {
+      checkDataDirUsable(data);
+      return ingestCommand({ dataDir, root: root(), model: model(), paths, queue: !!o.queue });
+    });
 
   program
     .command('remove')
-    .description('delete a report (by its source path as ingested) from the store and index')
+    .description('delete a report from the store and index, by any spelling of its path (as `fazhi list` shows it, relative or absolute)')
     .argument('<source>')
-    .action((source: string) => removeCommand({ dataDir, source }));
+    .action((source: string) => {
+      store();
+      return removeCommand({ dataDir, root: root(), model: model(), source });
+    });
+
+  program
+    .command('list')
+    .description('stored reports: source, title, jurisdiction, year, passages, aliases')
+    .option('--json', 'print JSON')
+    .action((o) => {
+      store();
+      return listCommand({ dataDir, json: !!o.json });
+    });
 
   filterOptions(
     program
@@ -59,28 +97,38 @@ export function buildProgram(dataDir: string): Command {
       .argument('<query>')
       .addOption(new Option('--mode <mode>', 'hybrid | dense | lexical').default('hybrid'))
       .addOption(new Option('--by <unit>', 'passage | report (one row per report with its best passages)').default('passage')),
-  ).action((query: string, o) => searchCommand({ dataDir, model: model(), query, flags: o }));
+  ).action((query: string, o) => {
+    return searchCommand({ dataDir, model: model(), query, flags: o, checkStore: storeAndModel });
+  });
 
   filterOptions(
     program
       .command('similar')
       .description('who else does what we do: passages similar to a stored passage or to a text')
       .argument('[passage-id]')
-      .option('--text <text>', 'find passages similar to this text instead')
-      .option('--other-regions', "exclude the source's own jurisdiction"),
-  ).action((id: string | undefined, o) => similarCommand({ dataDir, model: model(), id, flags: o }));
+      .option('--text <text>', 'find passages similar to this text (up to 5,000 characters) instead')
+      .option('--other-regions', "exclude the source's own jurisdiction; with --text, home is the region --province/--city/--county name"),
+  ).action((id: string | undefined, o) => {
+    return similarCommand({ dataDir, model: model(), id, flags: o, checkStore: storeAndModel });
+  });
 
   program
     .command('reindex')
     .description('re-embed every stored report not embedded with the selected model (after a model change); resumable')
     .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
-    .action((o) => reindexCommand({ dataDir, model: model(), queue: !!o.queue }));
+    .action((o) => {
+      storeAndModel();
+      return reindexCommand({ dataDir, root: root(), model: model(), queue: !!o.queue });
+    });
 
   program
     .command('status')
     .description('counts, model, index health, queue failures')
     .option('--json', 'print JSON')
-    .action((o) => statusCommand({ dataDir, model: model(), json: !!o.json }));
+    .action((o) => {
+      storeAndModel();
+      return statusCommand({ dataDir, model: model(), json: !!o.json });
+    });
 
   program
     .command('worker')
@@ -112,28 +160,41 @@ export function buildProgram(dataDir: string): Command {
     .command('use')
     .description('select the model for this data directory and reindex with it')
     .argument('<name|dir>')
-    .action((name: string) => modelUseCommand({ dataDir, name }));
+    .action((name: string) => {
+      // May come before the first ingest, so it creates the data dir like ingest does.
+      checkDataDirUsable(data);
+      return modelUseCommand({ dataDir, name });
+    });
 
   program
     .command('demo')
     .description('index corpus/ and run a sample query (what `npm start` runs)')
-    .action(() => demoCommand({ dataDir, model: model() }));
+    .action(() => {
+      checkDataDirUsable(data);
+      return demoCommand({ dataDir, root: root(), model: model() });
+    });
 
   return program;
 }
 
 async function main(): Promise<void> {
+  let data: DataDir | undefined;
   try {
-    const { value, rest } = extractGlobalOption(process.argv.slice(2), '--data-dir');
-    const program = buildProgram(resolveDataDir(value));
-    await program.parseAsync(rest, { from: 'user' });
+    const dataDirOption = extractGlobalOption(process.argv.slice(2), '--data-dir');
+    const rootOption = extractGlobalOption(dataDirOption.rest, '--root');
+    data = chooseDataDir(dataDirOption.value);
+    const program = buildProgram({ data, root: rootOption.value });
+    await program.parseAsync(rootOption.rest, { from: 'user' });
   } catch (err) {
-    if (err instanceof InputError) {
-      process.stderr.write(`fazhi: ${err.message}\n`);
-      process.exitCode = 2;
+    if (err instanceof CommanderError) {
+      // Commander has printed its message (or the help asked for).
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    throw err;
+    const message = err instanceof InputError ? err.message : describeSystemError(err, data?.dir);
+    if (message === null) throw err;
+    process.stderr.write(`fazhi: ${forTerminal(message)}\n`);
+    process.exitCode = 2;
   }
 }
 

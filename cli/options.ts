@@ -1,7 +1,7 @@
 // Turns raw CLI flag strings into validated search options; every error names its flag.
 import { InputError } from '../pipeline/errors.ts';
-import { resolveRegion } from '../pipeline/detectJurisdiction.ts';
-import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type SectionKind } from '../pipeline/types.ts';
+import { resolveRegion, type ResolvedRegion } from '../pipeline/detectJurisdiction.ts';
+import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
 import { MAX_YEAR, MIN_YEAR, SEARCH_MODES, type SearchMode } from '../search/searchEngine.ts';
 
 
@@ -43,18 +43,29 @@ export function parseIntFlag(flag: string, value: string, min: number, max: numb
   return n;
 }
 
-function region(flag: string, level: 'province' | 'city' | 'county', value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
+/** Says where a flag value was read as something else (a former county name). */
+export type Note = (line: string) => void;
+
+type Level = 'province' | 'city' | 'county';
+
+function regions(level: Level, value: string, note: Note): ResolvedRegion[] {
   const matches = resolveRegion(level, value.trim());
-  if (matches.length === 0) throw new InputError(flag, `unknown ${level} "${value}"`);
-  return matches[0].name;
+  if (matches.length === 0) throw new InputError(`--${level}`, `unknown ${level} "${value}"`);
+  const formerly = matches.find((m) => m.formerly !== undefined);
+  if (formerly) note(`--${level} ${value}: now ${formerly.name} (${[formerly.province, formerly.city].filter(Boolean).join('/')}, ${formerly.code})`);
+  return matches;
 }
 
-export function parseFilter(flags: RawFilterFlags): Filter {
+function region(level: Level, value: string | undefined, note: Note): string | undefined {
+  // Regions sharing a name (朝阳区 in 北京 and 长春) share it in the store too: filtering by name covers them all.
+  return value === undefined ? undefined : regions(level, value, note)[0]!.name;
+}
+
+export function parseFilter(flags: RawFilterFlags, note: Note = () => undefined): Filter {
   const filter: Filter = {
-    province: region('--province', 'province', flags.province),
-    city: region('--city', 'city', flags.city),
-    county: region('--county', 'county', flags.county),
+    province: region('province', flags.province, note),
+    city: region('city', flags.city, note),
+    county: region('county', flags.county, note),
   };
   if (flags.year !== undefined) {
     if (flags.from !== undefined || flags.to !== undefined) throw new InputError('--year', 'use either --year or --from/--to');
@@ -91,4 +102,33 @@ export function parseMode(value: string): SearchMode {
 export function parseBy(value: string): 'passage' | 'report' {
   if (value === 'passage' || value === 'report') return value;
   throw new InputError('--by', `expected passage or report, got "${value}"`);
+}
+
+/**
+ * `similar --text … --other-regions`: a text has no region of its own, so the region flags say
+ * which one is home (and are not filters). The narrowest flag given is the home region; the
+ * wider ones pick among regions sharing its name.
+ */
+export function parseHomeRegion(flags: RawFilterFlags, note: Note = () => undefined): Jurisdiction {
+  const level: Level | undefined = flags.county !== undefined ? 'county' : flags.city !== undefined ? 'city' : flags.province !== undefined ? 'province' : undefined;
+  if (!level) {
+    throw new InputError('--other-regions', 'a --text has no region of its own: say which region is home with --province, --city or --county');
+  }
+  let candidates = regions(level, flags[level]!, note);
+  const province = level !== 'province' ? region('province', flags.province, note) : undefined;
+  const city = level === 'county' ? region('city', flags.city, note) : undefined;
+  if (province !== undefined) candidates = candidates.filter((c) => c.province === province);
+  if (city !== undefined) candidates = candidates.filter((c) => c.city === city);
+  if (candidates.length === 0) throw new InputError(`--${level}`, `no ${level} "${flags[level]}" in ${[province, city].filter(Boolean).join('/')}`);
+  if (candidates.length > 1) {
+    const where = candidates.map((c) => [c.province, c.city].filter(Boolean).join('/')).join(', ');
+    throw new InputError(`--${level}`, `"${flags[level]}" names ${candidates.length} regions (${where}); add --city or --province`);
+  }
+  const home = candidates[0]!;
+  return {
+    province: home.province,
+    city: level === 'province' ? null : level === 'city' ? home.name : home.city,
+    county: level === 'county' ? home.name : null,
+    code: home.code,
+  };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import { InputError } from '../pipeline/errors.ts';
 import { segmentForModel } from '../pipeline/segment.ts';
 
@@ -72,6 +72,9 @@ export async function loadEncoder(modelDir: string): Promise<Encoder> {
   const info = await readModelInfo(dir);
   const modelId = modelIdOf(dir, info);
   const prepare = info?.pretokenize === 'jieba' ? segmentForModel : (text: string) => text;
+  // Imported here: loading transformers.js takes ~1 s, which commands that only read a model's
+  // id (`fazhi status`) should not pay.
+  const { env, pipeline } = await import('@huggingface/transformers');
 
   // transformers.js resolves local models as <localModelPath>/<name>; its env is
   // library-global, so it is set right before the load that reads it.

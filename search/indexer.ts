@@ -1,7 +1,6 @@
 // Embedded-mode ingestion: the same stage functions the queue workers run, wired in-process.
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from '../pipeline/parseReport.ts';
 import { hashBytes } from '../pipeline/contentHash.ts';
 import { SUPPORTED_EXTENSIONS } from '../pipeline/readText.ts';
 import { InputError } from '../pipeline/errors.ts';
@@ -27,6 +26,8 @@ export interface IngestSummary {
   added: number;
   replaced: number;
   unchanged: number;
+  /** Files whose bytes equal a stored report under another path, recorded as its aliases. */
+  aliased: number;
   passages: number;
   failed: IngestFailure[];
   timings: StageTimings;
@@ -108,7 +109,7 @@ export async function embedReport(encoder: Encoder, report: ParsedReport): Promi
 }
 
 /** `superseded`: the store holds a newer version of the source (see Store.writeIfNewer); nothing written. */
-export type CommitOutcome = 'added' | 'replaced' | 'unchanged' | 'superseded';
+export type CommitOutcome = 'added' | 'replaced' | 'unchanged' | 'superseded' | 'aliased';
 
 /**
  * The version stamp of a file read now, in embedded mode: wall clock in µs, the unit of the
@@ -121,7 +122,8 @@ export function localVersionStamp(): number {
 /**
  * The single write step of both modes. Idempotent: committing a version the store already
  * holds (same bytes, same model) writes nothing, so a retried queue job cannot duplicate; and
- * a version older than the newest committed for its source writes nothing either.
+ * a version older than the newest committed for its source writes nothing either. Bytes already
+ * stored under another path are recorded as an alias of that document.
  */
 export function commitReport(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string, version: number = localVersionStamp()): CommitOutcome {
   const existed = store.getDocumentBySource(report.source) !== null;
@@ -129,12 +131,15 @@ export function commitReport(store: Store, report: ParsedReport, vectors: Float3
     store.putReport(report, vectors, modelId, documentShingles(report.passages.map((p) => p.text))),
   );
   if (write.superseded) return 'superseded';
+  if (write.result.aliasOf !== undefined) return 'aliased';
   return !write.result.changed ? 'unchanged' : existed ? 'replaced' : 'added';
 }
 
 export interface IndexerDeps {
   store: Store;
   encoder: Encoder;
+  /** Directory relative sources are read from (the source root); default the current one. */
+  root?: string;
 }
 
 /**
@@ -147,17 +152,24 @@ export async function indexFiles(
   files: string[],
   onProgress?: (p: IngestProgress) => void,
 ): Promise<IngestSummary> {
-  const summary: IngestSummary = { added: 0, replaced: 0, unchanged: 0, passages: 0, failed: [], timings: { read: 0, parse: 0, embed: 0, write: 0 } };
+  // Loaded here, not at the top: the parsers (PDF, DOCX, HTML) take ~0.5 s to load, and commands
+  // that only refresh derived data (`fazhi remove`) import this module too.
+  const { parseDocument } = await import('../pipeline/parseReport.ts');
+  const summary: IngestSummary = { added: 0, replaced: 0, unchanged: 0, aliased: 0, passages: 0, failed: [], timings: { read: 0, parse: 0, embed: 0, write: 0 } };
   const t = summary.timings;
   let done = 0;
   for (const source of files) {
     try {
       let start = performance.now();
       const version = localVersionStamp();
-      const bytes = await readFile(source);
+      const bytes = await readFile(path.resolve(deps.root ?? '.', source));
       t.read += performance.now() - start;
-      if (deps.store.hasCurrent(source, hashBytes(bytes), deps.encoder.modelId)) {
+      const contentHash = hashBytes(bytes);
+      if (deps.store.hasCurrent(source, contentHash, deps.encoder.modelId)) {
         summary.unchanged++;
+      } else if (deps.store.recordAliasIfDuplicate(source, contentHash)) {
+        // Same bytes as a stored report: no need to parse or embed them again.
+        summary.aliased++;
       } else {
         start = performance.now();
         const report = await parseDocument(source, bytes);

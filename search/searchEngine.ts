@@ -2,6 +2,7 @@
 // filters applied inside each retrieval and boilerplate demoted, per passage or per report.
 import { InputError } from '../pipeline/errors.ts';
 import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
+import { MAX_PASSAGE_CHARS } from '../pipeline/splitPassages.ts';
 import { demote } from './boilerplate.ts';
 import type { PassageId, PassageRow, RegionExclusion, SearchFilter, Store } from './store.ts';
 import type { LabelFilter, VectorIndex } from './vectorIndex.ts';
@@ -25,6 +26,8 @@ export interface SearchContext {
 export type SearchMode = 'hybrid' | 'dense' | 'lexical';
 export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'dense', 'lexical'];
 export const MAX_QUERY_CHARS = 500;
+/** `similar --text` takes a whole passage or section pasted from a report, not just a query. */
+export const MAX_SIMILAR_TEXT_CHARS = 5000;
 export const MAX_K = 100;
 export const MIN_YEAR = 1949;
 export const MAX_YEAR = 2100;
@@ -139,8 +142,7 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
     excludeDocId = passage.docId;
     home = passage.jurisdiction;
   } else {
-    const [embedded] = await ctx.encoder.embed([validateQuery(source.text)]);
-    vector = embedded!;
+    vector = await embedLongText(ctx.encoder, validateQuery(source.text, { subject: 'text', max: MAX_SIMILAR_TEXT_CHARS }));
     home = opts.region;
   }
   const excludeRegion = opts.otherRegions && home ? regionOf(home) : undefined;
@@ -242,12 +244,56 @@ function parsePassageId(id: PassageId | string): PassageId {
   return value;
 }
 
-/** Trimmed query, or an InputError naming `query`; the CLI calls it before loading the model. */
-export function validateQuery(query: string): string {
+/**
+ * Trimmed query, or an InputError naming `subject` (default `query`); the CLI calls it before
+ * loading the model, naming its own flag.
+ */
+export function validateQuery(query: string, opts: { subject?: string; max?: number } = {}): string {
+  const subject = opts.subject ?? 'query';
+  const max = opts.max ?? MAX_QUERY_CHARS;
   const text = query.trim();
-  if (text.length === 0) throw new InputError('query', 'is empty');
-  if (text.length > MAX_QUERY_CHARS) throw new InputError('query', `is ${text.length} characters; at most ${MAX_QUERY_CHARS}`);
+  if (text.length === 0) throw new InputError(subject, 'is empty');
+  if (text.length > max) throw new InputError(subject, `is ${text.length} characters; at most ${max}`);
   return text;
+}
+
+/**
+ * Stored passages are at most MAX_PASSAGE_CHARS long and the encoder truncates long input, so a
+ * long text is embedded as passage-sized pieces (cut after sentence ends where possible) whose
+ * vectors are averaged: every part of it counts, in the shape the passages were embedded in.
+ */
+async function embedLongText(encoder: QueryEncoder, text: string): Promise<Float32Array> {
+  const pieces = passageSizedPieces(text);
+  const vectors = await encoder.embed(pieces);
+  if (vectors.length === 1) return vectors[0]!;
+  const sum = new Float32Array(encoder.dim);
+  vectors.forEach((v, i) => {
+    const weight = pieces[i]!.length;
+    for (let d = 0; d < sum.length; d++) sum[d]! += v[d]! * weight;
+  });
+  const norm = Math.hypot(...sum) || 1;
+  return sum.map((x) => x / norm);
+}
+
+function passageSizedPieces(text: string): string[] {
+  const sentences = text.match(/[^。！？；!?;\n]+[。！？；!?;\n]*/g) ?? [text];
+  const pieces: string[] = [];
+  let current = '';
+  for (const sentence of sentences.flatMap((s) => chop(s, MAX_PASSAGE_CHARS))) {
+    if (current.length + sentence.length > MAX_PASSAGE_CHARS && current.trim()) {
+      pieces.push(current.trim());
+      current = '';
+    }
+    current += sentence;
+  }
+  if (current.trim()) pieces.push(current.trim());
+  return pieces.length > 0 ? pieces : [text];
+}
+
+function chop(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
 }
 
 function validateK(k: number): void {

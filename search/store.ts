@@ -58,6 +58,8 @@ export interface DocumentRow {
   modelId: string;
   ingestedAt: string;
   passageCount: number;
+  /** Other paths whose bytes equal this document's (see `aliases`). */
+  aliases: string[];
 }
 
 export interface PassageRow {
@@ -78,6 +80,11 @@ export interface PassageRow {
 
 export interface PutResult {
   changed: boolean;
+  /**
+   * Set when this call recorded `report.source` as an alias of another document with the same
+   * bytes (then `docId`/`passageIds` are that document's and nothing else was stored).
+   */
+  aliasOf?: number;
   docId: number;
   /** Ids of the document's passages, in ordinal order. */
   passageIds: PassageId[];
@@ -124,6 +131,7 @@ interface DocumentDbRow extends DocumentHeadColumns {
   model_id: string;
   ingested_at: string;
   passage_count: number;
+  aliases: string;
 }
 
 interface PassageDbRow extends DocumentHeadColumns {
@@ -292,6 +300,31 @@ const PROXIMITY_WINDOW = 3;
 /** Longer queries (a pasted paragraph) get no proximity pass: its pairs cost one FTS query each. */
 const MAX_PROXIMITY_TOKENS = 8;
 
+// Identity (issue 10): one document per file. A second path whose bytes equal a stored
+// document's is recorded here instead of becoming a second document; replacing or deleting
+// the document drops its aliases with it (a changed document no longer has those bytes).
+const ALIAS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS aliases (
+  source TEXT PRIMARY KEY,
+  doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS aliases_doc ON aliases(doc_id);
+CREATE INDEX IF NOT EXISTS documents_content ON documents(content_hash);
+`;
+
+/**
+ * Meta key recording that sources are canonical paths (realpath relative to the source root).
+ * Stores created before that held sources as typed (`corpus/a.txt`, `/abs/corpus/a.txt` and
+ * `./a.txt` were three documents); they lack the key until migrated.
+ */
+export const SOURCE_IDENTITY_KEY = 'source_identity';
+export const CANONICAL_SOURCES = 'canonical';
+
+const DOCUMENT_SELECT = `
+SELECT d.*, (SELECT count(*) FROM passages p WHERE p.doc_id = d.id) AS passage_count,
+       (SELECT json_group_array(a.source) FROM (SELECT source FROM aliases WHERE doc_id = d.id ORDER BY source) a) AS aliases
+FROM documents d`;
+
 const PASSAGE_SELECT = `
 SELECT p.id, p.doc_id, p.ordinal, p.section, p.heading_path, p.text, p.hash, p.boilerplate,
        d.source, d.title, d.kind, d.province, d.city, d.county, d.code, d.year
@@ -323,6 +356,7 @@ export class Store {
       db.exec(SHINGLE_DF_SCHEMA);
       addColumnIfMissing(db, DOCUMENT_SHINGLES_COLUMN);
       db.exec(SOURCE_VERSIONS_SCHEMA);
+      db.exec(ALIAS_SCHEMA);
       const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as
         | string
         | undefined;
@@ -330,6 +364,8 @@ export class Store {
         db.transaction(() => {
           migrateToSchema2(db);
           db.prepare(`INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(SCHEMA_VERSION);
+          // A new store holds canonical sources from its first document on.
+          if (version === undefined) db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?)`).run(SOURCE_IDENTITY_KEY, CANONICAL_SOURCES);
         })();
       } else if (version !== SCHEMA_VERSION) {
         throw new Error(`${path}: schema version ${version}, this program expects ${SCHEMA_VERSION}`);
@@ -493,12 +529,41 @@ export class Store {
     this.db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
   }
 
+  /** True if `source` (a document or an alias of one) holds these bytes embedded with this model. */
   hasCurrent(source: string, contentHash: string, modelId: string): boolean {
     return (
       this.db
-        .prepare(`SELECT 1 FROM documents WHERE source = ? AND content_hash = ? AND model_id = ?`)
-        .get(source, contentHash, modelId) !== undefined
+        .prepare(
+          `SELECT 1 FROM documents WHERE source = ? AND content_hash = ? AND model_id = ?
+           UNION ALL
+           SELECT 1 FROM aliases a JOIN documents d ON d.id = a.doc_id WHERE a.source = ? AND d.content_hash = ? AND d.model_id = ?`,
+        )
+        .get(source, contentHash, modelId, source, contentHash, modelId) !== undefined
     );
+  }
+
+  /**
+   * Records `source` as an alias of a document under another path holding the same bytes, if
+   * there is one (replacing whatever `source` held before); returns that document's id, or null.
+   */
+  recordAliasIfDuplicate(source: string, contentHash: string): { docId: number; removedIds: PassageId[]; isNew: boolean } | null {
+    return this.write(() => this.aliasInTransaction(source, contentHash));
+  }
+
+  private aliasInTransaction(source: string, contentHash: string): { docId: number; removedIds: PassageId[]; isNew: boolean } | null {
+    const twin = this.db
+      .prepare(`SELECT id FROM documents WHERE content_hash = ? AND source <> ? ORDER BY id LIMIT 1`)
+      .pluck()
+      .get(contentHash, source) as number | undefined;
+    if (twin === undefined) return null;
+    const own = this.db.prepare(`SELECT id FROM documents WHERE source = ?`).pluck().get(source) as number | undefined;
+    const removedIds = own === undefined ? [] : this.dropDocument(own);
+    if (removedIds.length > 0) this.bumpGeneration(removedIds);
+    const previous = this.db.prepare(`SELECT doc_id FROM aliases WHERE source = ?`).pluck().get(source) as number | undefined;
+    this.db
+      .prepare(`INSERT INTO aliases (source, doc_id) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET doc_id = excluded.doc_id`)
+      .run(source, twin);
+    return { docId: twin, removedIds, isNew: previous !== twin };
   }
 
   /**
@@ -515,6 +580,18 @@ export class Store {
       if (vector.length !== dim || dim === 0) throw new Error(`${report.source}: vectors of mixed or zero dimension`);
     }
     return this.write((): PutResult => {
+      const alias = this.aliasInTransaction(report.source, report.contentHash);
+      if (alias) {
+        return {
+          changed: alias.removedIds.length > 0,
+          docId: alias.docId,
+          passageIds: this.passageIdsOf(alias.docId),
+          removedIds: alias.removedIds,
+          ...(alias.isNew ? { aliasOf: alias.docId } : {}),
+        };
+      }
+      // Its bytes changed since it was recorded as an alias: it becomes its own document.
+      this.db.prepare(`DELETE FROM aliases WHERE source = ?`).run(report.source);
       const existing = this.db
         .prepare(`SELECT id, content_hash, model_id FROM documents WHERE source = ?`)
         .get(report.source) as { id: number; content_hash: string; model_id: string } | undefined;
@@ -634,11 +711,92 @@ export class Store {
     return this.write(() => {
       const docId = this.db.prepare(`SELECT id FROM documents WHERE source = ?`).pluck().get(source) as number | undefined;
       if (docId === undefined) return false;
-      const removedIds = this.passageIdsOf(docId);
-      this.releaseShingles(docId);
-      this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(docId);
-      this.bumpGeneration(removedIds);
+      this.bumpGeneration(this.dropDocument(docId));
       return true;
+    });
+  }
+
+  /** Inside a write: deletes a document with everything hanging off it; returns its passage ids. */
+  private dropDocument(docId: number): PassageId[] {
+    const removedIds = this.passageIdsOf(docId);
+    this.releaseShingles(docId);
+    this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(docId);
+    return removedIds;
+  }
+
+  /**
+   * Removes what `source` names: an alias is dropped; a document with aliases lives on under its
+   * first alias (those bytes are still on disk there); a document without is deleted.
+   */
+  removeSource(source: string): { removed: 'alias' | 'document'; keptAs?: string } | null {
+    return this.write(() => {
+      if (this.db.prepare(`DELETE FROM aliases WHERE source = ?`).run(source).changes > 0) return { removed: 'alias' as const };
+      const docId = this.db.prepare(`SELECT id FROM documents WHERE source = ?`).pluck().get(source) as number | undefined;
+      if (docId === undefined) return null;
+      const heir = this.db.prepare(`SELECT source FROM aliases WHERE doc_id = ? ORDER BY source LIMIT 1`).pluck().get(docId) as string | undefined;
+      if (heir === undefined) {
+        this.bumpGeneration(this.dropDocument(docId));
+        return { removed: 'document' as const };
+      }
+      this.db.prepare(`DELETE FROM aliases WHERE source = ?`).run(heir);
+      this.db.prepare(`UPDATE documents SET source = ? WHERE id = ?`).run(heir, docId);
+      // No vector changed, but readers show the new source.
+      this.bumpGeneration([]);
+      return { removed: 'document' as const, keptAs: heir };
+    });
+  }
+
+  /** True if `source` is stored, as a document or as an alias. */
+  hasSource(source: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM documents WHERE source = ? UNION ALL SELECT 1 FROM aliases WHERE source = ?`).get(source, source) !== undefined;
+  }
+
+  /** Whether stored sources are canonical paths (see SOURCE_IDENTITY_KEY); an empty store is. */
+  sourcesAreCanonical(): boolean {
+    return this.getMeta(SOURCE_IDENTITY_KEY) === CANONICAL_SOURCES || this.counts().documents === 0;
+  }
+
+  /**
+   * Rewrites stored sources to canonical ones in one transaction (`canonical` maps a stored
+   * source to its canonical form, or null where the file is gone and it stays as it is).
+   * Documents that turn out to be the same file are merged: the most recently ingested stays.
+   * Documents with equal bytes under different files become aliases of the first.
+   */
+  canonicalizeSources(canonical: (source: string) => string | null): { renamed: number; merged: number; aliased: number } {
+    return this.write(() => {
+      const docs = this.db.prepare(`SELECT id, source FROM documents ORDER BY ingested_at DESC, id DESC`).all() as { id: number; source: string }[];
+      const taken = new Set<string>();
+      const moves: { id: number; target: string }[] = [];
+      const removedIds: PassageId[] = [];
+      let merged = 0;
+      for (const doc of docs) {
+        const target = canonical(doc.source) ?? doc.source;
+        if (taken.has(target)) {
+          removedIds.push(...this.dropDocument(doc.id));
+          merged++;
+          continue;
+        }
+        taken.add(target);
+        if (target !== doc.source) moves.push({ id: doc.id, target });
+      }
+      // Two steps: a target may still be another document's old source until that one moves.
+      const park = this.db.prepare(`UPDATE documents SET source = ? WHERE id = ?`);
+      for (const move of moves) park.run(`\0migrating:${move.id}`, move.id);
+      for (const move of moves) park.run(move.target, move.id);
+      // Equal bytes under two files: the later one becomes an alias, as an ingest would record it.
+      const copies = this.db
+        .prepare(
+          `SELECT d.id, d.source, (SELECT min(id) FROM documents f WHERE f.content_hash = d.content_hash) AS first
+           FROM documents d WHERE d.id > (SELECT min(id) FROM documents f WHERE f.content_hash = d.content_hash)`,
+        )
+        .all() as { id: number; source: string; first: number }[];
+      for (const copy of copies) {
+        removedIds.push(...this.dropDocument(copy.id));
+        this.db.prepare(`INSERT OR REPLACE INTO aliases (source, doc_id) VALUES (?, ?)`).run(copy.source, copy.first);
+      }
+      this.putMeta(SOURCE_IDENTITY_KEY, CANONICAL_SOURCES);
+      this.bumpGeneration(removedIds);
+      return { renamed: moves.length, merged, aliased: copies.length };
     });
   }
 
@@ -648,22 +806,12 @@ export class Store {
   }
 
   documents(): DocumentRow[] {
-    const rows = this.db
-      .prepare(
-        `SELECT d.*, (SELECT count(*) FROM passages p WHERE p.doc_id = d.id) AS passage_count
-         FROM documents d ORDER BY d.source`,
-      )
-      .all() as DocumentDbRow[];
+    const rows = this.db.prepare(`${DOCUMENT_SELECT} ORDER BY d.source`).all() as DocumentDbRow[];
     return rows.map(toDocumentRow);
   }
 
   getDocumentBySource(source: string): DocumentRow | null {
-    const row = this.db
-      .prepare(
-        `SELECT d.*, (SELECT count(*) FROM passages p WHERE p.doc_id = d.id) AS passage_count
-         FROM documents d WHERE d.source = ?`,
-      )
-      .get(source) as DocumentDbRow | undefined;
+    const row = this.db.prepare(`${DOCUMENT_SELECT} WHERE d.source = ?`).get(source) as DocumentDbRow | undefined;
     return row ? toDocumentRow(row) : null;
   }
 
@@ -1073,6 +1221,7 @@ function toDocumentRow(row: DocumentDbRow): DocumentRow {
     modelId: row.model_id,
     ingestedAt: row.ingested_at,
     passageCount: row.passage_count,
+    aliases: JSON.parse(row.aliases) as string[],
   };
 }
 

@@ -1,7 +1,7 @@
 // End to end through the real CLI on the sample corpus: ingest, search modes, exact filters,
 // similar across regions, re-ingest, replace, remove, and bad input.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fazhi, fazhiJson, ROOT } from './helpers/cli.ts';
@@ -38,12 +38,14 @@ describe('search', () => {
     const [r] = fazhiJson(['search', '三调联动', '--data-dir', dataDir, '--k', '1']);
     expect(Object.keys(r).sort()).toEqual(['id', 'jurisdiction', 'kind', 'score', 'section', 'source', 'text', 'title', 'year'].sort());
     expect(r.kind).toBe('法治政府建设年度报告');
-    expect(r.source).toBe(path.join('corpus', '003_49b691710f879f5c.txt'));
+    // Sources are canonical: real paths relative to the source root (by default the folder holding
+    // the data dir, here the temp dir), absolute for files outside it.
+    expect(r.source).toBe(path.join(realpathSync(ROOT), 'corpus', '003_49b691710f879f5c.txt'));
     expect(r.jurisdiction).toEqual({ province: '山东省', city: '枣庄市', county: '峄城区', code: '370404' });
     expect(r.year).toBe(2023);
     // Original characters (full-width punctuation kept); only page-break line breaks are gone.
     const flat = (t: string) => t.replace(/\s+/g, '');
-    expect(flat(readFileSync(path.join(ROOT, r.source), 'utf8'))).toContain(flat(r.text));
+    expect(flat(readFileSync(r.source, 'utf8'))).toContain(flat(r.text));
     expect(r.text).toContain('“三调联动”');
   });
 

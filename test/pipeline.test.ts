@@ -271,15 +271,26 @@ describe('jurisdiction', () => {
     expect(detectJurisdiction('**市**区人民政府', '').code).toBeNull();
   });
   it('resolveRegion accepts full and short names, [] for unknown', () => {
-    expect(resolveRegion('province', '山东')).toEqual([{ name: '山东省', code: '370000' }]);
-    expect(resolveRegion('province', '山东省')).toEqual([{ name: '山东省', code: '370000' }]);
-    expect(resolveRegion('city', '威海')).toEqual([{ name: '威海市', code: '371000' }]);
-    expect(resolveRegion('county', '环翠')).toEqual([{ name: '环翠区', code: '371002' }]);
-    expect(resolveRegion('county', '环翠区')).toEqual([{ name: '环翠区', code: '371002' }]);
-    expect(resolveRegion('province', '广西')).toEqual([{ name: '广西壮族自治区', code: '450000' }]);
-    expect(resolveRegion('city', '北京')).toEqual([{ name: '北京市', code: '110000' }]);
+    const shandong = { name: '山东省', code: '370000', province: '山东省', city: null };
+    expect(resolveRegion('province', '山东')).toEqual([shandong]);
+    expect(resolveRegion('province', '山东省')).toEqual([shandong]);
+    expect(resolveRegion('city', '威海')).toEqual([{ name: '威海市', code: '371000', province: '山东省', city: '威海市' }]);
+    const huancui = { name: '环翠区', code: '371002', province: '山东省', city: '威海市' };
+    expect(resolveRegion('county', '环翠')).toEqual([huancui]);
+    expect(resolveRegion('county', '环翠区')).toEqual([huancui]);
+    expect(resolveRegion('province', '广西')).toEqual([{ name: '广西壮族自治区', code: '450000', province: '广西壮族自治区', city: null }]);
+    expect(resolveRegion('city', '北京')).toEqual([{ name: '北京市', code: '110000', province: '北京市', city: '北京市' }]);
     expect(resolveRegion('county', '朝阳').length).toBe(3);
     expect(resolveRegion('city', '不存在')).toEqual([]);
+  });
+
+  it('resolveRegion takes a county\'s former name when its successor kept the stem, and only then', () => {
+    expect(resolveRegion('county', '陕县')).toEqual([{ name: '陕州区', code: '411203', province: '河南省', city: '三门峡市', formerly: '陕县' }]);
+    expect(resolveRegion('county', '萧山市')).toEqual([{ name: '萧山区', code: '330109', province: '浙江省', city: '杭州市', formerly: '萧山市' }]);
+    // A current name is never read as a former one; 吴县 was split in two; 长安区 exists twice.
+    expect(resolveRegion('county', '宁陕县').map((r) => r.name)).toEqual(['宁陕县']);
+    expect(resolveRegion('county', '吴县')).toEqual([]);
+    expect(resolveRegion('county', '长安县')).toEqual([]);
   });
 });
 

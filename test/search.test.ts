@@ -314,7 +314,9 @@ describe('search', () => {
     await expectInputError(() => search(ctx, '述法', { ...ok, mode: 'fuzzy' as never }), '--mode');
     await expectInputError(() => similar(ctx, { passageId: 'abc' }, { k: 5 }), 'passage');
     await expectInputError(() => similar(ctx, { passageId: 999_999 }, { k: 5 }), 'passage');
-    await expectInputError(() => similar(ctx, { text: '' }, { k: 5 }), 'query');
+    // A text to compare is the search layer's `text` (the CLI's --text), up to 5,000 characters.
+    await expectInputError(() => similar(ctx, { text: '' }, { k: 5 }), 'text');
+    await expectInputError(() => similar(ctx, { text: '法'.repeat(5001) }, { k: 5 }), 'text');
     // A query of stopwords only has no lexical tokens: no results, not an error.
     expect(await search(ctx, '的了', { ...ok, mode: 'lexical' })).toEqual([]);
   });

@@ -10,7 +10,7 @@ import { checkFileInput } from '../pipeline/readText.ts';
 import { readModelId } from '../models/encoder.ts';
 import { hashBytes, type IngestFailure, type IngestSummary } from '../search/indexer.ts';
 import { Store, STORE_FILE } from '../search/store.ts';
-import { BatchState, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure, type WorkerTimings } from './batchState.ts';
+import { BatchState, STORE_ID_KEY, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure, type WorkerTimings } from './batchState.ts';
 import { connectRedis, redisUrlFromEnv } from './connection.ts';
 import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
 import { holderOfWriterLock } from './writerLock.ts';
@@ -135,6 +135,7 @@ export interface BatchResult {
   added: number;
   replaced: number;
   unchanged: number;
+  aliased: number;
   passages: number;
   /** Summed worker time per stage. */
   ms: WorkerTimings;
@@ -176,11 +177,11 @@ export async function waitForBatch(client: QueueClient, batchId: string, opts: W
 }
 
 function summarize(batchId: string, outcome: Awaited<ReturnType<BatchState['outcome']>>): BatchResult {
-  const result: BatchResult = { batchId, total: outcome.done.size + outcome.failed.size, added: 0, replaced: 0, unchanged: 0, passages: 0, ms: { parse: 0, embed: 0, write: 0 }, failures: [] };
+  const result: BatchResult = { batchId, total: outcome.done.size + outcome.failed.size, added: 0, replaced: 0, unchanged: 0, aliased: 0, passages: 0, ms: { parse: 0, embed: 0, write: 0 }, failures: [] };
   for (const done of outcome.done.values()) {
     // Superseded: the store already holds a newer version; for this batch nothing changed.
     result[done.outcome === 'superseded' ? 'unchanged' : done.outcome]++;
-    if (done.outcome !== 'unchanged') result.passages += done.passages;
+    if (done.outcome === 'added' || done.outcome === 'replaced') result.passages += done.passages;
     if (done.ms) for (const k of ['parse', 'embed', 'write'] as const) result.ms[k] += done.ms[k];
   }
   for (const [source, failure] of outcome.failed) result.failures.push({ source, ...failure });
@@ -222,8 +223,10 @@ export interface RunBatchOptions {
   redisUrl?: string;
   dataDir: string;
   modelDir: string;
-  /** Paths as the CLI normalised them; they become the documents' sources. */
+  /** Sources as the CLI canonicalised them; they become the documents' sources. */
   files: string[];
+  /** Directory relative sources are read from (the source root); default the current one. */
+  root?: string;
   onProgress?: (p: { done: number; failed: number; total: number }) => void;
   onNotice?: (line: string) => void;
 }
@@ -241,17 +244,21 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
   const readMs = { total: 0 };
   try {
     await reachable(client, redisUrl);
-    const result = await processBatch(client, readFiles(opts.files, readMs), {
+    const boundBefore = await checkSameStore(client.redis, store, opts.dataDir);
+    const result = await processBatch(client, readFiles(opts.files, opts.root ?? '.', readMs), {
       modelId,
       expected: opts.files.length,
       isCurrent: (source, hash) => store?.hasCurrent(source, hash, modelId) ?? false,
       onProgress: (p) => opts.onProgress?.({ done: p.done + p.failed, failed: p.failed, total: p.total }),
       onNotice: opts.onNotice ?? ((line) => process.stderr.write(`\n${line}\n`)),
     });
+    // No writer had bound the queue when the batch started: the one that took it must be ours.
+    if (!boundBefore) await checkSameStore(client.redis, store, opts.dataDir, 'the batch was written to another data directory: ');
     return {
       added: result.added,
       replaced: result.replaced,
       unchanged: result.unchanged,
+      aliased: result.aliased,
       passages: result.passages,
       failed: result.failures.map((f) => ({ source: f.source, reason: f.reason })),
       timings: { read: readMs.total, ...result.ms },
@@ -262,11 +269,30 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
   }
 }
 
-async function* readFiles(paths: string[], readMs: { total: number }): AsyncGenerator<BatchInput> {
+/**
+ * The writer bound the queue to its store (bindQueueToStore); a batch for another data directory
+ * would be reported done while that directory stays as it was. False if no writer bound it yet.
+ */
+async function checkSameStore(redis: Redis, store: Store | null, dataDir: string, prefix = ''): Promise<boolean> {
+  const bound = await redis.get(STORE_ID_KEY);
+  if (bound === null) return false;
+  const own = store?.getMeta('store_id') ?? null;
+  if (own !== bound) {
+    throw new InputError(
+      '--data-dir',
+      `${prefix}${dataDir} is not the data directory this queue's writer writes to (store ${bound}; ` +
+        `${own ? `this one is ${own}` : 'this one was never written by a queue writer'}); ` +
+        `give the writer's data directory, or run a separate Redis for ${dataDir}`,
+    );
+  }
+  return true;
+}
+
+async function* readFiles(paths: string[], root: string, readMs: { total: number }): AsyncGenerator<BatchInput> {
   for (const source of paths) {
     // Timed around the read only: time spent suspended at `yield` is the enqueue waiting for room.
     const start = performance.now();
-    const input = await readFile(source).then(
+    const input = await readFile(path.resolve(root, source)).then(
       (bytes): BatchInput => ({ source, bytes }),
       (err: NodeJS.ErrnoException): BatchInput => ({ source, error: err.code === 'ENOENT' ? 'no such file or directory' : err.message }),
     );

@@ -1,6 +1,6 @@
 // Batches of distinct files for the queue reliability tests, and the check that the store holds
 // exactly them: every document once, each with exactly its parsed passages, nothing orphaned.
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -16,7 +16,9 @@ export function copySeeds(dir: string, copies: number): string[] {
   for (let i = 0; i < copies; i++) {
     for (const seed of seeds) {
       const target = path.join(dir, `copy${i}_${seed}`);
-      copyFileSync(path.join(CORPUS, seed), target);
+      // Trailing newlines make each copy's bytes its own (equal bytes would be one document with
+      // aliases) while it parses to the same passages.
+      writeFileSync(target, Buffer.concat([readFileSync(path.join(CORPUS, seed)), Buffer.from('\n'.repeat(i + 1))]));
       sources.push(target);
     }
   }
@@ -24,9 +26,12 @@ export function copySeeds(dir: string, copies: number): string[] {
 }
 
 export function expectStoreHoldsExactly(dataDir: string, sources: string[]): void {
-  const expected = new Map(sources.map((s) => [s, parseReport(s, readFileSync(s)).passages.map((p) => p.hash)]));
-  const docs = snapshotStore(dataDir);
-  expect(docs.map((d) => d.source)).toEqual([...expected.keys()].sort((a, b) => a.localeCompare(b)));
+  // Files are compared by real path: the CLI stores them relative to the source root (by default
+  // the folder holding the data dir), the queue API as given.
+  const expected = new Map(sources.map((s) => [realpathSync(s), parseReport(s, readFileSync(s)).passages.map((p) => p.hash)]));
+  const root = realpathSync(path.dirname(dataDir));
+  const docs = snapshotStore(dataDir).map((d) => ({ ...d, source: path.resolve(root, d.source) }));
+  expect(docs.map((d) => d.source).sort((a, b) => a.localeCompare(b))).toEqual([...expected.keys()].sort((a, b) => a.localeCompare(b)));
   for (const doc of docs) expect(doc.passages.map((p) => p.hash), doc.source).toEqual(expected.get(doc.source));
   const total = [...expected.values()].reduce((n, h) => n + h.length, 0);
   expect(integrityCounts(dataDir)).toEqual({ documents: sources.length, passages: total, vectors: total, fts: total, orphanPassages: 0, orphanVectors: 0, duplicateOrdinals: 0 });

@@ -12,9 +12,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function fazhi(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+export function fazhi(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string = ROOT): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
+    cwd,
     encoding: 'utf8',
     env: { ...process.env, ...env },
     timeout: 180_000,
@@ -49,8 +49,8 @@ export interface JsonResult {
   passages?: JsonResult[];
 }
 
-export function fazhiJson(args: string[], env: NodeJS.ProcessEnv = {}): JsonResult[] {
-  const r = fazhi([...args, '--json'], env);
+export function fazhiJson(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string = ROOT): JsonResult[] {
+  const r = fazhi([...args, '--json'], env, cwd);
   if (r.code !== 0) throw new Error(`fazhi ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { results: JsonResult[] }).results;
 }

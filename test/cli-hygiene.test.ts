@@ -1,0 +1,145 @@
+// What the CLI does with a wrong data dir, hostile report text, bad flags, long --text and
+// region names, through the real `fazhi` process.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fazhi, fazhiJson, ROOT } from './helpers/cli.ts';
+
+const ESC = '\u001b';
+/** Clear screen, an OSC window title, a colour, an 8-bit CSI and a bidi override. */
+const HOSTILE = `${ESC}[2J${ESC}]0;pwned\u0007${ESC}[31m红色\u009b2J\u202e`;
+const NO_TRACE = /^\s+at /m;
+
+let work: string;
+let data: string;
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'fazhi-hygiene-'));
+  data = path.join(work, 'data');
+  const reports = path.join(work, 'reports');
+  mkdirSync(reports);
+  copyFileSync(path.join(ROOT, 'corpus/003_49b691710f879f5c.txt'), path.join(reports, 'yicheng.txt'));
+  copyFileSync(path.join(ROOT, 'corpus/004_e41503e62c4741d1.txt'), path.join(reports, 'shanzhou.txt'));
+  // A report whose title and body carry terminal escape sequences.
+  const text = readFileSync(path.join(ROOT, 'corpus/000_58c1e1fb0637adbd.txt'), 'utf8')
+    .replace('威海市环翠区人民政府关于2023年法治政府建设情况的报告', `威海市环翠区人民政府关于2023年法治政府建设情况的报告${HOSTILE}`)
+    .replace('双随机、一公开', `双随机、一公开${HOSTILE}`);
+  writeFileSync(path.join(reports, `evil${ESC}[2J.txt`), text);
+  const r = fazhi(['ingest', reports, '--data-dir', data]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toMatch(/3 added/);
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('data directory', () => {
+  it('a missing one is an error naming it (exit 2) and is not created, except by ingest', () => {
+    const missing = path.join(work, 'no-such-data');
+    for (const args of [['status'], ['list'], ['search', '复议'], ['remove', 'x.txt'], ['similar', '1'], ['reindex']]) {
+      const r = fazhi([...args, '--data-dir', missing]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(`--data-dir: ${missing} does not exist`);
+      expect(existsSync(missing), args.join(' ')).toBe(false);
+    }
+    const env = fazhi(['status'], { FAZHI_DATA_DIR: missing });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain(`FAZHI_DATA_DIR: ${missing} does not exist`);
+    const empty = path.join(work, 'empty-folder');
+    mkdirSync(empty);
+    const noStore = fazhi(['search', '复议', '--data-dir', empty]);
+    expect(noStore.code).toBe(2);
+    expect(noStore.stderr).toContain(`${empty} holds no store`);
+  });
+
+  it('naming a file, or a place that cannot be written, gives a message instead of a trace', () => {
+    const file = path.join(work, 'a-file');
+    writeFileSync(file, 'not a directory');
+    for (const args of [['status'], ['ingest', path.join(ROOT, 'corpus/004_e41503e62c4741d1.txt')]]) {
+      const r = fazhi([...args, '--data-dir', file]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`--data-dir: ${file} is a file, not a directory`);
+      expect(r.stderr).not.toMatch(NO_TRACE);
+    }
+    const under = fazhi(['ingest', path.join(ROOT, 'corpus/004_e41503e62c4741d1.txt'), '--data-dir', path.join(file, 'data')]);
+    expect(under.code).toBe(2);
+    expect(under.stderr).toContain(`${path.join(file, 'data')}: `);
+    expect(under.stderr).not.toMatch(NO_TRACE);
+    // sysfs refuses new directories even to root (EPERM, or EROFS where mounted read-only).
+    const sys = fazhi(['ingest', path.join(ROOT, 'corpus/004_e41503e62c4741d1.txt'), '--data-dir', '/sys/fazhi-test-data']);
+    expect(sys.code).toBe(2);
+    expect(sys.stderr).toMatch(/^fazhi: \/sys\/fazhi-test-data: (operation not permitted|read-only file system|permission denied)/);
+    expect(sys.stderr).not.toMatch(NO_TRACE);
+  });
+});
+
+describe('report text on a terminal', () => {
+  it('search and list print no escape sequences or control characters', () => {
+    const outputs = [
+      fazhi(['search', '双随机、一公开', '--k', '3', '--data-dir', data]),
+      fazhi(['search', '双随机、一公开', '--by', 'report', '--k', '3', '--data-dir', data]),
+      fazhi(['list', '--data-dir', data]),
+      fazhi(['list', '--json', '--data-dir', data]),
+      fazhi(['search', '双随机、一公开', '--k', '3', '--json', '--data-dir', data]),
+    ];
+    for (const r of outputs) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    }
+    const [text] = outputs;
+    // The sequences go whole (an OSC title's text with it); the text around them stays.
+    expect(text!.stdout).toContain('双随机、一公开红色');
+    expect(text!.stdout).not.toContain('pwned');
+    expect(text!.stdout).toContain('evil.txt');
+    // JSON keeps the text as stored, escaped.
+    const json = JSON.parse(outputs[4]!.stdout) as { results: { text: string; source: string }[] };
+    expect(json.results.some((r) => r.text.includes(HOSTILE))).toBe(true);
+    expect(json.results.some((r) => r.source.endsWith(`evil${ESC}[2J.txt`))).toBe(true);
+  });
+});
+
+describe('flags', () => {
+  it('unknown flags and commands exit 2, as bad input; --help exits 0', () => {
+    for (const args of [['search', '复议', '--bogus'], ['lst'], ['status', '--verbose'], []]) {
+      const r = fazhi([...args, '--data-dir', data]);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+    const help = fazhi(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('list');
+  });
+
+  it('similar --text takes up to 5,000 characters and names --text in its errors', () => {
+    const sentence = '整合人民调解、行政调解、司法调解资源，推动矛盾纠纷多元化解。';
+    const long = sentence.repeat(Math.ceil(5000 / sentence.length)).slice(0, 5000);
+    const ok = fazhiJson(['similar', '--text', long, '--k', '3', '--data-dir', data]);
+    expect(ok).toHaveLength(3);
+    const tooLong = fazhi(['similar', '--text', `${long}调`, '--data-dir', data]);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toContain('--text: is 5001 characters; at most 5000');
+    const empty = fazhi(['similar', '--text', '  ', '--data-dir', data]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('--text');
+  });
+
+  it('similar --text --other-regions needs a home region and leaves it out; 陕县 resolves to 陕州区', () => {
+    const text = '整合人民调解、行政调解、司法调解资源';
+    const noHome = fazhi(['similar', '--text', text, '--other-regions', '--data-dir', data]);
+    expect(noHome.code).toBe(2);
+    expect(noHome.stderr).toContain('--other-regions');
+    const everywhere = fazhiJson(['similar', '--text', text, '--k', '30', '--data-dir', data]);
+    expect(everywhere.some((r) => r.jurisdiction.county === '峄城区')).toBe(true);
+    const elsewhere = fazhiJson(['similar', '--text', text, '--other-regions', '--county', '峄城', '--k', '30', '--data-dir', data]);
+    expect(elsewhere.length).toBeGreaterThan(0);
+    expect(elsewhere.every((r) => r.jurisdiction.county !== '峄城区')).toBe(true);
+
+    const shan = fazhi(['search', '行政复议', '--county', '陕县', '--k', '5', '--json', '--data-dir', data]);
+    expect(shan.code, shan.stderr).toBe(0);
+    expect(shan.stderr).toContain('--county 陕县: now 陕州区');
+    const rows = (JSON.parse(shan.stdout) as { results: { jurisdiction: { county: string } }[] }).results;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.jurisdiction.county === '陕州区')).toBe(true);
+  });
+});
