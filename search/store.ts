@@ -459,9 +459,14 @@ export class Store {
     })();
   }
 
-  /** Entries in the vector change log: what a reader replays onto the saved index file. */
-  countVectorChanges(): number {
-    return this.db.prepare(`SELECT count(*) FROM vector_changes`).pluck().get() as number;
+  /** Entries in the vector change log (after `after`): what a reader replays onto the saved index file. */
+  countVectorChanges(after = -1): number {
+    return this.db.prepare(`SELECT count(*) FROM vector_changes WHERE generation > ?`).pluck().get(after) as number;
+  }
+
+  /** The generation after which the change log is complete. */
+  changesSince(): number {
+    return Number(this.getMeta('changes_since') ?? 0);
   }
 
   /** Forgets the change log up to `generation` once a saved index file reflects it. */

@@ -337,11 +337,10 @@ export function readIndexHealth(dataDir: string, store: Store): IndexHealth {
   let reason = 'reason' in checked ? checked.reason : null;
   const generation = store.generation();
   if (reason === null && sidecar.generation !== generation) {
-    const changes = store.vectorChangesSince(sidecar.generation, sidecar.modelId);
     reason =
-      changes === null
-        ? `stale (generation ${sidecar.generation}, older than the store's change log)`
-        : `behind the store (generation ${sidecar.generation} of ${generation}; readers apply ${changes.added.length + changes.removed.length} changes in memory)`;
+      sidecar.generation < store.changesSince() || sidecar.generation > generation
+        ? `stale (generation ${sidecar.generation}, outside the store's change log)`
+        : `behind the store (generation ${sidecar.generation} of ${generation}; readers replay ${store.countVectorChanges(sidecar.generation)} vector changes in memory)`;
   }
   return { present: true, modelId: sidecar.modelId, dim: sidecar.dim, count: sidecar.count, generation: sidecar.generation, fresh: reason === null, reason };
 }
