@@ -26,8 +26,9 @@ export function toRows(results: PassageResult[] | ReportResult[]): ResultRow[] {
   });
 }
 
-export function toJson(results: ResultRow[]): string {
-  const row = (r: ResultRow): Record<string, unknown> => ({
+/** One result as `--json` prints it (the HTTP API returns the same shape). */
+export function toJsonRow(r: ResultRow): Record<string, unknown> {
+  return {
     id: r.id,
     source: r.source,
     title: r.title,
@@ -36,9 +37,12 @@ export function toJson(results: ResultRow[]): string {
     section: r.section,
     text: r.text,
     score: r.score,
-    ...(r.passages ? { passages: r.passages.map(row) } : {}),
-  });
-  return JSON.stringify({ results: results.map(row) }, null, 2);
+    ...(r.passages ? { passages: r.passages.map(toJsonRow) } : {}),
+  };
+}
+
+export function toJson(results: ResultRow[]): string {
+  return JSON.stringify({ results: results.map(toJsonRow) }, null, 2);
 }
 
 function place(j: Jurisdiction): string {

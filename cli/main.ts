@@ -15,6 +15,7 @@ import {
   modelUseCommand,
   demoCommand,
 } from './commands.ts';
+import { serveCommand } from './serve.ts';
 
 function filterOptions(cmd: Command): Command {
   return cmd
@@ -99,6 +100,16 @@ export function buildProgram(dataDir: string): Command {
     .description('select the model for this data directory and reindex with it')
     .argument('<name|dir>')
     .action((name: string) => modelUseCommand({ dataDir, name }));
+
+  program
+    .command('serve')
+    .description('the HTTP API and the Chinese web app over this data dir (read-only); prints the URL')
+    .option('--host <host>', 'address to bind (another host exposes the server beyond this machine)', '127.0.0.1')
+    .option('--port <n>', 'port (0: any free one)', '8080')
+    .option('--rate-limit <n>', 'requests per minute per client address (0: no limit)', '1200')
+    .option('--seed <dir>', 'index this directory first when the data dir holds no reports')
+    .option('--allow-writes', 'enable upload/remove endpoints (needs FAZHI_TOKEN; requests send it as a bearer token)')
+    .action((o) => serveCommand({ dataDir, model: model(), flags: o }));
 
   program
     .command('demo')
