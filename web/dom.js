@@ -1,11 +1,9 @@
 // DOM helpers. Report text is untrusted: it only ever becomes Text nodes (textContent), never
 // HTML; attributes are set one by one from values this app builds.
 
-/** C0 control characters (terminal escapes and the like) shown as their visible symbols (␛). */
+/** Control characters (terminal escapes and the like) shown as their code, e.g. \x1B. */
 export function visible(text) {
-  return String(text ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) =>
-    c === '\u007f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0)),
-  );
+  return String(text ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 /**
@@ -25,7 +23,7 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 export function append(node, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(visible(child)));
   }
