@@ -34,7 +34,8 @@ async function writerIngest(dataDir: string, files: string[]): Promise<void> {
   }
 }
 
-export async function startServeFixture(options: Omit<ServerOptions, 'reader'> = {}): Promise<ServeFixture> {
+/** `writeToken`: serve with the write endpoints on (as `--allow-writes` with FAZHI_TOKEN). */
+export async function startServeFixture(options: Omit<ServerOptions, 'reader' | 'writes'> & { writeToken?: string } = {}): Promise<ServeFixture> {
   const root = mkdtempSync(path.join(tmpdir(), 'fazhi-serve-'));
   const dataDir = path.join(root, 'data');
   const filesDir = path.join(root, 'reports');
@@ -45,7 +46,9 @@ export async function startServeFixture(options: Omit<ServerOptions, 'reader'> =
   copyFileSync(HOSTILE_FIXTURE, path.join(filesDir, 'hostile-report.txt'));
   await writerIngest(dataDir, readdirSync(filesDir).sort().map((name) => path.join(filesDir, name)));
   const reader = await openReader({ dataDir });
-  const app = await buildServer({ reader, ...options });
+  const { writeToken, ...serverOptions } = options;
+  const writes = writeToken ? { token: writeToken, uploadDir: path.join(root, 'uploads') } : undefined;
+  const app = await buildServer({ reader, ...serverOptions, writes });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     dataDir,
