@@ -16,16 +16,21 @@ export interface ServeBenchOptions {
   /** Requests per (mode, clients) cell, after one warm-up pass over the queries. */
   requests: number;
   clients: readonly number[];
+  /** `fazhi serve --workers` values to measure, one server start each. */
+  workers: readonly number[];
 }
 
+/** RSS and peak RSS of a process and its children (the cluster's worker processes), summed. */
 function rssOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  const own = { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return children.map(rssOf).reduce((a, b) => ({ rss: a.rss + b.rss, peak: a.peak + b.peak }), own);
 }
 
-async function startServer(o: ServeBenchOptions): Promise<{ url: string; pid: number; stop(): void }> {
-  const args = [path.join(REPO_ROOT, 'bin', 'fazhi.js'), 'serve', '--data-dir', o.dataDir, '--port', '0', '--rate-limit', '0', ...(o.model ? ['--model', o.model] : [])];
+async function startServer(o: ServeBenchOptions, workers: number): Promise<{ url: string; pid: number; stop(): void }> {
+  const args = [path.join(REPO_ROOT, 'bin', 'fazhi.js'), 'serve', '--data-dir', o.dataDir, '--port', '0', '--rate-limit', '0', '--workers', String(workers), ...(o.model ? ['--model', o.model] : [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -62,28 +67,33 @@ export async function serveBench(o: ServeBenchOptions): Promise<string> {
   const counts = store.counts();
   store.close();
   const startedAt = new Date();
-  const server = await startServer(o);
-  const idle = rssOf(server.pid);
+  const load = os.loadavg()[0]!.toFixed(1);
   const rows: (string | number)[][] = [];
-  try {
-    for (const mode of ['hybrid', 'lexical', 'dense']) {
-      await measure(server.url, mode, o.queries, o.queries.length, 1);
-      for (const clients of o.clients) {
-        const { times, wallMs } = await measure(server.url, mode, o.queries, o.requests, clients);
-        const rss = rssOf(server.pid);
-        rows.push([mode, clients, times.length, percentile(times, 50).toFixed(1), percentile(times, 95).toFixed(1), ((times.length / wallMs) * 1000).toFixed(0), mib(rss.rss)]);
+  const memory: string[] = [];
+  for (const workers of o.workers) {
+    const server = await startServer(o, workers);
+    // Every worker process answers the warm-up, so none pays its first query inside the measurement.
+    await measure(server.url, 'hybrid', o.queries, o.queries.length * workers, workers);
+    const idle = rssOf(server.pid);
+    try {
+      for (const mode of ['hybrid', 'lexical', 'dense']) {
+        await measure(server.url, mode, o.queries, o.queries.length, 1);
+        for (const clients of o.clients) {
+          const { times, wallMs } = await measure(server.url, mode, o.queries, o.requests, clients);
+          rows.push([workers, mode, clients, times.length, percentile(times, 50).toFixed(1), percentile(times, 95).toFixed(1), ((times.length / wallMs) * 1000).toFixed(0), mib(rssOf(server.pid).rss)]);
+        }
       }
+      memory.push(`--workers ${workers}: server RSS ${mib(idle.rss)} after start and warm-up (model, jieba, index loaded), peak ${mib(rssOf(server.pid).peak)} (all its processes)`);
+    } finally {
+      server.stop();
     }
-    const peak = rssOf(server.pid).peak;
-    return [
-      `fazhi serve bench, ${startedAt.toISOString()}: ${counts.documents} documents, ${counts.passages} passages (${o.dataDir})`,
-      `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg()[0]!.toFixed(1)} at start; clients in the bench process, server its own process; k=10, ${o.queries.length} queries cycled`,
-      '',
-      table(['mode', 'clients', 'requests', 'p50 ms', 'p95 ms', 'queries/s', 'server RSS after'], rows),
-      '',
-      `server RSS: ${mib(idle.rss)} after start (model, jieba, index loaded), peak ${mib(peak)}`,
-    ].join('\n');
-  } finally {
-    server.stop();
   }
+  return [
+    `fazhi serve bench, ${startedAt.toISOString()}: ${counts.documents} documents, ${counts.passages} passages (${o.dataDir})`,
+    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load ${load} at start; clients in the bench process, server in its own; k=10, ${o.queries.length} queries cycled`,
+    '',
+    table(['server processes', 'mode', 'clients', 'requests', 'p50 ms', 'p95 ms', 'queries/s', 'server RSS after'], rows),
+    '',
+    ...memory,
+  ].join('\n');
 }

@@ -108,6 +108,7 @@ export function buildProgram(dataDir: string): Command {
     .option('--port <n>', 'port (0: any free one)', '8080')
     .option('--rate-limit <n>', 'requests per minute per client address (0: no limit)', '1200')
     .option('--seed <dir>', 'index this directory first when the data dir holds no reports')
+    .option('--workers <n>', 'server processes sharing the port, each with its own model and index (≈ one per core)', '1')
     .option('--allow-writes', 'enable upload/remove endpoints (needs FAZHI_TOKEN; requests send it as a bearer token)')
     .action((o) => serveCommand({ dataDir, model: model(), flags: o }));
 
