@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
-import { listReportFiles, indexFiles, normalizeSource, reembedStale, refreshDerived, type IngestSummary } from '../search/indexer.ts';
+import { listReportFiles, indexFiles, normalizeSource, reembedStale, type IngestSummary } from '../search/indexer.ts';
+import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
 import { search, similar, validateQuery } from '../search/searchEngine.ts';
 import { Store } from '../search/store.ts';
 import { pullModel } from '../models/pullModel.ts';
@@ -12,6 +13,7 @@ import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataCon
 import { parseBy, parseFilter, parseIntFlag, parseMode, type RawFilterFlags } from './options.ts';
 import { toJson, toRows, toText, type ResultRow } from './format.ts';
 import { startProgress } from './progress.ts';
+import type { HeartbeatView } from '../workers/heartbeat.ts';
 
 interface Base {
   dataDir: string;
@@ -53,7 +55,8 @@ async function reembed(app: App): Promise<number> {
     return await reembedStale(app, (done, total) => bar.update(done, total));
   } finally {
     bar.stop();
-    refreshDerived(app.store, app.index, app.encoder.modelId);
+    // A model switch replaces every vector: save the index rather than leave a log that long.
+    await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log, { saveIndex: true });
   }
 }
 
@@ -91,7 +94,7 @@ export async function ingestCommand(o: Base & { paths: string[]; queue: boolean 
         const bar = startProgress('ingest');
         const s = await indexFiles(app, files, (p) => bar.update(p.done, p.total, path.basename(p.source)));
         bar.stop();
-        refreshDerived(app.store, app.index, app.encoder.modelId);
+        await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
         return s;
       });
   summary.failed.unshift(...failed);
@@ -113,7 +116,7 @@ export async function removeCommand(o: Base & { source: string }): Promise<void>
   await withApp(o, async (app) => {
     const source = normalizeSource(o.source);
     if (!app.store.removeBySource(source)) throw new InputError(o.source, 'is not in the store (see `fazhi status --json` for sources)');
-    refreshDerived(app.store, app.index, app.encoder.modelId);
+    await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
     log(`removed ${source}`);
   });
 }
@@ -178,7 +181,10 @@ export async function statusCommand(o: Base & { json: boolean }): Promise<void> 
     status.index = readIndexHealth(o.dataDir, store);
     if (process.env.REDIS_URL) {
       const { queueStatus } = await import('../workers/batch.ts');
-      status.queue = await queueStatus(process.env.REDIS_URL);
+      const queue = await queueStatus(process.env.REDIS_URL);
+      // A failure is over once a version as new reached the store, in either mode.
+      if (!('error' in queue)) queue.failures = queue.failures.filter((f) => (store.versionOf(f.source) ?? -1) < f.version);
+      status.queue = queue;
     }
     process.stdout.write((o.json ? JSON.stringify(status, null, 2) : formatStatus(status)) + '\n');
   } finally {
@@ -187,19 +193,63 @@ export async function statusCommand(o: Base & { json: boolean }): Promise<void> 
 }
 
 function formatStatus(status: Record<string, unknown>): string {
-  return Object.entries(status)
-    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join('\n');
+  const lines = Object.entries(status).map(([k, v]) => {
+    if (k !== 'queue' || v === null || typeof v !== 'object' || !('processes' in v)) return `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`;
+    // One line per worker process: the last heartbeat is what tells a stuck or dead one.
+    const { processes, ...queue } = v as { processes: HeartbeatView[] };
+    const workers = processes.map(
+      (p) => `  ${p.host} pid ${p.pid} [${p.roles.join(',')}] ${p.state}, last heartbeat ${formatAge(p.ageMs)} ago${p.beating ? '' : ' (not beating: stopped or stuck)'}`,
+    );
+    return [`queue: ${JSON.stringify(queue)}`, `worker processes: ${processes.length === 0 ? 'none' : ''}`, ...workers].join('\n');
+  });
+  return lines.join('\n');
 }
 
-export async function workerCommand(o: Base & { roles: string; concurrency: string }): Promise<void> {
-  const { runWorkers } = await import('../workers/main.ts');
-  await runWorkers({
-    dataDir: o.dataDir,
-    modelDir: resolveModelDir(o.model, o.dataDir),
-    roles: o.roles.split(',').map((r) => r.trim()),
+function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+}
+
+export interface WorkerFlags {
+  roles: string;
+  concurrency: string;
+  jobLockMs: string;
+  writerLockMs: string;
+  drainMs: string;
+  redisDownMs: string;
+  healthFile?: string;
+}
+
+export async function workerCommand(o: Base & WorkerFlags): Promise<void> {
+  const { runWorkers, parseRoles } = await import('../workers/runWorkers.ts');
+  const roles = parseRoles(o.roles.split(',').map((r) => r.trim()).filter(Boolean));
+  const code = await runWorkers({
+    roles,
+    // Parse and embed workers are stateless: only the writer has a data directory.
+    dataDir: roles.includes('write') ? o.dataDir : undefined,
+    modelDir: roles.includes('embed') ? resolveModelDir(o.model, o.dataDir) : undefined,
     concurrency: parseIntFlag('--concurrency', o.concurrency, 1, 64),
+    jobLockMs: parseIntFlag('--job-lock-ms', o.jobLockMs, 500, 3_600_000),
+    writerLockTtlMs: parseIntFlag('--writer-lock-ms', o.writerLockMs, 300, 3_600_000),
+    drainMs: parseIntFlag('--drain-ms', o.drainMs, 0, 3_600_000),
+    redisDownMs: parseIntFlag('--redis-down-ms', o.redisDownMs, 1000, 86_400_000),
+    healthFile: o.healthFile ?? process.env.FAZHI_HEALTH_FILE,
   });
+  // Connections to a Redis that is gone never close by themselves: end the process here.
+  process.exit(code);
+}
+
+export async function healthCommand(o: { healthFile?: string; maxAgeMs: string }): Promise<void> {
+  const file = o.healthFile ?? process.env.FAZHI_HEALTH_FILE;
+  if (!file) throw new InputError('--health-file', 'name the file `fazhi worker --health-file` writes (or set FAZHI_HEALTH_FILE)');
+  const { healthProblem } = await import('../workers/heartbeat.ts');
+  const problem = healthProblem(file, parseIntFlag('--max-age-ms', o.maxAgeMs, 1000, 3_600_000));
+  if (problem) {
+    log(`unhealthy: ${problem}`);
+    process.exitCode = 1;
+  } else {
+    log('healthy');
+  }
 }
 
 export async function modelListCommand(o: { dataDir: string }): Promise<void> {

@@ -10,6 +10,7 @@ import {
   reindexCommand,
   statusCommand,
   workerCommand,
+  healthCommand,
   modelListCommand,
   modelPullCommand,
   modelUseCommand,
@@ -83,10 +84,22 @@ export function buildProgram(dataDir: string): Command {
 
   program
     .command('worker')
-    .description('start BullMQ workers (REDIS_URL); start more processes to scale out')
+    .description('start BullMQ workers (REDIS_URL); start more processes to scale out. Exits 1 when it cannot go on (writer lock lost, Redis gone too long), for a supervisor to restart it')
     .option('--roles <list>', 'comma-separated: parse,embed,write', 'parse,embed,write')
     .option('--concurrency <n>', 'jobs at once per role', '1')
-    .action((o) => workerCommand({ dataDir, model: model(), roles: o.roles, concurrency: o.concurrency }));
+    .option('--job-lock-ms <ms>', 'a job whose worker went silent this long is taken over by another', '30000')
+    .option('--writer-lock-ms <ms>', 'the writer lock outlives a writer that died this long', '15000')
+    .option('--drain-ms <ms>', 'on SIGTERM/SIGINT, how long running jobs may take to finish', '50000')
+    .option('--redis-down-ms <ms>', 'exit 1 after Redis has not answered this long', '60000')
+    .option('--health-file <file>', 'rewritten after every passed self-check, for `fazhi health` (env FAZHI_HEALTH_FILE)')
+    .action((o) => workerCommand({ dataDir, model: model(), ...o }));
+
+  program
+    .command('health')
+    .description("exit 0 when this machine's `fazhi worker` passed its self-check recently (docker-compose healthcheck)")
+    .option('--health-file <file>', 'the file `fazhi worker --health-file` writes (env FAZHI_HEALTH_FILE)')
+    .option('--max-age-ms <ms>', 'how recent the last passed check must be', '20000')
+    .action((o) => healthCommand(o));
 
   const modelCmd = program.command('model').description('list, download or select encoder models');
   modelCmd.command('list').description('models available under models/').action(() => modelListCommand({ dataDir }));

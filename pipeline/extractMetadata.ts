@@ -8,7 +8,7 @@ const ORGANISATION = /^(?:中共)?[^，,。：:、\s]{2,30}(?:委员会|人民�
 /** Issuer written into the title: 陕州区司法局2023年度法治政府建设报告. */
 const ISSUER_IN_TITLE = /^([^，,。：:、\s]{2,30}?(?:委员会|人民政府|政府|局|办公室))(?:关于)?\d{4}\s*年/;
 /** 文号: 峄委〔2024〕1号 (brackets vary with the typing). */
-const DOC_NUMBER = /[\u4e00-\u9fa5]{1,12}\s*[〔［\[【（(]\s*\d{4}\s*[〕］\]】）)]\s*\d+\s*号/;
+const DOC_NUMBER = /[\u4e00-\u9fa5]{1,12}\s*[〔［[【（(]\s*\d{4}\s*[〕］\]】）)]\s*\d+\s*号/;
 const YEAR = /((?:19|20)\d{2})\s*年/;
 /** The opening sentence of a report names the year it covers: "2022年，我区…". */
 const OPENING_YEAR = /^((?:19|20)\d{2})\s*年\s*[，,]/;

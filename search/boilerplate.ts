@@ -58,7 +58,7 @@ export interface PassageText {
  */
 export function computeBoilerplate(passages: Iterable<PassageText>): Map<PassageId, number> {
   const documentFrequency = new Map<number, number>();
-  const shinglesByPassage: { id: PassageId; shingles: number[]; chars: number; formulaChars: number }[] = [];
+  const shinglesByPassage: (PassageShingles & { id: PassageId })[] = [];
   const countedDocs = new Set<string>();
   let docShingles = new Set<number>();
   let currentHash: string | null = null;
@@ -74,33 +74,100 @@ export function computeBoilerplate(passages: Iterable<PassageText>): Map<Passage
       flushDocument();
       currentHash = passage.contentHash;
     }
-    const normal = normalise(passage.text);
-    const shingles = sampledShingles(normal);
-    for (const shingle of shingles) docShingles.add(shingle);
-    shinglesByPassage.push({ id: passage.id, shingles, chars: normal.length, formulaChars: formulaCoverage(normal) });
+    const shingles = passageShingles(passage.text);
+    for (const shingle of shingles.shingles) docShingles.add(shingle);
+    shinglesByPassage.push({ id: passage.id, ...shingles });
   }
   flushDocument();
 
-  const minDocs = Math.max(MIN_SHARED_DOCS, Math.ceil(countedDocs.size * SHARED_DOC_SHARE));
+  const minDocs = minSharedDocs(countedDocs.size);
   const scores = new Map<PassageId, number>();
-  for (const { id, shingles, chars, formulaChars } of shinglesByPassage) {
-    if (chars === 0) continue;
-    let shared = 0;
-    for (const shingle of shingles) if ((documentFrequency.get(shingle) ?? 0) >= minDocs) shared++;
-    const sharedShare = shingles.length > 0 ? shared / shingles.length : 0;
-    const score = Math.min(1, Math.max(sharedShare, formulaChars / chars));
-    if (score > 0) scores.set(id, Math.round(score * 1000) / 1000);
+  for (const passage of shinglesByPassage) {
+    const score = scorePassage(passage, (shingle) => (documentFrequency.get(shingle) ?? 0) >= minDocs);
+    if (score > 0) scores.set(passage.id, score);
   }
   return scores;
 }
 
-/** Recomputes every passage's boilerplate score from the whole corpus; run after an ingest batch. */
+/** Recomputes every passage's boilerplate score from the whole corpus (tests, and the reconciling sweep). */
 export function updateBoilerplate(store: Store): { passages: number; boilerplate: number } {
   const scores = computeBoilerplate(store.iteratePassageTexts());
   store.setBoilerplate(scores);
   let boilerplate = 0;
   for (const score of scores.values()) if (score >= 0.5) boilerplate++;
   return { passages: store.counts().passages, boilerplate };
+}
+
+/**
+ * Score changes a full recomputation would make to the stored scores: what the writer applies
+ * after its sweep (run off the event loop), instead of rewriting every score.
+ */
+export function boilerplateChanges(store: Store): { changes: [PassageId, number][]; documents: number } {
+  const stored = store.boilerplateScores();
+  const fresh = computeBoilerplate(store.iteratePassageTexts());
+  const changes: [PassageId, number][] = [];
+  for (const [id, score] of fresh) if (stored.get(id) !== score) changes.push([id, score]);
+  for (const id of stored.keys()) if (!fresh.has(id)) changes.push([id, 0]);
+  return { changes, documents: store.distinctDocuments() };
+}
+
+/**
+ * What one document contributes to the corpus-wide document frequencies, and how to score its
+ * passages from them: the store keeps the frequencies per document (adding and removing a
+ * document's shingles in its own commit), so a commit scores only its own passages.
+ */
+export interface DocumentShingles {
+  /** The document's distinct sampled shingles, ascending. */
+  shingles: Uint32Array;
+  /** Scores of its passages, in order, given the frequencies of its shingles (this document counted). */
+  score(documentFrequency: ReadonlyMap<number, number>, documents: number): number[];
+}
+
+export function documentShingles(texts: readonly string[]): DocumentShingles {
+  const passages = texts.map(passageShingles);
+  const distinct = new Set<number>();
+  for (const passage of passages) for (const shingle of passage.shingles) distinct.add(shingle);
+  return {
+    shingles: Uint32Array.from([...distinct].sort((a, b) => a - b)),
+    score: (documentFrequency, documents) => {
+      const minDocs = minSharedDocs(documents);
+      return passages.map((passage) => scorePassage(passage, (shingle) => (documentFrequency.get(shingle) ?? 0) >= minDocs));
+    },
+  };
+}
+
+/**
+ * Whether the writer should reconcile every stored score with a full recomputation: a
+ * document's commit scores only its own passages, while the threshold (a share of the document
+ * count) and other documents' shingles crossing it move slowly as documents come and go. Once
+ * the count has changed by SHARED_DOC_SHARE since the last sweep the threshold may have moved.
+ */
+export function boilerplateSweepDue(documentsNow: number, documentsAtLastSweep: number | null): boolean {
+  if (documentsAtLastSweep === null) return documentsNow > 0;
+  return Math.abs(documentsNow - documentsAtLastSweep) >= Math.max(1, Math.ceil(documentsAtLastSweep * SHARED_DOC_SHARE));
+}
+
+interface PassageShingles {
+  shingles: number[];
+  chars: number;
+  formulaChars: number;
+}
+
+function passageShingles(text: string): PassageShingles {
+  const normal = normalise(text);
+  return { shingles: sampledShingles(normal), chars: normal.length, formulaChars: formulaCoverage(normal) };
+}
+
+function minSharedDocs(documents: number): number {
+  return Math.max(MIN_SHARED_DOCS, Math.ceil(documents * SHARED_DOC_SHARE));
+}
+
+function scorePassage({ shingles, chars, formulaChars }: PassageShingles, isShared: (shingle: number) => boolean): number {
+  if (chars === 0) return 0;
+  let shared = 0;
+  for (const shingle of shingles) if (isShared(shingle)) shared++;
+  const sharedShare = shingles.length > 0 ? shared / shingles.length : 0;
+  return Math.round(Math.min(1, Math.max(sharedShare, formulaChars / chars)) * 1000) / 1000;
 }
 
 /** Ranking score after demotion; also correct for negative scores (pushes them further down). */
@@ -147,4 +214,3 @@ function formulaCoverage(normal: string): number {
   return chars;
 }
 
-/** Same as updateBoilerplate (the name workers/ adopted first; one of the two should go). */

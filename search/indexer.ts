@@ -8,8 +8,7 @@ import { InputError } from '../pipeline/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import type { Encoder } from '../models/encoder.ts';
 import type { Store } from './store.ts';
-import type { VectorIndex } from './vectorIndex.ts';
-import { updateBoilerplate } from './boilerplate.ts';
+import { documentShingles } from './boilerplate.ts';
 
 export interface IngestFailure {
   source: string;
@@ -110,22 +109,29 @@ export async function embedReport(encoder: Encoder, report: ParsedReport): Promi
   return encoder.embed(report.passages.map((p) => p.text));
 }
 
-export type CommitOutcome = 'added' | 'replaced' | 'unchanged';
+/** `superseded`: the store holds a newer version of the source (see Store.writeIfNewer); nothing written. */
+export type CommitOutcome = 'added' | 'replaced' | 'unchanged' | 'superseded';
+
+/**
+ * The version stamp of a file read now, in embedded mode: wall clock in µs, the unit of the
+ * queue's stamps (Redis's clock), so that both modes order the versions of one source.
+ */
+export function localVersionStamp(): number {
+  return Date.now() * 1000;
+}
 
 /**
  * The single write step of both modes. Idempotent: committing a version the store already
- * holds (same bytes, same model) writes nothing, so a retried queue job cannot duplicate.
+ * holds (same bytes, same model) writes nothing, so a retried queue job cannot duplicate; and
+ * a version older than the newest committed for its source writes nothing either.
  */
-export function commitReport(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string): CommitOutcome {
+export function commitReport(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string, version: number = localVersionStamp()): CommitOutcome {
   const existed = store.getDocumentBySource(report.source) !== null;
-  const { changed } = store.putReport(report, vectors, modelId);
-  return !changed ? 'unchanged' : existed ? 'replaced' : 'added';
-}
-
-/** Derived data (boilerplate scores, the HNSW file) follows every batch of writes to the store. */
-export function refreshDerived(store: Store, index: VectorIndex, modelId: string): void {
-  updateBoilerplate(store);
-  index.sync(store, modelId);
+  const write = store.writeIfNewer(report.source, version, () =>
+    store.putReport(report, vectors, modelId, documentShingles(report.passages.map((p) => p.text))),
+  );
+  if (write.superseded) return 'superseded';
+  return !write.result.changed ? 'unchanged' : existed ? 'replaced' : 'added';
 }
 
 export interface IndexerDeps {
@@ -149,6 +155,7 @@ export async function indexFiles(
   for (const source of files) {
     try {
       let start = performance.now();
+      const version = localVersionStamp();
       const bytes = await readFile(source);
       t.read += performance.now() - start;
       if (deps.store.hasCurrent(source, hashBytes(bytes), deps.encoder.modelId)) {
@@ -161,10 +168,11 @@ export async function indexFiles(
         const vectors = await embedReport(deps.encoder, report);
         t.embed += performance.now() - start;
         start = performance.now();
-        const outcome = commitReport(deps.store, report, vectors, deps.encoder.modelId);
+        const outcome = commitReport(deps.store, report, vectors, deps.encoder.modelId, version);
         t.write += performance.now() - start;
-        summary[outcome]++;
-        if (outcome !== 'unchanged') summary.passages += report.passages.length;
+        // Superseded (a newer version came through the queue meanwhile): the store is unchanged.
+        summary[outcome === 'superseded' ? 'unchanged' : outcome]++;
+        if (outcome === 'added' || outcome === 'replaced') summary.passages += report.passages.length;
       }
     } catch (err) {
       if (!(err instanceof InputError) && !isFsError(err)) throw err;

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Jurisdiction, ParsedReport, SectionKind } from '../pipeline/types.ts';
+import type { DocumentShingles } from './boilerplate.ts';
 
 export const STORE_FILE = 'fazhi.sqlite';
 const SCHEMA_VERSION = '1';
@@ -197,6 +198,15 @@ CREATE TABLE IF NOT EXISTS vector_changes (
 CREATE INDEX IF NOT EXISTS vector_changes_generation ON vector_changes(generation);
 `;
 
+// Boilerplate document frequencies (issue 10): how many distinct documents (by content hash)
+// hold each sampled shingle, maintained by each document's own commit from the shingle set
+// stored with it, so a commit scores its own passages without rescoring the whole store.
+const SHINGLE_DF_SCHEMA = `
+CREATE TABLE IF NOT EXISTS shingle_df (shingle INTEGER PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+`;
+/** documents.shingles: the document's distinct sampled shingles (uint32, ascending). */
+const DOCUMENT_SHINGLES_COLUMN = { table: 'documents', column: 'shingles', definition: 'shingles BLOB' };
+
 /** The store is written by one process at a time; a writer superseded by a newer one gets this. */
 export class WriterFencedError extends Error {
   constructor(
@@ -230,6 +240,13 @@ export interface VectorChanges {
   removed: PassageId[];
 }
 
+// Version order (issue 10 item 3, workers): the newest version stamp committed per source. Kept
+// apart from `documents` so that it outlives `remove`: a stale retry of a removed report's old
+// version must not bring it back.
+const SOURCE_VERSIONS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS source_versions (source TEXT PRIMARY KEY, version INTEGER NOT NULL);
+`;
+
 const PASSAGE_SELECT = `
 SELECT p.id, p.doc_id, p.ordinal, p.section, p.heading_path, p.text, p.hash, p.boilerplate,
        d.source, d.title, d.province, d.city, d.county, d.code, d.year
@@ -258,6 +275,9 @@ export class Store {
       db.pragma('busy_timeout = 10000');
       db.exec(SCHEMA);
       db.exec(VECTOR_CHANGES_SCHEMA);
+      db.exec(SHINGLE_DF_SCHEMA);
+      addColumnIfMissing(db, DOCUMENT_SHINGLES_COLUMN);
+      db.exec(SOURCE_VERSIONS_SCHEMA);
       const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as
         | string
         | undefined;
@@ -355,6 +375,11 @@ export class Store {
     })();
   }
 
+  /** Entries in the vector change log: what a reader replays onto the saved index file. */
+  countVectorChanges(): number {
+    return this.db.prepare(`SELECT count(*) FROM vector_changes`).pluck().get() as number;
+  }
+
   /** Forgets the change log up to `generation` once a saved index file reflects it. */
   pruneVectorChanges(generation: number): void {
     this.write(() => {
@@ -433,7 +458,7 @@ export class Store {
    * content hash, same model) → nothing written; otherwise the old version and everything
    * hanging off it is deleted and the new one inserted. Any failure rolls everything back.
    */
-  putReport(report: ParsedReport, vectors: Float32Array[], modelId: string): PutResult {
+  putReport(report: ParsedReport, vectors: Float32Array[], modelId: string, boilerplate?: DocumentShingles): PutResult {
     if (vectors.length !== report.passages.length) {
       throw new Error(`${report.source}: ${report.passages.length} passages but ${vectors.length} vectors`);
     }
@@ -448,8 +473,15 @@ export class Store {
       if (existing && existing.content_hash === report.contentHash && existing.model_id === modelId) {
         return { changed: false, docId: existing.id, passageIds: this.passageIdsOf(existing.id), removedIds: [] };
       }
+      if (existing && existing.content_hash === report.contentHash) {
+        const kept = this.reembedInPlace(existing.id, report, vectors, modelId);
+        if (kept) return { changed: true, docId: existing.id, passageIds: kept, removedIds: [] };
+      }
       const removedIds = existing ? this.passageIdsOf(existing.id) : [];
-      if (existing) this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(existing.id);
+      if (existing) {
+        this.releaseShingles(existing.id);
+        this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(existing.id);
+      }
       const { meta } = report;
       const docId = Number(
         this.db
@@ -495,10 +527,56 @@ export class Store {
         insertVector.run(id, modelId, dim, vectorToBlob(vectors[i]!));
         return id;
       });
+      if (boilerplate) this.scoreNewDocument(docId, report.contentHash, passageIds, boilerplate);
       this.putMeta('model_id', modelId);
       this.bumpGeneration([...removedIds, ...passageIds]);
       return { changed: true, docId, passageIds, removedIds };
     });
+  }
+
+  /**
+   * Runs `write` (a commit of `source`) only when `version` is newer than every version of that
+   * source committed before, and records it, in one transaction: an older version that arrives
+   * late (a queue retry after backoff) never replaces a newer one. Versions are the producer's
+   * stamps (see workers/versionStamp.ts); equal stamps are the same enqueue, so they pass.
+   */
+  writeIfNewer<T>(source: string, version: number, write: () => T): { superseded: true; newest: number } | { superseded: false; result: T } {
+    return this.write(() => {
+      const newest = this.db.prepare(`SELECT version FROM source_versions WHERE source = ?`).pluck().get(source) as number | undefined;
+      if (newest !== undefined && newest > version) return { superseded: true as const, newest };
+      const result = write();
+      this.db
+        .prepare(`INSERT INTO source_versions (source, version) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET version = max(version, excluded.version)`)
+        .run(source, version);
+      return { superseded: false as const, result };
+    });
+  }
+
+  /** The newest version stamp committed for `source`, or null. */
+  versionOf(source: string): number | null {
+    return (this.db.prepare(`SELECT version FROM source_versions WHERE source = ?`).pluck().get(source) as number | undefined) ?? null;
+  }
+
+  /**
+   * Inside putReport: the same content under another model (a queue-mode reindex sends the
+   * files again) keeps its passages and their ids — users and the API hold on to them — and only
+   * its vectors change. Null when the stored passages are not the ones this parse produced (the
+   * parser changed), which makes it a replacement after all.
+   */
+  private reembedInPlace(docId: number, report: ParsedReport, vectors: readonly Float32Array[], modelId: string): PassageId[] | null {
+    const stored = this.db.prepare(`SELECT id, ordinal, hash FROM passages WHERE doc_id = ? ORDER BY ordinal`).all(docId) as { id: number; ordinal: number; hash: string }[];
+    const same = stored.length === report.passages.length && stored.every((row, i) => row.ordinal === report.passages[i]!.ordinal && row.hash === report.passages[i]!.hash);
+    if (!same) return null;
+    const upsert = this.db.prepare(
+      `INSERT INTO vectors (passage_id, model_id, dim, data) VALUES (?, ?, ?, ?)
+       ON CONFLICT(passage_id) DO UPDATE SET model_id = excluded.model_id, dim = excluded.dim, data = excluded.data`,
+    );
+    stored.forEach((row, i) => upsert.run(row.id, modelId, vectors[i]!.length, vectorToBlob(vectors[i]!)));
+    this.db.prepare(`UPDATE documents SET model_id = ?, ingested_at = ? WHERE id = ?`).run(modelId, new Date().toISOString(), docId);
+    this.putMeta('model_id', modelId);
+    const ids = stored.map((row) => row.id);
+    this.bumpGeneration(ids);
+    return ids;
   }
 
   /** Deletes a document with its passages, vectors and lexical entries; false if unknown. */
@@ -507,6 +585,7 @@ export class Store {
       const docId = this.db.prepare(`SELECT id FROM documents WHERE source = ?`).pluck().get(source) as number | undefined;
       if (docId === undefined) return false;
       const removedIds = this.passageIdsOf(docId);
+      this.releaseShingles(docId);
       this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(docId);
       this.bumpGeneration(removedIds);
       return true;
@@ -701,12 +780,98 @@ export class Store {
     yield* rows;
   }
 
+  /**
+   * Inside a commit: adds the new document's shingles to the document frequencies (unless a
+   * copy with the same content already counts) and scores its passages from them.
+   */
+  private scoreNewDocument(docId: number, contentHash: string, passageIds: readonly PassageId[], boilerplate: DocumentShingles): void {
+    this.db.prepare(`UPDATE documents SET shingles = ? WHERE id = ?`).run(Buffer.from(boilerplate.shingles.buffer, boilerplate.shingles.byteOffset, boilerplate.shingles.byteLength), docId);
+    const copies = this.db.prepare(`SELECT count(*) FROM documents WHERE content_hash = ? AND shingles IS NOT NULL`).pluck().get(contentHash) as number;
+    if (copies === 1) {
+      const increment = this.db.prepare(`INSERT INTO shingle_df (shingle, docs) VALUES (?, 1) ON CONFLICT(shingle) DO UPDATE SET docs = docs + 1`);
+      for (const shingle of boilerplate.shingles) increment.run(shingle);
+    }
+    const scores = boilerplate.score(this.shingleFrequencies(boilerplate.shingles), this.distinctDocuments());
+    const update = this.db.prepare(`UPDATE passages SET boilerplate = ? WHERE id = ?`);
+    passageIds.forEach((id, i) => update.run(scores[i] ?? 0, id));
+  }
+
+  /** Inside a write, before a document is deleted: takes its shingles out of the frequencies. */
+  private releaseShingles(docId: number): void {
+    const row = this.db.prepare(`SELECT content_hash, shingles FROM documents WHERE id = ?`).get(docId) as { content_hash: string; shingles: Buffer | null } | undefined;
+    if (!row?.shingles) return;
+    const copies = this.db.prepare(`SELECT count(*) FROM documents WHERE content_hash = ? AND shingles IS NOT NULL`).pluck().get(row.content_hash) as number;
+    if (copies > 1) return; // another copy still counts for this content
+    const decrement = this.db.prepare(`UPDATE shingle_df SET docs = docs - 1 WHERE shingle = ?`);
+    for (const shingle of blobToUint32(row.shingles)) decrement.run(shingle);
+    this.db.prepare(`DELETE FROM shingle_df WHERE docs <= 0`).run();
+  }
+
+  /** Documents with distinct content: the count the boilerplate threshold is a share of. */
+  distinctDocuments(): number {
+    return this.db.prepare(`SELECT count(DISTINCT content_hash) FROM documents`).pluck().get() as number;
+  }
+
+  /** Documents stored before shingle sets were kept: their frequencies must be added once. */
+  documentsWithoutShingles(): { id: number; texts: string[] }[] {
+    const ids = this.db.prepare(`SELECT id FROM documents WHERE shingles IS NULL ORDER BY id`).pluck().all() as number[];
+    const texts = this.db.prepare(`SELECT text FROM passages WHERE doc_id = ? ORDER BY ordinal`).pluck();
+    return ids.map((id) => ({ id, texts: texts.all(id) as string[] }));
+  }
+
+  /** Adds an older document's shingle set to the frequencies (scores follow at the next sweep). */
+  addShingles(docId: number, boilerplate: DocumentShingles): void {
+    this.write(() => {
+      const hash = this.db.prepare(`SELECT content_hash FROM documents WHERE id = ? AND shingles IS NULL`).pluck().get(docId) as string | undefined;
+      if (hash === undefined) return;
+      this.db.prepare(`UPDATE documents SET shingles = ? WHERE id = ?`).run(Buffer.from(boilerplate.shingles.buffer, boilerplate.shingles.byteOffset, boilerplate.shingles.byteLength), docId);
+      const copies = this.db.prepare(`SELECT count(*) FROM documents WHERE content_hash = ? AND shingles IS NOT NULL`).pluck().get(hash) as number;
+      if (copies > 1) return;
+      const increment = this.db.prepare(`INSERT INTO shingle_df (shingle, docs) VALUES (?, 1) ON CONFLICT(shingle) DO UPDATE SET docs = docs + 1`);
+      for (const shingle of boilerplate.shingles) increment.run(shingle);
+    });
+  }
+
+  /** The stored non-zero boilerplate scores. */
+  boilerplateScores(): Map<PassageId, number> {
+    const rows = this.db.prepare(`SELECT id, boilerplate FROM passages WHERE boilerplate <> 0`).raw().all() as [number, number][];
+    return new Map(rows);
+  }
+
+  /** Document frequencies of the given shingles (0 for unknown ones). */
+  shingleFrequencies(shingles: Iterable<number>): Map<number, number> {
+    const lookup = this.db.prepare(`SELECT docs FROM shingle_df WHERE shingle = ?`).pluck();
+    const frequency = new Map<number, number>();
+    for (const shingle of shingles) frequency.set(shingle, (lookup.get(shingle) as number | undefined) ?? 0);
+    return frequency;
+  }
+
+  /**
+   * Applies score changes from a sweep (passages gone since are skipped) and records the
+   * document count it was computed at.
+   */
+  applyBoilerplateChanges(changes: readonly (readonly [PassageId, number])[], documentsAtSweep: number | null): void {
+    this.write(() => {
+      const update = this.db.prepare(`UPDATE passages SET boilerplate = ? WHERE id = ?`);
+      for (const [id, score] of changes) update.run(score, id);
+      if (documentsAtSweep !== null) this.putMeta('boilerplate_sweep_documents', String(documentsAtSweep));
+      if (changes.length > 0) this.bumpGeneration([]);
+    });
+  }
+
+  /** The document count at the last full boilerplate sweep (null: never swept). */
+  boilerplateSweptAt(): number | null {
+    const value = this.getMeta('boilerplate_sweep_documents');
+    return value === null ? null : Number(value);
+  }
+
   /** Sets boilerplate scores (0..1); passages not in the map are reset to 0. */
   setBoilerplate(scores: ReadonlyMap<PassageId, number>): void {
     this.write(() => {
       this.db.prepare(`UPDATE passages SET boilerplate = 0 WHERE boilerplate <> 0`).run();
       const update = this.db.prepare(`UPDATE passages SET boilerplate = ? WHERE id = ?`);
       for (const [id, score] of scores) if (score > 0) update.run(score, id);
+      this.putMeta('boilerplate_sweep_documents', String(this.distinctDocuments()));
       this.bumpGeneration([]);
     });
   }
@@ -763,6 +928,18 @@ function regionCondition(region: RegionExclusion): { sql: string; params: (strin
 
 function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+function blobToUint32(blob: Buffer): Uint32Array {
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Uint32Array(copy.buffer);
+}
+
+/** Adds a column to an existing table once (CREATE TABLE IF NOT EXISTS leaves old tables as they were). */
+function addColumnIfMissing(db: Database.Database, { table, column, definition }: { table: string; column: string; definition: string }): void {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[];
+  if (!columns.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${definition}`);
 }
 
 function blobToVector(blob: Buffer): Float32Array {

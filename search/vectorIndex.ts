@@ -117,13 +117,19 @@ export class VectorIndex {
    */
   sync(store: Store, modelId: string): FreshResult & { saved: boolean } {
     const result = this.ensureFresh(store, modelId);
-    const onDisk = checkFiles(this.dataDir, modelId);
-    const saved = 'reason' in onDisk || onDisk.sidecar.generation !== this.state!.generation;
-    if (saved) {
-      this.save();
-      store.pruneVectorChanges(this.state!.generation);
-    }
+    const saved = this.saveIfBehind();
+    if (saved) store.pruneVectorChanges(this.state!.generation);
     return { ...result, saved };
+  }
+
+  /** Saves the loaded index when the file on disk is missing or older; whether it saved. */
+  saveIfBehind(): boolean {
+    const state = this.state;
+    if (!state) throw new Error('vector index not loaded: call ensureFresh(store, modelId) first');
+    const onDisk = inspectIndexFile(this.dataDir, state.modelId);
+    if ('sidecar' in onDisk && onDisk.sidecar.generation === state.generation) return false;
+    this.save();
+    return true;
   }
 
   /** Applies the store's changes since the loaded generation; false when they are not available. */
@@ -252,7 +258,7 @@ export class VectorIndex {
 
   /** Loads the file when it is usable for `modelId`; otherwise returns why not. */
   private loadFile(modelId: string): string | null {
-    const checked = checkFiles(this.dataDir, modelId);
+    const checked = inspectIndexFile(this.dataDir, modelId);
     if ('reason' in checked) return checked.reason;
     const { sidecar } = checked;
     let index: hnswlib.HierarchicalNSW;
@@ -327,7 +333,7 @@ export interface IndexHealth {
 export function readIndexHealth(dataDir: string, store: Store): IndexHealth {
   const sidecar = readSidecar(dataDir);
   if (sidecar === null) return { present: false, modelId: null, dim: null, count: null, generation: null, fresh: false, reason: 'missing' };
-  const checked = checkFiles(dataDir, sidecar.modelId);
+  const checked = inspectIndexFile(dataDir, sidecar.modelId);
   let reason = 'reason' in checked ? checked.reason : null;
   const generation = store.generation();
   if (reason === null && sidecar.generation !== generation) {
@@ -350,7 +356,7 @@ function readSidecar(dataDir: string): Sidecar | null {
 }
 
 /** Everything that can be told about the files without reading the index itself. */
-function checkFiles(dataDir: string, modelId: string): { sidecar: Sidecar } | { reason: string } {
+export function inspectIndexFile(dataDir: string, modelId: string): { sidecar: Sidecar } | { reason: string } {
   const indexPath = join(dataDir, INDEX_FILE);
   if (!existsSync(indexPath) || !existsSync(join(dataDir, SIDECAR_FILE))) return { reason: 'missing' };
   const sidecar = readSidecar(dataDir);

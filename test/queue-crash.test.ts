@@ -17,7 +17,7 @@ const COPIES = 6; // 5 seeds × 6 = 30 documents: enough that the kill lands mid
 const KILL_AFTER = 6; // committed files before the kill
 
 function spawnTestWorker(dataDir: string, redisUrl: string): WorkerProcess {
-  const args = ['--import', 'tsx', 'workers/main.ts', '--data-dir', dataDir, '--model-dir', MODEL_DIR, '--roles', 'parse,embed,write'];
+  const args = ['bin/fazhi.js', 'worker', '--data-dir', dataDir, '--model', MODEL_DIR, '--roles', 'parse,embed,write'];
   // Short locks so that the restarted process reclaims the dead one's jobs and writer lock quickly.
   args.push('--job-lock-ms', '4000', '--writer-lock-ms', '2000');
   return spawnWorker(args, redisUrl);

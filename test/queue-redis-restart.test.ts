@@ -33,7 +33,7 @@ describe.skipIf(!redisServerAvailable())('queue mode across a Redis restart', ()
   it('workers and producer reconnect, and the batch completes with every passage stored once', async () => {
     const { redis, client, workers, work, dataDir } = fx;
     const sources = copySeeds(work, COPIES);
-    const common = ['--import', 'tsx', 'workers/main.ts', '--model-dir', MODEL_DIR, '--job-lock-ms', '4000'];
+    const common = ['bin/fazhi.js', 'worker', '--model', MODEL_DIR, '--job-lock-ms', '4000'];
     // A writer (all roles) and an extra parse/embed process, as a scaled-out deployment runs.
     workers.push(spawnWorker([...common, '--data-dir', dataDir, '--roles', 'parse,embed,write', '--writer-lock-ms', '2000'], redis.url));
     workers.push(spawnWorker([...common, '--roles', 'parse,embed'], redis.url));

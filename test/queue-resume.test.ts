@@ -30,7 +30,7 @@ describe.skipIf(!redisServerAvailable())('fazhi ingest --queue interrupted and r
     const { redis, client, work, dataDir } = fx;
     const sources = copySeeds(work, COPIES);
     expect(sources.length).toBeGreaterThan(DEFAULT_MAX_PENDING + KILL_AFTER);
-    const worker = spawnWorker(['--import', 'tsx', 'workers/main.ts', '--data-dir', dataDir, '--model-dir', MODEL_DIR], redis.url);
+    const worker = spawnWorker(['bin/fazhi.js', 'worker', '--data-dir', dataDir, '--model', MODEL_DIR], redis.url);
     fx.workers.push(worker);
     await worker.ready;
 

@@ -105,7 +105,7 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
     const source = CORPUS[0]!;
     const contentHash = hashBytes(readFileSync(source));
     const ref = { fileId: fileIdOf(source, contentHash, encoder.modelId), source, contentHash, modelId: encoder.modelId };
-    expect(await client.state.subscribe(batchId, ref)).toBe('pending');
+    expect((await client.state.subscribe(batchId, ref)).status).toBe('pending');
     await withWorkers(dataDir, async () => {
       let timer: NodeJS.Timeout | undefined;
       const stalled = new Promise<'stalled'>((resolve) => {

@@ -105,9 +105,10 @@ describe('Store', () => {
     // Ids are never reused, so an id seen before can only mean the passage it named.
     expect(Math.min(...second.passageIds)).toBeGreaterThan(Math.max(...first.passageIds));
 
-    // Same content, new model: re-embedded, so it counts as a change.
-    expect(store.putReport(changed, vectorsFor(changed), 'm2').changed).toBe(true);
+    // Same content, new model (a queue reindex): re-embedded in place, so the ids stay.
+    expect(store.putReport(changed, vectorsFor(changed), 'm2')).toEqual({ changed: true, docId: second.docId, passageIds: second.passageIds, removedIds: [] });
     expect(store.modelsInUse()).toEqual([{ modelId: 'm2', dim: DIM, vectors: 1 }]);
+    expect(store.getDocumentBySource(changed.source)!.modelId).toBe('m2');
   });
 
   it('removes a report with its passages, vectors and lexical entries', () => {

@@ -1,17 +1,20 @@
 // The producer side of queue mode: enqueue a batch of files, follow it to the end.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { InputError } from '../pipeline/errors.ts';
 import { checkFileInput } from '../pipeline/readText.ts';
 import { readModelId } from '../models/encoder.ts';
 import { hashBytes, type IngestSummary } from '../search/indexer.ts';
-import { Store } from '../search/store.ts';
+import { Store, STORE_FILE } from '../search/store.ts';
 import { BatchState, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure } from './batchState.ts';
 import { connectRedis, redisUrlFromEnv } from './connection.ts';
 import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
 import { holderOfWriterLock } from './writerLock.ts';
+import { DEFAULT_BEAT_MS, readHeartbeats, type HeartbeatView } from './heartbeat.ts';
 
 /** A file as the producer read it, or why it could not be read. */
 export type BatchInput = { source: string; bytes: Buffer } | { source: string; error: string };
@@ -96,21 +99,18 @@ export async function enqueueBatch(
       if (await state.settleDirect(batchId, file.source, { done })) accepted++;
       continue;
     }
-    const ref: FileRef = {
-      fileId: fileIdOf(file.source, contentHash, modelId),
-      source: file.source,
-      contentHash,
-      modelId,
-    };
+    const fileId = fileIdOf(file.source, contentHash, modelId);
     await waitForRoom(state, batchId, accepted, maxPending, pollMs, opts.signal);
-    const subscribed = await state.subscribe(batchId, ref);
+    const { status, version } = await state.subscribe(batchId, { fileId, source: file.source, contentHash, modelId });
     // 'duplicate' for a source this run has not sent before means our own subscribe ran but its
     // reply was lost (Redis or the connection died) and ioredis resent it: the job may never
     // have been added, so add it (a job already there makes BullMQ drop this add).
-    if (subscribed === 'duplicate' && !firstSight) continue;
+    if (status === 'duplicate' && !firstSight) continue;
     accepted++;
-    if (subscribed !== 'settled') {
-      // A job with this id already in flight makes BullMQ drop this add; that job settles us.
+    if (status !== 'settled') {
+      // A job with this id already in flight makes BullMQ drop this add; that job settles us
+      // (and the writer commits it as this newer version: BatchState.commitVersion).
+      const ref: FileRef = { fileId, source: file.source, contentHash, modelId, version };
       await queues.parse.add('parse', { ...ref, bytesBase64: file.bytes.toString('base64') }, { ...JOB_OPTIONS, jobId: ref.fileId });
     }
   }
@@ -179,7 +179,8 @@ export async function waitForBatch(client: QueueClient, batchId: string, opts: W
 function summarize(batchId: string, outcome: Awaited<ReturnType<BatchState['outcome']>>): BatchResult {
   const result: BatchResult = { batchId, total: outcome.done.size + outcome.failed.size, added: 0, replaced: 0, unchanged: 0, passages: 0, ms: { parse: 0, embed: 0, write: 0 }, failures: [] };
   for (const done of outcome.done.values()) {
-    result[done.outcome]++;
+    // Superseded: the store already holds a newer version; for this batch nothing changed.
+    result[done.outcome === 'superseded' ? 'unchanged' : done.outcome]++;
     if (done.outcome !== 'unchanged') result.passages += done.passages;
     if (done.ms) for (const k of ['parse', 'embed', 'write'] as const) result.ms[k] += done.ms[k];
   }
@@ -234,7 +235,8 @@ export interface RunBatchOptions {
  */
 export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
   const modelId = await readModelId(opts.modelDir);
-  const store = Store.open(opts.dataDir);
+  // The producer only reads: opening the store as a writer would fence out the queue's writer.
+  const store = existsSync(path.join(opts.dataDir, STORE_FILE)) ? Store.openReadOnly(opts.dataDir) : null;
   const redisUrl = opts.redisUrl ?? redisUrlFromEnv();
   const client = openQueueClient(redisUrl);
   const readMs = { total: 0 };
@@ -243,7 +245,7 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
     const result = await processBatch(client, readFiles(opts.files, readMs), {
       modelId,
       expected: opts.files.length,
-      isCurrent: (source, hash) => store.hasCurrent(source, hash, modelId),
+      isCurrent: (source, hash) => store?.hasCurrent(source, hash, modelId) ?? false,
       onProgress: (p) => opts.onProgress?.({ done: p.done + p.failed, failed: p.failed, total: p.total }),
       onNotice: opts.onNotice ?? ((line) => process.stderr.write(`\n${line}\n`)),
     });
@@ -257,7 +259,7 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
     };
   } finally {
     await client.close();
-    store.close();
+    store?.close();
   }
 }
 
@@ -277,7 +279,10 @@ async function* readFiles(paths: string[], readMs: { total: number }): AsyncGene
 export interface QueueStatus {
   redisUrl: string;
   writer: string | null;
+  /** BullMQ workers connected per queue. */
   workers: Record<string, number>;
+  /** Every `fazhi worker` process that beat in the last day, with how long ago. */
+  processes: HeartbeatView[];
   jobs: Record<string, Record<string, number>>;
   failures: FailureRecord[];
 }
@@ -288,17 +293,20 @@ export async function queueStatus(redisUrl: string = redisUrlFromEnv()): Promise
   try {
     await reachable(client, redisUrl);
     const qs = [client.queues.parse, client.queues.embed, client.queues.write];
-    const [writer, workers, jobs, failures] = await Promise.all([
+    const [writer, workers, jobs, failures, processes] = await Promise.all([
       holderOfWriterLock(client.redis),
       Promise.all(qs.map((q) => q.getWorkersCount())),
       Promise.all(qs.map((q) => q.getJobCounts('waiting', 'active', 'delayed'))),
       client.state.failures(),
+      // Three missed beats: the process is gone or stuck.
+      readHeartbeats(client.redis, 3 * DEFAULT_BEAT_MS),
     ]);
     return {
       redisUrl,
       writer,
       workers: Object.fromEntries(QUEUE_NAMES.map((n, i) => [n, workers[i]!])),
       jobs: Object.fromEntries(QUEUE_NAMES.map((n, i) => [n, jobs[i]!])),
+      processes,
       failures,
     };
   } catch (err) {

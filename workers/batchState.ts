@@ -6,16 +6,19 @@
 // and leaves the outcome for a short while so that a batch subscribing a moment later (whose
 // add BullMQ dropped as a duplicate of the job just finishing) still learns it. Both scripts
 // are atomic, so a subscription can never fall between "read the subscribers" and "finished".
-// Keys are built inside the scripts, so this needs a single Redis, not Redis Cluster.
+// The scripts live in workers/lua/; they build batch keys themselves, so this needs a single
+// Redis, not Redis Cluster.
 import type { Redis } from 'ioredis';
 import type { FileRef } from './queues.ts';
+import { scriptsOn, type Scripts } from './scripts.ts';
 
 const PREFIX = 'fazhi:';
 const BATCH_TTL_S = 7 * 24 * 3600;
 /** Covers the gap between a job settling its file and BullMQ removing that job. */
 const OUTCOME_TTL_MS = 15_000;
 
-export type Outcome = 'added' | 'replaced' | 'unchanged';
+/** `superseded`: the store (or the queue) already had a newer version of the file; nothing was written. */
+export type Outcome = 'added' | 'replaced' | 'unchanged' | 'superseded';
 export type Stage = 'read' | 'parse' | 'embed' | 'write';
 
 export interface FileDone {
@@ -30,10 +33,13 @@ export interface FileFailure {
   reason: string;
 }
 
+/** The last failure of a source (one record per source), until a version as new is committed. */
 export interface FailureRecord extends FileFailure {
   source: string;
   contentHash: string;
   modelId: string;
+  /** Version stamp of the version that failed (see FileRef.version). */
+  version: number;
   at: string;
 }
 
@@ -66,75 +72,18 @@ const keys = {
   subscribers: (fileId: string) => `${PREFIX}file:${fileId}:subscribers`,
   outcome: (fileId: string) => `${PREFIX}file:${fileId}:outcome`,
   failures: `${PREFIX}failures`,
+  versions: `${PREFIX}versions`,
   writerLock: `${PREFIX}writer-lock`,
 };
 export const WRITER_LOCK_KEY = keys.writerLock;
 export const STORE_ID_KEY = `${PREFIX}store-id`;
 
-// Shared Lua: record one settled file in one batch. A later failure never overrides success
-// (a stale duplicate job may fail after the real one committed).
-const SETTLE_IN_BATCH = `
-local function settle(prefix, batch, source, kind, value, ttl)
-  local done = prefix .. 'batch:' .. batch .. ':done'
-  local failed = prefix .. 'batch:' .. batch .. ':failed'
-  if kind == 'done' then
-    redis.call('HSET', done, source, value)
-    redis.call('HDEL', failed, source)
-    redis.call('EXPIRE', done, ttl)
-  elseif redis.call('HEXISTS', done, source) == 0 then
-    redis.call('HSET', failed, source, value)
-    redis.call('EXPIRE', failed, ttl)
-  end
-end
-`;
-
-// KEYS: sources, subscribers, outcome. ARGV: prefix, batch, source, batchTtl.
-// Returns 'duplicate' (source already in this batch), 'settled' (outcome known) or 'pending'.
-const SUBSCRIBE = `${SETTLE_IN_BATCH}
-if redis.call('SADD', KEYS[1], ARGV[3]) == 0 then return 'duplicate' end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-local known = redis.call('GET', KEYS[3])
-if known then
-  local o = cjson.decode(known)
-  local value = o.value
-  if o.kind == 'done' then
-    -- Committed by an earlier batch: for this one the file was already current.
-    value = cjson.encode({outcome = 'unchanged', passages = cjson.decode(value).passages})
-  end
-  settle(ARGV[1], ARGV[2], ARGV[3], o.kind, value, ARGV[4])
-  return 'settled'
-end
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-return 'pending'
-`;
-
-// KEYS: subscribers, outcome, failures. ARGV: prefix, source, fileId, kind, value, batchTtl,
-// outcomeTtlMs, failureRecord. Returns the number of batches settled.
-const SETTLE = `${SETTLE_IN_BATCH}
-local batches = redis.call('SMEMBERS', KEYS[1])
-for _, b in ipairs(batches) do settle(ARGV[1], b, ARGV[2], ARGV[4], ARGV[5], ARGV[6]) end
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], cjson.encode({kind = ARGV[4], value = ARGV[5]}), 'PX', ARGV[7])
-if ARGV[4] == 'done' then
-  redis.call('HDEL', KEYS[3], ARGV[3])
-else
-  redis.call('HSET', KEYS[3], ARGV[3], ARGV[8])
-end
-return #batches
-`;
-
-// KEYS: sources. ARGV: prefix, batch, source, kind, value, batchTtl. For files settled by the
-// producer itself (unreadable, or already current in the store).
-const SETTLE_DIRECT = `${SETTLE_IN_BATCH}
-if redis.call('SADD', KEYS[1], ARGV[3]) == 0 then return 0 end
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-settle(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
-return 1
-`;
-
 export class BatchState {
-  constructor(private readonly redis: Redis) {}
+  private readonly scripts: Scripts;
+
+  constructor(private readonly redis: Redis) {
+    this.scripts = scriptsOn(redis);
+  }
 
   async createBatch(batchId: string, info: { modelId: string; expected?: number }): Promise<void> {
     const key = keys.batch(batchId);
@@ -157,19 +106,30 @@ export class BatchState {
     await this.redis.hset(keys.batch(batchId), { sealed: '1' });
   }
 
-  /** Adds the file to the batch and tells whether it still has to be processed. */
-  async subscribe(batchId: string, ref: FileRef): Promise<'pending' | 'settled' | 'duplicate'> {
-    return (await this.redis.eval(
-      SUBSCRIBE,
-      3,
-      keys.sources(batchId),
-      keys.subscribers(ref.fileId),
-      keys.outcome(ref.fileId),
-      PREFIX,
-      batchId,
-      ref.source,
-      BATCH_TTL_S,
-    )) as 'pending' | 'settled' | 'duplicate';
+  /**
+   * Adds the file to the batch, tells whether it still has to be processed, and stamps the
+   * version (later enqueues of a source get larger stamps).
+   */
+  async subscribe(batchId: string, ref: Omit<FileRef, 'version'>): Promise<{ status: 'pending' | 'settled' | 'duplicate'; version: number }> {
+    const [status, version] = (await this.scripts.subscribe(
+      [keys.sources(batchId), keys.subscribers(ref.fileId), keys.outcome(ref.fileId), keys.versions],
+      [PREFIX, batchId, ref.source, BATCH_TTL_S, ref.fileId],
+    )) as ['pending' | 'settled' | 'duplicate', string];
+    return { status, version: Number(version) };
+  }
+
+  /**
+   * The version the writer commits `ref` as. When the newest enqueue of the source holds the same
+   * bytes (same file id), the job stands for that enqueue; when a newer enqueue holds other
+   * bytes, the job is stale: null.
+   */
+  async commitVersion(ref: FileRef): Promise<number | null> {
+    const latest = await this.redis.hget(keys.versions, ref.source);
+    if (!latest) return ref.version;
+    const [stamp, fileId] = latest.split(' ');
+    const newest = Number(stamp);
+    if (fileId === ref.fileId) return Math.max(ref.version, newest);
+    return newest > ref.version ? null : ref.version;
   }
 
   settleDone(ref: FileRef, done: FileDone): Promise<number> {
@@ -177,32 +137,21 @@ export class BatchState {
   }
 
   settleFailed(ref: FileRef, failure: FileFailure): Promise<number> {
-    const record: FailureRecord = { ...failure, source: ref.source, contentHash: ref.contentHash, modelId: ref.modelId, at: new Date().toISOString() };
+    const record: FailureRecord = { ...failure, source: ref.source, contentHash: ref.contentHash, modelId: ref.modelId, version: ref.version, at: new Date().toISOString() };
     return this.settle(ref, 'failed', JSON.stringify(failure), JSON.stringify(record));
   }
 
   private async settle(ref: FileRef, kind: 'done' | 'failed', value: string, record: string): Promise<number> {
-    return (await this.redis.eval(
-      SETTLE,
-      3,
-      keys.subscribers(ref.fileId),
-      keys.outcome(ref.fileId),
-      keys.failures,
-      PREFIX,
-      ref.source,
-      ref.fileId,
-      kind,
-      value,
-      BATCH_TTL_S,
-      OUTCOME_TTL_MS,
-      record,
+    return (await this.scripts.settle(
+      [keys.subscribers(ref.fileId), keys.outcome(ref.fileId), keys.failures],
+      [PREFIX, ref.source, kind, value, BATCH_TTL_S, OUTCOME_TTL_MS, record, ref.version],
     )) as number;
   }
 
   /** Settles a file the producer handled without a job; false when the source was already in the batch. */
   async settleDirect(batchId: string, source: string, result: { done: FileDone } | { failed: FileFailure }): Promise<boolean> {
     const [kind, value] = 'done' in result ? ['done', result.done] : ['failed', result.failed];
-    const added = await this.redis.eval(SETTLE_DIRECT, 1, keys.sources(batchId), PREFIX, batchId, source, kind, JSON.stringify(value), BATCH_TTL_S);
+    const added = await this.scripts['settle-direct']([keys.sources(batchId), keys.failures, keys.versions], [PREFIX, batchId, source, kind, JSON.stringify(value), BATCH_TTL_S]);
     return added === 1;
   }
 
@@ -233,7 +182,7 @@ export class BatchState {
     };
   }
 
-  /** Files whose last attempt failed for good and that no later run has committed. */
+  /** Sources whose last version failed for good and that no later run has committed. */
   async failures(): Promise<FailureRecord[]> {
     const all = await this.redis.hvals(keys.failures);
     return all.map((v) => JSON.parse(v) as FailureRecord).sort((a, b) => a.at.localeCompare(b.at));

@@ -1,5 +1,5 @@
 // How queue-mode processes reach Redis.
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -12,8 +12,8 @@ export function redisUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
  * BullMQ requires `maxRetriesPerRequest: null` on connections it blocks on; using it everywhere
  * lets one client serve both our own bookkeeping and the producer queues.
  */
-export function connectRedis(url: string, onError: (err: Error) => void = () => undefined): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
+export function connectRedis(url: string, onError: (err: Error) => void = () => undefined, options: RedisOptions = {}): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, ...options });
   // ioredis reconnects by itself; without a listener it prints every failed attempt.
   let last = '';
   redis.on('error', (err: Error) => {

@@ -19,6 +19,11 @@ export interface FileRef {
   source: string;
   contentHash: string;
   modelId: string;
+  /**
+   * Version stamp given when the producer enqueued this version (Redis clock, µs, increasing per
+   * source): the writer never lets a smaller one replace a larger one.
+   */
+  version: number;
 }
 
 /** Workers may run on machines that cannot read the producer's paths: the bytes travel. */

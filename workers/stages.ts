@@ -2,11 +2,10 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { InputError } from '../pipeline/errors.ts';
 import { parseDocument } from '../pipeline/parseReport.ts';
-import type { ParsedReport } from '../pipeline/types.ts';
 import type { Encoder } from '../models/encoder.ts';
-import { commitReport, embedReport } from '../search/indexer.ts';
-import type { Store } from '../search/store.ts';
-import { reasonOf, type BatchState, type FileDone, type Outcome, type Stage } from './batchState.ts';
+import { commitReport, embedReport, type CommitOutcome } from '../search/indexer.ts';
+import { WriterFencedError, type Store } from '../search/store.ts';
+import { reasonOf, type BatchState, type FileDone, type Stage } from './batchState.ts';
 import { decodeVectors, encodeVectors, JOB_OPTIONS, type EmbedJob, type FileRef, type ParseJob, type Queues, type WriteJob } from './queues.ts';
 
 export interface StageContext {
@@ -15,7 +14,7 @@ export interface StageContext {
 }
 
 function refOf(data: FileRef): FileRef {
-  return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId };
+  return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId, version: data.version };
 }
 
 /**
@@ -63,11 +62,27 @@ export function embedProcessor(ctx: StageContext, encoder: Encoder) {
     });
 }
 
-export function writeProcessor(ctx: StageContext, store: Store) {
+export interface WriterFence {
+  /** False once the writer lock is known lost: commit nothing more. */
+  isWriter(): boolean;
+  /** Called with the refusal when the store fenced this writer out; its promise never settles. */
+  onFenced(err: Error): Promise<never>;
+}
+
+export function writeProcessor(ctx: StageContext, store: Store, fence: WriterFence) {
   return (job: Job<WriteJob>) =>
     runStage(ctx, job, 'write', async () => {
+      if (!fence.isWriter()) return fence.onFenced(new Error('the writer lock was lost; not committing'));
       const start = performance.now();
-      const outcome = commitReport(store, job.data.report, decodeVectors(job.data.vectors), job.data.modelId);
+      const version = await ctx.state.commitVersion(refOf(job.data));
+      let outcome: CommitOutcome;
+      try {
+        outcome = version === null ? 'superseded' : commitReport(store, job.data.report, decodeVectors(job.data.vectors), job.data.modelId, version);
+      } catch (err) {
+        // Not a failure of the file: another writer owns the store now and will commit it.
+        if (err instanceof WriterFencedError) return fence.onFenced(err);
+        throw err;
+      }
       const done: FileDone = { outcome, passages: job.data.report.passages.length, ms: { ...job.data.ms, write: performance.now() - start } };
       await ctx.state.settleDone(refOf(job.data), done);
       return done;

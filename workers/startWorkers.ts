@@ -2,14 +2,14 @@
 import { Worker, type Job } from 'bullmq';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
-import { Store } from '../search/store.ts';
-import { VectorIndex } from '../search/vectorIndex.ts';
-import { refreshDerived } from '../search/indexer.ts';
+import { Store, WriterFencedError } from '../search/store.ts';
+import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES, type RefreshOptions } from '../search/derivedRefresh.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BatchState, type Stage } from './batchState.ts';
 import { bullConnection, connectRedis } from './connection.ts';
 import { EMBED_QUEUE, openQueues, PARSE_QUEUE, WRITE_QUEUE, type FileRef, type Role, type WriteJob } from './queues.ts';
 import { embedProcessor, parseProcessor, writeProcessor, type StageContext } from './stages.ts';
-import { acquireWriterLock, bindQueueToStore } from './writerLock.ts';
+import { acquireWriterLock, bindQueueToStore, type WriterLock } from './writerLock.ts';
 
 export interface StartWorkersOptions {
   redisUrl: string;
@@ -38,8 +38,15 @@ export interface WorkerHandle {
   readonly roles: readonly Role[];
   /** Resolves once every role is consuming (for the writer: once it holds the lock). */
   readonly ready: Promise<void>;
-  /** Stops taking jobs, lets the running ones finish, releases the writer lock. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs, lets the running ones finish (`force`: abandons them to be reclaimed once
+   * their job locks expire), releases the writer lock.
+   */
+  close(opts?: { force?: boolean }): Promise<void>;
+  /** Why this process is not consuming as it should (a worker loop that ended); empty when fine. */
+  problems(): string[];
+  /** Jobs being processed right now. */
+  activeJobs(): number;
 }
 
 const DEFAULT_JOB_LOCK_MS = 30_000;
@@ -59,6 +66,7 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
   const workers: Worker[] = [];
   const cleanups: (() => Promise<void> | void)[] = [];
   const shutdown = new AbortController();
+  let active = 0;
 
   const startWorker = <T extends FileRef>(queue: string, stage: Stage, processor: (job: Job<T>) => Promise<unknown>, concurrency: number): Worker<T> => {
     const worker = new Worker<T>(queue, processor, {
@@ -70,6 +78,12 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
       name: `${queue}@${process.pid}`,
     });
     worker.on('error', (err) => log(`${queue}: ${err.message}`));
+    worker.on('active', () => active++);
+    // 'failed' also fires for jobs that never became active here (stalled too often).
+    worker.on('completed', () => (active = Math.max(0, active - 1)));
+    worker.on('failed', (job) => {
+      if (!job?.deferredFailure) active = Math.max(0, active - 1);
+    });
     // A job that stalled too often is failed by BullMQ before our processor runs: settle it here.
     worker.on('failed', (job, err) => {
       if (job?.deferredFailure) {
@@ -106,14 +120,23 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
         shutdown.signal,
       );
       cleanups.push(() => lock.release());
-      const store = Store.open(opts.dataDir!);
+      const store = await openFenced(opts.dataDir!, lock);
       cleanups.push(() => store.close());
       await bindQueueToStore(redis, store, opts.dataDir!);
-      const derived = derivedRefresher(store, new VectorIndex(opts.dataDir!, { warn: log }), log);
-      cleanups.push(() => derived.cancel());
-      writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store), 1);
-      // Refresh derived data once a burst of writes is over, not after every file.
-      writer.on('active', () => derived.cancel());
+      const derived = derivedFollower(store, opts.dataDir!, log, onFatal);
+      cleanups.push(() => derived.close());
+      // A commit refused by the store's fence means a successor writes now: stop at once and exit
+      // non-zero. The job is left unfinished (not failed): its BullMQ lock lapses and the
+      // successor commits it.
+      const onFenced = (err: Error): Promise<never> => {
+        writer?.close(true).catch(() => undefined);
+        onFatal(new Error(`writer: ${err.message}`));
+        return new Promise<never>(() => undefined);
+      };
+      writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store, { isWriter: () => lock.held, onFenced }), 1);
+      // Derived data follows in a worker thread: during a long batch whenever enough vector
+      // changes are pending, and once a burst of writes is over.
+      writer.on('completed', () => derived.afterCommit());
       writer.on('drained', () => derived.schedule());
       log(`writer: holding the writer lock for ${opts.dataDir}`);
     }
@@ -124,14 +147,21 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
   ready.catch(() => undefined);
 
   let closing: Promise<void> | null = null;
+  let started = false;
+  ready.then(() => (started = true), () => undefined);
   return {
     roles: opts.roles,
     ready,
-    close: () =>
+    activeJobs: () => active,
+    problems: () =>
+      started && !closing
+        ? workers.filter((w) => !w.isRunning()).map((w) => `${w.name}: the worker loop has stopped taking jobs`)
+        : [],
+    close: ({ force = false } = {}) =>
       (closing ??= (async () => {
         shutdown.abort(new Error('shutting down'));
         await ready.catch(() => undefined);
-        await Promise.all(workers.map((w) => w.close()));
+        await Promise.all(workers.map((w) => w.close(force)));
         for (const cleanup of cleanups.reverse()) await cleanup();
         await ctx.queues.close();
         redis.disconnect();
@@ -139,28 +169,63 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
   };
 }
 
+/**
+ * Opens the store as its writer with the lock's epoch. An epoch not above the stored one means an
+ * embedded-mode writer claimed the store since (its epochs do not come from Redis): the holder
+ * raises its epoch past it; a process that no longer holds the lock gets null and must stop.
+ */
+async function openFenced(dataDir: string, lock: WriterLock): Promise<Store> {
+  try {
+    return Store.open(dataDir, { epoch: lock.epoch });
+  } catch (err) {
+    if (!(err instanceof WriterFencedError)) throw err;
+    const raised = await lock.raiseEpoch(err.current + 1);
+    if (raised === null) throw new Error(`writer: lost the writer lock before claiming ${dataDir}`);
+    return Store.open(dataDir, { epoch: raised });
+  }
+}
+
 const DERIVED_QUIET_MS = 2000;
 
-/** Boilerplate scores and the HNSW file follow the store, as after an embedded-mode ingest. */
-function derivedRefresher(store: Store, index: VectorIndex, log: (line: string) => void) {
+/**
+ * Boilerplate scores and the HNSW file follow the store off the event loop; the writer logs its
+ * event-loop delay per burst of writes (what the bench reports).
+ */
+function derivedFollower(store: Store, dataDir: string, log: (line: string) => void, onFatal: (err: Error) => void) {
+  const refresher = new DerivedRefresher(store, dataDir, log);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let commits = 0;
   let timer: NodeJS.Timeout | null = null;
-  const refresh = () => {
-    timer = null;
+  const refresh = (options: RefreshOptions = {}) => {
     const modelId = store.getMeta('model_id');
-    try {
-      if (modelId) refreshDerived(store, index, modelId);
-    } catch (err) {
-      log(`writer: refreshing derived data failed: ${(err as Error).message}`);
-    }
+    if (!modelId || refresher.busy) return;
+    refresher.refresh(modelId, options).catch((err: Error) => {
+      if (err instanceof WriterFencedError) onFatal(new Error(`writer: ${err.message}`));
+      else log(`writer: refreshing derived data failed: ${err.message}`);
+    });
   };
   return {
+    afterCommit: () => {
+      commits++;
+      if (store.countVectorChanges() >= INDEX_SAVE_AFTER_CHANGES) refresh();
+    },
     schedule: () => {
       if (timer) clearTimeout(timer);
-      timer = setTimeout(refresh, DERIVED_QUIET_MS);
+      timer = setTimeout(() => {
+        timer = null;
+        const ms = (ns: number) => (ns / 1e6).toFixed(1);
+        log(`writer: ${commits} commit(s); event-loop delay p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, max ${ms(delay.max)} ms`);
+        delay.reset();
+        commits = 0;
+        // Idle now: bring the file to the store's generation so readers replay nothing.
+        refresh({ saveIndex: true });
+      }, DERIVED_QUIET_MS);
     },
-    cancel: () => {
+    close: async () => {
       if (timer) clearTimeout(timer);
-      timer = null;
+      delay.disable();
+      await refresher.close();
     },
   };
 }

@@ -1,24 +1,25 @@
-// The single-writer guarantee: only the holder of this Redis lock consumes the write queue.
+// The single-writer guarantee: only the holder of this Redis lock consumes the write queue, and
+// the lock comes with a fencing epoch that the store checks inside every write transaction
+// (Store.open({ epoch })): a writer that lost the lock while paused (SIGSTOP, swapped out, a
+// long GC) cannot commit after a successor claimed the store, whatever it believes.
 import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { STORE_ID_KEY, WRITER_LOCK_KEY } from './batchState.ts';
+import { scriptsOn } from './scripts.ts';
 
-// Compare-and-act, so a process whose lock expired can never renew or delete its successor's.
-// A lock that merely expired (event loop blocked past the ttl by a long index rebuild) and that
-// nobody took in the meantime is taken back: no other writer ran in between.
-const RENEW = `
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); return 1 end
-return 0`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+/** Fencing epochs handed out with the lock (workers/lua/writer-acquire.lua). */
+export const WRITER_EPOCH_KEY = 'fazhi:writer-epoch';
 
 export interface WriterLockOptions {
-  /** How long the lock outlives a holder that stops renewing it (crash, kill -9). */
+  /** How long the lock outlives a holder that stops renewing it (crash, kill -9, SIGSTOP). */
   ttlMs: number;
-  /** Called once when another process has taken the lock (this one stopped renewing for longer than ttlMs). */
+  /**
+   * Called once when the lock is no longer known to be this process's: another process holds
+   * it, or renewals failed for longer than the ttl (it may have expired). The lock is never
+   * taken back: the process must stop committing and exit.
+   */
   onLost: (reason: string) => void;
   /** Called once while waiting, with the current holder. */
   onWait?: (holder: string) => void;
@@ -26,6 +27,12 @@ export interface WriterLockOptions {
 
 export interface WriterLock {
   readonly token: string;
+  /** The fencing epoch to claim the store with. */
+  readonly epoch: number;
+  /** Whether the lock is still believed held (false once lost or released). */
+  readonly held: boolean;
+  /** A new epoch above `min` for the holder (the store was claimed by an embedded writer meanwhile); null once the lock is gone. */
+  raiseEpoch(min: number): Promise<number | null>;
   release(): Promise<void>;
 }
 
@@ -34,44 +41,63 @@ export async function holderOfWriterLock(redis: Redis): Promise<string | null> {
 }
 
 /**
- * Waits until this process holds the lock, then renews it every ttl/3 until release().
+ * Waits until this process holds the lock, then renews it every ttl/3 until release() or loss.
  * `signal` aborts the wait (shutdown requested before the lock came).
  */
 export async function acquireWriterLock(redis: Redis, opts: WriterLockOptions, signal?: AbortSignal): Promise<WriterLock> {
+  const scripts = scriptsOn(redis);
   const token = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const step = Math.max(50, Math.floor(opts.ttlMs / 3));
   let told = false;
+  let epoch: number;
   for (;;) {
     signal?.throwIfAborted();
-    if ((await redis.set(WRITER_LOCK_KEY, token, 'PX', opts.ttlMs, 'NX')) === 'OK') break;
+    epoch = Number(await scripts['writer-acquire']([WRITER_LOCK_KEY, WRITER_EPOCH_KEY], [token, opts.ttlMs]));
+    if (epoch > 0) break;
     if (!told) {
       told = true;
       opts.onWait?.((await redis.get(WRITER_LOCK_KEY)) ?? '(just released)');
     }
     await sleep(step, undefined, { signal });
   }
-  let released = false;
-  const timer = setInterval(() => {
-    redis
-      .eval(RENEW, 1, WRITER_LOCK_KEY, token, opts.ttlMs)
-      .then((ok) => {
-        if (ok !== 1) lose('another process holds the writer lock now');
-      })
-      .catch(() => undefined); // Redis unreachable: jobs cannot arrive either; the next renewal decides
-  }, step);
+  let held = true;
+  // The lock is only known to be ours up to ttl after the last renewal Redis confirmed.
+  let confirmedAt = Date.now();
   const lose = (reason: string) => {
-    if (released) return;
-    released = true;
+    if (!held) return;
+    held = false;
     clearInterval(timer);
     opts.onLost(reason);
   };
+  const timer = setInterval(() => {
+    const sent = Date.now();
+    scripts['writer-renew']([WRITER_LOCK_KEY], [token, opts.ttlMs]).then(
+      (ok) => {
+        if (Number(ok) === 1) confirmedAt = sent;
+        else lose('another process holds the writer lock now');
+      },
+      (err: Error) => {
+        if (Date.now() - confirmedAt >= opts.ttlMs) lose(`the writer lock could not be renewed for ${opts.ttlMs} ms (${err.message}); it may have expired`);
+      },
+    );
+    // A renewal that never answers (Redis hung, event loop starved) counts as failed too.
+    if (sent - confirmedAt >= opts.ttlMs + step) lose(`the writer lock was not renewed for ${sent - confirmedAt} ms; it may have expired`);
+  }, step);
   return {
     token,
+    epoch,
+    get held() {
+      return held;
+    },
+    raiseEpoch: async (min) => {
+      const raised = Number(await scripts['writer-raise-epoch']([WRITER_LOCK_KEY, WRITER_EPOCH_KEY], [token, min]));
+      return raised > 0 ? raised : null;
+    },
     release: async () => {
-      if (released) return;
-      released = true;
+      if (!held) return;
+      held = false;
       clearInterval(timer);
-      await redis.eval(RELEASE, 1, WRITER_LOCK_KEY, token);
+      await scripts['writer-release']([WRITER_LOCK_KEY], [token]);
     },
   };
 }

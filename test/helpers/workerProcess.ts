@@ -17,7 +17,7 @@ export interface WorkerProcess {
 
 /**
  * Runs `node <args>` in the repository root with REDIS_URL set, e.g.
- * `['--import', 'tsx', 'workers/main.ts', …]` or `['bin/fazhi.js', 'worker', …]`.
+ * `['bin/fazhi.js', 'worker', …]`.
  */
 export function spawnWorker(args: string[], redisUrl: string): WorkerProcess {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, REDIS_URL: redisUrl }, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,0 +1,176 @@
+// Versions in order, and failure records per source, against a real redis-server, the real
+// pipeline, model and SQLite store. An older version of a file whose write arrives after a newer
+// one's (a retry after backoff) must leave the newer one in place; a file that failed and was
+// fixed must leave no failure behind, whichever mode committed the fix.
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { parseReport } from '../pipeline/parseReport.ts';
+import { commitReport, embedReport, hashBytes, indexFiles } from '../search/indexer.ts';
+import { Store } from '../search/store.ts';
+import { enqueueBatch, openQueueClient, queueStatus, runBatch, waitForBatch, type QueueClient } from '../workers/batch.ts';
+import { startWorkers, type WorkerHandle } from '../workers/startWorkers.ts';
+import type { WriteJob } from '../workers/queues.ts';
+import { fazhi } from './helpers/cli.ts';
+import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
+import { snapshotStore } from './helpers/storeSnapshot.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
+const CORPUS = readdirSync(path.join(ROOT, 'corpus'))
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
+  .map((f) => path.join(ROOT, 'corpus', f));
+
+describe.skipIf(!redisServerAvailable())('versions in order', () => {
+  let redis: RedisServer;
+  let encoder: Encoder;
+  let client: QueueClient;
+  const tmp: string[] = [];
+  const handles: WorkerHandle[] = [];
+  const tempDir = (name: string) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `fazhi-versions-${name}-`));
+    tmp.push(dir);
+    return dir;
+  };
+  const start = (roles: ('parse' | 'embed' | 'write')[], dataDir?: string) => {
+    const h = startWorkers({ redisUrl: redis.url, roles, dataDir, encoder, log: () => undefined });
+    handles.push(h);
+    return h;
+  };
+
+  beforeAll(async () => {
+    [redis, encoder] = await Promise.all([startRedisServer(), loadEncoder(MODEL_DIR)]);
+    client = openQueueClient(redis.url);
+  });
+
+  afterAll(async () => {
+    for (const h of handles) await h.close();
+    await client?.close();
+    await redis?.stop();
+    for (const dir of tmp) rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    for (const h of handles.splice(0)) await h.close();
+    await client.redis.flushall();
+  });
+
+  async function waitingWriteJobs(n: number): Promise<WriteJob[]> {
+    for (let i = 0; i < 600; i++) {
+      const jobs = await client.queues.write.getJobs(['waiting']);
+      if (jobs.length >= n) return jobs.map((j) => j.data);
+      await sleep(100);
+    }
+    throw new Error(`fewer than ${n} write jobs arrived`);
+  }
+
+  it('an older version whose write arrives after the newer one is refused: the newer one stays', async () => {
+    const dataDir = tempDir('data');
+    const work = tempDir('work');
+    const file = path.join(work, 'report.txt');
+    const read = () => [{ source: file, bytes: readFileSync(file) }];
+
+    // Both versions go through parse and embed while no writer runs.
+    const stages = start(['parse', 'embed']);
+    await stages.ready;
+    copyFileSync(CORPUS[0]!, file);
+    await enqueueBatch(client, read(), { modelId: encoder.modelId, batchId: 'old' });
+    const [oldJob] = await waitingWriteJobs(1);
+    copyFileSync(CORPUS[1]!, file);
+    await enqueueBatch(client, read(), { modelId: encoder.modelId, batchId: 'new' });
+    const newJob = (await waitingWriteJobs(2)).find((j) => j.fileId !== oldJob!.fileId)!;
+    expect(newJob.version).toBeGreaterThan(oldJob!.version);
+
+    // The old version's write is held back (as a retry waiting out its backoff would be) …
+    await (await client.queues.write.getJob(oldJob!.fileId))!.remove();
+    const writer = start(['write'], dataDir);
+    await writer.ready;
+    const newer = await waitForBatch(client, 'new');
+    expect(newer).toMatchObject({ added: 1, failures: [] });
+    // … and arrives after the newer one committed.
+    await client.queues.write.add('write', oldJob!, { jobId: oldJob!.fileId });
+    const older = await waitForBatch(client, 'old');
+    expect(older).toMatchObject({ added: 0, replaced: 0, unchanged: 1, failures: [] });
+
+    const [doc] = snapshotStore(dataDir);
+    expect(doc!.contentHash).toBe(hashBytes(readFileSync(CORPUS[1]!)));
+    expect(doc!.passages.map((p) => p.hash)).toEqual(parseReport(file, readFileSync(CORPUS[1]!)).passages.map((p) => p.hash));
+  });
+
+  it('the same refusal holds across modes: an embedded ingest is newer than a queue version enqueued before it', async () => {
+    const dataDir = tempDir('data');
+    const work = tempDir('work');
+    const file = path.join(work, 'report.txt');
+    copyFileSync(CORPUS[2]!, file);
+    const stages = start(['parse', 'embed']);
+    await stages.ready;
+    await enqueueBatch(client, [{ source: file, bytes: readFileSync(file) }], { modelId: encoder.modelId, batchId: 'queued' });
+    await waitingWriteJobs(1);
+
+    copyFileSync(CORPUS[3]!, file);
+    const store = Store.open(dataDir);
+    try {
+      expect(await indexFiles({ store, encoder }, [file])).toMatchObject({ added: 1 });
+    } finally {
+      store.close();
+    }
+    const writer = start(['write'], dataDir);
+    await writer.ready;
+    expect(await waitForBatch(client, 'queued')).toMatchObject({ added: 0, replaced: 0, unchanged: 1 });
+    expect(snapshotStore(dataDir)[0]!.contentHash).toBe(hashBytes(readFileSync(CORPUS[3]!)));
+
+    // And directly: a commit stamped before the stored version writes nothing.
+    const again = Store.open(dataDir);
+    try {
+      const old = parseReport(file, readFileSync(CORPUS[2]!));
+      const version = again.versionOf(file)!;
+      expect(commitReport(again, old, await embedReport(encoder, old), encoder.modelId, version - 1)).toBe('superseded');
+      expect(again.getDocumentBySource(file)!.contentHash).toBe(hashBytes(readFileSync(CORPUS[3]!)));
+    } finally {
+      again.close();
+    }
+  });
+
+  it('a failure record is kept per source and cleared once the fixed file is committed (queue or embedded)', async () => {
+    const dataDir = tempDir('data');
+    const work = tempDir('work');
+    const a = path.join(work, 'a.txt');
+    const b = path.join(work, 'b.txt');
+    const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    writeFileSync(a, binary);
+    writeFileSync(b, binary);
+    const all = start(['parse', 'embed', 'write'], dataDir);
+    await all.ready;
+    const failures = async () => {
+      const status = await queueStatus(redis.url);
+      if ('error' in status) throw new Error(status.error);
+      return status.failures;
+    };
+
+    expect((await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a, b] })).failed).toHaveLength(2);
+    // A second bad version of the same file replaces the record instead of adding one.
+    writeFileSync(a, Buffer.concat([binary, binary]));
+    await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a] });
+    const records = await failures();
+    expect(records.map((f) => f.source).sort()).toEqual([a, b]);
+    expect(records.find((f) => f.source === a)!.contentHash).toBe(hashBytes(readFileSync(a)));
+
+    // Fixed and ingested through the queue: the record goes.
+    copyFileSync(CORPUS[0]!, a);
+    expect(await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a] })).toMatchObject({ added: 1, failed: [] });
+    expect((await failures()).map((f) => f.source)).toEqual([b]);
+
+    // Fixed and ingested in embedded mode (no Redis involved): `fazhi status` no longer lists it.
+    await all.close();
+    copyFileSync(CORPUS[4]!, b);
+    const ingest = fazhi(['ingest', b, '--data-dir', dataDir, '--model', MODEL_DIR]);
+    expect(ingest.code, ingest.stderr).toBe(0);
+    const status = fazhi(['status', '--json', '--data-dir', dataDir, '--model', MODEL_DIR], { REDIS_URL: redis.url });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).queue.failures).toEqual([]);
+  });
+});
