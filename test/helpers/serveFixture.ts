@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openApp } from '../../cli/app.ts';
 import { REPO_ROOT } from '../../cli/config.ts';
-import { indexFiles, refreshDerived } from '../../search/indexer.ts';
+import { indexFiles } from '../../search/indexer.ts';
+import { refreshDerivedOnce } from '../../search/derivedRefresh.ts';
 import { openReader, type Reader } from '../../server/reader.ts';
 import { buildServer, type ServerOptions } from '../../server/app.ts';
 
@@ -28,7 +29,7 @@ async function writerIngest(dataDir: string, files: string[]): Promise<void> {
   const writer = await openApp({ dataDir });
   try {
     await indexFiles(writer, files);
-    refreshDerived(writer.store, writer.index, writer.encoder.modelId);
+    await refreshDerivedOnce(writer.store, dataDir, writer.encoder.modelId, () => {}, { saveIndex: true });
   } finally {
     writer.close();
   }

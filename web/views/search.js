@@ -15,10 +15,8 @@ function currentParams(params) {
 /** The same page with one parameter changed (undefined removes it); a region change resets the levels below it. */
 function withParam(state, key, value) {
   const next = { ...state, [key]: value };
-  if (key === 'province') delete next.city, delete next.county;
-  if (key === 'city') delete next.county;
-  if (key === 'year') delete next.from, delete next.to;
-  if (key === 'from' || key === 'to') delete next.year;
+  const cleared = { province: ['city', 'county'], city: ['county'], year: ['from', 'to'], from: ['year'], to: ['year'] }[key] ?? [];
+  for (const below of cleared) delete next[below];
   return href(next);
 }
 
