@@ -105,9 +105,9 @@ export function passageContext(store: Store, id: number): Record<string, unknown
 }
 
 /**
- * Lexical candidates read for an adoption query. A passage mentions the measure when it holds
- * every term of the query; bm25 ranks passages holding all terms first, so this depth keeps
- * every such passage of the ~250k-passage lawrefbook index for a measure name.
+ * Lexical candidates read for an adoption query, in bm25 order (which favours passages holding
+ * more of the terms). A passage mentions the measure when it holds every term of the query; a
+ * measure mentioned in more passages than this is undercounted, and the answer says so.
  */
 const ADOPTION_CANDIDATES = 20_000;
 const NON_WORD = /[^\p{L}\p{N}.]/gu;
@@ -134,6 +134,8 @@ export interface Adoption {
   years: number[];
   cells: AdoptionCell[];
   totals: { reports: number; passages: number };
+  /** More candidates than were read: the counts are a lower bound. */
+  truncated: boolean;
 }
 
 /** "山东省/威海市/环翠区": the key a place goes by in the adoption view and its CSV. */
@@ -142,19 +144,20 @@ export function placeKey(j: Omit<Jurisdiction, 'code'>): string {
 }
 
 /** Passages holding every term of the query. */
-export function mentioningPassages(ctx: SearchContext, query: string): { terms: string[]; passages: PassageRow[] } {
+export function mentioningPassages(ctx: SearchContext, query: string): { terms: string[]; passages: PassageRow[]; truncated: boolean } {
   const terms = [...new Set(ctx.segment(query))];
-  if (terms.length === 0) return { terms, passages: [] };
+  if (terms.length === 0) return { terms, passages: [], truncated: false };
   const hits = ctx.store.lexicalSearch(terms, ADOPTION_CANDIDATES);
+  const truncated = hits.length === ADOPTION_CANDIDATES;
   const passages = ctx.store.getPassages(hits.map((h) => h.id)).filter((p) => {
     const compact = normalizeForMatch(p.text).replace(NON_WORD, '');
     return terms.every((t) => compact.includes(t));
   });
-  return { terms, passages };
+  return { terms, passages, truncated };
 }
 
 export function adoption(ctx: SearchContext, query: string): Adoption {
-  const { terms, passages } = mentioningPassages(ctx, query);
+  const { terms, passages, truncated } = mentioningPassages(ctx, query);
   const cells = new Map<string, AdoptionCell & { docs: Set<number> }>();
   const places = new Map<string, AdoptionPlace & { docs: Set<number> }>();
   for (const p of passages) {
@@ -180,6 +183,7 @@ export function adoption(ctx: SearchContext, query: string): Adoption {
     years: [...new Set(passages.flatMap((p) => (p.year === null ? [] : [p.year])))].sort((a, b) => a - b),
     cells: [...cells.values()].map(strip),
     totals: { reports: new Set(passages.map((p) => p.docId)).size, passages: passages.length },
+    truncated,
   };
 }
 

@@ -76,7 +76,7 @@ export async function renderAdoption({ main, params, stillCurrent }) {
     'section',
     { class: 'adoption-head' },
     el('h2', {}, `“${q}”的传播情况`),
-    el('p', {}, `${data.places.length} 个地区的 ${data.totals.reports} 份报告、${data.totals.passages} 个段落提到（含全部词语：${data.terms.join('、')}）。 `, el('a', { href: href({ q }), 'data-nav': true }, '← 返回检索结果'), ' ', el('a', { href: `/api/adoption.csv?${new URLSearchParams({ q })}`, download: `adoption-${q}.csv`, class: 'csv-link' }, '导出 CSV')),
+    el('p', {}, `${data.places.length} 个地区的 ${data.totals.reports} 份报告、${data.totals.passages} 个段落提到（含全部词语：${data.terms.join('、')}）${data.truncated ? '，提及过多，只统计了一部分' : ''}。 `, el('a', { href: href({ q }), 'data-nav': true }, '← 返回检索结果'), ' ', el('a', { href: `/api/adoption.csv?${new URLSearchParams({ q })}`, download: `adoption-${q}.csv`, class: 'csv-link' }, '导出 CSV')),
   );
   if (data.places.length === 0) {
     main.replaceChildren(header, empty('没有报告提到这项内容。可以换一种写法，或在检索结果中查看意思相近的段落。'));
