@@ -127,6 +127,7 @@ describe('adoption', () => {
   it('counts reports and passages mentioning a measure per jurisdiction and year, with first years and a CSV', async () => {
     const { body } = await get(`/api/adoption?q=${q('述法')}`);
     expect(body.totals.passages).toBeGreaterThan(0);
+    expect(body.truncated).toBe(false);
     const yicheng = body.places.find((p: any) => p.place === '山东省/枣庄市/峄城区');
     expect(yicheng).toMatchObject({ firstYear: 2023, reports: 1 });
     expect(body.cells.reduce((n: number, c: any) => n + c.passages, 0)).toBe(body.totals.passages);
