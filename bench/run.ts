@@ -3,6 +3,7 @@
 // redis-server and `fazhi worker` processes). Per mode: documents, passages, wall time per
 // stage, passages/s, store and index size, peak RSS; for the embedded store: search p50/p95 per
 // search mode (model warm) and HNSW recall@10 against exact search.
+// `npm run bench -- --serve --data-dir DIR [--workers 1,2]`: HTTP search latency of `fazhi serve` instead (bench/serve.ts).
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,8 +61,18 @@ async function main(): Promise<void> {
       // Only the measures of adding to an existing store (--data-dir), e.g. one built once with
       // `fazhi ingest` from the full corpus.
       'incremental-only': { type: 'boolean', default: false },
+      serve: { type: 'boolean', default: false },
+      requests: { type: 'string', default: '240' },
+      workers: { type: 'string', default: '1' },
     },
   });
+  if (values.serve) {
+    // HTTP latency of `fazhi serve` over an existing data dir (e.g. the eval index).
+    if (!values['data-dir']) throw new Error('--serve needs --data-dir DIR: an indexed data directory (e.g. .tmp/eval/index/fazhi-mini-zh after npm run eval)');
+    const { serveBench } = await import('./serve.ts');
+    console.log(await serveBench({ dataDir: values['data-dir'], model: values.model, queries: QUERIES, requests: Number(values.requests), clients: [1, 8], workers: values.workers!.split(',').map(Number) }));
+    return;
+  }
   const workerCounts = values.queue === undefined ? [] : values.queue.split(',').map((n) => Number.parseInt(n, 10));
   if (workerCounts.some((n) => !(n >= 1))) throw new Error(`--queue takes worker process counts, e.g. 1,2 (got ${values.queue})`);
   const corpus = values.corpus!;

@@ -28,8 +28,9 @@ export function toRows(results: PassageResult[] | ReportResult[]): ResultRow[] {
   });
 }
 
-export function toJson(results: ResultRow[]): string {
-  const row = (r: ResultRow): Record<string, unknown> => ({
+/** One result as `--json` prints it (the HTTP API returns the same shape). */
+export function toJsonRow(r: ResultRow): Record<string, unknown> {
+  return {
     id: r.id,
     source: r.source,
     title: r.title,
@@ -39,9 +40,12 @@ export function toJson(results: ResultRow[]): string {
     section: r.section,
     text: r.text,
     score: r.score,
-    ...(r.passages ? { passages: r.passages.map(row) } : {}),
-  });
-  return jsonForTerminal({ results: results.map(row) });
+    ...(r.passages ? { passages: r.passages.map(toJsonRow) } : {}),
+  };
+}
+
+export function toJson(results: ResultRow[]): string {
+  return jsonForTerminal({ results: results.map(toJsonRow) });
 }
 
 function place(j: Jurisdiction): string {

@@ -20,6 +20,7 @@ import {
   modelUseCommand,
   demoCommand,
 } from './commands.ts';
+import { serveCommand } from './serve.ts';
 
 function filterOptions(cmd: Command): Command {
   return cmd
@@ -165,6 +166,17 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
       checkDataDirUsable(data);
       return modelUseCommand({ dataDir, name });
     });
+
+  program
+    .command('serve')
+    .description('the HTTP API and the Chinese web app over this data dir (read-only); prints the URL')
+    .option('--host <host>', 'address to bind (another host exposes the server beyond this machine)', '127.0.0.1')
+    .option('--port <n>', 'port (0: any free one)', '8080')
+    .option('--rate-limit <n>', 'requests per minute per client address (0: no limit)', '1200')
+    .option('--seed <dir>', 'index this directory first when the data dir holds no reports')
+    .option('--workers <n>', 'server processes sharing the port, each with its own model and index (≈ one per core)', '1')
+    .option('--allow-writes', 'enable upload/remove endpoints (needs FAZHI_TOKEN; requests send it as a bearer token)')
+    .action((o) => serveCommand({ dataDir, root: root(), model: model(), flags: o }));
 
   program
     .command('demo')

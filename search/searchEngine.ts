@@ -102,6 +102,18 @@ export function search(ctx: SearchContext, query: string, opts: SearchOptions & 
 export function search(ctx: SearchContext, query: string, opts: SearchOptions & { by?: 'passage' }): Promise<PassageResult[]>;
 export function search(ctx: SearchContext, query: string, opts: SearchOptions): Promise<PassageResult[] | ReportResult[]>;
 export async function search(ctx: SearchContext, query: string, opts: SearchOptions): Promise<PassageResult[] | ReportResult[]> {
+  return (await searchWithMatches(ctx, query, opts)).results;
+}
+
+/**
+ * `search`, also returning every passage retrieved for the query (up to the retrieval depth),
+ * best first: what a result page counts its filter facets over, not just the page itself.
+ */
+export async function searchWithMatches(
+  ctx: SearchContext,
+  query: string,
+  opts: SearchOptions,
+): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageResult[] }> {
   const text = validateQuery(query);
   validateK(opts.k);
   if (!SEARCH_MODES.includes(opts.mode)) throw new InputError('--mode', `must be one of ${SEARCH_MODES.join(', ')}, not ${String(opts.mode)}`);
@@ -120,7 +132,7 @@ export async function search(ctx: SearchContext, query: string, opts: SearchOpti
   const denseWeight = opts.denseWeight ?? DEFAULT_DENSE_WEIGHT;
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('denseWeight', `must be between 0 and 1, not ${denseWeight}`);
   const ranked = rank(ctx.store, opts.mode === 'hybrid' ? fuse(lists[0]!, lists[1]!, denseWeight) : lists[0]!);
-  return by === 'report' ? groupByReport(ranked, opts.k) : ranked.slice(0, opts.k);
+  return { results: by === 'report' ? groupByReport(ranked, opts.k) : ranked.slice(0, opts.k), matches: ranked };
 }
 
 /**

@@ -1,0 +1,86 @@
+// `fazhi serve`: indexes a seed directory first when asked and the data dir is empty, then
+// serves the API and web app over the store, read-only, until interrupted.
+import cluster from 'node:cluster';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { InputError } from '../pipeline/errors.ts';
+import { STORE_FILE, Store } from '../search/store.ts';
+import { ingestCommand } from './commands.ts';
+import { parseIntFlag } from './options.ts';
+
+export interface ServeFlags {
+  host: string;
+  port: string;
+  allowWrites?: boolean;
+  rateLimit: string;
+  seed?: string;
+  workers: string;
+}
+
+function storeIsEmpty(dataDir: string): boolean {
+  if (!existsSync(path.join(dataDir, STORE_FILE))) return true;
+  const store = Store.openReadOnly(dataDir);
+  try {
+    return store.counts().documents === 0;
+  } finally {
+    store.close();
+  }
+}
+
+export async function serveCommand(o: { dataDir: string; root: string; model?: string; flags: ServeFlags }): Promise<void> {
+  const port = parseIntFlag('--port', o.flags.port, 0, 65535);
+  const rateLimitPerMinute = parseIntFlag('--rate-limit', o.flags.rateLimit, 0, 1_000_000);
+  const token = process.env.FAZHI_TOKEN;
+  if (o.flags.allowWrites && !token) throw new InputError('--allow-writes', 'needs a FAZHI_TOKEN environment variable (the bearer token write requests must send)');
+  const workers = parseIntFlag('--workers', o.flags.workers, 1, 64);
+  if (cluster.isWorker) return serveHere(o, port, rateLimitPerMinute, token);
+  if (o.flags.seed !== undefined && storeIsEmpty(o.dataDir)) {
+    process.stderr.write(`${o.dataDir} is empty: indexing ${o.flags.seed} first\n`);
+    await ingestCommand({ dataDir: o.dataDir, root: o.root, model: o.model, paths: [o.flags.seed], queue: false });
+  }
+  if (!existsSync(path.join(o.dataDir, STORE_FILE))) {
+    throw new InputError('--data-dir', `${o.dataDir} holds no store: run \`fazhi ingest <dir>\` first (or \`npm start\`, which indexes corpus/)`);
+  }
+  if (workers === 1) return serveHere(o, port, rateLimitPerMinute, token);
+  // One Node process answers one query at a time; on a multi-core machine several processes,
+  // each with its own model and index, share the port (node:cluster reruns this same command).
+  const forked = Array.from({ length: workers }, () => cluster.fork());
+  const address = await new Promise<{ address: string; port: number }>((resolve, reject) => {
+    forked[0]!.once('listening', resolve);
+    forked[0]!.once('exit', (code) => reject(new Error(`fazhi serve worker exited with ${code} before listening`)));
+  });
+  printUrl(`http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`, o.dataDir, !!o.flags.allowWrites, workers);
+  const stop = () => {
+    for (const worker of forked) worker.process.kill('SIGTERM');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function printUrl(address: string, dataDir: string, writes: boolean, workers: number): void {
+  const url = new URL(address);
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = 'localhost';
+  process.stdout.write(`fazhi serve: ${url.href}  (data ${dataDir}${writes ? ', writes allowed' : ', read-only'}${workers > 1 ? `, ${workers} processes` : ''})\n`);
+}
+
+async function serveHere(o: { dataDir: string; model?: string; flags: ServeFlags }, port: number, rateLimitPerMinute: number, token: string | undefined): Promise<void> {
+  const { openReader } = await import('../server/reader.ts');
+  const { buildServer } = await import('../server/app.ts');
+  const reader = await openReader(o);
+  const app = await buildServer({
+    reader,
+    rateLimitPerMinute,
+    writes: o.flags.allowWrites ? { token: token!, uploadDir: path.join(o.dataDir, 'uploads'), model: o.model } : undefined,
+  });
+  const address = await app.listen({ host: o.flags.host, port });
+  if (cluster.isPrimary) printUrl(address, o.dataDir, !!o.flags.allowWrites, 1);
+  const stop = () => {
+    // A cluster worker's channel to the primary would keep it alive after the server closed.
+    void app.close().then(() => {
+      reader.close();
+      if (cluster.isWorker) process.disconnect();
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

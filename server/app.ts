@@ -1,0 +1,196 @@
+// `fazhi serve`: the JSON API and the web app in one Fastify process over a read-only store.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { InputError } from '../pipeline/errors.ts';
+import { searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
+import { readIndexHealth } from '../search/vectorIndex.ts';
+import { toJsonRow } from '../cli/format.ts';
+import type { Reader } from './reader.ts';
+import {
+  idParamSchema,
+  queryText,
+  searchQuerySchema,
+  similarBodySchema,
+  similarQuerySchema,
+  toSearchFilter,
+  type RawFilter,
+} from './params.ts';
+import { adoption, adoptionCsv, facetCounts, mentioningPassages, passageContext, placeKey, reportView } from './views.ts';
+import { openApiDocument, type RouteDoc } from './openapi.ts';
+import { registerWrites, type WriteOptions } from './writes.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const WEB_DIR = path.join(ROOT, 'web');
+const ECHARTS_DIR = path.join(ROOT, 'node_modules', 'echarts', 'dist');
+
+export interface ServerOptions {
+  reader: Reader;
+  /** Requests per minute per client address; 0 turns the limit off (benchmarks). */
+  rateLimitPerMinute?: number;
+  /** Upload and remove endpoints; absent: they do not exist. */
+  writes?: WriteOptions;
+  logger?: boolean;
+}
+
+/** Requests per minute per address: far above an analyst's clicking, low enough to stop a scraper loop. */
+export const DEFAULT_RATE_LIMIT = 1200;
+/** JSON bodies: a `similar` text is at most 5,000 characters (≤ 15 kB of UTF-8). */
+const BODY_LIMIT = 64 * 1024;
+
+function apiRow(r: PassageResult): Record<string, unknown> {
+  return { ...toJsonRow(r), docId: r.docId, headingPath: r.headingPath };
+}
+
+function apiResult(r: PassageResult | ReportResult): Record<string, unknown> {
+  if (!('passages' in r)) return apiRow(r);
+  // As the CLI's --by report: the documented fields filled from the best passage.
+  return { ...apiRow(r.passages[0]!), score: r.score, passages: r.passages.map(apiRow) };
+}
+
+/** The parameter a validation error is about, from Ajv's report. */
+function invalidParam(error: FastifyError): string | undefined {
+  const v = error.validation?.[0];
+  if (!v) return undefined;
+  const p = v.params as Record<string, unknown>;
+  return (p.missingProperty ?? p.additionalProperty ?? v.instancePath.replace(/^\//, '').replace(/\//g, '.')) as string || undefined;
+}
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    // Unknown parameters are errors (a misspelt filter must not be silently ignored).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  const routes: RouteDoc[] = [];
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && route.schema) routes.push({ method: route.method, url: route.url, schema: route.schema });
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  if ((opts.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT) > 0) {
+    await app.register(rateLimit, { max: opts.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT, timeWindow: 60_000 });
+  }
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error.validation) {
+      const param = invalidParam(error);
+      const v = error.validation[0]!;
+      const why = 'additionalProperty' in v.params ? 'unknown parameter' : v.message;
+      return reply.code(400).send({ error: 'Bad Request', param, message: param ? `${param}: ${why}` : error.message });
+    }
+    if (error instanceof InputError) {
+      return reply.code(400).send({ error: 'Bad Request', param: error.subject, message: error.message });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) app.log.error(error);
+    return reply.code(status).send({ error: status >= 500 ? 'Internal Server Error' : error.name, message: status >= 500 ? '服务器内部错误' : error.message });
+  });
+
+  const reader = opts.reader;
+
+  app.get('/api/search', { schema: { summary: 'Search passages (or reports) by meaning and words', querystring: searchQuerySchema } }, async (request) => {
+    const q = request.query as { q: string; mode: SearchMode; k: number; by: 'passage' | 'report' } & RawFilter;
+    const filter = toSearchFilter(q);
+    const ctx = reader.current();
+    const { results, matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, by: q.by, filter });
+    return { query: q.q, terms: ctx.segment(q.q), total: matches.length, results: results.map(apiResult), facets: facetCounts(matches) };
+  });
+
+  app.get('/api/similar/:id', { schema: { summary: 'Passages similar to a stored one', params: idParamSchema, querystring: similarQuerySchema } }, async (request, reply) => {
+    const { id } = request.params as { id: number };
+    const { other_regions, ...q } = request.query as { k: number; other_regions: string } & RawFilter;
+    const ctx = reader.current();
+    if (!ctx.store.getPassage(id)) return reply.code(404).send({ error: 'Not Found', message: `no passage with id ${id}` });
+    const results = await similar(ctx, { passageId: id }, { k: q.k, otherRegions: other_regions === '1' || other_regions === 'true', filter: toSearchFilter(q) });
+    return { results: results.map(apiRow) };
+  });
+
+  app.post('/api/similar', { schema: { summary: 'Passages similar to a text', body: similarBodySchema } }, async (request) => {
+    const body = request.body as { text: string; k?: number; region?: { province?: string; city?: string; county?: string } } & RawFilter;
+    const { text, k, region, ...raw } = body;
+    const home = region ? toSearchFilter(region) : undefined;
+    const ctx = reader.current();
+    const results = await similar(ctx, { text }, { k: k ?? 10, otherRegions: home !== undefined, region: home, filter: toSearchFilter(raw) });
+    return { results: results.map(apiRow) };
+  });
+
+  app.get('/api/reports/:id', { schema: { summary: 'A report: metadata, heading tree, passages', params: idParamSchema } }, async (request, reply) => {
+    const { id } = request.params as { id: number };
+    return reportView(reader.current().store, id) ?? reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
+  });
+
+  app.get('/api/passages/:id', { schema: { summary: 'A passage with its neighbours in the report', params: idParamSchema } }, async (request, reply) => {
+    const { id } = request.params as { id: number };
+    return passageContext(reader.current().store, id) ?? reply.code(404).send({ error: 'Not Found', message: `no passage with id ${id}` });
+  });
+
+  const adoptionQuery = { type: 'object', additionalProperties: false, required: ['q'], properties: { q: queryText } } as const;
+  app.get('/api/adoption', { schema: { summary: 'Where and when a measure is mentioned: per jurisdiction and year', querystring: adoptionQuery } }, async (request) => {
+    return adoption(reader.current(), (request.query as { q: string }).q);
+  });
+
+  app.get('/api/adoption.csv', { schema: { summary: 'The adoption table as CSV', querystring: adoptionQuery } }, async (request, reply) => {
+    const table = adoption(reader.current(), (request.query as { q: string }).q);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="adoption.csv"; filename*=UTF-8''${encodeURIComponent(`adoption-${table.query}.csv`)}`)
+      .send(adoptionCsv(table));
+  });
+
+  const adoptionPassagesQuery = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['q', 'place'],
+    properties: { q: queryText, place: { type: 'string', minLength: 1, maxLength: 100 }, year: { type: 'integer' } },
+  } as const;
+  app.get('/api/adoption/passages', { schema: { summary: 'The passages behind one adoption cell (place, optionally year)', querystring: adoptionPassagesQuery } }, async (request) => {
+    const q = request.query as { q: string; place: string; year?: number };
+    const { passages } = mentioningPassages(reader.current(), q.q);
+    const hits = passages.filter((p) => placeKey(p.jurisdiction) === q.place && (q.year === undefined || p.year === q.year));
+    return { results: hits.map((p) => ({ ...toJsonRow({ ...p, score: 0 }), docId: p.docId, headingPath: p.headingPath })) };
+  });
+
+  app.get('/api/status', { schema: { summary: 'Counts, model, store generation, index health', querystring: { type: 'object', additionalProperties: false } } }, async () => {
+    const ctx = reader.current();
+    return {
+      model: ctx.encoder.modelId,
+      modelDir: path.relative(ROOT, reader.modelDir),
+      generation: ctx.store.generation(),
+      ...ctx.store.stats(),
+      index: readIndexHealth(reader.dataDir, ctx.store),
+      loadedIndexGeneration: ctx.index.generation,
+      writes: opts.writes !== undefined,
+    };
+  });
+
+  if (opts.writes) await registerWrites(app, reader, opts.writes);
+
+  app.get('/api/openapi.json', async () => openApiDocument(routes));
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `${request.method} ${request.url.split('?')[0]}` }));
+
+  await app.register(fastifyStatic, { root: WEB_DIR, index: ['index.html'], wildcard: false });
+  app.get('/vendor/echarts.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').sendFile('echarts.esm.min.mjs', ECHARTS_DIR));
+  return app;
+}

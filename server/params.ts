@@ -1,0 +1,88 @@
+// JSON schemas for the API's parameters (Fastify validates them, answering 400 with the name of
+// the parameter) and their conversion into the search engine's options, with the CLI's rules.
+import { SECTION_KINDS } from '../pipeline/types.ts';
+import { InputError } from '../pipeline/errors.ts';
+import { MAX_K, MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, SEARCH_MODES } from '../search/searchEngine.ts';
+import type { SearchFilter } from '../search/store.ts';
+import { parseFilter } from '../cli/options.ts';
+
+const year = { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR } as const;
+const region = { type: 'string', minLength: 1, maxLength: 40 } as const;
+export const queryText = { type: 'string', minLength: 1, maxLength: MAX_QUERY_CHARS, pattern: '\\S' } as const;
+
+export const filterProperties = {
+  province: region,
+  city: region,
+  county: region,
+  year,
+  from: year,
+  to: year,
+  section: { type: 'string', enum: [...SECTION_KINDS] },
+} as const;
+
+export const kProperty = { type: 'integer', minimum: 1, maximum: MAX_K, default: 10 } as const;
+
+export const searchQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['q'],
+  properties: {
+    q: queryText,
+    mode: { type: 'string', enum: [...SEARCH_MODES], default: 'hybrid' },
+    k: kProperty,
+    by: { type: 'string', enum: ['passage', 'report'], default: 'passage' },
+    ...filterProperties,
+  },
+} as const;
+
+export const similarQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { k: kProperty, other_regions: { type: 'string', enum: ['0', '1', 'true', 'false'], default: '0' }, ...filterProperties },
+} as const;
+
+export const similarBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['text'],
+  properties: {
+    text: { type: 'string', minLength: 1, maxLength: 5000, pattern: '\\S' },
+    k: kProperty,
+    region: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { province: region, city: region, county: region },
+    },
+    ...filterProperties,
+  },
+} as const;
+
+export const idParamSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1 } },
+} as const;
+
+export interface RawFilter {
+  province?: string;
+  city?: string;
+  county?: string;
+  year?: number;
+  from?: number;
+  to?: number;
+  section?: string;
+}
+
+/**
+ * The CLI's filter rules (region names resolved against GB/T 2260, --year or --from/--to), with
+ * errors naming the API parameter rather than the flag.
+ */
+export function toSearchFilter(raw: RawFilter): SearchFilter {
+  const str = (n: number | undefined) => (n === undefined ? undefined : String(n));
+  try {
+    return parseFilter({ ...raw, year: str(raw.year), from: str(raw.from), to: str(raw.to) });
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(err.subject.replace(/^--/, ''), err.message.slice(err.subject.length + 2));
+    throw err;
+  }
+}

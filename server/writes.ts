@@ -1,0 +1,84 @@
+// Upload and remove endpoints (only with `fazhi serve --allow-writes` and a FAZHI_TOKEN bearer).
+// The server itself stays read-only: each write runs the CLI's own writer (`fazhi ingest` /
+// `fazhi remove`) as a child process, so it takes the same single-writer path as the command line.
+import { execFile } from 'node:child_process';
+import { timingSafeEqual } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Reader } from './reader.ts';
+
+const run = promisify(execFile);
+const FAZHI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'fazhi.js');
+/** Reports as published run to a few MB (PDF scans are refused anyway). */
+const UPLOAD_LIMIT = 20 * 1024 * 1024;
+const UPLOAD_TYPES = ['.txt', '.md', '.html', '.htm', '.shtml', '.docx', '.pdf'];
+
+export interface WriteOptions {
+  token: string;
+  /** Where uploaded files are kept (they are the ingested reports' sources). */
+  uploadDir: string;
+  model?: string;
+}
+
+function authorized(request: FastifyRequest, token: string): boolean {
+  const header = request.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function fazhi(reader: Reader, opts: WriteOptions, args: string[]): Promise<{ ok: boolean; output: string }> {
+  const modelArgs = opts.model ? ['--model', opts.model] : [];
+  try {
+    const { stderr } = await run(process.execPath, [FAZHI, ...args, '--data-dir', reader.dataDir, ...modelArgs], { maxBuffer: 1 << 20 });
+    return { ok: true, output: stderr };
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    return { ok: false, output: e.stderr || e.message };
+  }
+}
+
+export async function registerWrites(app: FastifyInstance, reader: Reader, opts: WriteOptions): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'GET' && request.url.startsWith('/api/reports') && !authorized(request, opts.token)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Unauthorized', message: 'a valid FAZHI_TOKEN bearer is required' });
+    }
+  });
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: UPLOAD_LIMIT }, (_request, body, done) => done(null, body));
+
+  const uploadQuery = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['filename'],
+    properties: { filename: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^/\\\\\\u0000]+$' } },
+  } as const;
+  app.post('/api/reports', { bodyLimit: UPLOAD_LIMIT, schema: { summary: 'Upload a report file (raw bytes) and ingest it', querystring: uploadQuery } }, async (request, reply) => {
+    const { filename } = request.query as { filename: string };
+    const ext = path.extname(filename).toLowerCase();
+    if (!UPLOAD_TYPES.includes(ext) || filename.startsWith('.')) {
+      return reply.code(400).send({ error: 'Bad Request', param: 'filename', message: `filename: expected a name ending in ${UPLOAD_TYPES.join(', ')}` });
+    }
+    if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
+      return reply.code(400).send({ error: 'Bad Request', param: 'body', message: 'body: send the file as application/octet-stream' });
+    }
+    await mkdir(opts.uploadDir, { recursive: true });
+    const file = path.join(opts.uploadDir, filename);
+    await writeFile(file, request.body);
+    const result = await fazhi(reader, opts, ['ingest', file]);
+    if (!result.ok) return reply.code(400).send({ error: 'Bad Request', param: 'body', message: result.output.trim() });
+    const doc = reader.current().store.documents().find((d) => path.resolve(d.source) === path.resolve(file));
+    return reply.code(201).send({ id: doc?.id ?? null, source: doc?.source ?? file, log: result.output.trim() });
+  });
+
+  app.delete('/api/reports/:id', { schema: { summary: 'Remove a report', params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } } }, async (request, reply) => {
+    const { id } = request.params as { id: number };
+    const doc = reader.current().store.documents().find((d) => d.id === id);
+    if (!doc) return reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
+    const result = await fazhi(reader, opts, ['remove', doc.source]);
+    if (!result.ok) return reply.code(500).send({ error: 'Internal Server Error', message: result.output.trim() });
+    return { removed: id, source: doc.source };
+  });
+}

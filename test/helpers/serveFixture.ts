@@ -1,0 +1,67 @@
+// A real data dir (the five sample reports and the hostile fixture, embedded with the bundled
+// encoder) and `fazhi serve`'s Fastify app over it, read-only, on a free port.
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { openApp } from '../../cli/app.ts';
+import { REPO_ROOT } from '../../cli/config.ts';
+import { indexFiles } from '../../search/indexer.ts';
+import { refreshDerivedOnce } from '../../search/derivedRefresh.ts';
+import { openReader, type Reader } from '../../server/reader.ts';
+import { buildServer, type ServerOptions } from '../../server/app.ts';
+
+export const HOSTILE_FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'hostile-report.txt');
+
+export interface ServeFixture {
+  dataDir: string;
+  /** Where the fixture's report files live (their sources in the store). */
+  filesDir: string;
+  reader: Reader;
+  app: FastifyInstance;
+  url: string;
+  /** Ingests files with the CLI's writer path, as another process would. */
+  ingest(files: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function writerIngest(dataDir: string, files: string[]): Promise<void> {
+  const writer = await openApp({ dataDir });
+  try {
+    await indexFiles(writer, files);
+    await refreshDerivedOnce(writer.store, dataDir, writer.encoder.modelId, () => {}, { saveIndex: true });
+  } finally {
+    writer.close();
+  }
+}
+
+/** `writeToken`: serve with the write endpoints on (as `--allow-writes` with FAZHI_TOKEN). */
+export async function startServeFixture(options: Omit<ServerOptions, 'reader' | 'writes'> & { writeToken?: string } = {}): Promise<ServeFixture> {
+  const root = mkdtempSync(path.join(tmpdir(), 'fazhi-serve-'));
+  const dataDir = path.join(root, 'data');
+  const filesDir = path.join(root, 'reports');
+  const corpus = path.join(REPO_ROOT, 'corpus');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(filesDir);
+  for (const name of readdirSync(corpus)) copyFileSync(path.join(corpus, name), path.join(filesDir, name));
+  copyFileSync(HOSTILE_FIXTURE, path.join(filesDir, 'hostile-report.txt'));
+  await writerIngest(dataDir, readdirSync(filesDir).sort().map((name) => path.join(filesDir, name)));
+  const reader = await openReader({ dataDir });
+  const { writeToken, ...serverOptions } = options;
+  const writes = writeToken ? { token: writeToken, uploadDir: path.join(root, 'uploads') } : undefined;
+  const app = await buildServer({ reader, ...serverOptions, writes });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    dataDir,
+    filesDir,
+    reader,
+    app,
+    url,
+    ingest: (files) => writerIngest(dataDir, files),
+    async close() {
+      await app.close();
+      reader.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

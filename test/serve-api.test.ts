@@ -1,0 +1,207 @@
+// `fazhi serve`'s JSON API against a real store (the sample reports + the hostile fixture),
+// the bundled encoder and jieba: validation, shapes, facets, similar, reports, adoption, reload.
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { search } from '../search/searchEngine.ts';
+import { toJson, toRows } from '../cli/format.ts';
+import { startServeFixture, type ServeFixture } from './helpers/serveFixture.ts';
+
+let fx: ServeFixture;
+
+async function get(url: string): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+  const res = await fx.app.inject({ method: 'GET', url });
+  return { status: res.statusCode, body: res.headers['content-type']?.toString().includes('json') ? res.json() : res.body, headers: res.headers };
+}
+
+const q = (text: string) => encodeURIComponent(text);
+
+beforeAll(async () => {
+  fx = await startServeFixture();
+}, 120_000);
+
+afterAll(async () => {
+  await fx?.close();
+});
+
+describe('GET /api/search', () => {
+  it('answers 述法 from the sample reports with the CLI --json fields, facets counted over every match', async () => {
+    const { status, body } = await get(`/api/search?q=${q('述法')}&k=3`);
+    expect(status).toBe(200);
+    expect(body.results).toHaveLength(3);
+    expect(body.terms).toContain('述法');
+    expect(body.results[0].text).toContain('述法');
+    const cliRows = JSON.parse(toJson(toRows(await search(fx.reader.current(), '述法', { k: 3, mode: 'hybrid' })))).results;
+    for (const [i, row] of cliRows.entries()) {
+      expect(body.results[i]).toMatchObject(row);
+      expect(body.results[i]).toHaveProperty('docId');
+      expect(body.results[i]).toHaveProperty('headingPath');
+    }
+    expect(body.total).toBeGreaterThan(3);
+    const sum = (facet: Record<string, number>) => Object.values(facet).reduce((a, b) => a + b, 0);
+    // Every match has a year and a section; counts cover them all, not just the page of 3.
+    expect(sum(body.facets.year)).toBe(body.total);
+    expect(sum(body.facets.section)).toBe(body.total);
+    expect(body.facets.province['山东省']).toBeGreaterThan(3);
+    expect(body.facets.province['河南省']).toBeGreaterThan(0);
+  });
+
+  it('filters by province (short name resolved), year and section; by=report groups passages', async () => {
+    const { body } = await get(`/api/search?q=${q('述法')}&province=${q('河南')}&k=20`);
+    expect(body.results.length).toBeGreaterThan(0);
+    expect(body.results.every((r: any) => r.jurisdiction.province === '河南省')).toBe(true);
+    expect(Object.keys(body.facets.province)).toEqual(['河南省']);
+    const byYear = await get(`/api/search?q=${q('述法')}&year=2022&section=${q('成效')}&mode=lexical`);
+    expect(byYear.body.results.every((r: any) => r.year === 2022 && r.section === '成效')).toBe(true);
+    const grouped = await get(`/api/search?q=${q('述法')}&by=report&k=3`);
+    expect(grouped.body.results.length).toBeGreaterThan(1);
+    expect(new Set(grouped.body.results.map((r: any) => r.docId)).size).toBe(grouped.body.results.length);
+    expect(grouped.body.results[0].passages.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['', 'q'],
+    ['q=', 'q'],
+    ['q=x&k=0', 'k'],
+    ['q=x&k=101', 'k'],
+    ['q=x&k=abc', 'k'],
+    ['q=x&mode=fuzzy', 'mode'],
+    ['q=x&by=city', 'by'],
+    ['q=x&year=1800', 'year'],
+    ['q=x&section=xx', 'section'],
+    ['q=x&province=xx', 'province'],
+    ['q=x&from=2023&to=2022', 'from'],
+    ['q=x&year=2022&from=2021', 'year'],
+    ['q=x&provnce=山东', 'provnce'],
+    [`q=${'法'.repeat(501)}`, 'q'],
+  ])('?%s → 400 naming %s', async (query, param) => {
+    const { status, body } = await get(`/api/search?${query.replace(/[^\x00-\x7f]+/g, (m) => encodeURIComponent(m))}`);
+    expect(status).toBe(400);
+    expect(body.param).toBe(param);
+    expect(body.message).toContain(param);
+  });
+});
+
+describe('similar, reports, passages', () => {
+  it('GET /api/similar/:id?other_regions=1 leaves out the source region and its report', async () => {
+    const source = (await get(`/api/search?q=${q('述法')}&city=${q('枣庄')}&k=1`)).body.results[0];
+    expect(source.jurisdiction.county).toBe('峄城区');
+    const { status, body } = await get(`/api/similar/${source.id}?other_regions=1&k=10`);
+    expect(status).toBe(200);
+    expect(body.results.length).toBe(10);
+    expect(body.results.some((r: any) => r.jurisdiction.county === '峄城区' || r.docId === source.docId)).toBe(false);
+    expect((await get('/api/similar/999999')).status).toBe(404);
+    expect((await get('/api/similar/abc')).body.param).toBe('id');
+  });
+
+  it('POST /api/similar {text, region} validates and leaves out the given region', async () => {
+    const post = (payload: unknown) => fx.app.inject({ method: 'POST', url: '/api/similar', payload: payload as object });
+    const res = await post({ text: '党政主要负责人年终述法', region: { province: '山东' }, k: 5 });
+    expect(res.statusCode).toBe(200);
+    const results = res.json().results;
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.every((r: any) => r.jurisdiction.province !== '山东省')).toBe(true);
+    const bad = await post({ text: '' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().param).toBe('text');
+  });
+
+  it('GET /api/reports/:id has metadata, a heading tree and every passage; /api/passages/:id has neighbours', async () => {
+    const hit = (await get(`/api/search?q=${q('述法')}&city=${q('枣庄')}&k=1`)).body.results[0];
+    const { body: report } = await get(`/api/reports/${hit.docId}`);
+    expect(report.title).toBe(hit.title);
+    expect(report.passages).toHaveLength(report.passageCount);
+    expect(report.passages.map((p: any) => p.id)).toContain(hit.id);
+    expect(report.headings.length).toBeGreaterThan(1);
+    expect(report.headings[0].children.length).toBeGreaterThan(0);
+    const { body: passage } = await get(`/api/passages/${hit.id}`);
+    expect(passage.text).toBe(hit.text);
+    const at = report.passages.findIndex((p: any) => p.id === hit.id);
+    expect(passage.before.map((p: any) => p.id)).toEqual(report.passages.slice(Math.max(0, at - 2), at).map((p: any) => p.id));
+    expect(passage.after.map((p: any) => p.id)).toEqual(report.passages.slice(at + 1, at + 3).map((p: any) => p.id));
+    expect((await get('/api/reports/424242')).status).toBe(404);
+  });
+});
+
+describe('adoption', () => {
+  it('counts reports and passages mentioning a measure per jurisdiction and year, with first years and a CSV', async () => {
+    const { body } = await get(`/api/adoption?q=${q('述法')}`);
+    expect(body.totals.passages).toBeGreaterThan(0);
+    expect(body.truncated).toBe(false);
+    const yicheng = body.places.find((p: any) => p.place === '山东省/枣庄市/峄城区');
+    expect(yicheng).toMatchObject({ firstYear: 2023, reports: 1 });
+    expect(body.cells.reduce((n: number, c: any) => n + c.passages, 0)).toBe(body.totals.passages);
+    const cell = await get(`/api/adoption/passages?q=${q('述法')}&place=${q(yicheng.place)}&year=2023`);
+    expect(cell.body.results).toHaveLength(yicheng.passages);
+    expect(cell.body.results.every((r: any) => r.text.includes('述法'))).toBe(true);
+    const csv = await get(`/api/adoption.csv?q=${q('述法')}`);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.headers['content-disposition']).toMatch(/attachment/);
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('地区,省,市,县区,年份,报告数,段落数,首次提及年份');
+    expect(lines).toContain(`山东省/枣庄市/峄城区,山东省,枣庄市,峄城区,2023,1,${yicheng.passages},2023`);
+    expect(lines).toHaveLength(body.cells.length + 1);
+  });
+
+  it('an unmentioned measure gives an empty table, not an error', async () => {
+    const { status, body } = await get(`/api/adoption?q=${q('量子纠缠执法')}`);
+    expect(status).toBe(200);
+    expect(body.places).toEqual([]);
+  });
+});
+
+describe('status, OpenAPI, security headers, limits', () => {
+  it('status and the OpenAPI document', async () => {
+    const { body } = await get('/api/status');
+    expect(body).toMatchObject({ documents: 6, writes: false });
+    expect(body.loadedIndexGeneration).toBe(body.generation);
+    const { body: doc } = await get('/api/openapi.json');
+    expect(doc.openapi).toMatch(/^3\./);
+    const params = doc.paths['/api/search'].get.parameters.map((p: any) => p.name);
+    expect(params).toEqual(expect.arrayContaining(['q', 'mode', 'k', 'province', 'city', 'county', 'year', 'from', 'to', 'section', 'by']));
+    expect(doc.paths['/api/similar/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path' });
+  });
+
+  it('serves the web app with a strict CSP and refuses bodies over the limit', async () => {
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const big = await fx.app.inject({ method: 'POST', url: '/api/similar', payload: { text: '法'.repeat(100_000) } });
+    expect(big.statusCode).toBe(413);
+    expect((await fx.app.inject({ method: 'POST', url: '/api/reports?filename=a.txt', payload: 'x' })).statusCode).toBe(404);
+  });
+
+  it('rate-limits a client that floods it', async () => {
+    const limited = await import('../server/app.ts').then(({ buildServer }) => buildServer({ reader: fx.reader, rateLimitPerMinute: 3 }));
+    const codes = [];
+    for (let i = 0; i < 5; i++) codes.push((await limited.inject({ method: 'GET', url: '/api/status' })).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429, 429]);
+    await limited.close();
+  });
+});
+
+describe('reload without restart, never writing the store', () => {
+  it('picks up a report another process commits; the server itself writes nothing', async () => {
+    const files = ['fazhi.sqlite', 'hnsw.bin'].map((f) => path.join(fx.dataDir, f));
+    const before = files.map((f) => statSync(f).mtimeMs);
+    for (const url of [`/api/search?q=${q('述法')}`, '/api/status', `/api/adoption?q=${q('述法')}`]) await get(url);
+    expect(files.map((f) => statSync(f).mtimeMs)).toEqual(before);
+
+    const term = '智慧普法驿站';
+    expect((await get(`/api/search?q=${q(term)}&mode=lexical`)).body.results.some((r: any) => r.text.includes(term))).toBe(false);
+    const seed = readFileSync(path.join(fx.filesDir, '004_e41503e62c4741d1.txt'), 'utf8');
+    const added = path.join(fx.filesDir, 'new-report.txt');
+    writeFileSync(added, seed.replace('2023', '2024') + `\n四、新做法\n建成${term}三十个，群众就近学法用法。\n`);
+    const generationBefore = (await get('/api/status')).body.generation;
+    await fx.ingest([added]);
+    const { body } = await get(`/api/search?q=${q(term)}`);
+    expect(body.results[0].text).toContain(term);
+    const status = (await get('/api/status')).body;
+    expect(status.generation).toBeGreaterThan(generationBefore);
+    expect(status.loadedIndexGeneration).toBe(status.generation);
+    expect(status.documents).toBe(7);
+  });
+});

@@ -1,0 +1,53 @@
+// `fazhi serve --allow-writes`: upload and remove need the FAZHI_TOKEN bearer (401 otherwise)
+// and run through the CLI's single writer in a child process; the server stays read-only.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../cli/config.ts';
+import { startServeFixture, type ServeFixture } from './helpers/serveFixture.ts';
+
+const TOKEN = 'test-token-7f3a';
+let fx: ServeFixture;
+
+beforeAll(async () => {
+  fx = await startServeFixture({ writeToken: TOKEN });
+}, 120_000);
+
+afterAll(async () => {
+  await fx?.close();
+});
+
+const report = readFileSync(path.join(REPO_ROOT, 'corpus', '004_e41503e62c4741d1.txt'), 'utf8').replace('2023', '2025') + '\n五、新举措\n试点“法治体检直通车”服务企业。\n';
+
+describe('write endpoints', () => {
+  it('refuse uploads and removals without the bearer token, and with a wrong one', async () => {
+    for (const authorization of [undefined, 'Bearer wrong-token', TOKEN, `Bearer ${TOKEN}x`]) {
+      const upload = await fx.app.inject({ method: 'POST', url: '/api/reports?filename=x.txt', headers: { 'content-type': 'application/octet-stream', ...(authorization ? { authorization } : {}) }, payload: Buffer.from(report) });
+      expect(upload.statusCode).toBe(401);
+      expect((await fx.app.inject({ method: 'DELETE', url: '/api/reports/1', headers: authorization ? { authorization } : {} })).statusCode).toBe(401);
+    }
+    expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
+  });
+
+  it('upload ingests through the writer and the server sees it at once; remove deletes it', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' };
+    const bad = await fx.app.inject({ method: 'POST', url: '/api/reports?filename=evil.exe', headers, payload: Buffer.from('x') });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().param).toBe('filename');
+    const traversal = await fx.app.inject({ method: 'POST', url: `/api/reports?filename=${encodeURIComponent('../escape.txt')}`, headers, payload: Buffer.from(report) });
+    expect(traversal.statusCode).toBe(400);
+
+    const upload = await fx.app.inject({ method: 'POST', url: '/api/reports?filename=new-2025.txt', headers, payload: Buffer.from(report) });
+    expect(upload.statusCode).toBe(201);
+    const { id } = upload.json();
+    expect(id).toBeGreaterThan(0);
+    const found = (await fx.app.inject({ method: 'GET', url: `/api/search?q=${encodeURIComponent('法治体检直通车')}&k=1` })).json();
+    expect(found.results[0].docId).toBe(id);
+    expect(found.results[0].text).toContain('法治体检直通车');
+
+    const removed = await fx.app.inject({ method: 'DELETE', url: `/api/reports/${id}`, headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(removed.statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'GET', url: `/api/reports/${id}` })).statusCode).toBe(404);
+    expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
+  }, 120_000);
+});

@@ -1,0 +1,89 @@
+// The web app: the page is a function of its URL (/?q=…&province=…), so every view can be
+// shared and reloaded. Internal links are plain hrefs; clicks on them navigate without reload.
+import { el, clear } from './dom.js';
+import { getJson } from './api.js';
+import { renderSearch } from './views/search.js';
+import { renderReport } from './views/report.js';
+import { renderSimilar } from './views/similar.js';
+import { renderAdoption } from './views/adoption.js';
+import { renderHome } from './views/home.js';
+
+const main = document.getElementById('main');
+const form = document.getElementById('search-form');
+const input = document.getElementById('q');
+const modeSelect = document.getElementById('mode');
+
+/** Render calls start with a new token; a slower earlier render that finishes late is dropped. */
+let renderToken = 0;
+
+export function navigate(href) {
+  history.pushState(null, '', href);
+  render();
+}
+
+function searchHref(params) {
+  const query = new URLSearchParams(params);
+  return `/?${query}`;
+}
+
+async function render() {
+  const params = new URLSearchParams(location.search);
+  const token = ++renderToken;
+  const stillCurrent = () => token === renderToken;
+  input.value = params.get('q') ?? '';
+  modeSelect.value = params.get('mode') ?? 'hybrid';
+  clear(main);
+  window.scrollTo(0, 0);
+  const view = { main, params, stillCurrent, navigate };
+  if (params.has('report')) return renderReport(view);
+  if (params.has('similar')) return renderSimilar(view);
+  if (params.get('view') === 'adoption' && params.get('q')) return renderAdoption(view);
+  if (params.get('q')) return renderSearch(view);
+  document.title = '法治政府建设年度报告检索';
+  return renderHome(view);
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const q = input.value.trim();
+  if (!q) return;
+  const current = new URLSearchParams(location.search);
+  const next = { q, mode: modeSelect.value };
+  // A new query keeps the filters a user set on the search page.
+  if (!current.has('report') && !current.has('similar') && current.get('view') !== 'adoption') {
+    for (const key of ['province', 'city', 'county', 'from', 'to', 'section', 'by']) if (current.get(key)) next[key] = current.get(key);
+  }
+  if (next.mode === 'hybrid') delete next.mode;
+  navigate(searchHref(next));
+});
+
+document.getElementById('adoption-btn').addEventListener('click', () => {
+  const q = input.value.trim();
+  if (!q) {
+    input.focus();
+    return;
+  }
+  navigate(searchHref({ view: 'adoption', q }));
+});
+
+document.addEventListener('click', (event) => {
+  const link = event.target instanceof Element ? event.target.closest('a[data-nav]') : null;
+  if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  navigate(link.getAttribute('href'));
+});
+
+window.addEventListener('popstate', render);
+
+async function showStatus() {
+  const footer = document.getElementById('status-line');
+  try {
+    const s = await getJson('/api/status');
+    footer.replaceChildren(`已收录 ${s.documents} 份报告 · ${s.passages} 个段落 · 模型 ${s.model}`);
+  } catch (error) {
+    footer.replaceChildren(el('span', { class: 'error' }, `无法读取状态：${error.message}`));
+  }
+}
+
+render();
+showStatus();

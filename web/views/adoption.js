@@ -1,0 +1,117 @@
+// Where and when a measure spread: jurisdiction × year heatmap, first-mention timeline, CSV.
+import { el } from '../dom.js';
+import { getJson } from '../api.js';
+import { empty, failure, href, loading, passageCard } from './common.js';
+
+/** Heatmap rows beyond this many places make labels unreadable; the CSV has them all. */
+const MAX_ROWS = 60;
+
+async function loadEcharts() {
+  return import('/vendor/echarts.js');
+}
+
+function heatmapOption(data) {
+  const places = data.places.slice(0, MAX_ROWS).map((p) => p.place);
+  const years = data.years.map(String);
+  const row = new Map(places.map((p, i) => [p, i]));
+  const cells = data.cells.filter((c) => c.year !== null && row.has(c.place)).map((c) => [years.indexOf(String(c.year)), row.get(c.place), c.reports, c.passages]);
+  const max = Math.max(1, ...cells.map((c) => c[2]));
+  return {
+    animation: false,
+    // Rich-text tooltips are drawn on the canvas: no HTML is ever built from place names.
+    tooltip: { renderMode: 'richText', formatter: (p) => `${places[p.value[1]]}\n${years[p.value[0]]} 年：${p.value[2]} 份报告，${p.value[3]} 个段落` },
+    grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
+    xAxis: { type: 'category', data: years, name: '年份', splitArea: { show: true } },
+    yAxis: { type: 'category', data: places, inverse: true, splitArea: { show: true } },
+    visualMap: { min: 0, max, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, text: ['报告多', '少'], inRange: { color: ['#e0ecf8', '#08519c'] } },
+    series: [{ type: 'heatmap', data: cells, label: { show: true, formatter: (p) => String(p.value[2]) }, emphasis: { itemStyle: { borderColor: '#333', borderWidth: 1 } } }],
+  };
+}
+
+function timelineOption(data) {
+  const counts = new Map();
+  for (const p of data.places) if (p.firstYear !== null) counts.set(p.firstYear, (counts.get(p.firstYear) ?? 0) + 1);
+  const years = data.years;
+  let total = 0;
+  const cumulative = years.map((y) => (total += counts.get(y) ?? 0));
+  return {
+    animation: false,
+    tooltip: { renderMode: 'richText', trigger: 'axis' },
+    legend: { data: ['当年首次提及', '累计地区数'], bottom: 0 },
+    grid: { left: 8, right: 16, top: 16, bottom: 40, containLabel: true },
+    xAxis: { type: 'category', data: years.map(String) },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [
+      { name: '当年首次提及', type: 'bar', data: years.map((y) => counts.get(y) ?? 0) },
+      { name: '累计地区数', type: 'line', data: cumulative },
+    ],
+  };
+}
+
+async function showPassages(box, q, place, year, stillCurrent) {
+  box.replaceChildren(loading('正在读取段落…'));
+  try {
+    const data = await getJson('/api/adoption/passages', { q, place, year });
+    if (!stillCurrent()) return;
+    box.replaceChildren(el('h3', {}, `${place}${year ? ` · ${year} 年` : ''}：${data.results.length} 个提及段落`), el('div', { class: 'result-list' }, data.results.map((r) => passageCard(r, [q]))));
+    box.scrollIntoView({ block: 'start' });
+  } catch (error) {
+    if (stillCurrent()) box.replaceChildren(failure(error));
+  }
+}
+
+export async function renderAdoption({ main, params, stillCurrent }) {
+  const q = params.get('q');
+  document.title = `${q} 的传播情况 - 法治报告检索`;
+  main.append(loading('正在统计…'));
+  let data;
+  try {
+    data = await getJson('/api/adoption', { q });
+  } catch (error) {
+    if (stillCurrent()) main.replaceChildren(failure(error));
+    return;
+  }
+  if (!stillCurrent()) return;
+  const header = el(
+    'section',
+    { class: 'adoption-head' },
+    el('h2', {}, `“${q}”的传播情况`),
+    el('p', {}, `${data.places.length} 个地区的 ${data.totals.reports} 份报告、${data.totals.passages} 个段落提到（含全部词语：${data.terms.join('、')}）${data.truncated ? '，提及过多，只统计了一部分' : ''}。 `, el('a', { href: href({ q }), 'data-nav': true }, '← 返回检索结果'), ' ', el('a', { href: `/api/adoption.csv?${new URLSearchParams({ q })}`, download: `adoption-${q}.csv`, class: 'csv-link' }, '导出 CSV')),
+  );
+  if (data.places.length === 0) {
+    main.replaceChildren(header, empty('没有报告提到这项内容。可以换一种写法，或在检索结果中查看意思相近的段落。'));
+    return;
+  }
+  const heat = el('div', { class: 'chart heatmap' });
+  const timeline = el('div', { class: 'chart timeline' });
+  const passages = el('section', { class: 'adoption-passages' }, el('p', { class: 'muted' }, '点击热力图中的格子或下表中的地区，查看提到它的段落。'));
+  const rows = data.places.map((p) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, el('a', { href: '#', class: 'place-link', onclick: (e) => (e.preventDefault(), showPassages(passages, q, p.place, undefined, stillCurrent)) }, p.place)),
+      el('td', {}, p.firstYear ? String(p.firstYear) : '—'),
+      el('td', {}, String(p.reports)),
+      el('td', {}, String(p.passages)),
+    ),
+  );
+  main.replaceChildren(
+    header,
+    el('div', { class: 'adoption-charts' }, el('section', {}, el('h3', {}, '地区 × 年份（报告数）'), heat), el('section', {}, el('h3', {}, '首次提及时间线'), timeline)),
+    el('section', { class: 'first-mentions' }, el('h3', {}, '各地区首次提及'), el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, '地区'), el('th', {}, '首次提及年份'), el('th', {}, '报告数'), el('th', {}, '段落数'))), el('tbody', {}, rows))),
+    passages,
+  );
+  // CSSOM, not a style attribute: the CSP allows no inline styles.
+  heat.style.height = `${Math.min(MAX_ROWS, data.places.length) * 28 + 110}px`;
+  try {
+    const echarts = await loadEcharts();
+    if (!stillCurrent()) return;
+    const heatChart = echarts.init(heat, null, { renderer: 'canvas' });
+    heatChart.setOption(heatmapOption(data));
+    heatChart.on('click', (p) => showPassages(passages, q, data.places[p.value[1]].place, data.years[p.value[0]], stillCurrent));
+    echarts.init(timeline, null, { renderer: 'canvas' }).setOption(timelineOption(data));
+    main.dataset.chartsReady = 'true';
+  } catch (error) {
+    heat.replaceChildren(failure(error));
+  }
+}

@@ -1,0 +1,56 @@
+// Pieces shared by the views: result cards, links, loading / empty / error states.
+import { el, highlighted, place } from '../dom.js';
+
+export function href(params) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
+  return `/?${query}`;
+}
+
+export function reportHref(docId, passageId) {
+  return href({ report: docId, passage: passageId });
+}
+
+export function similarHref(passageId) {
+  return href({ similar: passageId });
+}
+
+export function loading(text = '正在检索…') {
+  return el('p', { class: 'state loading', role: 'status', 'aria-busy': 'true' }, el('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+}
+
+export function empty(text) {
+  return el('div', { class: 'state empty', role: 'status' }, text);
+}
+
+export function failure(error) {
+  const detail = error?.param ? `参数 ${error.param} 有误：${error.message}` : error?.message ?? String(error);
+  return el('div', { class: 'state error', role: 'alert' }, el('strong', {}, '出错了'), el('p', {}, detail));
+}
+
+export const SECTION_NAMES = { 成效: '主要成效', 不足: '问题不足', 职责: '第一责任人职责', 安排: '下一步安排', 其他: '其他' };
+
+/** One passage as a result: title, jurisdiction, year, section, heading path, text, actions. */
+export function passageCard(r, terms, { showReportTitle = true } = {}) {
+  return el(
+    'article',
+    { class: 'result', dataset: { passageId: r.id } },
+    showReportTitle ? el('h3', {}, el('a', { href: reportHref(r.docId, r.id), 'data-nav': true, class: 'report-link' }, r.title || r.source)) : null,
+    el(
+      'p',
+      { class: 'meta' },
+      el('span', { class: 'place' }, place(r.jurisdiction)),
+      el('span', {}, r.year ? `${r.year} 年` : '年份未知'),
+      el('span', { class: 'section' }, SECTION_NAMES[r.section] ?? r.section),
+      r.score ? el('span', { class: 'score', title: '相关度' }, r.score.toFixed(3)) : null,
+    ),
+    r.headingPath?.length ? el('p', { class: 'heading-path' }, r.headingPath.join(' › ')) : null,
+    el('p', { class: 'text' }, highlighted(r.text, terms)),
+    el(
+      'p',
+      { class: 'actions' },
+      el('a', { href: reportHref(r.docId, r.id), 'data-nav': true, class: 'open-report' }, '在报告中阅读'),
+      el('a', { href: similarHref(r.id), 'data-nav': true, class: 'similar-link' }, '其他地区的类似做法'),
+    ),
+  );
+}

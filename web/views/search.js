@@ -1,0 +1,114 @@
+// Search results with a filter sidebar (counts over every match), group-by-report toggle.
+import { append, el, place } from '../dom.js';
+import { getJson } from '../api.js';
+import { SECTION_NAMES, empty, failure, href, loading, passageCard, reportHref } from './common.js';
+
+const FILTERS = ['province', 'city', 'county', 'year', 'from', 'to', 'section'];
+const MODE_NAMES = { hybrid: '综合', lexical: '关键词', dense: '语义' };
+
+function currentParams(params) {
+  const state = {};
+  for (const key of ['q', 'mode', 'by', ...FILTERS]) if (params.get(key)) state[key] = params.get(key);
+  return state;
+}
+
+/** The same page with one parameter changed (undefined removes it); a region change resets the levels below it. */
+function withParam(state, key, value) {
+  const next = { ...state, [key]: value };
+  const cleared = { province: ['city', 'county'], city: ['county'], year: ['from', 'to'], from: ['year'], to: ['year'] }[key] ?? [];
+  for (const below of cleared) delete next[below];
+  return href(next);
+}
+
+function facetList(title, name, counts, state, label = (v) => v) {
+  const entries = Object.entries(counts ?? {}).sort((a, b) => (name === 'year' ? Number(b[0]) - Number(a[0]) : b[1] - a[1] || a[0].localeCompare(b[0], 'zh')));
+  const selected = state[name];
+  return el(
+    'section',
+    { class: 'facet', dataset: { facet: name } },
+    el('h4', {}, title),
+    selected
+      ? el('p', { class: 'chip' }, el('span', {}, label(selected)), el('a', { href: withParam(state, name, undefined), 'data-nav': true, class: 'clear', title: '取消此筛选', 'aria-label': `取消筛选 ${label(selected)}` }, '×'))
+      : null,
+    entries.length === 0
+      ? el('p', { class: 'muted' }, '—')
+      : el(
+          'ul',
+          {},
+          entries.slice(0, 30).map(([value, count]) =>
+            el('li', { class: value === selected ? 'selected' : undefined }, el('a', { href: withParam(state, name, value), 'data-nav': true, dataset: { value } }, el('span', {}, label(value)), el('span', { class: 'count' }, String(count)))),
+          ),
+        ),
+  );
+}
+
+function yearRange(state, years) {
+  const known = Object.keys(years ?? {}).map(Number).sort((a, b) => a - b);
+  const options = (selected) => [el('option', { value: '' }, '不限'), ...known.map((y) => el('option', { value: String(y), selected: String(y) === selected }, String(y)))];
+  const from = el('select', { 'aria-label': '起始年份', class: 'from' }, options(state.from ?? state.year));
+  const to = el('select', { 'aria-label': '截止年份', class: 'to' }, options(state.to ?? state.year));
+  const apply = (navigate) => () => {
+    const next = { ...state, from: from.value || undefined, to: to.value || undefined };
+    delete next.year;
+    navigate(href(next));
+  };
+  return { from, to, apply };
+}
+
+export async function renderSearch({ main, params, stillCurrent, navigate }) {
+  const state = currentParams(params);
+  document.title = `${state.q} - 法治报告检索`;
+  const sidebar = el('aside', { class: 'filters', 'aria-label': '筛选' });
+  const results = el('section', { class: 'results' }, loading());
+  main.append(el('div', { class: 'search-layout' }, sidebar, results));
+  let data;
+  try {
+    data = await getJson('/api/search', { k: 20, ...state });
+  } catch (error) {
+    if (!stillCurrent()) return;
+    results.replaceChildren(failure(error));
+    return;
+  }
+  if (!stillCurrent()) return;
+
+  const range = yearRange(state, data.facets.year);
+  range.from.addEventListener('change', range.apply(navigate));
+  range.to.addEventListener('change', range.apply(navigate));
+  append(sidebar, [
+    el('h3', {}, '筛选'),
+    facetList('省份', 'province', data.facets.province, state),
+    state.province || state.city ? facetList('城市', 'city', data.facets.city, state) : null,
+    state.city || state.county ? facetList('县区', 'county', data.facets.county, state) : null,
+    facetList('年份', 'year', data.facets.year, state, (y) => `${y} 年`),
+    el('section', { class: 'facet year-range' }, el('h4', {}, '年份范围'), el('p', {}, range.from, ' 至 ', range.to)),
+    facetList('报告板块', 'section', data.facets.section, state, (s) => SECTION_NAMES[s] ?? s),
+  ]);
+
+  const byReport = state.by === 'report';
+  const toggle = el('label', { class: 'toggle' }, el('input', { type: 'checkbox', id: 'by-report', checked: byReport, onchange: (e) => navigate(withParam(state, 'by', e.target.checked ? 'report' : undefined)) }), '按报告分组');
+  const modeLinks = el(
+    'span',
+    { class: 'modes' },
+    Object.entries(MODE_NAMES).map(([mode, name]) =>
+      (state.mode ?? 'hybrid') === mode ? el('strong', {}, name) : el('a', { href: withParam(state, 'mode', mode === 'hybrid' ? undefined : mode), 'data-nav': true }, name),
+    ),
+  );
+  const summary = el('p', { class: 'summary' }, `“${state.q}”：${data.total} 个相关段落`, data.results.length < data.total ? `，显示前 ${data.results.length} ${byReport ? '份报告' : '条'}` : '', ' ', modeLinks, ' ', toggle, ' ', el('a', { href: href({ view: 'adoption', q: state.q }), 'data-nav': true, class: 'adoption-link' }, '查看传播情况 →'));
+
+  if (data.results.length === 0) {
+    results.replaceChildren(summary, empty('没有找到结果。可以减少筛选条件、换一种说法，或改用“语义”检索。'));
+    return;
+  }
+  const list = byReport
+    ? data.results.map((r) =>
+        el(
+          'article',
+          { class: 'report-group' },
+          el('h3', {}, el('a', { href: reportHref(r.docId, r.passages[0]?.id), 'data-nav': true, class: 'report-link' }, r.title || r.source)),
+          el('p', { class: 'meta' }, el('span', { class: 'place' }, place(r.jurisdiction)), el('span', {}, r.year ? `${r.year} 年` : '年份未知'), el('span', {}, `${r.passages.length} 个相关段落`)),
+          r.passages.map((p) => passageCard(p, data.terms, { showReportTitle: false })),
+        ),
+      )
+    : data.results.map((r) => passageCard(r, data.terms));
+  results.replaceChildren(summary, el('div', { class: 'result-list' }, list));
+}

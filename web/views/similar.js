@@ -1,0 +1,33 @@
+// “其他地区的类似做法”: passages nearest in meaning to one, from other regions by default.
+import { el, place } from '../dom.js';
+import { getJson } from '../api.js';
+import { empty, failure, href, loading, passageCard, reportHref } from './common.js';
+
+export async function renderSimilar({ main, params, stillCurrent }) {
+  const id = params.get('similar');
+  const includeOwn = params.get('own') === '1';
+  main.append(loading('正在查找类似做法…'));
+  let source;
+  let similar;
+  try {
+    [source, similar] = await Promise.all([getJson(`/api/passages/${encodeURIComponent(id)}`), getJson(`/api/similar/${encodeURIComponent(id)}`, { k: 20, other_regions: includeOwn ? undefined : 1 })]);
+  } catch (error) {
+    if (stillCurrent()) main.replaceChildren(failure(error));
+    return;
+  }
+  if (!stillCurrent()) return;
+  document.title = `类似做法 - 法治报告检索`;
+  const toggle = includeOwn
+    ? el('a', { href: href({ similar: id }), 'data-nav': true }, '只看其他地区')
+    : el('a', { href: href({ similar: id, own: 1 }), 'data-nav': true }, '也包括本地区');
+  main.replaceChildren(
+    el(
+      'section',
+      { class: 'similar-source' },
+      el('h2', {}, includeOwn ? '类似做法' : '其他地区的类似做法'),
+      el('p', { class: 'meta' }, '与这段内容相近：', el('a', { href: reportHref(source.docId, source.id), 'data-nav': true }, source.title), ` （${place(source.jurisdiction)}${source.year ? ` · ${source.year} 年` : ''}） `, toggle),
+      el('blockquote', { class: 'text' }, source.text),
+    ),
+    similar.results.length === 0 ? empty('没有找到其他地区的类似段落。') : el('div', { class: 'result-list' }, similar.results.map((r) => passageCard(r, []))),
+  );
+}
