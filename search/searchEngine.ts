@@ -10,7 +10,10 @@ import type { LabelFilter, VectorIndex } from './vectorIndex.ts';
 export interface QueryEncoder {
   modelId: string;
   dim: number;
+  /** Passages, and pasted paragraphs compared with passages. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** Search queries (with the model's query prefix). */
+  embedQueries(texts: string[]): Promise<Float32Array[]>;
 }
 
 export interface SearchContext {
@@ -109,7 +112,7 @@ export async function search(ctx: SearchContext, query: string, opts: SearchOpti
   const lists: Candidate[][] = [];
   if (opts.mode !== 'dense') lists.push(ctx.store.lexicalSearch(ctx.segment(text), depth, { filter }));
   if (opts.mode !== 'lexical') {
-    const [vector] = await ctx.encoder.embed([text]);
+    const [vector] = await ctx.encoder.embedQueries([text]);
     lists.push(denseSearch(ctx, vector!, depth, hasFilter(filter) ? ctx.store.passageIds({ filter }) : undefined));
   }
   const denseWeight = opts.denseWeight ?? DEFAULT_DENSE_WEIGHT;

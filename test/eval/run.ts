@@ -11,6 +11,7 @@ import { indexFiles } from '../../search/indexer.ts';
 import { updateBoilerplate } from '../../search/boilerplate.ts';
 import { DEFAULT_DENSE_WEIGHT, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
+import { cachingEncoder } from './embeddingCache.ts';
 import { loadDevSet, type EvalQuery } from './evalSet.ts';
 import { meanScores, normalizeForMatch, pairedRandomizationP, scoreQuery, type QueryScores } from './metrics.ts';
 
@@ -82,7 +83,8 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(stampFile, JSON.stringify({ modelDir, fingerprint }) + '\n');
 
-  const app = await openApp({ dataDir, model: modelDir });
+  const opened = await openApp({ dataDir, model: modelDir });
+  const app = { ...opened, encoder: cachingEncoder(opened.encoder, path.join(evalDir, 'embeddings')) };
   const wanted = new Set(files);
   for (const d of app.store.documents()) if (!wanted.has(d.source)) app.store.removeBySource(d.source);
   const started = performance.now();
@@ -97,7 +99,8 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
   // a rejected judged report shows up below as unreachable judgements.
   for (const f of summary.failed) log(`  skipped ${f.source}: ${f.reason}`);
   if (summary.added + summary.replaced > 0) {
-    log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages embedded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    const seconds = (performance.now() - started) / 1000;
+    log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages in ${seconds.toFixed(0)} s: ${app.encoder.misses} embedded (${(app.encoder.misses / summary.timings.embed * 1000).toFixed(1)} passages/s while embedding), ${app.encoder.hits} from the cache`);
   }
   updateBoilerplate(app.store);
   app.index.ensureFresh(app.store, app.encoder.modelId);
