@@ -25,7 +25,8 @@ const MODES: readonly SearchMode[] = ['lexical', 'dense', 'hybrid'];
 type SetName = 'dev' | 'auto';
 
 interface Args {
-  models: string[];
+  /** undefined: the CLI's default model. */
+  models: (string | undefined)[];
   sets: SetName[];
   rebuild: boolean;
   json: string | undefined;
@@ -53,7 +54,7 @@ function parseCli(argv: string[]): Args {
   const denseWeight = values['dense-weight'] === undefined ? DEFAULT_DENSE_WEIGHT : Number(values['dense-weight']);
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
   return {
-    models: values.model ?? ['fazhi-mini-zh'],
+    models: values.model ?? [undefined],
     sets: set === 'all' ? ['dev', 'auto'] : [set],
     rebuild: values.rebuild,
     json: values.json,
