@@ -27,6 +27,7 @@ export function cachingEncoder(encoder: Encoder, cacheDir: string): Encoder & { 
     dim: encoder.dim,
     hits: 0,
     misses: 0,
+    calibration: encoder.calibration,
     embedQueries: (texts: string[]) => encoder.embedQueries(texts),
     async embed(texts: string[]): Promise<Float32Array[]> {
       const keys = texts.map(keyOf);

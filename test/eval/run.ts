@@ -33,6 +33,8 @@ interface Args {
   evalDir: string;
   corporaDir: string;
   denseWeight: number;
+  laws: number;
+  national: number | undefined;
 }
 
 function parseCli(argv: string[]): Args {
@@ -46,6 +48,8 @@ function parseCli(argv: string[]): Args {
       'eval-dir': { type: 'string' },
       corpora: { type: 'string' },
       'dense-weight': { type: 'string' },
+      laws: { type: 'string' },
+      national: { type: 'string' },
     },
     strict: true,
   });
@@ -53,7 +57,13 @@ function parseCli(argv: string[]): Args {
   if (set !== 'dev' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, auto or all, not ${set}`);
   const denseWeight = values['dense-weight'] === undefined ? DEFAULT_DENSE_WEIGHT : Number(values['dense-weight']);
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
+  const laws = values.laws === undefined ? LAW_COUNT : Number(values.laws);
+  if (!(Number.isInteger(laws) && laws >= 0)) throw new InputError('--laws', `must be a whole number, not ${values.laws}`);
+  const national = values.national === undefined ? undefined : Number(values.national);
+  if (national !== undefined && !(Number.isInteger(national) && national >= 0)) throw new InputError('--national', `must be a whole number, not ${values.national}`);
   return {
+    laws,
+    national,
     models: values.model ?? [undefined],
     sets: set === 'all' ? ['dev', 'auto'] : [set],
     rebuild: values.rebuild,
@@ -233,11 +243,12 @@ async function main(): Promise<void> {
     reportsDir: path.join(REPO_ROOT, 'corpus'),
     corporaDir: args.corporaDir,
     outDir: path.join(args.evalDir, 'corpus'),
-    lawCount: LAW_COUNT,
+    lawCount: args.laws,
+    nationalCount: args.national,
     autoCount: AUTO_COUNT,
   });
   const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), auto: corpus.autoQueries };
-  log(`eval corpus: ${corpus.files.length} files; dev ${sets.dev.length} queries, auto ${sets.auto.length} queries`);
+  log(`eval corpus: ${corpus.files.length} files (${args.laws} laws, ${args.national ?? 'all'} other national records); dev ${sets.dev.length} queries, auto ${sets.auto.length} queries`);
 
   const runs: ModelRun[] = [];
   for (const model of args.models) {
