@@ -119,7 +119,8 @@ export function install(m: ModelManifest, modelsDir = MODELS_DIR): InstallResult
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const manifest = readManifest();
   const started = performance.now();
-  const result = install(manifest);
+  // FAZHI_MODELS_DIR: where the CLI looks for model names first (cli/config.ts).
+  const result = install(manifest, process.env.FAZHI_MODELS_DIR ? path.resolve(process.env.FAZHI_MODELS_DIR) : MODELS_DIR);
   if (result.ok) {
     const took = ((performance.now() - started) / 1000).toFixed(1);
     process.stderr.write(result.fresh ? `models: installed ${manifest.name} into ${result.dir} (${took} s)\n` : `models: ${manifest.name} already installed\n`);
