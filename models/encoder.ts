@@ -13,6 +13,18 @@ export interface Encoder {
   embed(texts: string[]): Promise<Float32Array[]>;
   /** Search queries: as `embed`, with the model's query prefix (if it has one) put in front. */
   embedQueries(texts: string[]): Promise<Float32Array[]>;
+  calibration?: DenseCalibration;
+}
+
+/**
+ * How one model's query–passage cosines read as relevance (search/searchEngine.ts), fitted by
+ * models/train/fitCalibration.ts on pairs mined from the corpora: `floor` is the 99.9th percentile
+ * of cosines between a query and random passages (what any passage scores by chance), `median`
+ * the median cosine of a query and a passage that answers it.
+ */
+export interface DenseCalibration {
+  floor: number;
+  median: number;
 }
 
 /**
@@ -31,6 +43,7 @@ export interface ModelSettings {
   maxLength?: number;
   /** Which ONNX file: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx. Default fp32. */
   dtype?: 'fp32' | 'q8';
+  calibration?: DenseCalibration;
 }
 
 /** Small enough to keep padding waste and peak memory low on a 2-core machine. */
@@ -58,6 +71,10 @@ function validateSettings(file: string, raw: unknown): ModelSettings {
   if (s.queryPrefix !== undefined && typeof s.queryPrefix !== 'string') bad('queryPrefix', 'a string');
   if (s.maxLength !== undefined && !(Number.isInteger(s.maxLength) && s.maxLength >= 8)) bad('maxLength', 'an integer ≥ 8');
   if (s.dtype !== undefined && s.dtype !== 'fp32' && s.dtype !== 'q8') bad('dtype', 'fp32 or q8');
+  const c = s.calibration;
+  if (c !== undefined && !(typeof c.floor === 'number' && typeof c.median === 'number' && c.median > c.floor)) {
+    bad('calibration', '{ floor, median } numbers with median > floor');
+  }
   return s;
 }
 
@@ -148,5 +165,6 @@ export async function loadEncoder(modelDir: string): Promise<Encoder> {
     dim,
     embed: (texts) => run(texts, ''),
     embedQueries: (texts) => run(texts, queryPrefix),
+    calibration: info?.calibration,
   };
 }

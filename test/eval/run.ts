@@ -12,6 +12,7 @@ import { updateBoilerplate } from '../../search/boilerplate.ts';
 import { DEFAULT_DENSE_WEIGHT, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
 import { cachingEncoder } from './embeddingCache.ts';
+import type { DenseCalibration } from '../../models/encoder.ts';
 import { loadDevSet, type EvalQuery } from './evalSet.ts';
 import { meanScores, normalizeForMatch, pairedRandomizationP, scoreQuery, type QueryScores } from './metrics.ts';
 
@@ -35,6 +36,8 @@ interface Args {
   denseWeight: number;
   laws: number;
   national: number | undefined;
+  /** Overrides the model's fitted dense calibration, to compare alternatives. */
+  denseCalibration: DenseCalibration | undefined;
 }
 
 function parseCli(argv: string[]): Args {
@@ -50,6 +53,7 @@ function parseCli(argv: string[]): Args {
       'dense-weight': { type: 'string' },
       laws: { type: 'string' },
       national: { type: 'string' },
+      'dense-calibration': { type: 'string' },
     },
     strict: true,
   });
@@ -61,7 +65,10 @@ function parseCli(argv: string[]): Args {
   if (!(Number.isInteger(laws) && laws >= 0)) throw new InputError('--laws', `must be a whole number, not ${values.laws}`);
   const national = values.national === undefined ? undefined : Number(values.national);
   if (national !== undefined && !(Number.isInteger(national) && national >= 0)) throw new InputError('--national', `must be a whole number, not ${values.national}`);
+  const dc = values['dense-calibration']?.split(':').map(Number);
+  if (dc && !(dc.length === 2 && dc[1]! > dc[0]!)) throw new InputError('--dense-calibration', 'must be floor:median with median > floor');
   return {
+    denseCalibration: dc ? { floor: dc[0]!, median: dc[1]! } : undefined,
     laws,
     national,
     models: values.model ?? [undefined],
@@ -82,7 +89,7 @@ function log(line: string): void {
  * Opens (building or updating as needed) the eval index for one model. The indexer skips
  * unchanged files, so a rerun costs seconds; documents no longer in the corpus are dropped.
  */
-async function openEvalIndex(modelDir: string, files: string[], evalDir: string, rebuild: boolean): Promise<App> {
+async function openEvalIndex(modelDir: string, files: string[], evalDir: string, rebuild: boolean, calibration: DenseCalibration | undefined): Promise<App> {
   const dataDir = path.join(evalDir, 'index', path.basename(modelDir));
   const stampFile = path.join(dataDir, 'eval-model.json');
   const fingerprint = modelFingerprint(modelDir);
@@ -95,7 +102,9 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
   writeFileSync(stampFile, JSON.stringify({ modelDir, fingerprint }) + '\n');
 
   const opened = await openApp({ dataDir, model: modelDir });
-  const app = { ...opened, encoder: cachingEncoder(opened.encoder, path.join(evalDir, 'embeddings')) };
+  const cached = cachingEncoder(opened.encoder, path.join(evalDir, 'embeddings'));
+  if (calibration) cached.calibration = calibration;
+  const app = { ...opened, encoder: cached };
   const wanted = new Set(files);
   for (const d of app.store.documents()) if (!wanted.has(d.source)) app.store.removeBySource(d.source);
   const started = performance.now();
@@ -253,7 +262,7 @@ async function main(): Promise<void> {
   const runs: ModelRun[] = [];
   for (const model of args.models) {
     const modelDir = resolveModelDir(model, args.evalDir);
-    const app = await openEvalIndex(modelDir, corpus.files, args.evalDir, args.rebuild);
+    const app = await openEvalIndex(modelDir, corpus.files, args.evalDir, args.rebuild, args.denseCalibration);
     try {
       const counts = app.store.counts();
       log(`[${app.encoder.modelId}] index: ${counts.documents} documents, ${counts.passages} passages`);
@@ -265,7 +274,8 @@ async function main(): Promise<void> {
         run.perSet[set] = results;
         run.rows.push(...summarise(set, results));
       }
-      process.stdout.write(`hybrid dense weight ${args.denseWeight}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
+      const c = app.encoder.calibration;
+      process.stdout.write(`hybrid dense weight ${args.denseWeight}; dense calibration ${c ? `floor ${c.floor}, median ${c.median}` : 'none'}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
       runs.push(run);
     } finally {
       app.close();
