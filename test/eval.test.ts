@@ -5,14 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { parseReport } from '../pipeline/parseReport.ts';
 import { holdOutTopicSentences } from './eval/autoSet.ts';
 import { buildEvalCorpus } from './eval/evalCorpus.ts';
-import { DEV_GROUPS, loadDevSet } from './eval/evalSet.ts';
+import { DEV_GROUPS, DEVSET2_FILE, loadDevSet } from './eval/evalSet.ts';
 import { judge, mrrAt, ndcgAt, normalizeForMatch, pairedRandomizationP, scoreQuery, type Judgement } from './eval/metrics.ts';
 
 const CORPUS = path.join(import.meta.dirname, '..', 'corpus');
 
-describe('dev set', () => {
-  const queries = loadDevSet();
-
+describe.each([
+  ['dev set', loadDevSet()],
+  ['dev2 set', loadDevSet(DEVSET2_FILE)],
+])('%s', (_name, queries) => {
   it('has at least 40 queries, each group at least 10', () => {
     expect(queries.length).toBeGreaterThanOrEqual(40);
     for (const g of DEV_GROUPS) expect(queries.filter((q) => q.group === g).length, g).toBeGreaterThanOrEqual(10);

@@ -15,10 +15,14 @@ export interface EvalQuery {
   query: string;
   /** Report the query's practice comes from: its passages are left out of the ranking. */
   from?: string;
+  /** The variant or question type the query tests (dev2: "no enumeration comma", "不足" …); not scored. */
+  kind?: string;
   relevant: Judgement[];
 }
 
 export const DEVSET_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'devset.json');
+/** The second hand-written set (`--set dev2`), written before the round-2 fixes to confirm them. */
+export const DEVSET2_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'devset2.json');
 
 /** Parses and checks a query set file; a malformed entry is named, not skipped. */
 export function loadQuerySet(file: string, groups: readonly QueryGroup[]): EvalQuery[] {
@@ -38,6 +42,7 @@ export function loadQuerySet(file: string, groups: readonly QueryGroup[]): EvalQ
     if (!groups.includes(q.group as QueryGroup)) throw new InputError(where, `group must be one of ${groups.join(', ')}`);
     if (typeof q.query !== 'string' || q.query.trim() === '') throw new InputError(where, 'query text missing');
     if (q.from !== undefined && typeof q.from !== 'string') throw new InputError(where, '"from" must be a file name');
+    if (q.kind !== undefined && typeof q.kind !== 'string') throw new InputError(where, '"kind" must be a string');
     if (!Array.isArray(q.relevant) || q.relevant.length === 0) throw new InputError(where, 'no relevant passages');
     for (const j of q.relevant) {
       if (typeof j.doc !== 'string' || typeof j.contains !== 'string' || j.contains.trim() === '' || (j.grade !== 1 && j.grade !== 2)) {

@@ -13,7 +13,7 @@ import { DEFAULT_DENSE_WEIGHT, MAX_K, search, type SearchMode } from '../../sear
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
 import { cachingEncoder } from './embeddingCache.ts';
 import type { DenseCalibration } from '../../models/encoder.ts';
-import { loadDevSet, type EvalQuery } from './evalSet.ts';
+import { DEVSET2_FILE, loadDevSet, type EvalQuery } from './evalSet.ts';
 import { meanScores, normalizeForMatch, pairedRandomizationP, scoreQuery, type QueryScores } from './metrics.ts';
 
 const K = 10;
@@ -23,7 +23,7 @@ const AUTO_COUNT = 200;
 const FROM_OVERFETCH = 40;
 const MODES: readonly SearchMode[] = ['lexical', 'dense', 'hybrid'];
 
-type SetName = 'dev' | 'auto';
+type SetName = 'dev' | 'dev2' | 'auto';
 
 interface Args {
   /** undefined: the CLI's default model. */
@@ -58,7 +58,7 @@ function parseCli(argv: string[]): Args {
     strict: true,
   });
   const set = values.set;
-  if (set !== 'dev' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, auto or all, not ${set}`);
+  if (set !== 'dev' && set !== 'dev2' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, dev2, auto or all, not ${set}`);
   const denseWeight = values['dense-weight'] === undefined ? DEFAULT_DENSE_WEIGHT : Number(values['dense-weight']);
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
   const laws = values.laws === undefined ? LAW_COUNT : Number(values.laws);
@@ -72,7 +72,7 @@ function parseCli(argv: string[]): Args {
     laws,
     national,
     models: values.model ?? [undefined],
-    sets: set === 'all' ? ['dev', 'auto'] : [set],
+    sets: set === 'all' ? ['dev', 'dev2', 'auto'] : [set],
     rebuild: values.rebuild,
     json: values.json,
     evalDir: path.resolve(values['eval-dir'] ?? path.join(REPO_ROOT, '.tmp', 'eval')),
@@ -256,8 +256,8 @@ async function main(): Promise<void> {
     nationalCount: args.national,
     autoCount: AUTO_COUNT,
   });
-  const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), auto: corpus.autoQueries };
-  log(`eval corpus: ${corpus.files.length} files (${args.laws} laws, ${args.national ?? 'all'} other national records); dev ${sets.dev.length} queries, auto ${sets.auto.length} queries`);
+  const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), dev2: loadDevSet(DEVSET2_FILE), auto: corpus.autoQueries };
+  log(`eval corpus: ${corpus.files.length} files (${args.laws} laws, ${args.national ?? 'all'} other national records); dev ${sets.dev.length}, dev2 ${sets.dev2.length}, auto ${sets.auto.length} queries`);
 
   const runs: ModelRun[] = [];
   for (const model of args.models) {
