@@ -120,7 +120,7 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
   for (const f of summary.failed) log(`  skipped ${f.source}: ${f.reason}`);
   if (summary.added + summary.replaced > 0) {
     const seconds = (performance.now() - started) / 1000;
-    log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages in ${seconds.toFixed(0)} s: ${app.encoder.misses} embedded (${(app.encoder.misses / summary.timings.embed * 1000).toFixed(1)} passages/s while embedding), ${app.encoder.hits} from the cache`);
+    log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages in ${seconds.toFixed(0)} s: ${app.encoder.misses} embedded${app.encoder.misses > 0 ? ` (${((app.encoder.misses / summary.timings.embed) * 1000).toFixed(1)} passages/s while embedding)` : ''}, ${app.encoder.hits} from the cache`);
   }
   updateBoilerplate(app.store);
   app.index.ensureFresh(app.store, app.encoder.modelId);
