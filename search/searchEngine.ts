@@ -28,12 +28,12 @@ const UNFITTED_DENSE: DenseCalibration = { floor: 0, median: 0.5 };
 
 /**
  * bm25 → relevance: the median bm25 of the best mined answer (heading → a passage under it without
- * the heading verbatim; models/train/fitCalibration.ts, 82 headings of 12 national reports) reads as 0.5. bm25 depends on the
- * tokenizer and the corpus statistics, not on the encoder.
+ * the heading verbatim; models/train/fitCalibration.ts, 82 headings of 12 national reports) reads
+ * as 0.5. bm25 depends on the tokenizer and the corpus statistics, not on the encoder.
  */
 export const LEXICAL_MEDIAN_BM25 = 11.06;
 
-/** 0 at 0, 0.5 at `half`, towards 1 beyond: strictly increasing, so calibration never reorders a list. */
+/** 0 up to 0, 0.5 at `half`, towards 1 beyond: increasing, so calibration never reorders a list (rank breaks ties at 0 by raw score). */
 function saturate(x: number, half: number): number {
   return x <= 0 ? 0 : 1 - Math.pow(2, -x / half);
 }
