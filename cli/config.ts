@@ -13,7 +13,10 @@ export const BUNDLED_MODELS_DIR = path.join(REPO_ROOT, 'models');
 export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.FAZHI_MODELS_DIR ?? BUNDLED_MODELS_DIR);
 }
-export const DEFAULT_MODEL = 'fazhi-mini-zh';
+/** Installed by `npm run models` (models/install); not in the repo. */
+export const DEFAULT_MODEL = 'bge-small-zh-v1.5';
+/** Ships in the repo: the default while DEFAULT_MODEL is not installed. */
+export const FALLBACK_MODEL = 'fazhi-mini-zh';
 
 /**
  * `--data-dir` is global and may stand before or after the subcommand; commander only
@@ -93,11 +96,25 @@ export function writeDataConfig(dataDir: string, config: DataConfig): void {
   writeFileSync(configPath(dataDir), JSON.stringify(config, null, 2) + '\n');
 }
 
-/** A model is a directory: a name under models/ (e.g. Xenova/bge-small-zh-v1.5) or a path. */
+function findModelDir(name: string, env: NodeJS.ProcessEnv): { dir: string | undefined; candidates: string[] } {
+  const candidates = [...new Set([path.resolve(name), path.join(modelsDir(env), name), path.join(BUNDLED_MODELS_DIR, name)])];
+  return { dir: candidates.find((c) => existsSync(path.join(c, 'config.json'))), candidates };
+}
+
+/**
+ * A model is a directory: a name under models/ (e.g. Xenova/bge-small-zh-v1.5) or a path. With
+ * none chosen (flag, FAZHI_MODEL, the data dir's config) it is DEFAULT_MODEL, or FALLBACK_MODEL
+ * with a note on stderr while the default is not installed.
+ */
 export function resolveModelDir(flag: string | undefined, dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = flag ?? env.FAZHI_MODEL ?? readDataConfig(dataDir).model ?? DEFAULT_MODEL;
-  const candidates = [...new Set([path.resolve(chosen), path.join(modelsDir(env), chosen), path.join(BUNDLED_MODELS_DIR, chosen)])];
-  const dir = candidates.find((c) => existsSync(path.join(c, 'config.json')));
+  let chosen = flag ?? env.FAZHI_MODEL ?? readDataConfig(dataDir).model;
+  if (chosen === undefined) {
+    const preferred = findModelDir(DEFAULT_MODEL, env).dir;
+    if (preferred) return preferred;
+    process.stderr.write(`model: using the bundled ${FALLBACK_MODEL}, because the default ${DEFAULT_MODEL} is not installed (run "npm run models")\n`);
+    chosen = FALLBACK_MODEL;
+  }
+  const { dir, candidates } = findModelDir(chosen, env);
   if (!dir) {
     throw new InputError(flag ? '--model' : 'model', `${chosen} not found (looked for config.json in ${candidates.join(' and ')}); run "fazhi model list" or "fazhi model pull <hub-id>"`);
   }

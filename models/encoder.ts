@@ -1,21 +1,49 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FeatureExtractionPipeline } from '@huggingface/transformers';
+import type { FeatureExtractionPipeline, Tensor } from '@huggingface/transformers';
 import { InputError } from '../pipeline/errors.ts';
 import { segmentForModel } from '../pipeline/segment.ts';
 
-/** A sentence encoder: texts in, L2-normalised mean-pooled vectors out. */
+/** A sentence encoder: texts in, L2-normalised vectors out. */
 export interface Encoder {
   /** Identifies the weights; vectors from different modelIds are not comparable. */
   modelId: string;
   dim: number;
+  /** Passages (what is indexed, and a pasted paragraph compared with passages). */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** Search queries: as `embed`, with the model's query prefix (if it has one) put in front. */
+  embedQueries(texts: string[]): Promise<Float32Array[]>;
+  calibration?: DenseCalibration;
 }
 
-/** fazhi.json: what a bundled model needs beyond the Hugging Face files. */
-interface FazhiModelInfo {
-  pretokenize?: 'jieba';
+/**
+ * How one model's query–passage cosines read as relevance (search/searchEngine.ts), fitted by
+ * models/train/fitCalibration.ts on pairs mined from the corpora: `floor` is the 99.9th percentile
+ * of cosines between a query and random passages (what any passage scores by chance), `median`
+ * the median cosine of a query and a passage that answers it.
+ */
+export interface DenseCalibration {
+  floor: number;
+  median: number;
+}
+
+/**
+ * fazhi.json: how to run a model, beside its Hugging Face files. Everything model-specific lives
+ * here (written by models/install or the model's training), never in code paths.
+ */
+export interface ModelSettings {
   modelId?: string;
+  /** Segment with jieba before the tokenizer (the bundled model's vocabulary is jieba words). */
+  pretokenize?: 'jieba';
+  /** How token vectors become one text vector; default mean. */
+  pooling?: 'mean' | 'cls';
+  /** Put before queries only (bge: an instruction the model was trained with for retrieval). */
+  queryPrefix?: string;
+  /** Tokens per text, special tokens included; longer texts are truncated. Default: the tokenizer's. */
+  maxLength?: number;
+  /** Which ONNX file: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx. Default fp32. */
+  dtype?: 'fp32' | 'q8';
+  calibration?: DenseCalibration;
 }
 
 /** Small enough to keep padding waste and peak memory low on a 2-core machine. */
@@ -25,13 +53,29 @@ async function readJson(file: string): Promise<unknown> {
   return JSON.parse(await readFile(file, 'utf8'));
 }
 
-async function readModelInfo(dir: string): Promise<FazhiModelInfo | null> {
+async function readModelInfo(dir: string): Promise<ModelSettings | null> {
   try {
-    return (await readJson(path.join(dir, 'fazhi.json'))) as FazhiModelInfo;
+    return validateSettings(path.join(dir, 'fazhi.json'), await readJson(path.join(dir, 'fazhi.json')));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+}
+
+function validateSettings(file: string, raw: unknown): ModelSettings {
+  const s = raw as ModelSettings;
+  const bad = (field: string, want: string): never => {
+    throw new InputError(file, `${field} must be ${want}`);
+  };
+  if (s.pooling !== undefined && s.pooling !== 'mean' && s.pooling !== 'cls') bad('pooling', 'mean or cls');
+  if (s.queryPrefix !== undefined && typeof s.queryPrefix !== 'string') bad('queryPrefix', 'a string');
+  if (s.maxLength !== undefined && !(Number.isInteger(s.maxLength) && s.maxLength >= 8)) bad('maxLength', 'an integer ≥ 8');
+  if (s.dtype !== undefined && s.dtype !== 'fp32' && s.dtype !== 'q8') bad('dtype', 'fp32 or q8');
+  const c = s.calibration;
+  if (c !== undefined && !(typeof c.floor === 'number' && typeof c.median === 'number' && c.median > c.floor)) {
+    bad('calibration', '{ floor, median } numbers with median > floor');
+  }
+  return s;
 }
 
 async function readHiddenSize(dir: string): Promise<number> {
@@ -50,7 +94,7 @@ async function readHiddenSize(dir: string): Promise<number> {
   return config.hidden_size;
 }
 
-function modelIdOf(dir: string, info: FazhiModelInfo | null): string {
+function modelIdOf(dir: string, info: ModelSettings | null): string {
   return info?.modelId ?? path.basename(dir);
 }
 
@@ -62,9 +106,9 @@ export async function readModelId(modelDir: string): Promise<string> {
 
 /**
  * Loads a local ONNX model directory (Hugging Face layout: config.json, tokenizer.json,
- * tokenizer_config.json, onnx/model.onnx). Never downloads. A directory with fazhi.json
- * (the bundled fazhi-mini-zh) gets jieba-segmented input and its declared modelId; any
- * other directory gets raw text and its directory name as modelId.
+ * tokenizer_config.json, onnx/model.onnx or onnx/model_quantized.onnx) with the settings in its
+ * fazhi.json (ModelSettings; a directory without one gets raw text, mean pooling, no query prefix
+ * and its directory name as modelId). Never downloads.
  */
 export async function loadEncoder(modelDir: string): Promise<Encoder> {
   const dir = path.resolve(modelDir);
@@ -74,7 +118,9 @@ export async function loadEncoder(modelDir: string): Promise<Encoder> {
   const prepare = info?.pretokenize === 'jieba' ? segmentForModel : (text: string) => text;
   // Imported here: loading transformers.js takes ~1 s, which commands that only read a model's
   // id (`fazhi status`) should not pay.
-  const { env, pipeline } = await import('@huggingface/transformers');
+  const { env, mean_pooling, pipeline } = await import('@huggingface/transformers');
+  const pooling = info?.pooling ?? 'mean';
+  const queryPrefix = info?.queryPrefix ?? '';
 
   // transformers.js resolves local models as <localModelPath>/<name>; its env is
   // library-global, so it is set right before the load that reads it.
@@ -82,25 +128,29 @@ export async function loadEncoder(modelDir: string): Promise<Encoder> {
   env.allowLocalModels = true;
   env.localModelPath = path.dirname(dir) + path.sep;
   const extractor: FeatureExtractionPipeline = await pipeline('feature-extraction', path.basename(dir), {
-    dtype: 'fp32',
+    dtype: info?.dtype ?? 'fp32',
     local_files_only: true,
   });
+  const maxLength = info?.maxLength ?? extractor.tokenizer.model_max_length;
 
-  async function embed(texts: string[]): Promise<Float32Array[]> {
+  async function run(texts: string[], prefix: string): Promise<Float32Array[]> {
     const inputs = texts.map((text, i) => {
       const prepared = prepare(text).trim();
       if (prepared.length === 0) throw new InputError(`texts[${i}]`, 'empty text cannot be embedded');
-      return prepared;
+      return prefix + prepared;
     });
     // Batching texts of similar length keeps padding (wasted compute) small.
     const order = inputs.map((_, i) => i).sort((a, b) => inputs[a]!.length - inputs[b]!.length);
     const out = new Array<Float32Array>(texts.length);
     for (let start = 0; start < order.length; start += BATCH_SIZE) {
       const batch = order.slice(start, start + BATCH_SIZE);
-      const tensor = await extractor(
+      const modelInputs = extractor.tokenizer(
         batch.map((i) => inputs[i]!),
-        { pooling: 'mean', normalize: true },
+        { padding: true, truncation: true, max_length: Number.isFinite(maxLength) ? maxLength : null },
       );
+      const { last_hidden_state: hidden } = (await extractor.model(modelInputs)) as { last_hidden_state: Tensor };
+      const pooled = pooling === 'cls' ? hidden.slice(null, 0) : mean_pooling(hidden, modelInputs.attention_mask as Tensor);
+      const tensor = pooled.normalize(2, -1);
       const data = tensor.data as Float32Array;
       if (tensor.dims[1] !== dim) {
         throw new Error(`${modelId}: model output has dimension ${tensor.dims[1]}, config says ${dim}`);
@@ -108,10 +158,16 @@ export async function loadEncoder(modelDir: string): Promise<Encoder> {
       batch.forEach((textIndex, row) => {
         out[textIndex] = data.slice(row * dim, (row + 1) * dim);
       });
-      tensor.dispose();
+      for (const t of new Set([hidden, pooled, tensor])) t.dispose();
     }
     return out;
   }
 
-  return { modelId, dim, embed };
+  return {
+    modelId,
+    dim,
+    embed: (texts) => run(texts, ''),
+    embedQueries: (texts) => run(texts, queryPrefix),
+    calibration: info?.calibration,
+  };
 }

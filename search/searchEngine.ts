@@ -1,17 +1,50 @@
-// Query-time ranking: lexical (FTS5 bm25), dense (HNSW) or both fused by weighted normalised score, with
-// filters applied inside each retrieval and boilerplate demoted, per passage or per report.
+// Query-time ranking: lexical (FTS5 bm25), dense (HNSW) or both, every score calibrated to a relevance in
+// [0, 1] by fixed transforms (comparable across queries), with filters applied inside each retrieval and
+// boilerplate demoted, per passage or per report.
 import { InputError } from '../pipeline/errors.ts';
 import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
 import { MAX_PASSAGE_CHARS } from '../pipeline/splitPassages.ts';
 import { demote } from './boilerplate.ts';
-import type { PassageId, PassageRow, RegionExclusion, SearchFilter, Store } from './store.ts';
+import type { LexicalHit, PassageId, PassageRow, RegionExclusion, SearchFilter, Store } from './store.ts';
 import type { LabelFilter, VectorIndex } from './vectorIndex.ts';
+import type { DenseCalibration } from '../models/encoder.ts';
 
 /** What search needs of the encoder (models/encoder.ts's Encoder satisfies it). */
 export interface QueryEncoder {
   modelId: string;
   dim: number;
+  /** Passages, and pasted paragraphs compared with passages. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** Search queries (with the model's query prefix). */
+  embedQueries(texts: string[]): Promise<Float32Array[]>;
+  /** How this model's query–passage cosines read as relevance (the model's fazhi.json). */
+  calibration?: DenseCalibration;
+}
+
+/**
+ * For models without a fitted calibration (a pulled hub model): cosine 0 counts as chance and 0.5 as
+ * a typical answer — roughly right for contrastively trained sentence encoders, never fitted.
+ */
+const UNFITTED_DENSE: DenseCalibration = { floor: 0, median: 0.5 };
+
+/**
+ * bm25 → relevance: the median bm25 of the best mined answer (heading → a passage under it without
+ * the heading verbatim; models/train/fitCalibration.ts, 82 headings of 12 national reports) reads
+ * as 0.5. bm25 depends on the tokenizer and the corpus statistics, not on the encoder.
+ */
+export const LEXICAL_MEDIAN_BM25 = 11.06;
+
+/** 0 up to 0, 0.5 at `half`, towards 1 beyond: increasing, so calibration never reorders a list (rank breaks ties at 0 by raw score). */
+function saturate(x: number, half: number): number {
+  return x <= 0 ? 0 : 1 - Math.pow(2, -x / half);
+}
+
+export function lexicalRelevance(bm25: number): number {
+  return saturate(bm25, LEXICAL_MEDIAN_BM25);
+}
+
+export function denseRelevance(cosine: number, c: DenseCalibration = UNFITTED_DENSE): number {
+  return saturate(cosine - c.floor, c.median - c.floor);
 }
 
 export interface SearchContext {
@@ -32,11 +65,9 @@ export const MAX_K = 100;
 export const MIN_YEAR = 1949;
 export const MAX_YEAR = 2100;
 /**
- * Share of the dense ranking in hybrid fusion. Plain reciprocal-rank fusion gives a weak dense
- * list as much say as an exact lexical match and lost 0.17 nDCG@10 against lexical alone on the
- * dev set (`npm run eval`), so the lists are fused by normalised score with this weight instead
- * (measured with fazhi-mini-zh@…952db8: 0.2 gives hybrid − lexical +0.024 dev / −0.000 auto,
- * 0.3 gives +0.020 / +0.004 — the weight that helps on both sets).
+ * Dense share in hybrid fusion where dense beats chance (see fuseLists). Chosen on the dev and
+ * automatic sets with bge-small-zh-v1.5 (`npm run eval -- --dense-weight x`, reduced haystack
+ * --national 12 --laws 20): 0.3 gave hybrid − lexical +0.063 dev / +0.039 auto; confirmed on dev2.
  */
 export const DEFAULT_DENSE_WEIGHT = 0.3;
 /** Best passages shown under each report when grouping by report. */
@@ -47,7 +78,7 @@ export interface SearchOptions {
   mode: SearchMode;
   filter?: SearchFilter;
   by?: 'passage' | 'report';
-  /** Hybrid only: weight of the dense ranking against the lexical one, 0..1. */
+  /** Hybrid only: share of the dense relevance added to the lexical one, 0..1. */
   denseWeight?: number;
 }
 
@@ -63,7 +94,10 @@ export interface PassageResult {
   section: SectionKind;
   headingPath: string[];
   text: string;
-  /** Ranking score (fused, -bm25 or cosine by mode) after boilerplate demotion; higher is better. */
+  /**
+   * Relevance in [0, 1], comparable across queries and modes (calibrated bm25, cosine or both), after
+   * boilerplate demotion; higher is better. About 0.5 is a typical answer.
+   */
   score: number;
   boilerplate: number;
 }
@@ -93,10 +127,17 @@ export interface SimilarOptions {
 /** A passage id may come as typed by a user (a string); it is checked here. */
 export type SimilarSource = { passageId: PassageId | string } | { text: string };
 
+/** A retrieved passage's raw scores: bm25 (as −FTS5 rank) and/or query cosine. */
 interface Candidate {
   id: PassageId;
-  score: number;
+  bm25?: number;
+  cosine?: number;
+  /** Hybrid: the fused relevance (see fuseLists). */
+  fused?: number;
 }
+
+/** Raw scores (boilerplate-demoted) → relevance in [0, 1]. */
+type Scorer = (bm25: number, cosine: number, fused: number) => number;
 
 export function search(ctx: SearchContext, query: string, opts: SearchOptions & { by: 'report' }): Promise<ReportResult[]>;
 export function search(ctx: SearchContext, query: string, opts: SearchOptions & { by?: 'passage' }): Promise<PassageResult[]>;
@@ -123,15 +164,22 @@ export async function searchWithMatches(
   // Fetch deeper than k: fusion and demotion reorder, and grouping by report needs many passages.
   const depth = Math.max(100, 10 * opts.k);
 
-  const lists: Candidate[][] = [];
-  if (opts.mode !== 'dense') lists.push(ctx.store.lexicalSearch(ctx.segment(text), depth, { filter }));
-  if (opts.mode !== 'lexical') {
-    const [vector] = await ctx.encoder.embed([text]);
-    lists.push(denseSearch(ctx, vector!, depth, hasFilter(filter) ? ctx.store.passageIds({ filter }) : undefined));
-  }
   const denseWeight = opts.denseWeight ?? DEFAULT_DENSE_WEIGHT;
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('denseWeight', `must be between 0 and 1, not ${denseWeight}`);
-  const ranked = rank(ctx.store, opts.mode === 'hybrid' ? fuse(lists[0]!, lists[1]!, denseWeight) : lists[0]!);
+  const calibration = ctx.encoder.calibration;
+
+  const lexical = opts.mode === 'dense' ? [] : ctx.store.lexicalSearch(ctx.segment(text), depth, { filter });
+  let ranked: PassageResult[];
+  if (opts.mode === 'lexical') {
+    ranked = rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25));
+  } else {
+    const [vector] = await ctx.encoder.embedQueries([text]);
+    const dense = denseSearch(ctx, vector!, depth, hasFilter(filter) ? ctx.store.passageIds({ filter }) : undefined);
+    ranked =
+      opts.mode === 'dense'
+        ? rank(ctx.store, dense.map((h) => ({ id: h.id, cosine: h.score })), (_, cosine) => denseRelevance(cosine, calibration))
+        : rank(ctx.store, fuseLists(lexical, dense, denseWeight, calibration), (_b, _c, fused) => fused);
+  }
   return { results: by === 'report' ? groupByReport(ranked, opts.k) : ranked.slice(0, opts.k), matches: ranked };
 }
 
@@ -166,10 +214,11 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
     const excluded = ctx.store.excludedPassageIds(excludeRegion, excludeDocId);
     labelFilter = (label) => !excluded.has(label);
   }
-  return rank(ctx.store, denseSearch(ctx, vector, depth, labelFilter)).slice(0, opts.k);
+  const hits = denseSearch(ctx, vector, depth, labelFilter);
+  return rank(ctx.store, hits.map((h) => ({ id: h.id, cosine: h.score })), (_, cosine) => denseRelevance(cosine, ctx.encoder.calibration)).slice(0, opts.k);
 }
 
-function denseSearch(ctx: SearchContext, vector: Float32Array, depth: number, filter: LabelFilter | undefined): Candidate[] {
+function denseSearch(ctx: SearchContext, vector: Float32Array, depth: number, filter: LabelFilter | undefined): { id: PassageId; score: number }[] {
   if (ctx.index.modelId !== ctx.encoder.modelId) {
     throw new Error(`vector index holds model ${ctx.index.modelId ?? '(none)'}, the encoder is ${ctx.encoder.modelId}: call ensureFresh first`);
   }
@@ -177,36 +226,54 @@ function denseSearch(ctx: SearchContext, vector: Float32Array, depth: number, fi
 }
 
 /**
- * Convex combination of min-max normalised scores: the relative strength of a match survives
- * (a passage that alone holds the query's rare measure name keeps its lead over the dense
- * list's near-ties), which rank-only fusion throws away. A list's missing passages count as 0.
+ * Hybrid: the lists are fused by min-max normalised score (the relative strength of a match
+ * survives, which rank-only fusion throws away; a list's missing passages count 0), but with
+ * fixed-calibration confidences, so that neither the mix nor the shown score is per-query relative:
+ * - dense gets `denseWeight` only where its best hit beats chance (denseRelevance of its best
+ *   cosine > 0); at chance level it steps aside and the lexical order stands (scaling the weight
+ *   by that confidence instead lost most of the gain: dev +0.013, auto +0.024 at weight 0.5);
+ * - the fused score is multiplied by the query's evidence, the better calibrated relevance of the
+ *   best lexical and the best dense hit, so the top hit of an emoji-only query is not 1.0.
  */
-function fuse(lexical: Candidate[], dense: Candidate[], denseWeight: number): Candidate[] {
+function fuseLists(lexical: LexicalHit[], dense: { id: PassageId; score: number }[], denseWeight: number, calibration: DenseCalibration | undefined): Candidate[] {
+  const bestBm25 = Math.max(0, ...lexical.map((h) => h.score));
+  const bestCosine = Math.max(-1, ...dense.map((h) => h.score));
+  const denseConfidence = denseRelevance(bestCosine, calibration);
+  const evidence = Math.max(lexicalRelevance(bestBm25), denseConfidence);
+  const weight = lexical.length === 0 ? 1 : dense.length === 0 || denseConfidence === 0 ? 0 : denseWeight;
   const fused = new Map<PassageId, number>();
-  const add = (list: Candidate[], weight: number) => {
-    if (list.length === 0) return;
+  const add = (list: { id: PassageId; score: number }[], w: number) => {
+    if (list.length === 0 || w === 0) return;
     const scores = list.map((c) => c.score);
     const max = Math.max(...scores);
     const min = Math.min(...scores);
     // A list whose candidates all score alike ranks none above another: each counts in full.
     const norm = (score: number) => (max === min ? 1 : (score - min) / (max - min));
-    for (const c of list) fused.set(c.id, (fused.get(c.id) ?? 0) + weight * norm(c.score));
+    for (const c of list) fused.set(c.id, (fused.get(c.id) ?? 0) + w * norm(c.score));
   };
-  // With one list empty the other decides alone, at full weight.
-  add(lexical, dense.length === 0 ? 1 : 1 - denseWeight);
-  add(dense, lexical.length === 0 ? 1 : denseWeight);
-  return [...fused].map(([id, score]) => ({ id, score }));
+  add(lexical, 1 - weight);
+  add(dense, weight);
+  return [...fused].map(([id, score]) => ({ id, fused: evidence * score }));
 }
 
-/** Loads the candidates, applies boilerplate demotion and sorts best first. */
-function rank(store: Store, candidates: Candidate[]): PassageResult[] {
+/**
+ * Loads the candidates and scores them with their raw scores boilerplate-demoted first (so lexical
+ * and dense order passages exactly as raw bm25 and cosine do); best first, ties (e.g. all at 0
+ * below the dense floor) broken by the raw scores.
+ */
+function rank(store: Store, candidates: Candidate[], score: Scorer): PassageResult[] {
   const rows = new Map(store.getPassages(candidates.map((candidate) => candidate.id)).map((row) => [row.id, row]));
   return candidates
-    .flatMap((candidate) => {
-      const row = rows.get(candidate.id);
-      return row ? [toResult(row, demote(candidate.score, row.boilerplate))] : [];
+    .flatMap((c) => {
+      const row = rows.get(c.id);
+      if (!row) return [];
+      const bm25 = demote(c.bm25 ?? 0, row.boilerplate);
+      const cosine = demote(c.cosine ?? 0, row.boilerplate);
+      const fused = demote(c.fused ?? 0, row.boilerplate);
+      return [{ result: toResult(row, score(bm25, cosine, fused)), raw: bm25 + cosine + fused }];
     })
-    .sort((a, b) => b.score - a.score || a.id - b.id);
+    .sort((a, b) => b.result.score - a.result.score || b.raw - a.raw || a.result.id - b.result.id)
+    .map((c) => c.result);
 }
 
 function groupByReport(ranked: PassageResult[], k: number): ReportResult[] {

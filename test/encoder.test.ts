@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { InputError } from '../pipeline/errors.ts';
 
 const MODEL_DIR = path.resolve(import.meta.dirname, '../models/fazhi-mini-zh');
+/** Installed by npm ci's postinstall (`npm run models`); never downloaded by the tests. */
+const BGE_DIR = path.resolve(import.meta.dirname, '../models/bge-small-zh-v1.5');
 
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
@@ -121,5 +123,61 @@ describe('loadEncoder(model dir without fazhi.json)', () => {
 
   it('names the directory when it is not a model', async () => {
     await expect(loadEncoder(path.dirname(dir))).rejects.toThrow(InputError);
+  });
+});
+
+describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
+  let encoder: Encoder;
+  let settings: { modelId: string; pooling: string; queryPrefix: string; maxLength: number };
+
+  beforeAll(async () => {
+    settings = JSON.parse(await readFile(path.join(BGE_DIR, 'fazhi.json'), 'utf8'));
+    encoder = await loadEncoder(BGE_DIR);
+  });
+
+  it('takes modelId, CLS pooling, query prefix and max length from the model directory', () => {
+    expect(encoder.modelId).toBe(settings.modelId);
+    expect(encoder.modelId).toMatch(/^bge-small-zh-v1\.5-q@\S+$/);
+    expect(encoder.dim).toBe(512);
+    expect(settings).toMatchObject({ pooling: 'cls', maxLength: 512 });
+    expect(settings.queryPrefix.length).toBeGreaterThan(0);
+  });
+
+  it('puts the query prefix before queries only', async () => {
+    const query = '行政复议';
+    const [asQuery] = await encoder.embedQueries([query]);
+    const [asPassage] = await encoder.embed([query]);
+    const [prefixed] = await encoder.embed([settings.queryPrefix + query]);
+    expect(dot(asQuery!, prefixed!)).toBeGreaterThan(0.99999);
+    expect(dot(asQuery!, asPassage!)).toBeLessThan(0.999);
+  });
+
+  it('ranks the passage that answers a query above an unrelated one', async () => {
+    const [q] = await encoder.embedQueries(['老百姓打不起官司怎么办']);
+    const [aid, poverty] = await encoder.embed([
+      '扩大法律援助覆盖面，为经济困难群众和特殊案件当事人提供免费法律服务。',
+      '巩固拓展脱贫攻坚成果，防止规模性返贫，帮扶农村低收入人口增收。',
+    ]);
+    expect(dot(q!, aid!)).toBeGreaterThan(dot(q!, poverty!) + 0.05);
+  });
+
+  it('truncates at maxLength tokens: text past the limit does not change the vector', async () => {
+    const long = '深入推进依法行政，加快建设法治政府。'.repeat(40); // ≈ 720 tokens
+    const [a, b] = await encoder.embed([long, `${long}另外开展了普法宣传活动。`]);
+    expect(dot(a!, b!)).toBeGreaterThan(0.99999);
+  });
+
+  it('differs from mean pooling of the same weights (the pooling setting is used)', async () => {
+    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'fazhi-bge-')), 'bge-mean');
+    try {
+      await cp(BGE_DIR, dir, { recursive: true });
+      await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify({ ...settings, pooling: 'mean', modelId: 'bge-mean' }));
+      const mean = await loadEncoder(dir);
+      const text = '发挥行政复议化解行政争议主渠道作用。';
+      const [[m], [c]] = await Promise.all([mean.embed([text]), encoder.embed([text])]);
+      expect(dot(m!, c!)).toBeLessThan(0.99);
+    } finally {
+      await rm(path.dirname(dir), { recursive: true, force: true });
+    }
   });
 });

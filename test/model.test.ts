@@ -1,5 +1,6 @@
 // Model selection, `fazhi model pull` over HTTP (a local server standing in for the hub via
-// HF_ENDPOINT) and the reindex that switching model triggers — local fixtures only.
+// HF_ENDPOINT) and the reindex that switching model triggers — local fixtures and the installed
+// default model only (nothing downloads).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync } from 'node:fs';
@@ -52,10 +53,12 @@ describe('fazhi model', () => {
     const list = fazhi(['model', 'list'], env).stdout;
     expect(list).toContain('fixture/tiny-zh');
     expect(list).toContain('fazhi-mini-zh');
+    expect(list).toContain('bge-small-zh-v1.5');
 
     expect(fazhi(['ingest', 'corpus/004_e41503e62c4741d1.txt', '--data-dir', data], env).code).toBe(0);
     const before = JSON.parse(fazhi(['status', '--json', '--data-dir', data], env).stdout) as { models: { modelId: string }[] };
-    expect(before.models.map((m) => m.modelId)).toEqual([expect.stringMatching(/^fazhi-mini-zh@/)]);
+    // The default is the installed bge-small-zh-v1.5 (npm ci's postinstall, `npm run models`).
+    expect(before.models.map((m) => m.modelId)).toEqual([expect.stringMatching(/^bge-small-zh-v1\.5-q@/)]);
 
     const pending = JSON.parse(fazhi(['status', '--json', '--model', 'fixture/tiny-zh', '--data-dir', data], env).stdout) as { documentsNeedingReindex: number };
     expect(pending.documentsNeedingReindex).toBe(1);

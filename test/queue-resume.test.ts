@@ -34,7 +34,8 @@ describe.skipIf(!redisServerAvailable())('fazhi ingest --queue interrupted and r
     fx.workers.push(worker);
     await worker.ready;
 
-    const first = spawn(process.execPath, [path.join(ROOT, 'bin/fazhi.js'), 'ingest', work, '--queue', '--data-dir', dataDir], {
+    // The CLI names the workers' model: its default (bge-small-zh-v1.5) is not what they embed with.
+    const first = spawn(process.execPath, [path.join(ROOT, 'bin/fazhi.js'), 'ingest', work, '--queue', '--model', MODEL_DIR, '--data-dir', dataDir], {
       cwd: ROOT,
       env: { ...process.env, REDIS_URL: redis.url },
       stdio: 'ignore',
@@ -51,7 +52,7 @@ describe.skipIf(!redisServerAvailable())('fazhi ingest --queue interrupted and r
     await firstExit;
     expect(atKill.sealed, 'the kill must land while files were still to be enqueued').toBe(false);
 
-    const second = fazhi(['ingest', work, '--queue', '--data-dir', dataDir], { REDIS_URL: redis.url });
+    const second = fazhi(['ingest', work, '--queue', '--model', MODEL_DIR, '--data-dir', dataDir], { REDIS_URL: redis.url });
     expect(second.code, second.stderr).toBe(0);
     const m = /ingested: (\d+) added, (\d+) replaced, (\d+) unchanged, \d+ passages, (\d+) failed/.exec(second.stderr);
     expect(m, second.stderr).not.toBeNull();

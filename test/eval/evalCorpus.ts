@@ -16,6 +16,8 @@ export interface EvalCorpusOptions {
   /** Brought up to date on every build (unchanged files are left alone). */
   outDir: string;
   lawCount: number;
+  /** National records outside the automatic set's kept as distractors (first N in file order); default all. */
+  nationalCount?: number;
   autoCount: number;
 }
 
@@ -135,7 +137,7 @@ export function buildEvalCorpus(o: EvalCorpusOptions): EvalCorpus {
 
   const files = [
     ...reports.map((d) => writeDoc(path.join(o.outDir, 'reports'), d)),
-    ...[...auto.docs, ...trainedOn].map((d) => writeDoc(path.join(o.outDir, 'national'), d)),
+    ...[...auto.docs, ...trainedOn.slice(0, o.nationalCount ?? trainedOn.length)].map((d) => writeDoc(path.join(o.outDir, 'national'), d)),
     ...laws.map((d) => writeDoc(path.join(o.outDir, 'laws'), d)),
   ];
   const autoFile = writeDoc(o.outDir, { file: 'autoset.json', text: JSON.stringify({ queries: auto.queries }, null, 1) + '\n' });

@@ -11,6 +11,8 @@ import { indexFiles } from '../../search/indexer.ts';
 import { updateBoilerplate } from '../../search/boilerplate.ts';
 import { DEFAULT_DENSE_WEIGHT, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
+import { cachingEncoder } from './embeddingCache.ts';
+import type { DenseCalibration } from '../../models/encoder.ts';
 import { DEVSET2_FILE, loadDevSet, type EvalQuery } from './evalSet.ts';
 import { meanScores, normalizeForMatch, pairedRandomizationP, scoreQuery, type QueryScores } from './metrics.ts';
 
@@ -24,13 +26,18 @@ const MODES: readonly SearchMode[] = ['lexical', 'dense', 'hybrid'];
 type SetName = 'dev' | 'dev2' | 'auto';
 
 interface Args {
-  models: string[];
+  /** undefined: the CLI's default model. */
+  models: (string | undefined)[];
   sets: SetName[];
   rebuild: boolean;
   json: string | undefined;
   evalDir: string;
   corporaDir: string;
   denseWeight: number;
+  laws: number;
+  national: number | undefined;
+  /** Overrides the model's fitted dense calibration, to compare alternatives. */
+  denseCalibration: DenseCalibration | undefined;
 }
 
 function parseCli(argv: string[]): Args {
@@ -44,6 +51,9 @@ function parseCli(argv: string[]): Args {
       'eval-dir': { type: 'string' },
       corpora: { type: 'string' },
       'dense-weight': { type: 'string' },
+      laws: { type: 'string' },
+      national: { type: 'string' },
+      'dense-calibration': { type: 'string' },
     },
     strict: true,
   });
@@ -51,8 +61,17 @@ function parseCli(argv: string[]): Args {
   if (set !== 'dev' && set !== 'dev2' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, dev2, auto or all, not ${set}`);
   const denseWeight = values['dense-weight'] === undefined ? DEFAULT_DENSE_WEIGHT : Number(values['dense-weight']);
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
+  const laws = values.laws === undefined ? LAW_COUNT : Number(values.laws);
+  if (!(Number.isInteger(laws) && laws >= 0)) throw new InputError('--laws', `must be a whole number, not ${values.laws}`);
+  const national = values.national === undefined ? undefined : Number(values.national);
+  if (national !== undefined && !(Number.isInteger(national) && national >= 0)) throw new InputError('--national', `must be a whole number, not ${values.national}`);
+  const dc = values['dense-calibration']?.split(':').map(Number);
+  if (dc && !(dc.length === 2 && dc[1]! > dc[0]!)) throw new InputError('--dense-calibration', 'must be floor:median with median > floor');
   return {
-    models: values.model ?? ['fazhi-mini-zh'],
+    denseCalibration: dc ? { floor: dc[0]!, median: dc[1]! } : undefined,
+    laws,
+    national,
+    models: values.model ?? [undefined],
     sets: set === 'all' ? ['dev', 'dev2', 'auto'] : [set],
     rebuild: values.rebuild,
     json: values.json,
@@ -70,7 +89,7 @@ function log(line: string): void {
  * Opens (building or updating as needed) the eval index for one model. The indexer skips
  * unchanged files, so a rerun costs seconds; documents no longer in the corpus are dropped.
  */
-async function openEvalIndex(modelDir: string, files: string[], evalDir: string, rebuild: boolean): Promise<App> {
+async function openEvalIndex(modelDir: string, files: string[], evalDir: string, rebuild: boolean, calibration: DenseCalibration | undefined): Promise<App> {
   const dataDir = path.join(evalDir, 'index', path.basename(modelDir));
   const stampFile = path.join(dataDir, 'eval-model.json');
   const fingerprint = modelFingerprint(modelDir);
@@ -82,7 +101,10 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(stampFile, JSON.stringify({ modelDir, fingerprint }) + '\n');
 
-  const app = await openApp({ dataDir, model: modelDir });
+  const opened = await openApp({ dataDir, model: modelDir });
+  const cached = cachingEncoder(opened.encoder, path.join(evalDir, 'embeddings'));
+  if (calibration) cached.calibration = calibration;
+  const app = { ...opened, encoder: cached };
   const wanted = new Set(files);
   for (const d of app.store.documents()) if (!wanted.has(d.source)) app.store.removeBySource(d.source);
   const started = performance.now();
@@ -97,7 +119,8 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
   // a rejected judged report shows up below as unreachable judgements.
   for (const f of summary.failed) log(`  skipped ${f.source}: ${f.reason}`);
   if (summary.added + summary.replaced > 0) {
-    log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages embedded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    const seconds = (performance.now() - started) / 1000;
+    log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages in ${seconds.toFixed(0)} s: ${app.encoder.misses} embedded${app.encoder.misses > 0 ? ` (${((app.encoder.misses / summary.timings.embed) * 1000).toFixed(1)} passages/s while embedding)` : ''}, ${app.encoder.hits} from the cache`);
   }
   updateBoilerplate(app.store);
   app.index.ensureFresh(app.store, app.encoder.modelId);
@@ -229,16 +252,17 @@ async function main(): Promise<void> {
     reportsDir: path.join(REPO_ROOT, 'corpus'),
     corporaDir: args.corporaDir,
     outDir: path.join(args.evalDir, 'corpus'),
-    lawCount: LAW_COUNT,
+    lawCount: args.laws,
+    nationalCount: args.national,
     autoCount: AUTO_COUNT,
   });
   const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), dev2: loadDevSet(DEVSET2_FILE), auto: corpus.autoQueries };
-  log(`eval corpus: ${corpus.files.length} files; dev ${sets.dev.length}, dev2 ${sets.dev2.length}, auto ${sets.auto.length} queries`);
+  log(`eval corpus: ${corpus.files.length} files (${args.laws} laws, ${args.national ?? 'all'} other national records); dev ${sets.dev.length}, dev2 ${sets.dev2.length}, auto ${sets.auto.length} queries`);
 
   const runs: ModelRun[] = [];
   for (const model of args.models) {
     const modelDir = resolveModelDir(model, args.evalDir);
-    const app = await openEvalIndex(modelDir, corpus.files, args.evalDir, args.rebuild);
+    const app = await openEvalIndex(modelDir, corpus.files, args.evalDir, args.rebuild, args.denseCalibration);
     try {
       const counts = app.store.counts();
       log(`[${app.encoder.modelId}] index: ${counts.documents} documents, ${counts.passages} passages`);
@@ -250,7 +274,8 @@ async function main(): Promise<void> {
         run.perSet[set] = results;
         run.rows.push(...summarise(set, results));
       }
-      process.stdout.write(`hybrid dense weight ${args.denseWeight}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
+      const c = app.encoder.calibration;
+      process.stdout.write(`hybrid dense weight ${args.denseWeight}; dense calibration ${c ? `floor ${c.floor}, median ${c.median}` : 'none'}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
       runs.push(run);
     } finally {
       app.close();

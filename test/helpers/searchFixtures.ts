@@ -112,9 +112,6 @@ export function makeSegmenter(reports: readonly ParsedReport[]): (text: string) 
 }
 
 export function makeEncoder(segment: (text: string) => string[], modelId = 'test-bag-64'): QueryEncoder {
-  return {
-    modelId,
-    dim: DIM,
-    embed: async (texts) => texts.map((text) => bagVector(segment(text))),
-  };
+  const embed = async (texts: string[]) => texts.map((text) => bagVector(segment(text)));
+  return { modelId, dim: DIM, embed, embedQueries: embed };
 }
