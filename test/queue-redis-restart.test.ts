@@ -1,8 +1,9 @@
 // Reliability: Redis itself goes down in the middle of a batch (killed, as in a crash or an OOM
 // kill) and comes back on the same port. Redis runs as production must run it (append-only file,
 // fsync on every write; see workers/README.md), so the queued jobs and batch records survive;
-// the worker processes and the producer reconnect on their own, and the batch completes with
-// exactly the expected passages.
+// the parse/embed processes and the producer reconnect on their own, the writer whose lock
+// expired meanwhile exits non-zero and is restarted (as its supervisor would), and the batch
+// completes with exactly the expected passages.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +13,7 @@ import { processBatch } from '../workers/batch.ts';
 import { copySeeds, expectStoreHoldsExactly } from './helpers/batchFiles.ts';
 import { redisServerAvailable } from './helpers/redis.ts';
 import { startQueueFixture, type QueueFixture } from './helpers/queueFixture.ts';
-import { isRunning, spawnWorker } from './helpers/workerProcess.ts';
+import { isRunning, spawnWorker, type WorkerProcess } from './helpers/workerProcess.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
@@ -34,10 +35,22 @@ describe.skipIf(!redisServerAvailable())('queue mode across a Redis restart', ()
     const { redis, client, workers, work, dataDir } = fx;
     const sources = copySeeds(work, COPIES);
     const common = ['bin/fazhi.js', 'worker', '--model', MODEL_DIR, '--job-lock-ms', '4000'];
+    const writerArgs = [...common, '--data-dir', dataDir, '--roles', 'parse,embed,write', '--writer-lock-ms', '2000'];
     // A writer (all roles) and an extra parse/embed process, as a scaled-out deployment runs.
-    workers.push(spawnWorker([...common, '--data-dir', dataDir, '--roles', 'parse,embed,write', '--writer-lock-ms', '2000'], redis.url));
-    workers.push(spawnWorker([...common, '--roles', 'parse,embed'], redis.url));
+    const firstWriter = spawnWorker(writerArgs, redis.url);
+    workers.push(firstWriter, spawnWorker([...common, '--roles', 'parse,embed'], redis.url));
     await Promise.all(workers.map((w) => w.ready));
+    // The supervisor (docker-compose restarts on failure): the writer whose lock expired during
+    // the outage cannot know whether another writer ran, so it must exit non-zero, never take the
+    // lock back; it is started again and takes a new lock with a new fencing epoch.
+    let restartedWriter: WorkerProcess | null = null;
+    const writerExit = firstWriter.exited.then((code) => {
+      if (code !== 0) {
+        restartedWriter = spawnWorker(writerArgs, redis.url);
+        workers.push(restartedWriter);
+      }
+      return code;
+    });
 
     const batchId = 'restart-test';
     // A small window, so that the producer is still enqueueing when Redis goes down.
@@ -66,13 +79,19 @@ describe.skipIf(!redisServerAvailable())('queue mode across a Redis restart', ()
     expect(result.replaced).toBe(0);
     expectStoreHoldsExactly(dataDir, sources);
 
-    for (const w of workers) {
+    // The writer's lock expired while Redis was down: it exited non-zero saying so, and its
+    // restarted successor finished the batch.
+    expect(await writerExit, firstWriter.stderr()).toBe(1);
+    expect(firstWriter.stderr()).toMatch(/writer lock (could not be renewed|was not renewed)|another process holds the writer lock/);
+    expect(restartedWriter).not.toBeNull();
+    const running = workers.filter((w) => w !== firstWriter);
+    for (const w of running) {
       expect(isRunning(w), `a worker died across the restart:\n${w.stderr()}`).toBe(true);
-      // They did notice the outage: this was a reconnect, not a lucky gap between commands.
-      expect(w.stderr()).toMatch(/ECONNREFUSED|Connection is closed|ECONNRESET/);
     }
-    for (const w of workers) w.child.kill('SIGTERM');
-    for (const w of workers) expect(await w.exited, w.stderr()).toBe(0);
+    // The parse/embed process did notice the outage: this was a reconnect, not a lucky gap between commands.
+    expect(workers[1]!.stderr()).toMatch(/ECONNREFUSED|Connection is closed|ECONNRESET/);
+    for (const w of running) w.child.kill('SIGTERM');
+    for (const w of running) expect(await w.exited, w.stderr()).toBe(0);
     expect(await client.redis.get('fazhi:writer-lock')).toBeNull();
   });
 });
