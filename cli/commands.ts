@@ -136,13 +136,17 @@ export async function ingestCommand(o: Base & Rooted & { paths: string[]; queue:
 }
 
 async function runQueueBatch(o: Base & Rooted, files: string[]): Promise<IngestSummary> {
-  const store = Store.open(o.dataDir);
-  try {
-    if (!store.sourcesAreCanonical()) {
-      throw new InputError('--data-dir', `${o.dataDir} holds sources recorded as typed (before canonical paths); run \`fazhi ingest\` once without --queue (workers stopped) to migrate them`);
+  // The producer only reads the store: opening it as a writer would claim the fencing epoch and
+  // stop the queue's writer. A store not there yet is created (canonical) by that writer.
+  if (existsSync(path.join(o.dataDir, STORE_FILE))) {
+    const store = Store.openReadOnly(o.dataDir);
+    try {
+      if (!store.sourcesAreCanonical()) {
+        throw new InputError('--data-dir', `${o.dataDir} holds sources recorded as typed (before canonical paths); run \`fazhi ingest\` once without --queue (workers stopped) to migrate them`);
+      }
+    } finally {
+      store.close();
     }
-  } finally {
-    store.close();
   }
   const { runBatch } = await import('../workers/batch.ts');
   const bar = startProgress('queue');

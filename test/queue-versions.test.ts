@@ -12,6 +12,7 @@ import { parseReport } from '../pipeline/parseReport.ts';
 import { commitReport, embedReport, hashBytes, indexFiles } from '../search/indexer.ts';
 import { Store } from '../search/store.ts';
 import { enqueueBatch, openQueueClient, queueStatus, runBatch, waitForBatch, type QueueClient } from '../workers/batch.ts';
+import { canonicalSources, resolveRoot } from '../cli/identity.ts';
 import { startWorkers, type WorkerHandle } from '../workers/startWorkers.ts';
 import type { WriteJob } from '../workers/queues.ts';
 import { fazhi } from './helpers/cli.ts';
@@ -143,6 +144,11 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
     writeFileSync(a, binary);
     writeFileSync(b, binary);
+    // Sources as the CLI sends them to the queue (canonical under the source root), so that the
+    // embedded ingest below, through the CLI, names the same source.
+    const root = resolveRoot(undefined, dataDir);
+    const [srcA, srcB] = canonicalSources([a, b], root);
+    const batch = (files: string[]) => runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, root, files });
     const all = start(['parse', 'embed', 'write'], dataDir);
     await all.ready;
     const failures = async () => {
@@ -151,18 +157,18 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
       return status.failures;
     };
 
-    expect((await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a, b] })).failed).toHaveLength(2);
+    expect((await batch([srcA!, srcB!])).failed).toHaveLength(2);
     // A second bad version of the same file replaces the record instead of adding one.
     writeFileSync(a, Buffer.concat([binary, binary]));
-    await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a] });
+    await batch([srcA!]);
     const records = await failures();
-    expect(records.map((f) => f.source).sort()).toEqual([a, b]);
-    expect(records.find((f) => f.source === a)!.contentHash).toBe(hashBytes(readFileSync(a)));
+    expect(records.map((f) => f.source).sort()).toEqual([srcA, srcB].sort());
+    expect(records.find((f) => f.source === srcA)!.contentHash).toBe(hashBytes(readFileSync(a)));
 
     // Fixed and ingested through the queue: the record goes.
     copyFileSync(CORPUS[0]!, a);
-    expect(await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a] })).toMatchObject({ added: 1, failed: [] });
-    expect((await failures()).map((f) => f.source)).toEqual([b]);
+    expect(await batch([srcA!])).toMatchObject({ added: 1, failed: [] });
+    expect((await failures()).map((f) => f.source)).toEqual([srcB]);
 
     // Fixed and ingested in embedded mode (no Redis involved): `fazhi status` no longer lists it.
     await all.close();
