@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { canonicalSource, resolveRoot } from '../cli/identity.ts';
 import type { Reader } from './reader.ts';
 
 const run = promisify(execFile);
@@ -30,10 +31,10 @@ function authorized(request: FastifyRequest, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-async function fazhi(reader: Reader, opts: WriteOptions, args: string[]): Promise<{ ok: boolean; output: string }> {
+async function fazhi(reader: Reader, opts: WriteOptions, root: string, args: string[]): Promise<{ ok: boolean; output: string }> {
   const modelArgs = opts.model ? ['--model', opts.model] : [];
   try {
-    const { stderr } = await run(process.execPath, [FAZHI, ...args, '--data-dir', reader.dataDir, ...modelArgs], { maxBuffer: 1 << 20 });
+    const { stderr } = await run(process.execPath, [FAZHI, ...args, '--data-dir', reader.dataDir, '--root', root, ...modelArgs], { maxBuffer: 1 << 20 });
     return { ok: true, output: stderr };
   } catch (err) {
     const e = err as { stderr?: string; message: string };
@@ -42,6 +43,8 @@ async function fazhi(reader: Reader, opts: WriteOptions, args: string[]): Promis
 }
 
 export async function registerWrites(app: FastifyInstance, reader: Reader, opts: WriteOptions): Promise<void> {
+  // The children name sources under the same root as the CLI would for this data dir.
+  const root = resolveRoot(undefined, reader.dataDir);
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' && request.url.startsWith('/api/reports') && !authorized(request, opts.token)) {
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Unauthorized', message: 'a valid FAZHI_TOKEN bearer is required' });
@@ -67,17 +70,19 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     await mkdir(opts.uploadDir, { recursive: true });
     const file = path.join(opts.uploadDir, filename);
     await writeFile(file, request.body);
-    const result = await fazhi(reader, opts, ['ingest', file]);
+    const result = await fazhi(reader, opts, root, ['ingest', file]);
     if (!result.ok) return reply.code(400).send({ error: 'Bad Request', param: 'body', message: result.output.trim() });
-    const doc = reader.current().store.documents().find((d) => path.resolve(d.source) === path.resolve(file));
-    return reply.code(201).send({ id: doc?.id ?? null, source: doc?.source ?? file, log: result.output.trim() });
+    const source = canonicalSource(file, root);
+    // Bytes equal to a stored report's are recorded as its alias: that report is the answer.
+    const doc = reader.current().store.documents().find((d) => d.source === source || d.aliases.includes(source));
+    return reply.code(201).send({ id: doc?.id ?? null, source: doc?.source ?? source, log: result.output.trim() });
   });
 
   app.delete('/api/reports/:id', { schema: { summary: 'Remove a report', params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } } }, async (request, reply) => {
     const { id } = request.params as { id: number };
     const doc = reader.current().store.documents().find((d) => d.id === id);
     if (!doc) return reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
-    const result = await fazhi(reader, opts, ['remove', doc.source]);
+    const result = await fazhi(reader, opts, root, ['remove', doc.source]);
     if (!result.ok) return reply.code(500).send({ error: 'Internal Server Error', message: result.output.trim() });
     return { removed: id, source: doc.source };
   });
