@@ -18,6 +18,8 @@ export const filterProperties = {
   from: year,
   to: year,
   section: { type: 'string', enum: [...SECTION_KINDS] },
+  // A kind's Chinese name or its English alias (law, rule-of-law-report …), as --kind takes.
+  kind: { type: 'string', minLength: 1, maxLength: 40 },
 } as const;
 
 export const kProperty = { type: 'integer', minimum: 1, maximum: MAX_K, default: 10 } as const;
@@ -63,15 +65,8 @@ export const idParamSchema = {
   properties: { id: { type: 'integer', minimum: 1 } },
 } as const;
 
-export interface RawFilter {
-  province?: string;
-  city?: string;
-  county?: string;
-  year?: number;
-  from?: number;
-  to?: number;
-  section?: string;
-}
+/** Filter parameters as the API receives them: section and kind still unchecked strings. */
+export type RawFilter = Omit<SearchFilter, 'section' | 'kind'> & { section?: string; kind?: string };
 
 /**
  * The CLI's filter rules (region names resolved against GB/T 2260, --year or --from/--to), with

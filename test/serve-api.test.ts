@@ -59,6 +59,16 @@ describe('GET /api/search', () => {
     expect(grouped.body.results[0].passages.length).toBeGreaterThan(0);
   });
 
+  it('filters by document kind exactly, as --kind does (Chinese name or English alias)', async () => {
+    const reports = await get(`/api/search?q=${q('述法')}&kind=rule-of-law-report&k=20`);
+    expect(reports.body.results.length).toBeGreaterThan(0);
+    expect(reports.body.results.every((r: any) => r.kind === '法治政府建设年度报告')).toBe(true);
+    // The fixture store holds no law: the filter leaves nothing rather than ignoring itself.
+    const laws = await get(`/api/search?q=${q('述法')}&kind=${q('法律法规')}`);
+    expect(laws.status).toBe(200);
+    expect(laws.body.results).toEqual([]);
+  });
+
   it.each([
     ['', 'q'],
     ['q=', 'q'],
@@ -69,6 +79,7 @@ describe('GET /api/search', () => {
     ['q=x&by=city', 'by'],
     ['q=x&year=1800', 'year'],
     ['q=x&section=xx', 'section'],
+    ['q=x&kind=novel', 'kind'],
     ['q=x&province=xx', 'province'],
     ['q=x&from=2023&to=2022', 'from'],
     ['q=x&year=2022&from=2021', 'year'],
