@@ -39,13 +39,17 @@ describe('search', () => {
     expect(Object.keys(r).sort()).toEqual(['id', 'jurisdiction', 'kind', 'score', 'section', 'source', 'text', 'title', 'year'].sort());
     expect(r.kind).toBe('法治政府建设年度报告');
     // Sources are canonical: real paths relative to the source root (by default the folder holding
-    // the data dir, here the temp dir), absolute for files outside it.
-    expect(r.source).toBe(path.join(realpathSync(ROOT), 'corpus', '003_49b691710f879f5c.txt'));
+    // the data dir, here the temp dir), absolute for files outside it — which the repo may or may
+    // not be, depending on where it is cloned.
+    const sourceRoot = realpathSync(path.dirname(dataDir));
+    const file = path.join(realpathSync(ROOT), 'corpus', '003_49b691710f879f5c.txt');
+    const rel = path.relative(sourceRoot, file);
+    expect(r.source).toBe(rel.startsWith('..') ? file : rel);
     expect(r.jurisdiction).toEqual({ province: '山东省', city: '枣庄市', county: '峄城区', code: '370404' });
     expect(r.year).toBe(2023);
     // Original characters (full-width punctuation kept); only page-break line breaks are gone.
     const flat = (t: string) => t.replace(/\s+/g, '');
-    expect(flat(readFileSync(r.source, 'utf8'))).toContain(flat(r.text));
+    expect(flat(readFileSync(path.resolve(sourceRoot, r.source), 'utf8'))).toContain(flat(r.text));
     expect(r.text).toContain('“三调联动”');
   });
 

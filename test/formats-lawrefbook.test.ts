@@ -80,6 +80,7 @@ describe.skipIf(!haveLawrefbook)('lawrefbook files', () => {
       issuer: '山东省人民代表大会常务委员会',
       docNumber: null,
       jurisdiction: { province: '山东省', city: null, county: null, code: '370000' },
+      kind: '法律法规',
     });
     expect(r.passages[0]!.text.startsWith('第一条 为了加强法治宣传教育')).toBe(true);
     expect(r.passages.some((p) => /INFO END|<!--|第三十二次会议通过/.test(p.text))).toBe(false);
