@@ -9,6 +9,7 @@ import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
 import { STORE_FILE, Store } from '../search/store.ts';
 import type { SimilarSource } from '../search/searchEngine.ts';
 import type { App } from './app.ts';
+import { requireModelCurrent, staleSources } from '../search/modelCurrent.ts';
 import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
 import { canonicalOfStored, canonicalSources, sourceCandidates } from './identity.ts';
 import type { Jurisdiction } from '../pipeline/types.ts';
@@ -40,20 +41,12 @@ function printSummary(s: IngestSummary): void {
   for (const f of s.failed) log(`  skipped ${f.source}: ${f.reason}`);
 }
 
-/** Reports whose vectors come from another model than the selected one. */
-function staleSources(app: App): string[] {
-  return app.store
-    .documents()
-    .filter((d) => d.modelId !== app.encoder.modelId)
-    .map((d) => d.source);
-}
-
 /**
  * Vectors from another model cannot be compared with this one's queries: re-embed first.
  * This is what makes switching model (flag, env or `fazhi model use`) trigger a reindex.
  */
 async function ensureModelCurrent(app: App): Promise<void> {
-  const stale = staleSources(app);
+  const stale = staleSources(app.store, app.encoder.modelId);
   if (stale.length === 0) return;
   log(`${stale.length} report(s) were embedded with another model; re-embedding with ${app.encoder.modelId}…`);
   await reembed(app);
@@ -69,20 +62,6 @@ async function reembed(app: App): Promise<number> {
     // A model switch replaces every vector: save the index rather than leave a log that long.
     await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log, { saveIndex: true });
   }
-}
-
-/**
- * Read commands never write, so they cannot re-embed: a store whose vectors come from another
- * model than the selected one has to be reindexed by the writer first.
- */
-function requireModelCurrent(app: App): void {
-  const stale = staleSources(app);
-  if (stale.length === 0) return;
-  throw new InputError(
-    '--model',
-    `${stale.length} report(s) in ${app.dataDir} were embedded with another model than ${app.encoder.modelId}; ` +
-      'run `fazhi reindex` (or `fazhi model use`) with this model first',
-  );
 }
 
 async function withApp<T>(base: Base & { readonly?: boolean }, fn: (app: App) => Promise<T>): Promise<T> {
@@ -206,7 +185,7 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilterF
   const filter = parseFilter(o.flags, log);
   o.checkStore?.();
   await withApp({ ...o, readonly: true }, async (app) => {
-    requireModelCurrent(app);
+    requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
     app.index.ensureFresh(app.store, app.encoder.modelId);
     print(toRows(await search(app, query, { k, mode, by, filter })), !!o.flags.json);
   });
@@ -233,7 +212,7 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilterFl
   }
   o.checkStore?.();
   await withApp({ ...o, readonly: true }, async (app) => {
-    requireModelCurrent(app);
+    requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
     app.index.ensureFresh(app.store, app.encoder.modelId);
     print(await similar(app, target, { k, otherRegions: !!o.flags.otherRegions, filter, region }), !!o.flags.json);
   });
@@ -250,7 +229,7 @@ export async function reindexCommand(o: Base & Rooted & { queue: boolean }): Pro
     log(`reindex: ${passages} passages re-embedded`);
     return;
   }
-  const sources = await withApp({ ...o, readonly: true }, async (app) => staleSources(app));
+  const sources = await withApp({ ...o, readonly: true }, async (app) => staleSources(app.store, app.encoder.modelId));
   printSummary(await runQueueBatch(o, sources));
 }
 
@@ -263,7 +242,7 @@ export async function statusCommand(o: Base & { json: boolean }): Promise<void> 
       selectedModel: `${path.relative(REPO_ROOT, modelDir)} (${selectedModelIdValue})`,
       ...store.stats(),
       // Searching re-embeds these first; `fazhi reindex [--queue]` does it ahead of time.
-      documentsNeedingReindex: store.documents().filter((d) => d.modelId !== selectedModelIdValue).length,
+      documentsNeedingReindex: staleSources(store, selectedModelIdValue).length,
     };
     const { readIndexHealth } = await import('../search/vectorIndex.ts');
     status.index = readIndexHealth(o.dataDir, store);

@@ -4,9 +4,9 @@
 import { Store } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
 import { segmentForQuery } from '../pipeline/segment.ts';
-import { InputError } from '../pipeline/errors.ts';
 import type { SearchContext } from '../search/searchEngine.ts';
 import { openEncoder } from '../cli/app.ts';
+import { requireModelCurrent } from '../search/modelCurrent.ts';
 
 export interface Reader {
   dataDir: string;
@@ -27,11 +27,7 @@ export async function openReader(opts: { dataDir: string; model?: string }): Pro
   const refresh = (): void => {
     const generation = store.generation();
     if (generation === checkedGeneration) return;
-    // A reader cannot re-embed: vectors from another model have to be reindexed by the writer.
-    const stale = store.documents().filter((d) => d.modelId !== encoder.modelId).length;
-    if (stale > 0) {
-      throw new InputError('--model', `${stale} report(s) in ${opts.dataDir} were embedded with another model than ${encoder.modelId}; run \`fazhi reindex\` with this model first`);
-    }
+    requireModelCurrent(store, encoder.modelId, opts.dataDir);
     index.ensureFresh(store, encoder.modelId);
     checkedGeneration = generation;
   };

@@ -1,0 +1,26 @@
+// Whether a store's vectors are the selected model's: vectors of different models are not
+// comparable, and only the writer may re-embed.
+import { InputError } from '../pipeline/errors.ts';
+import type { Store } from './store.ts';
+
+/** Reports whose vectors come from another model than `modelId`. */
+export function staleSources(store: Store, modelId: string): string[] {
+  return store
+    .documents()
+    .filter((d) => d.modelId !== modelId)
+    .map((d) => d.source);
+}
+
+/**
+ * Readers (search, similar, the server) never write, so they cannot re-embed: a store whose
+ * vectors come from another model than the selected one has to be reindexed by the writer first.
+ */
+export function requireModelCurrent(store: Store, modelId: string, dataDir: string): void {
+  const stale = staleSources(store, modelId).length;
+  if (stale === 0) return;
+  throw new InputError(
+    '--model',
+    `${stale} report(s) in ${dataDir} were embedded with another model than ${modelId}; ` +
+      'run `fazhi reindex` (or `fazhi model use`) with this model first',
+  );
+}
