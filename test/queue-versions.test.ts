@@ -2,7 +2,7 @@
 // pipeline, model and SQLite store. An older version of a file whose write arrives after a newer
 // one's (a retry after backoff) must leave the newer one in place; a file that failed and was
 // fixed must leave no failure behind, whichever mode committed the fix.
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,16 +15,12 @@ import { enqueueBatch, openQueueClient, queueStatus, runBatch, waitForBatch, typ
 import { canonicalSources, resolveRoot } from '../cli/identity.ts';
 import { startWorkers, type WorkerHandle } from '../workers/startWorkers.ts';
 import type { WriteJob } from '../workers/queues.ts';
-import { fazhi } from './helpers/cli.ts';
+import { CORPUS_FILES, fazhi, ROOT } from './helpers/cli.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
 import { snapshotStore } from './helpers/storeSnapshot.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
-const CORPUS = readdirSync(path.join(ROOT, 'corpus'))
-  .filter((f) => f.endsWith('.txt'))
-  .sort()
-  .map((f) => path.join(ROOT, 'corpus', f));
+const CORPUS = CORPUS_FILES;
 
 describe.skipIf(!redisServerAvailable())('versions in order', () => {
   let redis: RedisServer;

@@ -1,6 +1,6 @@
 // Queue mode against a real redis-server, the real pipeline, model and SQLite store: workers run
 // in this process (the crash test in queue-crash.test.ts runs them in a child it kills).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,15 +12,12 @@ import { Store } from '../search/store.ts';
 import { openQueueClient, processBatch, queueStatus, runBatch, type BatchInput, type QueueClient } from '../workers/batch.ts';
 import { fileIdOf, ROLES } from '../workers/queues.ts';
 import { startWorkers, type WorkerHandle } from '../workers/startWorkers.ts';
+import { CORPUS_FILES, ROOT } from './helpers/cli.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
 import { integrityCounts, snapshotStore } from './helpers/storeSnapshot.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
-const CORPUS = readdirSync(path.join(ROOT, 'corpus'))
-  .filter((f) => f.endsWith('.txt'))
-  .sort()
-  .map((f) => path.join(ROOT, 'corpus', f));
+const CORPUS = CORPUS_FILES;
 const read = (sources: string[]): BatchInput[] => sources.map((source) => ({ source, bytes: readFileSync(source) }));
 
 describe.skipIf(!redisServerAvailable())('queue mode', () => {

@@ -1,10 +1,16 @@
 // Runs the real `fazhi` CLI in a child process, the way a user does.
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/fazhi.js');
+/** The five sample reports, as absolute paths in name order. */
+export const CORPUS_FILES = readdirSync(path.join(ROOT, 'corpus'))
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
+  .map((f) => path.join(ROOT, 'corpus', f));
 
 export interface CliResult {
   code: number;
