@@ -7,6 +7,7 @@ import { classifyDocument } from '../pipeline/classifyDocument.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
 import type { DocumentKind, Jurisdiction, ParsedReport, SectionKind } from '../pipeline/types.ts';
 import type { DocumentShingles } from './boilerplate.ts';
+import { ftsTerms, nearPairCount } from './proximity.ts';
 
 export const STORE_FILE = 'fazhi.sqlite';
 const SCHEMA_VERSION = '2';
@@ -297,7 +298,7 @@ const PARTS_WEIGHT = 0.5;
  */
 const PROXIMITY_BOOST = 0.5;
 const PROXIMITY_WINDOW = 3;
-/** Longer queries (a pasted paragraph) get no proximity pass: its pairs cost one FTS query each. */
+/** Longer queries (a pasted paragraph) get no proximity pass; the numbers above were measured with this cut-off. */
 const MAX_PROXIMITY_TOKENS = 8;
 
 // Identity (issue 10): one document per file. A second path whose bytes equal a stored
@@ -901,20 +902,16 @@ export class Store {
 
   /**
    * Multi-word queries: passages where neighbouring query words stand together (行政 复议 …
-   * 办案 人员) rank above passages that hold the same words scattered. FTS5 NEAR on the coarse
-   * `tokens` column, one query per neighbouring pair, restricted to the candidates.
+   * 办案 人员) rank above passages that hold the same words scattered: FTS5 NEAR semantics on the
+   * coarse `tokens` column, computed in memory over the candidates' tokens (search/proximity.ts).
    */
   private boostProximity(hits: LexicalHit[], distinct: readonly string[]): LexicalHit[] {
-    const ids = JSON.stringify(hits.map((h) => h.id));
-    const near = this.db.prepare(
-      `SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
-    );
-    const pairsNear = new Map<number, number>();
+    const rows = this.db
+      .prepare(`SELECT id, tokens FROM passages WHERE id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(hits.map((h) => h.id))) as { id: number; tokens: string }[];
+    const phrases = distinct.map(ftsTerms);
     const pairs = distinct.length - 1;
-    for (let i = 0; i < pairs; i++) {
-      const expression = `tokens : NEAR(${quoteToken(distinct[i]!)} ${quoteToken(distinct[i + 1]!)}, ${PROXIMITY_WINDOW})`;
-      for (const id of near.pluck().all(expression, ids) as number[]) pairsNear.set(id, (pairsNear.get(id) ?? 0) + 1);
-    }
+    const pairsNear = new Map(rows.map((row) => [row.id, nearPairCount(ftsTerms(row.tokens), phrases, PROXIMITY_WINDOW)]));
     return hits
       .map((h) => ({ id: h.id, score: h.score * (1 + (PROXIMITY_BOOST * (pairsNear.get(h.id) ?? 0)) / pairs) }))
       .sort((a, b) => b.score - a.score);
