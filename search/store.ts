@@ -79,6 +79,9 @@ export interface PassageRow {
   year: number | null;
 }
 
+/** What ranking and facet counts need of a passage, without its text, heading path or title. */
+export type PassageFacts = Pick<PassageRow, 'id' | 'docId' | 'section' | 'boilerplate' | 'kind' | 'jurisdiction' | 'year'>;
+
 export interface PutResult {
   changed: boolean;
   /**
@@ -332,11 +335,23 @@ SELECT p.id, p.doc_id, p.ordinal, p.section, p.heading_path, p.text, p.hash, p.b
 FROM passages p JOIN documents d ON d.id = p.doc_id`;
 
 export class Store {
+  /** The search path's statements, compiled once per connection (compiling cost ~0.1 ms each, per query). */
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(
     private readonly db: Database.Database,
     readonly path: string,
     readonly readonly: boolean,
   ) {}
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   /**
    * Opens the store for writing (creating the directory and schema) and claims the writer epoch:
@@ -828,10 +843,25 @@ export class Store {
   /** Passages with their document fields, in the order of `ids`; unknown ids are skipped. */
   getPassages(ids: readonly PassageId[]): PassageRow[] {
     if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare(`${PASSAGE_SELECT} WHERE p.id IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(ids)) as PassageDbRow[];
+    const rows = this.statement(`${PASSAGE_SELECT} WHERE p.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as PassageDbRow[];
     const byId = new Map(rows.map((row) => [row.id, toPassageRow(row)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /**
+   * getPassages without the text, heading path, source and title: for ranking a search's
+   * candidates, of which only a page is shown. Reading those strings was most of getPassages' cost
+   * (200 candidates of the eval index: 1.8 ms instead of 4–5 ms CPU).
+   */
+  getPassageFacts(ids: readonly PassageId[]): PassageFacts[] {
+    if (ids.length === 0) return [];
+    const rows = this.statement(
+      `SELECT p.id, p.doc_id, p.section, p.boilerplate, d.kind, d.province, d.city, d.county, d.code, d.year
+       FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(ids)) as (Omit<PassageDbRow, 'ordinal' | 'heading_path' | 'text' | 'hash' | 'source' | 'title'>)[];
+    const byId = new Map<PassageId, PassageFacts>(
+      rows.map((row) => [row.id, { id: row.id, docId: row.doc_id, section: row.section, boilerplate: row.boilerplate, kind: row.kind, jurisdiction: jurisdictionOf(row), year: row.year }]),
+    );
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
@@ -882,19 +912,18 @@ export class Store {
     let rows: { id: number; rank: number }[];
     if (unfiltered) {
       // Unfiltered: rank inside the FTS table alone; joining every match first cost 3–7×.
-      rows = this.db
-        .prepare(`SELECT rowid AS id, bm25(passages_fts, 1.0, ${PARTS_WEIGHT}) AS rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?`)
-        .all(match, limit) as { id: number; rank: number }[];
+      rows = this.statement(`SELECT rowid AS id, bm25(passages_fts, 1.0, ${PARTS_WEIGHT}) AS rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?`).all(
+        match,
+        limit,
+      ) as { id: number; rank: number }[];
     } else {
       const where = buildWhere(query);
-      rows = this.db
-        .prepare(
-          `SELECT p.id, bm25(passages_fts, 1.0, ${PARTS_WEIGHT}) AS rank
-           FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid JOIN documents d ON d.id = p.doc_id
-           WHERE passages_fts MATCH ? AND ${where.sql}
-           ORDER BY rank LIMIT ?`,
-        )
-        .all(match, ...where.params, limit) as { id: number; rank: number }[];
+      rows = this.statement(
+        `SELECT p.id, bm25(passages_fts, 1.0, ${PARTS_WEIGHT}) AS rank
+         FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid JOIN documents d ON d.id = p.doc_id
+         WHERE passages_fts MATCH ? AND ${where.sql}
+         ORDER BY rank LIMIT ?`,
+      ).all(match, ...where.params, limit) as { id: number; rank: number }[];
     }
     const hits = rows.map((row) => ({ id: row.id, score: -row.rank }));
     return distinct.length >= 2 && distinct.length <= MAX_PROXIMITY_TOKENS ? this.boostProximity(hits, distinct) : hits;
@@ -906,9 +935,10 @@ export class Store {
    * coarse `tokens` column, computed in memory over the candidates' tokens (search/proximity.ts).
    */
   private boostProximity(hits: LexicalHit[], distinct: readonly string[]): LexicalHit[] {
-    const rows = this.db
-      .prepare(`SELECT id, tokens FROM passages WHERE id IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(hits.map((h) => h.id))) as { id: number; tokens: string }[];
+    const rows = this.statement(`SELECT id, tokens FROM passages WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(hits.map((h) => h.id))) as {
+      id: number;
+      tokens: string;
+    }[];
     const phrases = distinct.map(ftsTerms);
     const pairs = distinct.length - 1;
     const pairsNear = new Map(rows.map((row) => [row.id, nearPairCount(ftsTerms(row.tokens), phrases, PROXIMITY_WINDOW)]));
@@ -1203,7 +1233,7 @@ function blobToVector(blob: Buffer): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-function jurisdictionOf(row: DocumentHeadColumns): Jurisdiction {
+function jurisdictionOf(row: Pick<DocumentHeadColumns, 'province' | 'city' | 'county' | 'code'>): Jurisdiction {
   return { province: row.province, city: row.city, county: row.county, code: row.code };
 }
 

@@ -2,14 +2,14 @@
 // tree, a passage in its context, and where and when a measure is mentioned (adoption).
 import type { Jurisdiction, SectionKind } from '../pipeline/types.ts';
 import { normalizeForMatch } from '../pipeline/normalizeForMatch.ts';
-import type { PassageResult, SearchContext } from '../search/searchEngine.ts';
+import type { PassageMatch, SearchContext } from '../search/searchEngine.ts';
 import type { DocumentRow, PassageRow, Store } from '../search/store.ts';
 
 export type FacetName = 'province' | 'city' | 'county' | 'year' | 'section';
 export type Facets = Record<FacetName, Record<string, number>>;
 
 /** Passage counts per value over every match, so the sidebar shows what filtering would leave. */
-export function facetCounts(matches: readonly PassageResult[]): Facets {
+export function facetCounts(matches: readonly PassageMatch[]): Facets {
   const facets: Facets = { province: {}, city: {}, county: {}, year: {}, section: {} };
   const add = (name: FacetName, value: string | number | null) => {
     if (value === null) return;
