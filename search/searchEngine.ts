@@ -171,16 +171,12 @@ export async function searchWithMatches(
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('denseWeight', `must be between 0 and 1, not ${denseWeight}`);
   const calibration = ctx.encoder.calibration;
 
-  // The query is embedded (on the ONNX runtime's threads) while lexical search runs on this one.
-  const embedding = opts.mode === 'lexical' ? undefined : ctx.encoder.embedQueries([text]);
-  // Its failure surfaces at the await below; until then it must not count as unhandled.
-  embedding?.catch(() => {});
   const lexical = opts.mode === 'dense' ? [] : ctx.store.lexicalSearch(ctx.segment(text), depth, { filter });
   let ranked: PassageMatch[];
-  if (!embedding) {
+  if (opts.mode === 'lexical') {
     ranked = rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25));
   } else {
-    const [vector] = await embedding;
+    const [vector] = await ctx.encoder.embedQueries([text]);
     const dense = denseSearch(ctx, vector!, depth, hasFilter(filter) ? ctx.store.passageIds({ filter }) : undefined);
     ranked =
       opts.mode === 'dense'
