@@ -3,7 +3,8 @@
 // redis-server and `fazhi worker` processes). Per mode: documents, passages, wall time per
 // stage, passages/s, store and index size, peak RSS; for the embedded store: search p50/p95 per
 // search mode (model warm) and HNSW recall@10 against exact search.
-// `npm run bench -- --serve --data-dir DIR [--workers 1,2]`: HTTP search latency of `fazhi serve` instead (bench/serve.ts).
+// `npm run bench -- --serve --data-dir DIR [--workers 1,2]`: HTTP search latency of `fazhi serve` instead (bench/serve.ts),
+// by default with one server process and with two (one per core of the 2-core target machine).
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
       'incremental-only': { type: 'boolean', default: false },
       serve: { type: 'boolean', default: false },
       requests: { type: 'string', default: '240' },
-      workers: { type: 'string', default: '1' },
+      workers: { type: 'string', default: '1,2' },
     },
   });
   if (values.serve) {
