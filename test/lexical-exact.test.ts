@@ -102,4 +102,28 @@ describe('lexical search returns what the plain FTS5 queries return', () => {
     }
     expect(compared).toBeGreaterThan(2000);
   });
+
+  it('after writes, with the document frequencies they changed', () => {
+    const queries = [['罕词', '信用'], ['罕词', '行政'], ['营商', '罕词', '执法']];
+    const check = () => {
+      for (const tokens of queries) {
+        const expected = reference(tokens, 20, {});
+        const actual = store.lexicalSearch(tokens, 20);
+        expect(new Set(actual.map((h) => h.id)), tokens.join(' ')).toEqual(new Set(expected.keys()));
+        for (const hit of actual) expect(hit.score).toBeCloseTo(expected.get(hit.id)!, 9);
+      }
+    };
+    const region = { province: '山东省', city: '烟台市', county: null, year: 2024 };
+    const rare = makeReport('rare.txt', region, Array.from({ length: 3 }, () => ({ section: '成效' as SectionKind, words: ['罕词', word(), word()] })));
+    store.putReport(rare, vectorsFor(rare), 'test-bag-64');
+    // 罕词 goes from a rare word to the most common …
+    const more = makeReport('more.txt', region, Array.from({ length: 300 }, () => ({ section: '不足' as SectionKind, words: ['罕词', word(), word(), '罕词'] })));
+    store.putReport(more, vectorsFor(more), 'test-bag-64');
+    check();
+    // … and back: still counted as common, its 3 passages would be left out of a first pass.
+    expect(store.removeBySource('more.txt')).toBe(true);
+    check();
+    store.removeBySource('rare.txt');
+    check();
+  });
 });
