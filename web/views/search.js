@@ -1,9 +1,10 @@
-// Search results with a filter sidebar (counts over every match), group-by-report toggle.
+// Search results with a filter sidebar, group-by-report toggle. The API counts each facet with the
+// other dimensions' filters applied, so a facet keeps listing its other values after one is chosen.
 import { append, el, place } from '../dom.js';
 import { getJson } from '../api.js';
 import { SECTION_NAMES, empty, failure, href, loading, passageCard, reportHref } from './common.js';
 
-const FILTERS = ['province', 'city', 'county', 'year', 'from', 'to', 'section'];
+const FILTERS = ['province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind'];
 const MODE_NAMES = { hybrid: '综合', lexical: '关键词', dense: '语义' };
 
 function currentParams(params) {
@@ -20,9 +21,24 @@ function withParam(state, key, value) {
   return href(next);
 }
 
+/** Whether a facet value is the chosen one (for years: the chosen year, or inside the chosen range). */
+function isChosen(state, name, value) {
+  if (name !== 'year') return state[name] === value;
+  if (state.year) return state.year === value;
+  if (!state.from && !state.to) return false;
+  const y = Number(value);
+  return (!state.from || y >= Number(state.from)) && (!state.to || y <= Number(state.to));
+}
+
 function facetList(title, name, counts, state, label = (v) => v) {
-  const entries = Object.entries(counts ?? {}).sort((a, b) => (name === 'year' ? Number(b[0]) - Number(a[0]) : b[1] - a[1] || a[0].localeCompare(b[0], 'zh')));
   const selected = state[name];
+  const all = { ...counts };
+  // A chosen value with no matches under the other filters is still listed, so it can be seen and undone.
+  if (selected && !(selected in all)) all[selected] = 0;
+  const entries = Object.entries(all).sort((a, b) => (name === 'year' ? Number(b[0]) - Number(a[0]) : b[1] - a[1] || a[0].localeCompare(b[0], 'zh')));
+  const shown = entries.slice(0, 30);
+  // The chosen value stays visible even when it is not among the 30 largest.
+  if (selected && !shown.some(([value]) => value === selected)) shown.push(entries.find(([value]) => value === selected));
   return el(
     'section',
     { class: 'facet', dataset: { facet: name } },
@@ -30,14 +46,21 @@ function facetList(title, name, counts, state, label = (v) => v) {
     selected
       ? el('p', { class: 'chip' }, el('span', {}, label(selected)), el('a', { href: withParam(state, name, undefined), 'data-nav': true, class: 'clear', title: '取消此筛选', 'aria-label': `取消筛选 ${label(selected)}` }, '×'))
       : null,
-    entries.length === 0
+    shown.length === 0
       ? el('p', { class: 'muted' }, '—')
       : el(
           'ul',
           {},
-          entries.slice(0, 30).map(([value, count]) =>
-            el('li', { class: value === selected ? 'selected' : undefined }, el('a', { href: withParam(state, name, value), 'data-nav': true, dataset: { value } }, el('span', {}, label(value)), el('span', { class: 'count' }, String(count)))),
-          ),
+          shown.map(([value, count]) => {
+            const chosen = isChosen(state, name, value);
+            // Choosing the chosen value again undoes it; any other value replaces it.
+            const target = value === selected ? withParam(state, name, undefined) : withParam(state, name, value);
+            return el(
+              'li',
+              { class: chosen ? 'selected' : undefined },
+              el('a', { href: target, 'data-nav': true, dataset: { value }, 'aria-current': chosen ? 'true' : undefined }, el('span', {}, label(value)), el('span', { class: 'count' }, String(count))),
+            );
+          }),
         ),
   );
 }
@@ -82,6 +105,7 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
     facetList('年份', 'year', data.facets.year, state, (y) => `${y} 年`),
     el('section', { class: 'facet year-range' }, el('h4', {}, '年份范围'), el('p', {}, range.from, ' 至 ', range.to)),
     facetList('报告板块', 'section', data.facets.section, state, (s) => SECTION_NAMES[s] ?? s),
+    facetList('文件类型', 'kind', data.facets.kind, state),
   ]);
 
   const byReport = state.by === 'report';
