@@ -838,6 +838,11 @@ export class Store {
     return this.db.prepare(`SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal`).pluck().all(docId) as number[];
   }
 
+  /** [id, docId, section] of every passage, in id order: what in-memory filtering needs (server/passageTable.ts). */
+  passageSections(): [PassageId, number, SectionKind][] {
+    return this.db.prepare(`SELECT id, doc_id, section FROM passages ORDER BY id`).raw().all() as [PassageId, number, SectionKind][];
+  }
+
   /** Ids of all passages satisfying the query's filter and exclusions. */
   passageIds(query: PassageQuery): Set<PassageId> {
     const where = buildWhere(query);

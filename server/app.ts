@@ -21,7 +21,7 @@ import {
 } from './params.ts';
 import { adoption, adoptionCsv, mentioningPassages, passageContext, placeKey, reportView } from './views.ts';
 import { openApiDocument, type RouteDoc } from './openapi.ts';
-import { disjunctiveFacets, embedQueryOnce } from './facets.ts';
+import { disjunctiveFacets, embedQueryOnce, matchingIds } from './facets.ts';
 import { registerWrites, type WriteOptions } from './writes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -122,8 +122,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const filter = toSearchFilter(q);
     const ctx = embedQueryOnce(reader.current());
     const { results, matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, by: q.by, filter });
-    // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve from.
-    const facets = await disjunctiveFacets(filter, matches, async (relaxed) => (await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed })).matches);
+    const table = reader.passageTable();
+    // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
+    const facets = await disjunctiveFacets(table, filter, matches.map((m) => m.id), (relaxed) => matchingIds(ctx, table, q.q, { k: q.k, mode: q.mode, filter: relaxed }));
     return { query: q.q, terms: ctx.segment(q.q), total: matches.length, results: results.map(apiResult), facets };
   });
 

@@ -1,8 +1,9 @@
 // Filter facets of a search page, counted disjunctively: each dimension's counts come from the
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
-import type { PassageResult, QueryEncoder, SearchContext } from '../search/searchEngine.ts';
-import type { SearchFilter } from '../search/store.ts';
+import { retrievalDepth, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import type { PassageId, SearchFilter } from '../search/store.ts';
+import type { PassageTable } from './passageTable.ts';
 
 export const FACET_NAMES = ['province', 'city', 'county', 'year', 'section', 'kind'] as const;
 export type FacetName = (typeof FACET_NAMES)[number];
@@ -22,33 +23,18 @@ const IGNORES: Record<FacetName, readonly (keyof SearchFilter)[]> = {
   kind: ['kind'],
 };
 
-function valueOf(m: PassageResult, name: FacetName): string | number | null {
-  switch (name) {
-    case 'province':
-    case 'city':
-    case 'county':
-      return m.jurisdiction[name];
-    case 'year':
-      return m.year;
-    case 'section':
-      return m.section;
-    case 'kind':
-      return m.kind;
-  }
-}
-
-/** Passage counts per value of one dimension over a set of matches. */
-export function countValues(matches: readonly PassageResult[], name: FacetName): Record<string, number> {
+/** Passage counts per value of one dimension over a set of matches (ids the table lacks are skipped). */
+function countValues(table: PassageTable, matches: Iterable<PassageId>, name: FacetName): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const m of matches) {
-    const value = valueOf(m, name);
-    if (value !== null) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
+  for (const id of matches) {
+    const value = table.fields(id)?.[name];
+    if (value !== undefined && value !== null) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
   }
   return counts;
 }
 
-/** The filter a facet counts under: `filter` without the keys the facet ignores. */
-export function facetFilter(filter: SearchFilter, name: FacetName): SearchFilter {
+/** `filter` without the keys a facet ignores. */
+function facetFilter(filter: SearchFilter, name: FacetName): SearchFilter {
   const kept: SearchFilter = { ...filter };
   for (const key of IGNORES[name]) delete kept[key];
   return kept;
@@ -57,29 +43,51 @@ export function facetFilter(filter: SearchFilter, name: FacetName): SearchFilter
 /**
  * Facets for a page whose matches were retrieved under `filter`. A dimension with no filter of
  * its own counts over those matches; each other distinct relaxed filter costs one retrieval
- * (`retrieve`), made once however many dimensions share it. Unfiltered pages cost nothing extra.
+ * (`retrieve`), made once however many dimensions share it. Unfiltered pages cost no retrieval.
  */
 export async function disjunctiveFacets(
+  table: PassageTable,
   filter: SearchFilter,
-  matches: readonly PassageResult[],
-  retrieve: (filter: SearchFilter) => Promise<readonly PassageResult[]>,
+  matches: Iterable<PassageId>,
+  retrieve: (filter: SearchFilter) => Promise<Iterable<PassageId>>,
 ): Promise<Facets> {
-  const retrievals = new Map<string, Promise<readonly PassageResult[]>>();
+  const retrievals = new Map<string, Promise<Iterable<PassageId>>>();
   const facets = {} as Facets;
   for (const name of FACET_NAMES) {
-    const relaxed = facetFilter(filter, name);
-    const ignoresNothing = IGNORES[name].every((key) => filter[key] === undefined);
-    let base: readonly PassageResult[];
-    if (ignoresNothing) {
-      base = matches;
-    } else {
+    let base = matches;
+    if (IGNORES[name].some((key) => filter[key] !== undefined)) {
+      const relaxed = facetFilter(filter, name);
       const key = JSON.stringify(relaxed, Object.keys(relaxed).sort());
       if (!retrievals.has(key)) retrievals.set(key, retrieve(relaxed));
       base = await retrievals.get(key)!;
     }
-    facets[name] = countValues(base, name);
+    facets[name] = countValues(table, base, name);
   }
   return facets;
+}
+
+/**
+ * The passages searchWithMatches would retrieve (and so count as matches) for the query under
+ * `filter`, without ranking them or loading their rows: lexical and/or dense candidates to the
+ * same depth, the dense filter as the same allow-list. Pass a context from embedQueryOnce, so the
+ * query is not embedded again.
+ */
+export async function matchingIds(
+  ctx: SearchContext,
+  table: PassageTable,
+  query: string,
+  opts: { k: number; mode: SearchMode; filter: SearchFilter },
+): Promise<Set<PassageId>> {
+  const text = query.trim();
+  const depth = retrievalDepth(opts.k);
+  const ids = new Set<PassageId>();
+  if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(ctx.segment(text), depth, { filter: opts.filter })) ids.add(hit.id);
+  if (opts.mode !== 'lexical') {
+    const [vector] = await ctx.encoder.embedQueries([text]);
+    const filtered = Object.values(opts.filter).some((value) => value !== undefined);
+    for (const hit of ctx.index.search(vector!, depth, filtered ? table.idsMatching(opts.filter) : undefined)) ids.add(hit.id);
+  }
+  return ids;
 }
 
 /**
