@@ -122,9 +122,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const filter = toSearchFilter(q);
     const ctx = embedQueryOnce(reader.current());
     const { results, matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, by: q.by, filter });
-    const table = reader.passageTable();
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
-    const facets = await disjunctiveFacets(table, filter, matches.map((m) => m.id), (relaxed) => matchingIds(ctx, table, q.q, { k: q.k, mode: q.mode, filter: relaxed }));
+    const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed }));
     return { query: q.q, terms: ctx.segment(q.q), total: matches.length, results: results.map(apiResult), facets };
   });
 

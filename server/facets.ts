@@ -1,9 +1,8 @@
 // Filter facets of a search page, counted disjunctively: each dimension's counts come from the
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
-import { retrievalDepth, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
-import type { PassageId, SearchFilter } from '../search/store.ts';
-import type { PassageTable } from './passageTable.ts';
+import { retrievalDepth, type PassageResult, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import type { FilterFields, PassageId, SearchFilter, Store } from '../search/store.ts';
 
 export const FACET_NAMES = ['province', 'city', 'county', 'year', 'section', 'kind'] as const;
 export type FacetName = (typeof FACET_NAMES)[number];
@@ -23,12 +22,12 @@ const IGNORES: Record<FacetName, readonly (keyof SearchFilter)[]> = {
   kind: ['kind'],
 };
 
-/** Passage counts per value of one dimension over a set of matches (ids the table lacks are skipped). */
-function countValues(table: PassageTable, matches: Iterable<PassageId>, name: FacetName): Record<string, number> {
+/** Passage counts per value of one dimension over a set of matches (ids the store lacks are skipped). */
+function countValues(fields: ReadonlyMap<PassageId, FilterFields>, name: FacetName): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const id of matches) {
-    const value = table.fields(id)?.[name];
-    if (value !== undefined && value !== null) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
+  for (const f of fields.values()) {
+    const value = f[name];
+    if (value !== null) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
   }
   return counts;
 }
@@ -46,35 +45,39 @@ function facetFilter(filter: SearchFilter, name: FacetName): SearchFilter {
  * (`retrieve`), made once however many dimensions share it. Unfiltered pages cost no retrieval.
  */
 export async function disjunctiveFacets(
-  table: PassageTable,
+  store: Store,
   filter: SearchFilter,
-  matches: Iterable<PassageId>,
+  matches: readonly PassageResult[],
   retrieve: (filter: SearchFilter) => Promise<Iterable<PassageId>>,
 ): Promise<Facets> {
-  const retrievals = new Map<string, Promise<Iterable<PassageId>>>();
+  const fieldsOf = async (ids: Promise<Iterable<PassageId>>): Promise<ReadonlyMap<PassageId, FilterFields>> => store.filterFieldsOf(await ids);
+  // The page's own matches carry their fields: an unfiltered page reads nothing more.
+  const own: Promise<ReadonlyMap<PassageId, FilterFields>> = Promise.resolve(
+    new Map(matches.map((m) => [m.id, { province: m.jurisdiction.province, city: m.jurisdiction.city, county: m.jurisdiction.county, year: m.year, section: m.section, kind: m.kind }])),
+  );
+  const retrievals = new Map<string, Promise<ReadonlyMap<PassageId, FilterFields>>>();
   const facets = {} as Facets;
   for (const name of FACET_NAMES) {
-    let base = matches;
+    let base = own;
     if (IGNORES[name].some((key) => filter[key] !== undefined)) {
       const relaxed = facetFilter(filter, name);
       const key = JSON.stringify(relaxed, Object.keys(relaxed).sort());
-      if (!retrievals.has(key)) retrievals.set(key, retrieve(relaxed));
-      base = await retrievals.get(key)!;
+      if (!retrievals.has(key)) retrievals.set(key, fieldsOf(retrieve(relaxed)));
+      base = retrievals.get(key)!;
     }
-    facets[name] = countValues(table, base, name);
+    facets[name] = countValues(await base, name);
   }
   return facets;
 }
 
 /**
  * The passages searchWithMatches would retrieve (and so count as matches) for the query under
- * `filter`, without ranking them or loading their rows: lexical and/or dense candidates to the
- * same depth, the dense filter as the same allow-list. Pass a context from embedQueryOnce, so the
- * query is not embedded again.
+ * `filter`, without ranking them or loading their rows (that cost more than the retrievals on the
+ * eval index): lexical and/or dense candidates to the same depth, the dense filter as the same
+ * allow-list. Pass a context from embedQueryOnce, so the query is not embedded again.
  */
 export async function matchingIds(
   ctx: SearchContext,
-  table: PassageTable,
   query: string,
   opts: { k: number; mode: SearchMode; filter: SearchFilter },
 ): Promise<Set<PassageId>> {
@@ -85,7 +88,7 @@ export async function matchingIds(
   if (opts.mode !== 'lexical') {
     const [vector] = await ctx.encoder.embedQueries([text]);
     const filtered = Object.values(opts.filter).some((value) => value !== undefined);
-    for (const hit of ctx.index.search(vector!, depth, filtered ? table.idsMatching(opts.filter) : undefined)) ids.add(hit.id);
+    for (const hit of ctx.index.search(vector!, depth, filtered ? ctx.store.passageIds({ filter: opts.filter }) : undefined)) ids.add(hit.id);
   }
   return ids;
 }

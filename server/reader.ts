@@ -7,15 +7,12 @@ import { segmentForQuery } from '../pipeline/segment.ts';
 import type { SearchContext } from '../search/searchEngine.ts';
 import { openEncoder } from '../cli/app.ts';
 import { requireModelCurrent } from '../search/modelCurrent.ts';
-import { PassageTable } from './passageTable.ts';
 
 export interface Reader {
   dataDir: string;
   modelDir: string;
   /** The search context, fresh as of the store's current generation. */
   current(): SearchContext;
-  /** Every passage's filterable fields, read once per store generation (for facets). */
-  passageTable(): PassageTable;
   close(): void;
 }
 
@@ -35,17 +32,12 @@ export async function openReader(opts: { dataDir: string; model?: string }): Pro
     checkedGeneration = generation;
   };
   refresh();
-  let table: PassageTable | undefined;
   return {
     dataDir: opts.dataDir,
     modelDir,
     current() {
       refresh();
       return ctx;
-    },
-    passageTable() {
-      if (table?.generation !== store.generation()) table = PassageTable.load(store);
-      return table;
     },
     close: () => store.close(),
   };

@@ -159,28 +159,6 @@ describe('disjunctive facets: each dimension counted with the other dimensions\'
     expect(sum(both.facets.section)).toBe(both.total);
   });
 
-  it('the in-memory passage table admits exactly the passages the store\'s SQL filter does', () => {
-    const table = fx.reader.passageTable();
-    const store = fx.reader.current().store;
-    expect(table.size).toBe(store.counts().passages);
-    const filters = [
-      {},
-      { province: '河南省' },
-      { province: '山东省', city: '威海市' },
-      { county: '峄城区' },
-      { from: 2023, to: 2023 },
-      { from: 2022 },
-      { to: 2022, section: '成效' as const },
-      { kind: '法律法规' as const },
-      { kind: '法治政府建设年度报告' as const, province: '山东省', section: '不足' as const },
-    ];
-    for (const filter of filters) {
-      const sql = store.passageIds({ filter });
-      expect([...table.idsMatching(filter)].sort((a, b) => a - b), JSON.stringify(filter)).toEqual([...sql].sort((a, b) => a - b));
-    }
-    expect(store.passageIds({ filter: { kind: '法律法规' } }).size).toBeGreaterThan(0);
-  });
-
   it('region hierarchy: a chosen city keeps its province\'s other cities; the province facet ignores the city', async () => {
     const page = await search({ mode: 'lexical', province: '山东省', city: '枣庄市' });
     const province = await search({ mode: 'lexical', province: '山东省' });
