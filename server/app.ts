@@ -113,7 +113,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const reader = opts.reader;
 
   const searchDescription =
-    'Answers {query, terms, total, results, facets}. facets holds province, city, county, year, section and kind, each ' +
+    'Answers {query, terms, filter, total, results, facets}. filter: the filters as applied (region names resolved, ' +
+    'a kind alias as its name, year as from = to). facets holds province, city, county, year, section and kind, each ' +
     'value → passage count over the retrieved matches (not just the page). Each dimension is counted with the filters of ' +
     'the other dimensions applied and its own left out (disjunctive facets: after province=河南 the other provinces keep ' +
     'their counts); province ignores city and county too, city ignores county, year ignores from/to.';
@@ -124,7 +125,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const { results, matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, by: q.by, filter });
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
     const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed }));
-    return { query: q.q, terms: ctx.segment(q.q), total: matches.length, results: results.map(apiResult), facets };
+    return { query: q.q, terms: ctx.segment(q.q), filter, total: matches.length, results: results.map(apiResult), facets };
   });
 
   app.get('/api/similar/:id', { schema: { summary: 'Passages similar to a stored one', params: idParamSchema, querystring: similarQuerySchema } }, async (request, reply) => {

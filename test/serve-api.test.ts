@@ -68,6 +68,10 @@ describe('GET /api/search', () => {
     const reports = await get(`/api/search?q=${q('述法')}&kind=rule-of-law-report&k=20`);
     expect(reports.body.results.length).toBeGreaterThan(0);
     expect(reports.body.results.every((r: any) => r.kind === '法治政府建设年度报告')).toBe(true);
+    expect(reports.body.filter).toEqual({ kind: '法治政府建设年度报告' });
+    const named = await get(`/api/search?q=${q('述法')}&kind=law&province=${q('河南')}&year=2022`);
+    // The filters as applied: what the web app marks as chosen.
+    expect(named.body.filter).toEqual({ province: '河南省', kind: '法律法规', from: 2022, to: 2022 });
     const laws = await get(`/api/search?q=${q('述法')}&kind=${q('法律法规')}&mode=lexical`);
     expect(laws.status).toBe(200);
     expect(laws.body.results.length).toBeGreaterThan(0);

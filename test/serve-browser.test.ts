@@ -213,6 +213,9 @@ describe.skipIf(!available)('web app in chromium', () => {
     await page.locator('.state.loading').waitFor();
     await page.locator('.result').first().waitFor();
     expect(await page.locator('.state.loading').count()).toBe(0);
+    // The alias in the URL marks the kind it stands for, not an entry of its own.
+    expect(await page.locator('.facet[data-facet="kind"] li.selected a').getAttribute('data-value')).toBe('法律法规');
+    expect(await page.locator('.facet[data-facet="kind"] a[data-value="law"]').count()).toBe(0);
     await page.unroute('**/api/search?*');
     await page.goto(`${fx.url}/?q=${encodeURIComponent('述法')}&year=1950`);
     await page.locator('.state.empty').waitFor();

@@ -21,17 +21,25 @@ function withParam(state, key, value) {
   return href(next);
 }
 
-/** Whether a facet value is the chosen one (for years: the chosen year, or inside the chosen range). */
-function isChosen(state, name, value) {
-  if (name !== 'year') return state[name] === value;
-  if (state.year) return state.year === value;
-  if (!state.from && !state.to) return false;
-  const y = Number(value);
-  return (!state.from || y >= Number(state.from)) && (!state.to || y <= Number(state.to));
+/**
+ * The value chosen for a facet, as the API applied it (`applied`: 河南 → 河南省, law → 法律法规);
+ * for years, the one year of a from = to range.
+ */
+function chosenValue(applied, name) {
+  if (name !== 'year') return applied[name];
+  return applied.from !== undefined && applied.from === applied.to ? String(applied.from) : undefined;
 }
 
-function facetList(title, name, counts, state, label = (v) => v) {
-  const selected = state[name];
+/** Whether a facet value is chosen (for years: also inside the chosen range). */
+function isChosen(applied, name, value) {
+  if (name !== 'year') return applied[name] === value;
+  if (applied.from === undefined && applied.to === undefined) return false;
+  const y = Number(value);
+  return (applied.from === undefined || y >= applied.from) && (applied.to === undefined || y <= applied.to);
+}
+
+function facetList(title, name, counts, state, applied, label = (v) => v) {
+  const selected = chosenValue(applied, name);
   const all = { ...counts };
   // A chosen value with no matches under the other filters is still listed, so it can be seen and undone.
   if (selected && !(selected in all)) all[selected] = 0;
@@ -52,7 +60,7 @@ function facetList(title, name, counts, state, label = (v) => v) {
           'ul',
           {},
           shown.map(([value, count]) => {
-            const chosen = isChosen(state, name, value);
+            const chosen = isChosen(applied, name, value);
             // Choosing the chosen value again undoes it; any other value replaces it.
             const target = value === selected ? withParam(state, name, undefined) : withParam(state, name, value);
             return el(
@@ -94,18 +102,19 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
   }
   if (!stillCurrent()) return;
 
+  const applied = data.filter;
   const range = yearRange(state, data.facets.year);
   range.from.addEventListener('change', range.apply(navigate));
   range.to.addEventListener('change', range.apply(navigate));
   append(sidebar, [
     el('h3', {}, '筛选'),
-    facetList('省份', 'province', data.facets.province, state),
-    state.province || state.city ? facetList('城市', 'city', data.facets.city, state) : null,
-    state.city || state.county ? facetList('县区', 'county', data.facets.county, state) : null,
-    facetList('年份', 'year', data.facets.year, state, (y) => `${y} 年`),
+    facetList('省份', 'province', data.facets.province, state, applied),
+    state.province || state.city ? facetList('城市', 'city', data.facets.city, state, applied) : null,
+    state.city || state.county ? facetList('县区', 'county', data.facets.county, state, applied) : null,
+    facetList('年份', 'year', data.facets.year, state, applied, (y) => `${y} 年`),
     el('section', { class: 'facet year-range' }, el('h4', {}, '年份范围'), el('p', {}, range.from, ' 至 ', range.to)),
-    facetList('报告板块', 'section', data.facets.section, state, (s) => SECTION_NAMES[s] ?? s),
-    facetList('文件类型', 'kind', data.facets.kind, state),
+    facetList('报告板块', 'section', data.facets.section, state, applied, (s) => SECTION_NAMES[s] ?? s),
+    facetList('文件类型', 'kind', data.facets.kind, state, applied),
   ]);
 
   const byReport = state.by === 'report';
