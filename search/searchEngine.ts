@@ -150,6 +150,14 @@ export async function search(ctx: SearchContext, query: string, opts: SearchOpti
 }
 
 /**
+ * How many passages each retrieval (lexical, dense) reads for a page of k: deeper than k, as
+ * fusion and demotion reorder, and grouping by report needs many passages.
+ */
+export function retrievalDepth(k: number): number {
+  return Math.max(100, 10 * k);
+}
+
+/**
  * `search`, also returning every passage retrieved for the query (up to the retrieval depth),
  * best first: what a result page counts its filter facets over, not just the page itself.
  */
@@ -164,8 +172,7 @@ export async function searchWithMatches(
   const by = opts.by ?? 'passage';
   if (by !== 'passage' && by !== 'report') throw new InputError('--by', `must be passage or report, not ${String(by)}`);
   const filter = validateFilter(opts.filter ?? {});
-  // Fetch deeper than k: fusion and demotion reorder, and grouping by report needs many passages.
-  const depth = Math.max(100, 10 * opts.k);
+  const depth = retrievalDepth(opts.k);
 
   const denseWeight = opts.denseWeight ?? DEFAULT_DENSE_WEIGHT;
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('denseWeight', `must be between 0 and 1, not ${denseWeight}`);

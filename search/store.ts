@@ -32,6 +32,16 @@ export interface SearchFilter {
   kind?: DocumentKind;
 }
 
+/** A passage's values for the filters: its document's region, year and kind, its own section. */
+export interface FilterFields {
+  province: string | null;
+  city: string | null;
+  county: string | null;
+  year: number | null;
+  section: SectionKind;
+  kind: DocumentKind;
+}
+
 /** A region whose documents are to be left out (used by "similar in other regions"). */
 export type RegionExclusion =
   | { level: 'county'; province: string | null; city: string | null; county: string }
@@ -880,6 +890,17 @@ export class Store {
 
   passageIdsOf(docId: number): PassageId[] {
     return this.db.prepare(`SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal`).pluck().all(docId) as number[];
+  }
+
+  /** The fields search filters on, of each of these passages (for facet counts); unknown ids are left out. */
+  filterFieldsOf(ids: Iterable<PassageId>): Map<PassageId, FilterFields> {
+    const rows = this.db
+      .prepare(
+        `SELECT p.id, p.section, d.province, d.city, d.county, d.year, d.kind
+         FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify([...ids])) as (FilterFields & { id: PassageId })[];
+    return new Map(rows.map(({ id, ...fields }) => [id, fields]));
   }
 
   /** Ids of all passages satisfying the query's filter and exclusions. */
