@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
-import type { IngestSummary } from '../search/indexer.ts';
+import type { IngestSummary } from '../search/ingest.ts';
 import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
 import { STORE_FILE, Store } from '../search/store.ts';
 import type { SimilarSource } from '../search/searchEngine.ts';
@@ -53,7 +53,7 @@ async function ensureModelCurrent(app: App): Promise<void> {
 }
 
 async function reembed(app: App): Promise<number> {
-  const { reembedStale } = await import('../search/indexer.ts');
+  const { reembedStale } = await import('../search/ingest.ts');
   const bar = startProgress('reindex');
   try {
     return await reembedStale(app, (done, total) => bar.update(done, total));
@@ -92,7 +92,7 @@ function migrateSources(store: Store, root: string): void {
 }
 
 export async function ingestCommand(o: Base & Rooted & { paths: string[]; queue: boolean }): Promise<void> {
-  const { listReportFiles } = await import('../search/indexer.ts');
+  const { listReportFiles } = await import('../search/ingest.ts');
   const { files: found, failed } = await listReportFiles(o.paths);
   if (found.length === 0 && failed.length > 0) {
     throw new InputError(failed[0].source, failed[0].reason);
@@ -101,7 +101,7 @@ export async function ingestCommand(o: Base & Rooted & { paths: string[]; queue:
   const summary = o.queue
     ? await runQueueBatch(o, files)
     : await withApp(o, async (app) => {
-        const { indexFiles } = await import('../search/indexer.ts');
+        const { indexFiles } = await import('../search/ingest.ts');
         migrateSources(app.store, o.root);
         const bar = startProgress('ingest');
         const s = await indexFiles({ ...app, root: o.root }, files, (p) => bar.update(p.done, p.total, forTerminal(path.basename(p.source))));

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { parseReport } from '../pipeline/parseReport.ts';
-import { hashBytes, indexFiles } from '../search/indexer.ts';
+import { hashBytes } from '../pipeline/contentHash.ts';
+import { indexFiles } from '../search/ingest.ts';
 import { Store } from '../search/store.ts';
 import { openQueueClient, processBatch, queueStatus, runBatch, type BatchInput, type QueueClient } from '../workers/batch.ts';
 import { fileIdOf, ROLES } from '../workers/queues.ts';
@@ -68,7 +69,7 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
     await withWorkers(queued, async () => {
       const seen: { done: number; total: number }[] = [];
       const first = await processBatch(client, read(CORPUS), { modelId: encoder.modelId, onProgress: (p) => seen.push(p) });
-      expect(first.failures).toEqual([]);
+      expect(first.failed).toEqual([]);
       expect(first.added).toBe(5);
       expect(seen.at(-1)).toMatchObject({ done: 5, failed: 0, total: 5, sealed: true });
 
@@ -80,7 +81,7 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
 
       // Same batch again at once: settled from the outcome the writer just recorded.
       const again = await processBatch(client, read(CORPUS), { modelId: encoder.modelId });
-      expect(again).toMatchObject({ added: 0, replaced: 0, unchanged: 5, failures: [] });
+      expect(again).toMatchObject({ added: 0, replaced: 0, unchanged: 5, failed: [] });
 
       // A duplicate that arrives after that outcome is forgotten goes through every stage; the
       // writer finds the version current and writes nothing.
@@ -88,8 +89,8 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
       expect(outcomes).toHaveLength(5);
       await client.redis.del(...outcomes);
       const late = await processBatch(client, read(CORPUS), { modelId: encoder.modelId });
-      expect(late).toMatchObject({ added: 0, replaced: 0, unchanged: 5, failures: [] });
-      expect(late.ms.embed).toBeGreaterThan(0);
+      expect(late).toMatchObject({ added: 0, replaced: 0, unchanged: 5, failed: [] });
+      expect(late.timings.embed).toBeGreaterThan(0);
       expect(snapshotStore(queued)).toEqual(got);
       expect(integrityCounts(queued)).toEqual(counts);
     });
@@ -110,7 +111,7 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
       });
       const result = await Promise.race([processBatch(client, read(CORPUS), { modelId: encoder.modelId, batchId }), stalled]).finally(() => clearTimeout(timer));
       expect(result, 'the batch never finished: the file was not queued').not.toBe('stalled');
-      expect(result).toMatchObject({ added: 5, failures: [] });
+      expect(result).toMatchObject({ added: 5, failed: [] });
       expect(snapshotStore(dataDir).map((d) => d.source).sort()).toEqual([...CORPUS].sort());
     });
   });

@@ -1,16 +1,14 @@
 // The producer side of queue mode: enqueue a batch of files, follow it to the end.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { InputError } from '../pipeline/errors.ts';
-import { checkFileInput } from '../pipeline/readText.ts';
 import { readModelId } from '../models/encoder.ts';
-import { hashBytes, type IngestFailure, type IngestSummary } from '../search/indexer.ts';
+import { countDone, emptySummary, readSource, reasonOf, sourceFile, type IngestSummary, type SourceFile } from '../search/ingest.ts';
 import { Store, STORE_FILE } from '../search/store.ts';
-import { BatchState, STORE_ID_KEY, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure, type WorkerTimings } from './batchState.ts';
+import { BatchState, STORE_ID_KEY, type BatchProgress, type FailureRecord } from './batchState.ts';
 import { connectRedis, redisUrlFromEnv } from './connection.ts';
 import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
 import { holderOfWriterLock } from './writerLock.ts';
@@ -84,19 +82,19 @@ export async function enqueueBatch(
       if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason: file.error } })) accepted++;
       continue;
     }
+    let checked: SourceFile;
     try {
-      // The pipeline's own first check, here so that an oversized or unsupported file never
-      // travels through Redis.
-      checkFileInput(file.source, file.bytes);
+      // The read stage's checks, here so that an oversized or unsupported file never travels
+      // through Redis.
+      checked = sourceFile(file.source, file.bytes);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason: reasonOf(err, file.source) } })) accepted++;
       continue;
     }
-    const contentHash = hashBytes(file.bytes);
+    const { contentHash } = checked;
     if (opts.isCurrent?.(file.source, contentHash)) {
-      const done: FileDone = { outcome: 'unchanged', passages: 0 };
-      if (await state.settleDirect(batchId, file.source, { done })) accepted++;
+      if (await state.settleDirect(batchId, file.source, { done: { outcome: 'unchanged', passages: 0 } })) accepted++;
       continue;
     }
     const fileId = fileIdOf(file.source, contentHash, modelId);
@@ -126,20 +124,10 @@ async function waitForRoom(state: BatchState, batchId: string, accepted: number,
   }
 }
 
-/** An embedded-mode failure ({source, reason}) plus the stage it failed in. */
-export interface BatchFailure extends IngestFailure, FileFailure {}
-
-export interface BatchResult {
+/** The embedded summary of the batch's files (timings: summed worker time per stage; read is the producer's). */
+export interface BatchResult extends IngestSummary {
   batchId: string;
   total: number;
-  added: number;
-  replaced: number;
-  unchanged: number;
-  aliased: number;
-  passages: number;
-  /** Summed worker time per stage. */
-  ms: WorkerTimings;
-  failures: BatchFailure[];
 }
 
 export interface WaitOptions {
@@ -177,15 +165,10 @@ export async function waitForBatch(client: QueueClient, batchId: string, opts: W
 }
 
 function summarize(batchId: string, outcome: Awaited<ReturnType<BatchState['outcome']>>): BatchResult {
-  const result: BatchResult = { batchId, total: outcome.done.size + outcome.failed.size, added: 0, replaced: 0, unchanged: 0, aliased: 0, passages: 0, ms: { parse: 0, embed: 0, write: 0 }, failures: [] };
-  for (const done of outcome.done.values()) {
-    // Superseded: the store already holds a newer version; for this batch nothing changed.
-    result[done.outcome === 'superseded' ? 'unchanged' : done.outcome]++;
-    if (done.outcome === 'added' || done.outcome === 'replaced') result.passages += done.passages;
-    if (done.ms) for (const k of ['parse', 'embed', 'write'] as const) result.ms[k] += done.ms[k];
-  }
-  for (const [source, failure] of outcome.failed) result.failures.push({ source, ...failure });
-  result.failures.sort((a, b) => a.source.localeCompare(b.source));
+  const result: BatchResult = { batchId, total: outcome.done.size + outcome.failed.size, ...emptySummary() };
+  for (const done of outcome.done.values()) countDone(result, done);
+  for (const [source, failure] of outcome.failed) result.failed.push({ source, ...failure });
+  result.failed.sort((a, b) => a.source.localeCompare(b.source));
   return result;
 }
 
@@ -254,15 +237,8 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
     });
     // No writer had bound the queue when the batch started: the one that took it must be ours.
     if (!boundBefore) await checkSameStore(client.redis, store, opts.dataDir, 'the batch was written to another data directory: ');
-    return {
-      added: result.added,
-      replaced: result.replaced,
-      unchanged: result.unchanged,
-      aliased: result.aliased,
-      passages: result.passages,
-      failed: result.failures.map((f) => ({ source: f.source, reason: f.reason })),
-      timings: { read: readMs.total, ...result.ms },
-    };
+    const { batchId: _batchId, total: _total, ...summary } = result;
+    return { ...summary, timings: { ...summary.timings, read: readMs.total } };
   } finally {
     await client.close();
     store?.close();
@@ -292,9 +268,12 @@ async function* readFiles(paths: string[], root: string, readMs: { total: number
   for (const source of paths) {
     // Timed around the read only: time spent suspended at `yield` is the enqueue waiting for room.
     const start = performance.now();
-    const input = await readFile(path.resolve(root, source)).then(
+    const input = await readSource(source, root).then(
       (bytes): BatchInput => ({ source, bytes }),
-      (err: NodeJS.ErrnoException): BatchInput => ({ source, error: err.code === 'ENOENT' ? 'no such file or directory' : err.message }),
+      (err: unknown): BatchInput => {
+        if (!(err instanceof InputError)) throw err;
+        return { source, error: reasonOf(err, source) };
+      },
     );
     readMs.total += performance.now() - start;
     yield input;
