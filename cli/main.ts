@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../pipeline/errors.ts';
 import { checkDataDirUsable, chooseDataDir, extractGlobalOption, requireStore, resolveModelDir, type DataDir } from './config.ts';
 import { describeSystemError } from './systemErrors.ts';
+import { WriterBusyError, WriterFencedError } from '../search/store.ts';
 import { forTerminal } from './terminal.ts';
 import { resolveRoot } from './identity.ts';
 import {
@@ -201,6 +202,12 @@ async function main(): Promise<void> {
     if (err instanceof CommanderError) {
       // Commander has printed its message (or the help asked for).
       process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof WriterBusyError || err instanceof WriterFencedError) {
+      // Not bad input: another writer has this data directory now.
+      process.stderr.write(`fazhi: ${forTerminal(err.message)}\n`);
+      process.exitCode = 1;
       return;
     }
     const message = err instanceof InputError ? err.message : describeSystemError(err, data?.dir);
