@@ -91,7 +91,13 @@ function migrateSources(store: Store, root: string): void {
   log(`sources: ${renamed} stored path(s) rewritten as canonical paths under ${root}, ${merged} duplicate document(s) merged, ${aliased} copy(ies) recorded as aliases`);
 }
 
-export async function ingestCommand(o: Base & Rooted & { paths: string[]; queue: boolean }): Promise<void> {
+/** Commands with --queue: the producer's bound on a Redis that stopped answering. */
+interface QueueFlags {
+  queue: boolean;
+  redisDownMs?: string;
+}
+
+export async function ingestCommand(o: Base & Rooted & QueueFlags & { paths: string[] }): Promise<void> {
   const { listReportFiles } = await import('../search/ingest.ts');
   const { files: found, failed } = await listReportFiles(o.paths);
   if (found.length === 0 && failed.length > 0) {
@@ -114,7 +120,8 @@ export async function ingestCommand(o: Base & Rooted & { paths: string[]; queue:
   if (summary.added + summary.replaced + summary.unchanged + summary.aliased === 0) process.exitCode = 1;
 }
 
-async function runQueueBatch(o: Base & Rooted, files: string[]): Promise<IngestSummary> {
+async function runQueueBatch(o: Base & Rooted & QueueFlags, files: string[]): Promise<IngestSummary> {
+  const redisDownMs = parseIntFlag('--redis-down-ms', o.redisDownMs ?? '60000', 1000, 86_400_000);
   // The producer only reads the store: opening it as a writer would claim the fencing epoch and
   // stop the queue's writer. A store not there yet is created (canonical) by that writer.
   if (existsSync(path.join(o.dataDir, STORE_FILE))) {
@@ -130,7 +137,7 @@ async function runQueueBatch(o: Base & Rooted, files: string[]): Promise<IngestS
   const { runBatch } = await import('../workers/batch.ts');
   const bar = startProgress('queue');
   try {
-    return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, root: o.root, onProgress: (p) => bar.update(p.done, p.total) });
+    return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, root: o.root, redisDownMs, onProgress: (p) => bar.update(p.done, p.total) });
   } finally {
     bar.stop();
   }
@@ -223,7 +230,7 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilterFl
  * stale reports' source files through the workers, so other machines share the work; files that
  * are gone are reported and keep their old vectors.
  */
-export async function reindexCommand(o: Base & Rooted & { queue: boolean }): Promise<void> {
+export async function reindexCommand(o: Base & Rooted & QueueFlags): Promise<void> {
   if (!o.queue) {
     const passages = await withApp(o, reembed);
     log(`reindex: ${passages} passages re-embedded`);

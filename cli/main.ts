@@ -69,9 +69,10 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .description('index report files or directories (recursively); unchanged files are skipped, changed ones replaced; creates the data directory')
     .argument('<paths...>')
     .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
+    .option('--redis-down-ms <ms>', 'with --queue: give up (exit 2) after Redis has not answered this long', '60000')
     .action((paths: string[], o) => {
       checkDataDirUsable(data);
-      return ingestCommand({ dataDir, root: root(), model: model(), paths, queue: !!o.queue });
+      return ingestCommand({ dataDir, root: root(), model: model(), paths, queue: !!o.queue, redisDownMs: o.redisDownMs });
     });
 
   program
@@ -118,9 +119,10 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .command('reindex')
     .description('re-embed every stored report not embedded with the selected model (after a model change); resumable')
     .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
+    .option('--redis-down-ms <ms>', 'with --queue: give up (exit 2) after Redis has not answered this long', '60000')
     .action((o) => {
       storeAndModel();
-      return reindexCommand({ dataDir, root: root(), model: model(), queue: !!o.queue });
+      return reindexCommand({ dataDir, root: root(), model: model(), queue: !!o.queue, redisDownMs: o.redisDownMs });
     });
 
   program

@@ -9,7 +9,7 @@ import { readModelId } from '../models/encoder.ts';
 import { countDone, emptySummary, readSource, reasonOf, sourceFile, type IngestSummary, type SourceFile } from '../search/ingest.ts';
 import { Store, STORE_FILE } from '../search/store.ts';
 import { BatchState, STORE_ID_KEY, type BatchProgress, type FailureRecord } from './batchState.ts';
-import { connectRedis, redisUrlFromEnv } from './connection.ts';
+import { answers, connectProbe, connectRedis, DEFAULT_REDIS_DOWN_MS, redisUrlFromEnv } from './connection.ts';
 import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
 import { holderOfWriterLock } from './writerLock.ts';
 import { DEFAULT_BEAT_MS, readHeartbeats, type HeartbeatView } from './heartbeat.ts';
@@ -178,14 +178,15 @@ async function rolesWithoutWorkers(client: QueueClient): Promise<string[]> {
   return QUEUE_NAMES.filter((_, i) => counts[i] === 0);
 }
 
-/** Enqueues and follows one batch; an enqueue error ends the wait too. */
+/** Enqueues and follows one batch; an enqueue error ends the wait too, and so does `signal`. */
 export async function processBatch(
   client: QueueClient,
   files: Iterable<BatchInput> | AsyncIterable<BatchInput>,
-  opts: Omit<EnqueueOptions, 'batchId' | 'signal'> & Omit<WaitOptions, 'signal'> & { batchId?: string },
+  opts: Omit<EnqueueOptions, 'batchId'> & WaitOptions & { batchId?: string },
 ): Promise<BatchResult> {
   const batchId = opts.batchId ?? randomUUID();
   const abort = new AbortController();
+  opts.signal?.addEventListener('abort', () => abort.abort(opts.signal!.reason), { once: true });
   const enqueued = enqueueBatch(client, files, { ...opts, batchId, signal: abort.signal });
   const waited = (async () => {
     // The batch record exists once enqueueBatch has started; wait for it before following.
@@ -212,6 +213,8 @@ export interface RunBatchOptions {
   root?: string;
   onProgress?: (p: { done: number; failed: number; total: number }) => void;
   onNotice?: (line: string) => void;
+  /** How long Redis may stop answering before the producer gives up (DEFAULT_REDIS_DOWN_MS). */
+  redisDownMs?: number;
 }
 
 /**
@@ -225,24 +228,75 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
   const redisUrl = opts.redisUrl ?? redisUrlFromEnv();
   const client = openQueueClient(redisUrl);
   const readMs = { total: 0 };
+  // Commands wait through reconnects: without a bound, a Redis that never comes back would
+  // keep the producer waiting forever.
+  const watch = watchRedis(redisUrl, opts.redisDownMs ?? DEFAULT_REDIS_DOWN_MS);
   try {
-    await reachable(client, redisUrl);
-    const boundBefore = await checkSameStore(client.redis, store, opts.dataDir);
-    const result = await processBatch(client, readFiles(opts.files, opts.root ?? '.', readMs), {
+    await Promise.race([reachable(client, redisUrl), watch.down]);
+    const boundBefore = await Promise.race([checkSameStore(client.redis, store, opts.dataDir), watch.down]);
+    const batch = processBatch(client, readFiles(opts.files, opts.root ?? '.', readMs), {
       modelId,
       expected: opts.files.length,
       isCurrent: (source, hash) => store?.hasCurrent(source, hash, modelId) ?? false,
       onProgress: (p) => opts.onProgress?.({ done: p.done + p.failed, failed: p.failed, total: p.total }),
       onNotice: opts.onNotice ?? ((line) => process.stderr.write(`\n${line}\n`)),
+      signal: watch.signal,
     });
+    batch.catch(() => undefined);
+    const result = await Promise.race([batch, watch.down]);
     // No writer had bound the queue when the batch started: the one that took it must be ours.
     if (!boundBefore) await checkSameStore(client.redis, store, opts.dataDir, 'the batch was written to another data directory: ');
     const { batchId: _batchId, total: _total, ...summary } = result;
     return { ...summary, timings: { ...summary.timings, read: readMs.total } };
   } finally {
-    await client.close();
+    watch.stop();
+    // Closing waits on Redis; one that is gone never answers.
+    await Promise.race([client.close(), sleep(CLOSE_MS, undefined, { ref: false })]);
+    client.redis.disconnect();
     store?.close();
   }
+}
+
+const PROBE_EVERY_MS = 1000;
+const PING_TIMEOUT_MS = 2000;
+const CLOSE_MS = 2000;
+
+/**
+ * Probes Redis every second; `down` rejects (and `signal` aborts) once it has not answered for
+ * `downMs`, with an error naming the URL.
+ */
+function watchRedis(url: string, downMs: number): { down: Promise<never>; signal: AbortSignal; stop(): void } {
+  const probe = connectProbe(url);
+  const abort = new AbortController();
+  let answeredAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const down = new Promise<never>((_, reject) => {
+    const check = async () => {
+      if (await answers(probe, PING_TIMEOUT_MS)) answeredAt = Date.now();
+      else if (Date.now() - answeredAt >= downMs) {
+        const err = new InputError(
+          'REDIS_URL',
+          `Redis at ${url} has not answered for ${Math.round((Date.now() - answeredAt) / 1000)} s; the batch is unfinished: ` +
+            'run the same command again once Redis is back (files already stored are skipped)',
+        );
+        abort.abort(err);
+        return reject(err);
+      }
+      if (!stopped) timer = setTimeout(() => void check(), PROBE_EVERY_MS);
+    };
+    timer = setTimeout(() => void check(), PROBE_EVERY_MS);
+  });
+  down.catch(() => undefined);
+  return {
+    down,
+    signal: abort.signal,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      probe.disconnect();
+    },
+  };
 }
 
 /**
