@@ -13,7 +13,10 @@ import { requireModelCurrent, staleSources } from '../search/modelCurrent.ts';
 import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
 import { canonicalOfStored, canonicalSources, sourceCandidates } from './identity.ts';
 import type { Jurisdiction } from '../pipeline/types.ts';
-import { parseBy, parseFilter, parseHomeRegion, parseIntFlag, parseMode, type Filter, type RawFilterFlags } from './options.ts';
+import { flagOf, parseIntFlag, parseWholeNumber } from './options.ts';
+import type { RawFilter } from '../search/filter.ts';
+import type { SearchFilter } from '../search/store.ts';
+import type { SearchParam } from '../search/errors.ts';
 import { listToJson, listToText, toJson, toRows, toText, type ResultRow } from './format.ts';
 import { startProgress } from './progress.ts';
 import type { HeartbeatView } from '../workers/heartbeat.ts';
@@ -183,13 +186,20 @@ function print(rows: ResultRow[], json: boolean): void {
   process.stdout.write((json ? toJson(rows) : toText(rows)) + '\n');
 }
 
-export async function searchCommand(o: Base & { query: string; flags: RawFilterFlags & { k: string; mode: string; by: string; json?: boolean } }): Promise<void> {
-  const { search, validateQuery } = await import('../search/searchEngine.ts');
+/** A region flag read as something else (a former county name), said on stderr. */
+function note(param: SearchParam, line: string): void {
+  log(`${flagOf(param)} ${line}`);
+}
+
+export async function searchCommand(o: Base & { query: string; flags: RawFilter & { k: string; mode: string; by: string; json?: boolean } }): Promise<void> {
+  // The search layer's own checks, before the model loads; its errors name the flag (cli/main.ts).
+  const { search, validateQuery, validateK, validateMode, validateBy } = await import('../search/searchEngine.ts');
+  const { parseFilter } = await import('../search/filter.ts');
   const query = validateQuery(o.query);
-  const k = parseIntFlag('--k', o.flags.k, 1, 100);
-  const mode = parseMode(o.flags.mode);
-  const by = parseBy(o.flags.by);
-  const filter = parseFilter(o.flags, log);
+  const k = validateK(parseWholeNumber('--k', o.flags.k));
+  const mode = validateMode(o.flags.mode);
+  const by = validateBy(o.flags.by);
+  const filter = parseFilter(o.flags, note);
   o.checkStore?.();
   await withApp({ ...o, readonly: true }, async (app) => {
     requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
@@ -198,30 +208,33 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilterF
   });
 }
 
-export async function similarCommand(o: Base & { id?: string; flags: RawFilterFlags & { k: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
-  const { similar, validateQuery, MAX_SIMILAR_TEXT_CHARS } = await import('../search/searchEngine.ts');
+export async function similarCommand(o: Base & { id?: string; flags: RawFilter & { k: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
+  const { similar, validateText, validateK, validateHome } = await import('../search/searchEngine.ts');
+  const { parseFilter, parseHomeRegion } = await import('../search/filter.ts');
   if ((o.id === undefined) === (o.flags.text === undefined)) throw new InputError('similar', 'give either a passage id or --text "…"');
-  const k = parseIntFlag('--k', o.flags.k, 1, 100);
+  const k = validateK(parseWholeNumber('--k', o.flags.k));
+  const otherRegions = !!o.flags.otherRegions;
   let target: SimilarSource;
-  let filter: Filter;
+  let filter: SearchFilter;
   let region: Jurisdiction | undefined;
   if (o.id !== undefined) {
     target = { passageId: o.id };
-    filter = parseFilter(o.flags, log);
+    filter = parseFilter(o.flags, note);
   } else {
-    target = { text: validateQuery(o.flags.text!, { subject: '--text', max: MAX_SIMILAR_TEXT_CHARS }) };
+    target = { text: validateText(o.flags.text!) };
     // A text has no region of its own: with --other-regions the region flags say where "home" is.
-    if (o.flags.otherRegions) {
-      region = parseHomeRegion(o.flags, log);
+    if (otherRegions) {
+      region = parseHomeRegion(o.flags, note);
+      validateHome({ otherRegions, region });
       const { province: _province, city: _city, county: _county, ...rest } = o.flags;
-      filter = parseFilter(rest, log);
-    } else filter = parseFilter(o.flags, log);
+      filter = parseFilter(rest, note);
+    } else filter = parseFilter(o.flags, note);
   }
   o.checkStore?.();
   await withApp({ ...o, readonly: true }, async (app) => {
     requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
     app.index.ensureFresh(app.store, app.encoder.modelId);
-    print(await similar(app, target, { k, otherRegions: !!o.flags.otherRegions, filter, region }), !!o.flags.json);
+    print(await similar(app, target, { k, otherRegions, filter, region }), !!o.flags.json);
   });
 }
 

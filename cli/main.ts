@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../pipeline/errors.ts';
 import { checkDataDirUsable, chooseDataDir, extractGlobalOption, requireStore, resolveModelDir, type DataDir } from './config.ts';
 import { describeSystemError } from './systemErrors.ts';
+import { searchErrorMessage } from './options.ts';
+import { SearchParamError } from '../search/errors.ts';
 import { WriterBusyError, WriterFencedError } from '../search/store.ts';
 import { forTerminal } from './terminal.ts';
 import { resolveRoot } from './identity.ts';
@@ -212,7 +214,8 @@ async function main(): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    const message = err instanceof InputError ? err.message : describeSystemError(err, data?.dir);
+    const message =
+      err instanceof InputError ? err.message : err instanceof SearchParamError ? searchErrorMessage(err) : describeSystemError(err, data?.dir);
     if (message === null) throw err;
     process.stderr.write(`fazhi: ${forTerminal(message)}\n`);
     process.exitCode = 2;
