@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { parseReport } from '../pipeline/parseReport.ts';
 import { hashBytes } from '../pipeline/contentHash.ts';
-import { indexFiles } from '../search/ingest.ts';
+import { indexFiles, type IngestSummary } from '../search/ingest.ts';
 import { Store } from '../search/store.ts';
 import { openQueueClient, processBatch, queueStatus, runBatch, type BatchInput, type QueueClient } from '../workers/batch.ts';
 import { fileIdOf, ROLES } from '../workers/queues.ts';
@@ -60,8 +60,9 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
   it('stores the same documents and passages as the embedded path; repeats add nothing', async () => {
     const embedded = tempDir('embedded');
     const store = Store.open(embedded);
+    let embeddedSummary: IngestSummary | undefined;
     try {
-      await indexFiles({ store, encoder }, CORPUS);
+      embeddedSummary = await indexFiles({ store, encoder }, CORPUS);
     } finally {
       store.close();
     }
@@ -71,6 +72,9 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
       const first = await processBatch(client, read(CORPUS), { modelId: encoder.modelId, onProgress: (p) => seen.push(p) });
       expect(first.failed).toEqual([]);
       expect(first.added).toBe(5);
+      // One summary type in both modes, counted by the same code (search/ingest.ts countDone).
+      const tally = ({ added, replaced, unchanged, aliased, passages, failed }: IngestSummary) => ({ added, replaced, unchanged, aliased, passages, failed });
+      expect(tally(first)).toEqual(tally(embeddedSummary!));
       expect(seen.at(-1)).toMatchObject({ done: 5, failed: 0, total: 5, sealed: true });
 
       const got = snapshotStore(queued);
