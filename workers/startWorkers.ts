@@ -3,7 +3,7 @@ import { Worker, type Job } from 'bullmq';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
 import { Store, WriterFencedError } from '../search/store.ts';
-import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES, type RefreshOptions } from '../search/derivedRefresh.ts';
+import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES, SHINGLE_MERGE_AFTER, type RefreshOptions } from '../search/derivedRefresh.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BatchState, type Stage } from './batchState.ts';
 import { bullConnection, connectRedis } from './connection.ts';
@@ -208,7 +208,7 @@ function derivedFollower(store: Store, dataDir: string, log: (line: string) => v
   return {
     afterCommit: () => {
       commits++;
-      if (store.countVectorChanges() >= INDEX_SAVE_AFTER_CHANGES) refresh();
+      if (store.countVectorChanges() >= INDEX_SAVE_AFTER_CHANGES || store.pendingShingleSets() >= SHINGLE_MERGE_AFTER) refresh();
     },
     schedule: () => {
       if (timer) clearTimeout(timer);
