@@ -3,7 +3,7 @@ import { Worker, type Job } from 'bullmq';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
 import { Store, WriterFencedError, type WriterLease } from '../search/store.ts';
-import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES, type RefreshOptions } from '../search/derivedRefresh.ts';
+import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES, SHINGLE_MERGE_AFTER, type RefreshOptions } from '../search/derivedRefresh.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Stage } from '../search/ingest.ts';
 import { BatchState } from './batchState.ts';
@@ -229,7 +229,7 @@ function derivedFollower(store: Store, dataDir: string, log: (line: string) => v
   return {
     afterCommit: () => {
       commits++;
-      if (store.countVectorChanges() >= INDEX_SAVE_AFTER_CHANGES) refresh();
+      if (store.countVectorChanges() >= INDEX_SAVE_AFTER_CHANGES || store.pendingShingleSets() >= SHINGLE_MERGE_AFTER) refresh();
     },
     schedule: () => {
       if (timer) clearTimeout(timer);
