@@ -2,6 +2,7 @@
 import { Store } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { startEncoderThread } from '../models/encoderThread.ts';
 import { segmentForQuery } from '../pipeline/segment.ts';
 import type { SearchContext } from '../search/searchEngine.ts';
 import { resolveModelDir } from './config.ts';
@@ -24,17 +25,35 @@ export async function openEncoder(opts: OpenOptions): Promise<{ encoder: Encoder
   return { encoder: await loadEncoder(modelDir), modelDir };
 }
 
+/**
+ * Every command that opens an app segments text (queries, reports, texts to embed), so jieba's
+ * dictionary is loaded here, in this thread, while the model loads in its own thread: a cold
+ * command pays the longer of the two loads instead of their sum.
+ */
 export async function openApp(opts: OpenOptions): Promise<App> {
-  const { encoder, modelDir } = await openEncoder(opts);
-  const store = opts.readonly ? Store.openReadOnly(opts.dataDir) : Store.open(opts.dataDir);
-  const index = new VectorIndex(opts.dataDir);
+  const modelDir = resolveModelDir(opts.model, opts.dataDir);
+  const thread = await startEncoderThread(modelDir);
+  let store: Store | null = null;
+  try {
+    store = opts.readonly ? Store.openReadOnly(opts.dataDir) : Store.open(opts.dataDir);
+    segmentForQuery('预热');
+    await thread.ready;
+  } catch (error) {
+    store?.close();
+    await thread.close();
+    throw error;
+  }
+  const opened = store;
   return {
     dataDir: opts.dataDir,
     modelDir,
-    store,
-    index,
-    encoder,
+    store: opened,
+    index: new VectorIndex(opts.dataDir),
+    encoder: thread.encoder,
     segment: segmentForQuery,
-    close: () => store.close(),
+    close: () => {
+      opened.close();
+      void thread.close();
+    },
   };
 }

@@ -104,23 +104,35 @@ export async function readModelId(modelDir: string): Promise<string> {
   return modelIdOf(dir, await readModelInfo(dir));
 }
 
-/**
- * Loads a local ONNX model directory (Hugging Face layout: config.json, tokenizer.json,
- * tokenizer_config.json, onnx/model.onnx or onnx/model_quantized.onnx) with the settings in its
- * fazhi.json (ModelSettings; a directory without one gets raw text, mean pooling, no query prefix
- * and its directory name as modelId). Never downloads.
- */
-export async function loadEncoder(modelDir: string): Promise<Encoder> {
+/** What is known about a model directory before its weights are loaded. */
+export interface ModelDirInfo {
+  dir: string;
+  dim: number;
+  modelId: string;
+  settings: ModelSettings | null;
+}
+
+/** Reads a model directory's config.json and fazhi.json (cheap; the weights stay unread). */
+export async function readModelDir(modelDir: string): Promise<ModelDirInfo> {
   const dir = path.resolve(modelDir);
   const dim = await readHiddenSize(dir);
-  const info = await readModelInfo(dir);
-  const modelId = modelIdOf(dir, info);
-  const prepare = info?.pretokenize === 'jieba' ? segmentForModel : (text: string) => text;
-  // Imported here: loading transformers.js takes ~1 s, which commands that only read a model's
-  // id (`fazhi status`) should not pay.
+  const settings = await readModelInfo(dir);
+  return { dir, dim, modelId: modelIdOf(dir, settings), settings };
+}
+
+/** Runs the model on texts already prepared (pretokenized, prefixed): L2-normalised vectors out. */
+export type ModelRunner = (inputs: string[]) => Promise<Float32Array[]>;
+
+/**
+ * Loads the weights of a local ONNX model directory (Hugging Face layout: config.json,
+ * tokenizer.json, tokenizer_config.json, onnx/model.onnx or onnx/model_quantized.onnx) with
+ * transformers.js. Never downloads.
+ */
+export async function loadModelRunner({ dir, dim, modelId, settings: info }: ModelDirInfo): Promise<ModelRunner> {
+  // Imported here: loading transformers.js takes ~1.3 s of CPU, which commands that only read a
+  // model's id (`fazhi status`) should not pay.
   const { env, mean_pooling, pipeline } = await import('@huggingface/transformers');
   const pooling = info?.pooling ?? 'mean';
-  const queryPrefix = info?.queryPrefix ?? '';
 
   // transformers.js resolves local models as <localModelPath>/<name>; its env is
   // library-global, so it is set right before the load that reads it.
@@ -138,15 +150,10 @@ export async function loadEncoder(modelDir: string): Promise<Encoder> {
   });
   const maxLength = info?.maxLength ?? extractor.tokenizer.model_max_length;
 
-  async function run(texts: string[], prefix: string): Promise<Float32Array[]> {
-    const inputs = texts.map((text, i) => {
-      const prepared = prepare(text).trim();
-      if (prepared.length === 0) throw new InputError(`texts[${i}]`, 'empty text cannot be embedded');
-      return prefix + prepared;
-    });
+  return async (inputs) => {
     // Batching texts of similar length keeps padding (wasted compute) small.
     const order = inputs.map((_, i) => i).sort((a, b) => inputs[a]!.length - inputs[b]!.length);
-    const out = new Array<Float32Array>(texts.length);
+    const out = new Array<Float32Array>(inputs.length);
     for (let start = 0; start < order.length; start += BATCH_SIZE) {
       const batch = order.slice(start, start + BATCH_SIZE);
       const modelInputs = extractor.tokenizer(
@@ -166,8 +173,25 @@ export async function loadEncoder(modelDir: string): Promise<Encoder> {
       for (const t of new Set([hidden, pooled, tensor])) t.dispose();
     }
     return out;
-  }
+  };
+}
 
+/**
+ * The encoder over a model runner (in this thread or another, models/encoderThread.ts): texts
+ * are prepared here — pretokenized with jieba when the model's vocabulary is jieba words, the
+ * query prefix put in front — so a runner in another thread needs no dictionary of its own.
+ */
+export function encoderOver({ modelId, dim, settings: info }: ModelDirInfo, runner: ModelRunner): Encoder {
+  const prepare = info?.pretokenize === 'jieba' ? segmentForModel : (text: string) => text;
+  const queryPrefix = info?.queryPrefix ?? '';
+  const run = async (texts: string[], prefix: string): Promise<Float32Array[]> => {
+    const inputs = texts.map((text, i) => {
+      const prepared = prepare(text).trim();
+      if (prepared.length === 0) throw new InputError(`texts[${i}]`, 'empty text cannot be embedded');
+      return prefix + prepared;
+    });
+    return runner(inputs);
+  };
   return {
     modelId,
     dim,
@@ -175,4 +199,14 @@ export async function loadEncoder(modelDir: string): Promise<Encoder> {
     embedQueries: (texts) => run(texts, queryPrefix),
     calibration: info?.calibration,
   };
+}
+
+/**
+ * Loads a local model directory in this thread, with the settings in its fazhi.json
+ * (ModelSettings; a directory without one gets raw text, mean pooling, no query prefix and its
+ * directory name as modelId).
+ */
+export async function loadEncoder(modelDir: string): Promise<Encoder> {
+  const info = await readModelDir(modelDir);
+  return encoderOver(info, await loadModelRunner(info));
 }

@@ -8,6 +8,7 @@ import { segmentForIndex } from '../pipeline/segment.ts';
 import type { DocumentKind, Jurisdiction, ParsedReport, SectionKind } from '../pipeline/types.ts';
 import type { DocumentShingles } from './boilerplate.ts';
 import { ftsTerms, nearPairCount } from './proximity.ts';
+import { blobToUint32, SHINGLE_DF_SCHEMA, ShingleFrequencies } from './shingleFrequencies.ts';
 
 export const STORE_FILE = 'fazhi.sqlite';
 const SCHEMA_VERSION = '2';
@@ -228,10 +229,15 @@ CREATE INDEX IF NOT EXISTS vector_changes_generation ON vector_changes(generatio
 
 // Boilerplate document frequencies (issue 10): how many distinct documents (by content hash)
 // hold each sampled shingle, maintained by each document's own commit from the shingle set
-// stored with it, so a commit scores its own passages without rescoring the whole store.
-const SHINGLE_DF_SCHEMA = `
-CREATE TABLE IF NOT EXISTS shingle_df (shingle INTEGER PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
-`;
+// stored with it, so a commit scores its own passages without rescoring the whole store
+// (search/shingleFrequencies.ts: commits log their sets, the writer merges the log in batches).
+/**
+ * Pending shingle sets past which a commit merges the log itself, in its own transaction: the
+ * queue writer merges long before (DerivedRefresher, in small transactions between commits),
+ * but an embedded batch of thousands of files only refreshes at its end, and every commit's
+ * lookups read the whole log.
+ */
+const SHINGLE_PENDING_CAP = 128;
 /** documents.shingles: the document's distinct sampled shingles (uint32, ascending). */
 const DOCUMENT_SHINGLES_COLUMN = { table: 'documents', column: 'shingles', definition: 'shingles BLOB' };
 
@@ -247,6 +253,32 @@ export class WriterFencedError extends Error {
   }
 }
 
+/**
+ * An embedded-mode writer (`fazhi ingest`, `remove`, `reindex` without --queue) would fence out
+ * the queue's writer that holds this data directory: it is refused instead, while that writer's
+ * lease on the store is current.
+ */
+export class WriterBusyError extends Error {
+  constructor(
+    readonly path: string,
+    readonly holder: string,
+    readonly untilMs: number,
+  ) {
+    super(
+      `${path}: a queue writer (\`fazhi worker\` ${holder}) is writing to this data directory; ` +
+        'ingest through it with --queue, or stop it first (its hold ends at most ' +
+        `${Math.max(1, Math.ceil((untilMs - Date.now()) / 1000))} s after it stops)`,
+    );
+    this.name = 'WriterBusyError';
+  }
+}
+
+/** The queue writer's hold on the store, renewed with its Redis writer lock. */
+export interface WriterLease {
+  holder: string;
+  ttlMs: number;
+}
+
 export interface StoreOpenOptions {
   /**
    * Writer fencing epoch. Left out (embedded mode), the writer claims the next epoch after the
@@ -255,6 +287,8 @@ export interface StoreOpenOptions {
    * paused cannot take the store back.
    */
   epoch?: number;
+  /** With `epoch`: the queue writer takes its lease on the store in the same transaction. */
+  lease?: WriterLease;
 }
 
 /** A model's vector changes up to `generation`: what an index reflecting an older one applies. */
@@ -360,12 +394,15 @@ export class Store {
   private readonly statements = new Map<string, Database.Statement>();
   /** termRows' memory: document frequencies of query tokens in one store generation. */
   private termRowCounts: { generation: number; counts: Map<string, number> } = { generation: -1, counts: new Map() };
+  private readonly shingleDf: ShingleFrequencies;
 
   private constructor(
     private readonly db: Database.Database,
     readonly path: string,
     readonly readonly: boolean,
-  ) {}
+  ) {
+    this.shingleDf = new ShingleFrequencies(db);
+  }
 
   private statement(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -410,7 +447,7 @@ export class Store {
         throw new Error(`${path}: schema version ${version}, this program expects ${SCHEMA_VERSION}`);
       }
       store = new Store(db, path, false);
-      store.claimWriter(options.epoch);
+      store.claimWriter(options.epoch, options.lease);
     } catch (error) {
       db.close();
       throw error;
@@ -525,16 +562,43 @@ export class Store {
 
   private epoch: number | null = null;
 
-  private claimWriter(epoch: number | undefined): void {
+  private claimWriter(epoch: number | undefined, lease: WriterLease | undefined): void {
     this.db
       .transaction(() => {
         const stored = Number(this.getMeta('writer_epoch') ?? 0);
+        if (epoch === undefined) {
+          const held = this.currentLease();
+          if (held) throw new WriterBusyError(this.path, held.holder, held.until);
+        }
         const claimed = epoch ?? stored + 1;
         if (claimed <= stored) throw new WriterFencedError(this.path, claimed, stored);
         this.putMeta('writer_epoch', String(claimed));
         this.epoch = claimed;
+        if (lease) this.putLease(lease);
       })
       .immediate();
+  }
+
+  private currentLease(): { holder: string; until: number } | null {
+    const raw = this.getMeta('writer_lease');
+    const lease = raw ? (JSON.parse(raw) as { holder: string; until: number }) : null;
+    return lease && lease.until > Date.now() ? lease : null;
+  }
+
+  private putLease(lease: WriterLease): void {
+    this.putMeta('writer_lease', JSON.stringify({ holder: lease.holder, until: Date.now() + lease.ttlMs }));
+  }
+
+  /** The queue writer extends its lease (fenced like any write: a superseded writer cannot). */
+  renewWriterLease(lease: WriterLease): void {
+    this.write(() => this.putLease(lease));
+  }
+
+  /** Ends the queue writer's lease at once (clean shutdown), so embedded writers may go on. */
+  releaseWriterLease(holder: string): void {
+    this.write(() => {
+      if (this.currentLease()?.holder === holder) this.db.prepare(`DELETE FROM meta WHERE key = 'writer_lease'`).run();
+    });
   }
 
   /**
@@ -1135,11 +1199,8 @@ export class Store {
   private scoreNewDocument(docId: number, contentHash: string, passageIds: readonly PassageId[], boilerplate: DocumentShingles): void {
     this.db.prepare(`UPDATE documents SET shingles = ? WHERE id = ?`).run(Buffer.from(boilerplate.shingles.buffer, boilerplate.shingles.byteOffset, boilerplate.shingles.byteLength), docId);
     const copies = this.db.prepare(`SELECT count(*) FROM documents WHERE content_hash = ? AND shingles IS NOT NULL`).pluck().get(contentHash) as number;
-    if (copies === 1) {
-      const increment = this.db.prepare(`INSERT INTO shingle_df (shingle, docs) VALUES (?, 1) ON CONFLICT(shingle) DO UPDATE SET docs = docs + 1`);
-      for (const shingle of boilerplate.shingles) increment.run(shingle);
-    }
-    const scores = boilerplate.score(this.shingleFrequencies(boilerplate.shingles), this.distinctDocuments());
+    if (copies === 1) this.recordShingles(1, boilerplate.shingles);
+    const scores = boilerplate.score(this.shingleDf.frequencies(boilerplate.shingles), this.distinctDocuments());
     const update = this.db.prepare(`UPDATE passages SET boilerplate = ? WHERE id = ?`);
     passageIds.forEach((id, i) => update.run(scores[i] ?? 0, id));
   }
@@ -1150,9 +1211,28 @@ export class Store {
     if (!row?.shingles) return;
     const copies = this.db.prepare(`SELECT count(*) FROM documents WHERE content_hash = ? AND shingles IS NOT NULL`).pluck().get(row.content_hash) as number;
     if (copies > 1) return; // another copy still counts for this content
-    const decrement = this.db.prepare(`UPDATE shingle_df SET docs = docs - 1 WHERE shingle = ?`);
-    for (const shingle of blobToUint32(row.shingles)) decrement.run(shingle);
-    this.db.prepare(`DELETE FROM shingle_df WHERE docs <= 0`).run();
+    this.recordShingles(-1, blobToUint32(row.shingles));
+  }
+
+  /** Inside a write: logs a change of the frequencies, merging the log when it has grown long. */
+  private recordShingles(sign: 1 | -1, shingles: Uint32Array): void {
+    this.shingleDf.record(sign, shingles);
+    if (this.shingleDf.pending() < SHINGLE_PENDING_CAP) return;
+    let merged = false;
+    while (!merged) merged = this.shingleDf.mergeStep(Number.POSITIVE_INFINITY);
+  }
+
+  /** Shingle sets committed but not yet merged into the document-frequency table. */
+  pendingShingleSets(): number {
+    return this.shingleDf.pending();
+  }
+
+  /**
+   * Merges logged shingle sets into the document-frequency table for at most `maxKeys`
+   * shingles, in one write transaction; true when nothing is left to merge.
+   */
+  mergeShingleFrequencies(maxKeys: number): boolean {
+    return this.write(() => this.shingleDf.mergeStep(maxKeys));
   }
 
   /** Documents with distinct content: the count the boilerplate threshold is a share of. */
@@ -1175,8 +1255,7 @@ export class Store {
       this.db.prepare(`UPDATE documents SET shingles = ? WHERE id = ?`).run(Buffer.from(boilerplate.shingles.buffer, boilerplate.shingles.byteOffset, boilerplate.shingles.byteLength), docId);
       const copies = this.db.prepare(`SELECT count(*) FROM documents WHERE content_hash = ? AND shingles IS NOT NULL`).pluck().get(hash) as number;
       if (copies > 1) return;
-      const increment = this.db.prepare(`INSERT INTO shingle_df (shingle, docs) VALUES (?, 1) ON CONFLICT(shingle) DO UPDATE SET docs = docs + 1`);
-      for (const shingle of boilerplate.shingles) increment.run(shingle);
+      this.recordShingles(1, boilerplate.shingles);
     });
   }
 
@@ -1188,10 +1267,7 @@ export class Store {
 
   /** Document frequencies of the given shingles (0 for unknown ones). */
   shingleFrequencies(shingles: Iterable<number>): Map<number, number> {
-    const lookup = this.db.prepare(`SELECT docs FROM shingle_df WHERE shingle = ?`).pluck();
-    const frequency = new Map<number, number>();
-    for (const shingle of shingles) frequency.set(shingle, (lookup.get(shingle) as number | undefined) ?? 0);
-    return frequency;
+    return this.shingleDf.frequencies(shingles);
   }
 
   /**
@@ -1312,12 +1388,6 @@ function regionCondition(region: RegionExclusion): { sql: string; params: (strin
 
 function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-function blobToUint32(blob: Buffer): Uint32Array {
-  const copy = new Uint8Array(blob.byteLength);
-  copy.set(blob);
-  return new Uint32Array(copy.buffer);
 }
 
 /** Adds a column to an existing table once (CREATE TABLE IF NOT EXISTS leaves old tables as they were). */

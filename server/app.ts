@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { InputError } from '../pipeline/errors.ts';
+import { SearchParamError } from '../search/errors.ts';
 import { searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
 import { readIndexHealth } from '../search/vectorIndex.ts';
 import { toJsonRow } from '../cli/format.ts';
@@ -17,6 +18,7 @@ import {
   similarBodySchema,
   similarQuerySchema,
   toSearchFilter,
+  apiParamOf,
   type RawFilter,
 } from './params.ts';
 import { adoption, adoptionCsv, mentioningPassages, passageContext, placeKey, reportView } from './views.ts';
@@ -101,6 +103,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       const allowed = v.keyword === 'enum' ? (v.params as { allowedValues?: unknown[] }).allowedValues : undefined;
       const why = 'additionalProperty' in v.params ? 'unknown parameter' : allowed ? `must be one of ${allowed.join(', ')}` : v.message;
       return reply.code(400).send({ error: 'Bad Request', param, message: param ? `${param}: ${why}` : error.message });
+    }
+    if (error instanceof SearchParamError) {
+      const param = apiParamOf(error.param);
+      return reply.code(400).send({ error: 'Bad Request', param, message: error.naming(param) });
     }
     if (error instanceof InputError) {
       return reply.code(400).send({ error: 'Bad Request', param: error.subject, message: error.message });

@@ -1,11 +1,13 @@
 // Incremental derived data: boilerplate document frequencies kept per document by each commit,
 // and the HNSW file and the full boilerplate sweep done in a worker thread while commits go on.
 import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeBoilerplate, documentShingles } from '../search/boilerplate.ts';
 import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES } from '../search/derivedRefresh.ts';
-import { commitReport } from '../search/indexer.ts';
-import { Store } from '../search/store.ts';
+import { commitReport } from '../search/ingest.ts';
+import { STORE_FILE, Store } from '../search/store.ts';
 import { VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import { DIM, makeReport, tempDataDir } from './helpers/searchFixtures.ts';
@@ -56,6 +58,19 @@ afterEach(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Document frequencies counted afresh over the distinct contents in the store. */
+function frequenciesOfStoredContents(store: Store): Map<number, number> {
+  const expected = new Map<number, number>();
+  const seen = new Set<string>();
+  for (const doc of store.documents()) {
+    if (seen.has(doc.contentHash)) continue;
+    seen.add(doc.contentHash);
+    const texts = store.getPassages(store.passageIdsOf(doc.id)).map((p) => p.text);
+    for (const shingle of documentShingles(texts).shingles) expected.set(shingle, (expected.get(shingle) ?? 0) + 1);
+  }
+  return expected;
+}
+
 describe('boilerplate document frequencies', () => {
   it("score each commit's passages as a full recomputation would, and follow replacements and removals", () => {
     const reports: ParsedReport[] = [];
@@ -79,18 +94,67 @@ describe('boilerplate document frequencies', () => {
     store.removeBySource('r/20.txt'); // the copy still counts for that content
 
     // The stored frequencies equal counts over the distinct contents now in the store.
-    const expected = new Map<number, number>();
-    const seen = new Set<string>();
-    for (const doc of store.documents()) {
-      if (seen.has(doc.contentHash)) continue;
-      seen.add(doc.contentHash);
-      const texts = store.getPassages(store.passageIdsOf(doc.id)).map((p) => p.text);
-      for (const shingle of documentShingles(texts).shingles) expected.set(shingle, (expected.get(shingle) ?? 0) + 1);
-    }
+    const expected = frequenciesOfStoredContents(store);
     expect(Object.fromEntries(store.shingleFrequencies(expected.keys()))).toEqual(Object.fromEntries(expected));
     const removedOnly = documentShingles(report(7).passages.map((p) => p.text)).shingles.filter((s) => !expected.has(s));
     expect(removedOnly.length).toBeGreaterThan(0);
     expect([...store.shingleFrequencies(removedOnly).values()].every((docs) => docs === 0)).toBe(true);
+  });
+
+  it('stay exact while commits log their shingle sets and merges fold the log in, a key range at a time', () => {
+    const all = new Set<number>();
+    const check = (when: string) => {
+      const expected = frequenciesOfStoredContents(store);
+      for (const shingle of expected.keys()) all.add(shingle);
+      const stored = store.shingleFrequencies(all);
+      for (const shingle of all) expect(stored.get(shingle), `${when}: shingle ${shingle}`).toBe(expected.get(shingle) ?? 0);
+    };
+    for (let i = 0; i < 12; i++) commit(store, report(i));
+    expect(store.pendingShingleSets()).toBe(12);
+    check('all logged');
+
+    // A merge stopped part-way, with commits, replacements and removals in between.
+    expect(store.mergeShingleFrequencies(50)).toBe(false);
+    check('one key range merged');
+    commit(store, report(12));
+    commit(store, report(3, 2, 1));
+    store.removeBySource('r/5.txt');
+    check('commits during the merge');
+    expect(store.mergeShingleFrequencies(50)).toBe(false);
+    check('two key ranges merged');
+
+    // A new writer (a restart) finishes the merge it finds under way, then merges what came since.
+    store.close();
+    store = Store.open(dataDir);
+    check('reopened');
+    let steps = 0;
+    while (!store.mergeShingleFrequencies(200)) {
+      steps++;
+      check(`after merge step ${steps}`);
+    }
+    expect(steps).toBeGreaterThan(1);
+    expect(store.pendingShingleSets()).toBe(0);
+    check('log merged');
+    const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true });
+    try {
+      expect(db.prepare(`SELECT count(*) FROM shingle_df WHERE docs <= 0`).pluck().get()).toBe(0);
+      expect(db.prepare(`SELECT count(*) FROM shingle_df`).pluck().get()).toBe(frequenciesOfStoredContents(store).size);
+    } finally {
+      db.close();
+    }
+    // Scores at commit time are unchanged by where the frequencies live (table or log).
+    const r = report(40);
+    commit(store, r);
+    const full = computeBoilerplate(store.iteratePassageTexts());
+    for (const passage of store.getPassages(store.passageIdsOf(store.getDocumentBySource(r.source)!.id))) expect(passage.boilerplate).toBe(full.get(passage.id) ?? 0);
+  });
+
+  it('are merged by a commit itself once the log is long (an embedded batch refreshes only at its end)', () => {
+    for (let i = 0; i < 130; i++) commit(store, report(i, 1));
+    // The 128th commit merged the log; two more are logged since.
+    expect(store.pendingShingleSets()).toBe(2);
+    const expected = frequenciesOfStoredContents(store);
+    expect(Object.fromEntries(store.shingleFrequencies(expected.keys()))).toEqual(Object.fromEntries(expected));
   });
 });
 
@@ -101,7 +165,7 @@ describe('DerivedRefresher', () => {
     for (let i = 0; i < 60; i++) commit(store, report(i, 60));
     const refresher = new DerivedRefresher(store, dataDir, (line) => logs.push(line));
     try {
-      expect(refresher.due(MODEL)).toEqual({ boilerplate: true, index: true });
+      expect(refresher.due(MODEL)).toEqual({ boilerplate: true, index: true, shingles: true });
       let refreshed = false;
       const running = refresher.refresh(MODEL).then((outcome) => {
         refreshed = true;
@@ -117,6 +181,7 @@ describe('DerivedRefresher', () => {
       expect(during.length, 'commits made while the rebuild ran in the thread').toBeGreaterThan(0);
       expect(outcome.index).toMatchObject({ rebuilt: true, reason: 'missing', saved: true });
       expect(outcome.boilerplateChanged).toBeGreaterThan(0);
+      expect(outcome.shinglesMerged).toBeGreaterThanOrEqual(60);
       expect(logs.some((line) => /missing; rebuilding from the store/.test(line))).toBe(true);
 
       // The saved file is of the generation the thread read; later commits stay in the log, and
