@@ -244,6 +244,23 @@ describe('search', () => {
     }
   });
 
+  it('hybrid keeps the lexical order where a first-page hit holds the query verbatim, and mixes in dense where none does', async () => {
+    const ctx = context(corpus());
+    const ids = async (query: string, mode: SearchMode, denseWeight?: number) => (await search(ctx, query, { k: 10, mode, denseWeight })).map((hit) => hit.id);
+    // 领导干部述法 is held verbatim: even with all the weight on dense hybrid ranks the lexical hits first, in their
+    // order, although dense alone orders them otherwise; the passages only dense found follow.
+    const verbatim = '领导干部述法';
+    const lexical = await ids(verbatim, 'lexical');
+    expect(lexical.length).toBeGreaterThan(0);
+    expect((await ids(verbatim, 'dense')).slice(0, lexical.length)).not.toEqual(lexical);
+    const hybrid = await ids(verbatim, 'hybrid', 1);
+    expect(hybrid.slice(0, lexical.length)).toEqual(lexical);
+    expect(hybrid.length).toBeGreaterThan(lexical.length);
+    // No passage holds this query as a whole: dense reorders.
+    const scattered = '检查双随机一公开监管';
+    expect(await ids(scattered, 'hybrid', 1)).not.toEqual(await ids(scattered, 'lexical'));
+  });
+
   it('groups by report: one row per report, best passages first, report score = best passage', async () => {
     const ctx = context(corpus());
     const reports = await search(ctx, '推行双随机一公开检查', { k: 3, mode: 'hybrid', by: 'report' });
