@@ -28,19 +28,22 @@ export interface QueryEncoder {
 const UNFITTED_DENSE: DenseCalibration = { floor: 0, median: 0.5 };
 
 /**
- * bm25 → relevance: the median bm25 of the best mined answer (heading → a passage under it without
- * the heading verbatim; models/train/fitCalibration.ts, 82 headings of 12 national reports) reads
- * as 0.5. bm25 depends on the tokenizer and the corpus statistics, not on the encoder.
+ * bm25 → relevance, read as the share of the query's bm25 bound (Store.lexicalScoreBound) a passage
+ * reaches, so that it means the same in a small and a large index (raw bm25 grows with the corpus:
+ * idf = ln(N / n)). The median best mined answer (heading → a passage under it without the heading
+ * verbatim; models/train/fitCalibration.ts, 82 headings of 12 national reports in the reduced eval
+ * index) reaches this share and reads as 0.5.
  */
-export const LEXICAL_MEDIAN_BM25 = 11.06;
+export const LEXICAL_MEDIAN_SHARE = 0.1572;
 
 /** 0 up to 0, 0.5 at `half`, towards 1 beyond: increasing, so calibration never reorders a list (rank breaks ties at 0 by raw score). */
 function saturate(x: number, half: number): number {
   return x <= 0 ? 0 : 1 - Math.pow(2, -x / half);
 }
 
-export function lexicalRelevance(bm25: number): number {
-  return saturate(bm25, LEXICAL_MEDIAN_BM25);
+/** `bound`: Store.lexicalScoreBound of the query's tokens. */
+export function lexicalRelevance(bm25: number, bound: number): number {
+  return bound > 0 ? saturate(bm25 / bound, LEXICAL_MEDIAN_SHARE) : 0;
 }
 
 export function denseRelevance(cosine: number, c: DenseCalibration = UNFITTED_DENSE): number {
@@ -180,17 +183,19 @@ export async function searchWithMatches(
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('denseWeight', `must be between 0 and 1, not ${denseWeight}`);
   const calibration = ctx.encoder.calibration;
 
-  const lexical = opts.mode === 'dense' ? [] : ctx.store.lexicalSearch(ctx.segment(text), depth, { filter });
+  const tokens = opts.mode === 'dense' ? [] : ctx.segment(text);
+  const lexical = opts.mode === 'dense' ? [] : ctx.store.lexicalSearch(tokens, depth, { filter });
+  const bound = lexical.length === 0 ? 0 : ctx.store.lexicalScoreBound(tokens);
   let ranked: PassageResult[];
   if (opts.mode === 'lexical') {
-    ranked = rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25));
+    ranked = rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25, bound));
   } else {
     const [vector] = await ctx.encoder.embedQueries([text]);
     const dense = denseSearch(ctx, vector!, depth, hasFilter(filter) ? ctx.store.passageIds({ filter }) : undefined);
     ranked =
       opts.mode === 'dense'
         ? rank(ctx.store, dense.map((h) => ({ id: h.id, cosine: h.score })), (_, cosine) => denseRelevance(cosine, calibration))
-        : rank(ctx.store, fuseLists(lexical, dense, denseWeight, calibration, holdsVerbatim(ctx.store, text, lexical)), (_b, _c, fused) => fused);
+        : rank(ctx.store, fuseLists(lexical, bound, dense, denseWeight, calibration, holdsVerbatim(ctx.store, text, lexical)), (_b, _c, fused) => fused);
   }
   return { results: by === 'report' ? groupByReport(ranked, opts.k) : ranked.slice(0, opts.k), matches: ranked };
 }
@@ -266,6 +271,7 @@ function holdsVerbatim(store: Store, query: string, lexical: LexicalHit[]): bool
  */
 function fuseLists(
   lexical: LexicalHit[],
+  lexicalBound: number,
   dense: { id: PassageId; score: number }[],
   denseWeight: number,
   calibration: DenseCalibration | undefined,
@@ -274,7 +280,7 @@ function fuseLists(
   const bestBm25 = Math.max(0, ...lexical.map((h) => h.score));
   const bestCosine = Math.max(-1, ...dense.map((h) => h.score));
   const denseConfidence = denseRelevance(bestCosine, calibration);
-  const evidence = Math.max(lexicalRelevance(bestBm25), denseConfidence);
+  const evidence = Math.max(lexicalRelevance(bestBm25, lexicalBound), denseConfidence);
   const weight = lexical.length === 0 ? 1 : dense.length === 0 || denseConfidence === 0 ? 0 : denseWeight;
   const normalised = (list: { id: PassageId; score: number }[]): Map<PassageId, number> => {
     const scores = list.map((c) => c.score);

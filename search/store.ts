@@ -296,6 +296,8 @@ const PARTS_WEIGHT = 0.5;
  * above: no boost 0.488 / 0.128, 0.5 → 0.504 / 0.128, 1.0 → 0.499 / 0.124; window 6 → 0.503 / 0.126.
  */
 const PROXIMITY_BOOST = 0.5;
+/** FTS5's bm25 k1 (1.2) + 1: a token's bm25 approaches idf × this as its frequency grows. */
+const BM25_K1_PLUS_1 = 2.2;
 const PROXIMITY_WINDOW = 3;
 /** Longer queries (a pasted paragraph) get no proximity pass: its pairs cost one FTS query each. */
 const MAX_PROXIMITY_TOKENS = 8;
@@ -897,6 +899,30 @@ export class Store {
     }
     const hits = rows.map((row) => ({ id: row.id, score: -row.rank }));
     return distinct.length >= 2 && distinct.length <= MAX_PROXIMITY_TOKENS ? this.boostProximity(hits, distinct) : hits;
+  }
+
+  /**
+   * The most lexicalSearch could score these tokens in this index: every token at bm25 saturation
+   * (idf × (k1 + 1), FTS5's k1 = 1.2, whatever the column weights) and the full proximity boost. A
+   * bm25 grows with the corpus (idf = ln(N / n)); its share of this bound does not, so scores read
+   * alike in a small and a large index. Tokens no passage holds count too: a query half made of
+   * words the index lacks can match at most half.
+   */
+  lexicalScoreBound(tokens: readonly string[]): number {
+    const distinct = distinctTokens(tokens);
+    if (distinct.length === 0) return 0;
+    this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_fts_vocab USING fts5vocab(main, passages_fts, row)`);
+    const rows = this.db.prepare(`SELECT count(*) FROM passages`).pluck().get() as number;
+    const docs = new Map(
+      (this.db.prepare(`SELECT term, doc FROM temp.passages_fts_vocab WHERE term IN (SELECT value FROM json_each(?))`).all(JSON.stringify(distinct)) as { term: string; doc: number }[]).map((r) => [r.term, r.doc]),
+    );
+    // FTS5's idf, floored as it floors it.
+    const idf = distinct.reduce((sum, token) => {
+      const n = docs.get(token) ?? 0;
+      return sum + Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5)));
+    }, 0);
+    const proximity = distinct.length >= 2 && distinct.length <= MAX_PROXIMITY_TOKENS ? 1 + PROXIMITY_BOOST : 1;
+    return BM25_K1_PLUS_1 * idf * proximity;
   }
 
   /**

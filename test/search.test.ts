@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../pipeline/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import { computeBoilerplate, updateBoilerplate } from '../search/boilerplate.ts';
-import { search, similar, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { lexicalRelevance, search, similar, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { Store, type SearchFilter } from '../search/store.ts';
 import { INDEX_FILE, SIDECAR_FILE, VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import {
@@ -160,6 +160,34 @@ describe('Store', () => {
     expect(store.lexicalSearch(['双随机'], 10).map((hit) => hit.id)).toEqual([ids[1]![0]]);
     // Quotes and FTS5 syntax in a token are literal, not operators.
     expect(store.lexicalSearch(['"述法" OR', 'NEAR(', '*'], 10)).toEqual([]);
+  });
+
+  it('reads a lexical match as the same relevance in a small and a 40× larger index, though its bm25 grows', () => {
+    const reports = corpus();
+    for (const report of reports) store.putReport(report, vectorsFor(report), 'm1');
+    const queries = [['述法'], ['领导干部', '述法'], ['行政', '执法', '有待', '提高']];
+    const measure = () =>
+      queries.map((tokens) => {
+        const [best] = store.lexicalSearch(tokens, 1);
+        return { bm25: best!.score, relevance: lexicalRelevance(best!.score, store.lexicalScoreBound(tokens)) };
+      });
+    const small = measure();
+    const topics = ['城市', '绿化', '公园', '道路', '交通', '供水', '教育', '医疗', '养老', '体育'];
+    for (let r = 0; r < 40; r++) {
+      store.putReport(
+        makeReport(`z/other-${r}.txt`, HENAN, Array.from({ length: 16 }, (_, i) => ({ section: '成效' as const, words: [topics[i % 10]!, topics[(i + r) % 10]!, '建设', `项目${r}`] }))),
+        Array.from({ length: 16 }, (_, i) => bagVector([topics[i % 10]!])),
+        'm1',
+      );
+    }
+    const large = measure();
+    for (const [i, tokens] of queries.entries()) {
+      expect(large[i]!.bm25 / small[i]!.bm25, tokens.join(' ')).toBeGreaterThan(1.5);
+      expect(Math.abs(large[i]!.relevance - small[i]!.relevance), tokens.join(' ')).toBeLessThan(0.05);
+      expect(large[i]!.relevance, tokens.join(' ')).toBeGreaterThan(0.2);
+    }
+    // A query half made of words no passage holds reaches at most about half as far.
+    expect(lexicalRelevance(store.lexicalSearch(['述法', '鬻彘'], 1)[0]!.score, store.lexicalScoreBound(['述法', '鬻彘']))).toBeLessThan(large[0]!.relevance);
   });
 });
 
