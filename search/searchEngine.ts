@@ -69,14 +69,19 @@ export const MIN_YEAR = 1949;
 export const MAX_YEAR = 2100;
 /**
  * Dense share in hybrid fusion where dense beats chance and no lexical hit holds the query verbatim
- * (see fuseLists). Chosen on the dev and automatic sets with bge-small-zh-v1.5 and that gate
- * (`npm run eval -- --dense-weight x`, reduced haystack --national 12 --laws 20), hybrid − lexical
- * nDCG@10 dev / auto: 0.3 +0.051 / +0.046, 0.4 +0.058 / +0.057, 0.5 +0.056 / +0.066, 0.6 +0.064 /
- * +0.068, 0.7 +0.052 / +0.082. 0.5 rather than 0.6: the gain is flat from 0.45 to 0.6 while the
- * similar-practice group's lead over lexical shrinks (dev 0.766 → 0.759 against 0.750). dev2 confirmed
- * (+0.097, no group below lexical).
+ * (see fuseLists): DENSE_WEIGHT where the best lexical hit covers the query well (relevance ≥
+ * LEXICAL_COVERED: most of the query's bm25 bound reached — measure names, pasted practice
+ * paragraphs), DENSE_WEIGHT_UNCOVERED where it does not (plain-language questions, whose words the
+ * reports do not use). Chosen on the dev and automatic sets with bge-small-zh-v1.5 (reduced
+ * haystack --national 12 --laws 20), hybrid − lexical nDCG@10 dev / auto: one weight for all, with
+ * the verbatim gate: 0.3 +0.051 / +0.046, 0.5 +0.056 / +0.066, 0.6 +0.064 / +0.068, 0.7 +0.052 /
+ * +0.082 (the similar-practice group falls towards lexical above 0.5); 0.4 covered / 0.7 not
+ * +0.069 / +0.074, the same for thresholds 0.7–0.8 (0.65: +0.069 / +0.063). dev2 confirmed: +0.102
+ * (one weight 0.5: +0.097), no group below lexical.
  */
-export const DEFAULT_DENSE_WEIGHT = 0.5;
+export const DENSE_WEIGHT = 0.4;
+export const DENSE_WEIGHT_UNCOVERED = 0.7;
+const LEXICAL_COVERED = 0.75;
 /**
  * The lexical hits (a first page) checked for the query verbatim. Measure names (述法, 双随机、一公开)
  * are found verbatim by lexical search and dense only dilutes them: without the gate dev's measure
@@ -93,7 +98,7 @@ export interface SearchOptions {
   mode: SearchMode;
   filter?: SearchFilter;
   by?: 'passage' | 'report';
-  /** Hybrid only: share of the dense relevance added to the lexical one, 0..1. */
+  /** Hybrid only: a fixed share of the dense relevance added to the lexical one, 0..1 (default: by lexical coverage, see DENSE_WEIGHT). */
   denseWeight?: number;
 }
 
@@ -179,8 +184,8 @@ export async function searchWithMatches(
   // Fetch deeper than k: fusion and demotion reorder, and grouping by report needs many passages.
   const depth = Math.max(100, 10 * opts.k);
 
-  const denseWeight = opts.denseWeight ?? DEFAULT_DENSE_WEIGHT;
-  if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('denseWeight', `must be between 0 and 1, not ${denseWeight}`);
+  const denseWeight = opts.denseWeight;
+  if (denseWeight !== undefined && !(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('denseWeight', `must be between 0 and 1, not ${denseWeight}`);
   const calibration = ctx.encoder.calibration;
 
   const tokens = opts.mode === 'dense' ? [] : ctx.segment(text);
@@ -263,7 +268,8 @@ function holdsVerbatim(store: Store, query: string, lexical: LexicalHit[]): bool
  * fixed-calibration confidences, so that neither the mix nor the shown score is per-query relative:
  * - where a first-page lexical hit holds the query verbatim (holdsVerbatim), the lexical order stands
  *   and the passages only dense found follow it;
- * - dense gets `denseWeight` only where its best hit beats chance (denseRelevance of its best
+ * - dense gets its weight (`denseWeight`, else by how well the best lexical hit covers the query:
+ *   DENSE_WEIGHT) only where its best hit beats chance (denseRelevance of its best
  *   cosine > 0); at chance level it steps aside and the lexical order stands (scaling the weight
  *   by that confidence instead lost most of the gain: dev +0.013, auto +0.024 at weight 0.5);
  * - the fused score is multiplied by the query's evidence, the better calibrated relevance of the
@@ -273,15 +279,17 @@ function fuseLists(
   lexical: LexicalHit[],
   lexicalBound: number,
   dense: { id: PassageId; score: number }[],
-  denseWeight: number,
+  denseWeight: number | undefined,
   calibration: DenseCalibration | undefined,
   verbatim: boolean,
 ): Candidate[] {
   const bestBm25 = Math.max(0, ...lexical.map((h) => h.score));
   const bestCosine = Math.max(-1, ...dense.map((h) => h.score));
   const denseConfidence = denseRelevance(bestCosine, calibration);
-  const evidence = Math.max(lexicalRelevance(bestBm25, lexicalBound), denseConfidence);
-  const weight = lexical.length === 0 ? 1 : dense.length === 0 || denseConfidence === 0 ? 0 : denseWeight;
+  const lexicalConfidence = lexicalRelevance(bestBm25, lexicalBound);
+  const evidence = Math.max(lexicalConfidence, denseConfidence);
+  const mixed = denseWeight ?? (lexicalConfidence >= LEXICAL_COVERED ? DENSE_WEIGHT : DENSE_WEIGHT_UNCOVERED);
+  const weight = lexical.length === 0 ? 1 : dense.length === 0 || denseConfidence === 0 ? 0 : mixed;
   const normalised = (list: { id: PassageId; score: number }[]): Map<PassageId, number> => {
     const scores = list.map((c) => c.score);
     const max = Math.max(...scores);

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../pipeline/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import { computeBoilerplate, updateBoilerplate } from '../search/boilerplate.ts';
-import { lexicalRelevance, search, similar, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { DENSE_WEIGHT, DENSE_WEIGHT_UNCOVERED, lexicalRelevance, search, similar, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { Store, type SearchFilter } from '../search/store.ts';
 import { INDEX_FILE, SIDECAR_FILE, VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import {
@@ -287,6 +287,19 @@ describe('search', () => {
     // No passage holds this query as a whole: dense reorders.
     const scattered = '检查双随机一公开监管';
     expect(await ids(scattered, 'hybrid', 1)).not.toEqual(await ids(scattered, 'lexical'));
+  });
+
+  it('hybrid gives dense the lower weight where the best lexical hit covers the query, the higher where it does not', async () => {
+    const ctx = context(corpus());
+    const scored = async (query: string, denseWeight?: number) => (await search(ctx, query, { k: 10, mode: 'hybrid', denseWeight })).map((hit) => [hit.id, hit.score]);
+    // Every word of this query stands in one passage (though not as one phrase).
+    const covered = '行政执法有待提高';
+    expect(await scored(covered)).toEqual(await scored(covered, DENSE_WEIGHT));
+    expect(await scored(covered)).not.toEqual(await scored(covered, DENSE_WEIGHT_UNCOVERED));
+    // No passage holds more than one of this query's words.
+    const uncovered = '述法行政复议跨部门';
+    expect(await scored(uncovered)).toEqual(await scored(uncovered, DENSE_WEIGHT_UNCOVERED));
+    expect(await scored(uncovered)).not.toEqual(await scored(uncovered, DENSE_WEIGHT));
   });
 
   it('groups by report: one row per report, best passages first, report score = best passage', async () => {
