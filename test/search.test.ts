@@ -302,6 +302,21 @@ describe('search', () => {
     expect(await scored(uncovered)).not.toEqual(await scored(uncovered, DENSE_WEIGHT));
   });
 
+  it('ranks a report passage above a law passage that matches as well, in every mode; --kind still lists laws', async () => {
+    const words = ['推行', '证明事项', '告知承诺制', '全面', '落实'];
+    const law = makeReport('law/a.md', HENAN, [{ section: '其他', words }]);
+    law.meta.kind = '法律法规';
+    const report = makeReport('r/b.txt', HUANCUI, [{ section: '成效', words }]);
+    const ctx = context([law, report]);
+    for (const mode of MODES) {
+      const hits = await search(ctx, '证明事项告知承诺制落实', { k: 10, mode });
+      expect(hits.map((hit) => hit.source), mode).toEqual(['r/b.txt', 'law/a.md']);
+      expect(hits[0]!.score, mode).toBeGreaterThan(hits[1]!.score);
+      const laws = await search(ctx, '证明事项告知承诺制落实', { k: 10, mode, filter: { kind: '法律法规' } });
+      expect(laws.map((hit) => hit.source), mode).toEqual(['law/a.md']);
+    }
+  });
+
   it('groups by report: one row per report, best passages first, report score = best passage', async () => {
     const ctx = context(corpus());
     const reports = await search(ctx, '推行双随机一公开检查', { k: 3, mode: 'hybrid', by: 'report' });
