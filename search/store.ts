@@ -393,7 +393,7 @@ export class Store {
   /** The search path's statements, compiled once per connection (compiling cost ~0.1 ms each, per query). */
   private readonly statements = new Map<string, Database.Statement>();
   /** termRows' memory: document frequencies of query tokens in one store generation. */
-  private termRowCounts: { generation: number; counts: Map<string, number> } = { generation: -1, counts: new Map() };
+  private termRowCounts: { generation: number; counts: Map<string, number>; passages?: number } = { generation: -1, counts: new Map() };
   private readonly shingleDf: ShingleFrequencies;
 
   private constructor(
@@ -1085,6 +1085,25 @@ export class Store {
       }
       return rows;
     });
+  }
+
+  /**
+   * The most lexicalSearch could score these tokens in this index: every token at bm25 saturation
+   * (idf × (k1 + 1), whatever the column weights) and the full proximity boost. A bm25 grows with
+   * the corpus (idf = ln(N / n)); its share of this bound does not, so scores read alike in a small
+   * and a large index. Tokens no passage holds count too: a query half made of words the index
+   * lacks can match at most half. Counts come from termRows' per-generation memory.
+   */
+  lexicalScoreBound(tokens: readonly string[]): number {
+    const distinct = distinctTokens(tokens);
+    if (distinct.length === 0) return 0;
+    const termRows = this.termRows(distinct);
+    // Counting 250k rows costs milliseconds: once per generation, with termRows' counts.
+    const rows = (this.termRowCounts.passages ??= this.statement(`SELECT count(*) FROM passages`).pluck().get() as number);
+    // FTS5's idf, floored as it floors it.
+    const idf = termRows.reduce((sum, n) => sum + Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5))), 0);
+    const proximity = distinct.length >= 2 && distinct.length <= MAX_PROXIMITY_TOKENS ? 1 + PROXIMITY_BOOST : 1;
+    return (BM25_K1 + 1) * idf * proximity;
   }
 
   /**

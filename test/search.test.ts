@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SearchParamError, type SearchParam } from '../search/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import { computeBoilerplate, updateBoilerplate } from '../search/boilerplate.ts';
-import { search, similar, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { DENSE_WEIGHT, DENSE_WEIGHT_UNCOVERED, lexicalRelevance, search, similar, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { Store, type SearchFilter } from '../search/store.ts';
 import { INDEX_FILE, SIDECAR_FILE, VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import {
@@ -162,6 +162,34 @@ describe('Store', () => {
     // Quotes and FTS5 syntax in a token are literal, not operators.
     expect(store.lexicalSearch(['"述法" OR', 'NEAR(', '*'], 10)).toEqual([]);
   });
+
+  it('reads a lexical match as the same relevance in a small and a 40× larger index, though its bm25 grows', () => {
+    const reports = corpus();
+    for (const report of reports) store.putReport(report, vectorsFor(report), 'm1');
+    const queries = [['述法'], ['领导干部', '述法'], ['行政', '执法', '有待', '提高']];
+    const measure = () =>
+      queries.map((tokens) => {
+        const [best] = store.lexicalSearch(tokens, 1);
+        return { bm25: best!.score, relevance: lexicalRelevance(best!.score, store.lexicalScoreBound(tokens)) };
+      });
+    const small = measure();
+    const topics = ['城市', '绿化', '公园', '道路', '交通', '供水', '教育', '医疗', '养老', '体育'];
+    for (let r = 0; r < 40; r++) {
+      store.putReport(
+        makeReport(`z/other-${r}.txt`, HENAN, Array.from({ length: 16 }, (_, i) => ({ section: '成效' as const, words: [topics[i % 10]!, topics[(i + r) % 10]!, '建设', `项目${r}`] }))),
+        Array.from({ length: 16 }, (_, i) => bagVector([topics[i % 10]!])),
+        'm1',
+      );
+    }
+    const large = measure();
+    for (const [i, tokens] of queries.entries()) {
+      expect(large[i]!.bm25 / small[i]!.bm25, tokens.join(' ')).toBeGreaterThan(1.5);
+      expect(Math.abs(large[i]!.relevance - small[i]!.relevance), tokens.join(' ')).toBeLessThan(0.05);
+      expect(large[i]!.relevance, tokens.join(' ')).toBeGreaterThan(0.2);
+    }
+    // A query half made of words no passage holds reaches at most about half as far.
+    expect(lexicalRelevance(store.lexicalSearch(['述法', '鬻彘'], 1)[0]!.score, store.lexicalScoreBound(['述法', '鬻彘']))).toBeLessThan(large[0]!.relevance);
+  });
 });
 
 describe('boilerplate', () => {
@@ -242,6 +270,51 @@ describe('search', () => {
       const boilerplateRanks = hits.flatMap((hit, rank) => (hit.text === BOILERPLATE.join('') ? [rank] : []));
       expect(boilerplateRanks.length, mode).toBeGreaterThan(0);
       expect(Math.min(...boilerplateRanks), mode).toBeGreaterThan(0);
+    }
+  });
+
+  it('hybrid keeps the lexical order where a first-page hit holds the query verbatim, and mixes in dense where none does', async () => {
+    const ctx = context(corpus());
+    const ids = async (query: string, mode: SearchMode, denseWeight?: number) => (await search(ctx, query, { k: 10, mode, denseWeight })).map((hit) => hit.id);
+    // 领导干部述法 is held verbatim: even with all the weight on dense hybrid ranks the lexical hits first, in their
+    // order, although dense alone orders them otherwise; the passages only dense found follow.
+    const verbatim = '领导干部述法';
+    const lexical = await ids(verbatim, 'lexical');
+    expect(lexical.length).toBeGreaterThan(0);
+    expect((await ids(verbatim, 'dense')).slice(0, lexical.length)).not.toEqual(lexical);
+    const hybrid = await ids(verbatim, 'hybrid', 1);
+    expect(hybrid.slice(0, lexical.length)).toEqual(lexical);
+    expect(hybrid.length).toBeGreaterThan(lexical.length);
+    // No passage holds this query as a whole: dense reorders.
+    const scattered = '检查双随机一公开监管';
+    expect(await ids(scattered, 'hybrid', 1)).not.toEqual(await ids(scattered, 'lexical'));
+  });
+
+  it('hybrid gives dense the lower weight where the best lexical hit covers the query, the higher where it does not', async () => {
+    const ctx = context(corpus());
+    const scored = async (query: string, denseWeight?: number) => (await search(ctx, query, { k: 10, mode: 'hybrid', denseWeight })).map((hit) => [hit.id, hit.score]);
+    // Every word of this query stands in one passage (though not as one phrase).
+    const covered = '行政执法有待提高';
+    expect(await scored(covered)).toEqual(await scored(covered, DENSE_WEIGHT));
+    expect(await scored(covered)).not.toEqual(await scored(covered, DENSE_WEIGHT_UNCOVERED));
+    // No passage holds more than one of this query's words.
+    const uncovered = '述法行政复议跨部门';
+    expect(await scored(uncovered)).toEqual(await scored(uncovered, DENSE_WEIGHT_UNCOVERED));
+    expect(await scored(uncovered)).not.toEqual(await scored(uncovered, DENSE_WEIGHT));
+  });
+
+  it('ranks a report passage above a law passage that matches as well, in every mode; --kind still lists laws', async () => {
+    const words = ['推行', '证明事项', '告知承诺制', '全面', '落实'];
+    const law = makeReport('law/a.md', HENAN, [{ section: '其他', words }]);
+    law.meta.kind = '法律法规';
+    const report = makeReport('r/b.txt', HUANCUI, [{ section: '成效', words }]);
+    const ctx = context([law, report]);
+    for (const mode of MODES) {
+      const hits = await search(ctx, '证明事项告知承诺制落实', { k: 10, mode });
+      expect(hits.map((hit) => hit.source), mode).toEqual(['r/b.txt', 'law/a.md']);
+      expect(hits[0]!.score, mode).toBeGreaterThan(hits[1]!.score);
+      const laws = await search(ctx, '证明事项告知承诺制落实', { k: 10, mode, filter: { kind: '法律法规' } });
+      expect(laws.map((hit) => hit.source), mode).toEqual(['law/a.md']);
     }
   });
 

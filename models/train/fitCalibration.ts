@@ -84,6 +84,7 @@ const bestCos: number[] = [];
 const chanceCos: number[] = [];
 const randomCos: number[] = [];
 const bestBm25: number[] = [];
+const bestShare: number[] = [];
 for (const group of groups) {
   const query = group[0]!.query;
   const [q] = await encoder.embedQueries([query]);
@@ -92,8 +93,12 @@ for (const group of groups) {
   const cosines = randomVectors.map((v) => dot(q!, v));
   randomCos.push(...cosines);
   chanceCos.push(quantile(cosines, 0.999));
-  const hits = new Map(store.lexicalSearch(segmentForQuery(query), 100_000).map((h) => [h.id, h.score]));
-  bestBm25.push(Math.max(...group.map((g) => hits.get(g.positive) ?? 0)));
+  const tokens = segmentForQuery(query);
+  const hits = new Map(store.lexicalSearch(tokens, 100_000).map((h) => [h.id, h.score]));
+  const best = Math.max(...group.map((g) => hits.get(g.positive) ?? 0));
+  bestBm25.push(best);
+  const bound = store.lexicalScoreBound(tokens);
+  bestShare.push(bound > 0 ? best / bound : 0);
 }
 store.close();
 
@@ -101,7 +106,7 @@ const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const summary = (xs: number[]) => Object.fromEntries([0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999].map((q) => [`p${q * 100}`, r4(quantile(xs, q))]));
 process.stderr.write(
   `${groups.length} headings from ${docs.length} documents; ${randomVectors.length} random passages\n` +
-    JSON.stringify({ bestAnswerCos: summary(bestCos), chanceCos: summary(chanceCos), randomCos: summary(randomCos), bestAnswerBm25: summary(bestBm25) }, null, 1) +
+    JSON.stringify({ bestAnswerCos: summary(bestCos), chanceCos: summary(chanceCos), randomCos: summary(randomCos), bestAnswerBm25: summary(bestBm25), bestAnswerShare: summary(bestShare) }, null, 1) +
     '\n',
 );
 // dense: over all query × random passage pairs, the 90th percentile is the floor (a best hit below
@@ -109,11 +114,11 @@ process.stderr.write(
 // floors, which switched dense off for most paraphrase queries). Heading → passage
 // answers are too loose to anchor cosines (in a report about everything, a random passage reaches
 // them by chance as often: bestAnswerCos vs chanceCos below), so they anchor bm25 only: the median
-// best answer's bm25 maps to 0.5.
+// best answer's share of the query's bm25 bound (Store.lexicalScoreBound) maps to 0.5.
 process.stdout.write(
   JSON.stringify({
     modelId: encoder.modelId,
     dense: { floor: r4(quantile(randomCos, 0.9)), median: r4(quantile(randomCos, 0.99)) },
-    lexical: { median: r4(quantile(bestBm25, 0.5)) },
+    lexical: { medianShare: r4(quantile(bestShare, 0.5)) },
   }) + '\n',
 );

@@ -9,7 +9,7 @@ import { openApp, type App } from '../../cli/app.ts';
 import { REPO_ROOT, resolveModelDir } from '../../cli/config.ts';
 import { indexFiles } from '../../search/ingest.ts';
 import { updateBoilerplate } from '../../search/boilerplate.ts';
-import { DEFAULT_DENSE_WEIGHT, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
+import { DENSE_WEIGHT, DENSE_WEIGHT_UNCOVERED, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
 import { cachingEncoder } from './embeddingCache.ts';
 import type { DenseCalibration } from '../../models/encoder.ts';
@@ -33,7 +33,8 @@ interface Args {
   json: string | undefined;
   evalDir: string;
   corporaDir: string;
-  denseWeight: number;
+  /** undefined: the search engine's default (by lexical coverage). */
+  denseWeight: number | undefined;
   laws: number;
   national: number | undefined;
   /** Overrides the model's fitted dense calibration, to compare alternatives. */
@@ -59,8 +60,8 @@ function parseCli(argv: string[]): Args {
   });
   const set = values.set;
   if (set !== 'dev' && set !== 'dev2' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, dev2, auto or all, not ${set}`);
-  const denseWeight = values['dense-weight'] === undefined ? DEFAULT_DENSE_WEIGHT : Number(values['dense-weight']);
-  if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
+  const denseWeight = values['dense-weight'] === undefined ? undefined : Number(values['dense-weight']);
+  if (denseWeight !== undefined && !(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
   const laws = values.laws === undefined ? LAW_COUNT : Number(values.laws);
   if (!(Number.isInteger(laws) && laws >= 0)) throw new InputError('--laws', `must be a whole number, not ${values.laws}`);
   const national = values.national === undefined ? undefined : Number(values.national);
@@ -154,7 +155,7 @@ interface QueryResult {
   scores: QueryScores;
 }
 
-async function evaluate(app: App, queries: EvalQuery[], denseWeight: number): Promise<QueryResult[]> {
+async function evaluate(app: App, queries: EvalQuery[], denseWeight: number | undefined): Promise<QueryResult[]> {
   const results: QueryResult[] = [];
   for (const mode of MODES) {
     for (const q of queries) {
@@ -275,7 +276,7 @@ async function main(): Promise<void> {
         run.rows.push(...summarise(set, results));
       }
       const c = app.encoder.calibration;
-      process.stdout.write(`hybrid dense weight ${args.denseWeight}; dense calibration ${c ? `floor ${c.floor}, median ${c.median}` : 'none'}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
+      process.stdout.write(`hybrid dense weight ${args.denseWeight ?? `${DENSE_WEIGHT} where lexical covers the query, else ${DENSE_WEIGHT_UNCOVERED}`}; dense calibration ${c ? `floor ${c.floor}, median ${c.median}` : 'none'}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
       runs.push(run);
     } finally {
       app.close();
