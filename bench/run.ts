@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { indexFiles, listReportFiles, type IngestFailure, type IngestSummary, type StageTimings } from '../search/indexer.ts';
+import { indexFiles, listReportFiles, type IngestFailure, type IngestSummary, type StageTimings } from '../search/ingest.ts';
 import { Store } from '../search/store.ts';
 import { INDEX_FILE, SIDECAR_FILE, VectorIndex } from '../search/vectorIndex.ts';
 import { search } from '../search/searchEngine.ts';

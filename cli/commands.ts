@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
-import type { IngestSummary } from '../search/indexer.ts';
+import type { IngestSummary } from '../search/ingest.ts';
 import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
 import { STORE_FILE, Store } from '../search/store.ts';
 import type { SimilarSource } from '../search/searchEngine.ts';
@@ -13,7 +13,10 @@ import { requireModelCurrent, staleSources } from '../search/modelCurrent.ts';
 import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
 import { canonicalOfStored, canonicalSources, sourceCandidates } from './identity.ts';
 import type { Jurisdiction } from '../pipeline/types.ts';
-import { parseBy, parseFilter, parseHomeRegion, parseIntFlag, parseMode, type Filter, type RawFilterFlags } from './options.ts';
+import { flagOf, parseIntFlag, parseWholeNumber } from './options.ts';
+import type { RawFilter } from '../search/filter.ts';
+import type { SearchFilter } from '../search/store.ts';
+import type { SearchParam } from '../search/errors.ts';
 import { listToJson, listToText, toJson, toRows, toText, type ResultRow } from './format.ts';
 import { startProgress } from './progress.ts';
 import type { HeartbeatView } from '../workers/heartbeat.ts';
@@ -53,7 +56,7 @@ async function ensureModelCurrent(app: App): Promise<void> {
 }
 
 async function reembed(app: App): Promise<number> {
-  const { reembedStale } = await import('../search/indexer.ts');
+  const { reembedStale } = await import('../search/ingest.ts');
   const bar = startProgress('reindex');
   try {
     return await reembedStale(app, (done, total) => bar.update(done, total));
@@ -91,8 +94,14 @@ function migrateSources(store: Store, root: string): void {
   log(`sources: ${renamed} stored path(s) rewritten as canonical paths under ${root}, ${merged} duplicate document(s) merged, ${aliased} copy(ies) recorded as aliases`);
 }
 
-export async function ingestCommand(o: Base & Rooted & { paths: string[]; queue: boolean }): Promise<void> {
-  const { listReportFiles } = await import('../search/indexer.ts');
+/** Commands with --queue: the producer's bound on a Redis that stopped answering. */
+interface QueueFlags {
+  queue: boolean;
+  redisDownMs?: string;
+}
+
+export async function ingestCommand(o: Base & Rooted & QueueFlags & { paths: string[] }): Promise<void> {
+  const { listReportFiles } = await import('../search/ingest.ts');
   const { files: found, failed } = await listReportFiles(o.paths);
   if (found.length === 0 && failed.length > 0) {
     throw new InputError(failed[0].source, failed[0].reason);
@@ -101,7 +110,7 @@ export async function ingestCommand(o: Base & Rooted & { paths: string[]; queue:
   const summary = o.queue
     ? await runQueueBatch(o, files)
     : await withApp(o, async (app) => {
-        const { indexFiles } = await import('../search/indexer.ts');
+        const { indexFiles } = await import('../search/ingest.ts');
         migrateSources(app.store, o.root);
         const bar = startProgress('ingest');
         const s = await indexFiles({ ...app, root: o.root }, files, (p) => bar.update(p.done, p.total, forTerminal(path.basename(p.source))));
@@ -114,7 +123,8 @@ export async function ingestCommand(o: Base & Rooted & { paths: string[]; queue:
   if (summary.added + summary.replaced + summary.unchanged + summary.aliased === 0) process.exitCode = 1;
 }
 
-async function runQueueBatch(o: Base & Rooted, files: string[]): Promise<IngestSummary> {
+async function runQueueBatch(o: Base & Rooted & QueueFlags, files: string[]): Promise<IngestSummary> {
+  const redisDownMs = parseIntFlag('--redis-down-ms', o.redisDownMs ?? '60000', 1000, 86_400_000);
   // The producer only reads the store: opening it as a writer would claim the fencing epoch and
   // stop the queue's writer. A store not there yet is created (canonical) by that writer.
   if (existsSync(path.join(o.dataDir, STORE_FILE))) {
@@ -130,7 +140,7 @@ async function runQueueBatch(o: Base & Rooted, files: string[]): Promise<IngestS
   const { runBatch } = await import('../workers/batch.ts');
   const bar = startProgress('queue');
   try {
-    return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, root: o.root, onProgress: (p) => bar.update(p.done, p.total) });
+    return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, root: o.root, redisDownMs, onProgress: (p) => bar.update(p.done, p.total) });
   } finally {
     bar.stop();
   }
@@ -176,13 +186,20 @@ function print(rows: ResultRow[], json: boolean): void {
   process.stdout.write((json ? toJson(rows) : toText(rows)) + '\n');
 }
 
-export async function searchCommand(o: Base & { query: string; flags: RawFilterFlags & { k: string; mode: string; by: string; json?: boolean } }): Promise<void> {
-  const { search, validateQuery } = await import('../search/searchEngine.ts');
+/** A region flag read as something else (a former county name), said on stderr. */
+function note(param: SearchParam, line: string): void {
+  log(`${flagOf(param)} ${line}`);
+}
+
+export async function searchCommand(o: Base & { query: string; flags: RawFilter & { k: string; mode: string; by: string; json?: boolean } }): Promise<void> {
+  // The search layer's own checks, before the model loads; its errors name the flag (cli/main.ts).
+  const { search, validateQuery, validateK, validateMode, validateBy } = await import('../search/searchEngine.ts');
+  const { parseFilter } = await import('../search/filter.ts');
   const query = validateQuery(o.query);
-  const k = parseIntFlag('--k', o.flags.k, 1, 100);
-  const mode = parseMode(o.flags.mode);
-  const by = parseBy(o.flags.by);
-  const filter = parseFilter(o.flags, log);
+  const k = validateK(parseWholeNumber('--k', o.flags.k));
+  const mode = validateMode(o.flags.mode);
+  const by = validateBy(o.flags.by);
+  const filter = parseFilter(o.flags, note);
   o.checkStore?.();
   await withApp({ ...o, readonly: true }, async (app) => {
     requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
@@ -191,30 +208,33 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilterF
   });
 }
 
-export async function similarCommand(o: Base & { id?: string; flags: RawFilterFlags & { k: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
-  const { similar, validateQuery, MAX_SIMILAR_TEXT_CHARS } = await import('../search/searchEngine.ts');
+export async function similarCommand(o: Base & { id?: string; flags: RawFilter & { k: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
+  const { similar, validateText, validateK, validateHome } = await import('../search/searchEngine.ts');
+  const { parseFilter, parseHomeRegion } = await import('../search/filter.ts');
   if ((o.id === undefined) === (o.flags.text === undefined)) throw new InputError('similar', 'give either a passage id or --text "…"');
-  const k = parseIntFlag('--k', o.flags.k, 1, 100);
+  const k = validateK(parseWholeNumber('--k', o.flags.k));
+  const otherRegions = !!o.flags.otherRegions;
   let target: SimilarSource;
-  let filter: Filter;
+  let filter: SearchFilter;
   let region: Jurisdiction | undefined;
   if (o.id !== undefined) {
     target = { passageId: o.id };
-    filter = parseFilter(o.flags, log);
+    filter = parseFilter(o.flags, note);
   } else {
-    target = { text: validateQuery(o.flags.text!, { subject: '--text', max: MAX_SIMILAR_TEXT_CHARS }) };
+    target = { text: validateText(o.flags.text!) };
     // A text has no region of its own: with --other-regions the region flags say where "home" is.
-    if (o.flags.otherRegions) {
-      region = parseHomeRegion(o.flags, log);
+    if (otherRegions) {
+      region = parseHomeRegion(o.flags, note);
+      validateHome({ otherRegions, region });
       const { province: _province, city: _city, county: _county, ...rest } = o.flags;
-      filter = parseFilter(rest, log);
-    } else filter = parseFilter(o.flags, log);
+      filter = parseFilter(rest, note);
+    } else filter = parseFilter(o.flags, note);
   }
   o.checkStore?.();
   await withApp({ ...o, readonly: true }, async (app) => {
     requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
     app.index.ensureFresh(app.store, app.encoder.modelId);
-    print(await similar(app, target, { k, otherRegions: !!o.flags.otherRegions, filter, region }), !!o.flags.json);
+    print(await similar(app, target, { k, otherRegions, filter, region }), !!o.flags.json);
   });
 }
 
@@ -223,7 +243,7 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilterFl
  * stale reports' source files through the workers, so other machines share the work; files that
  * are gone are reported and keep their old vectors.
  */
-export async function reindexCommand(o: Base & Rooted & { queue: boolean }): Promise<void> {
+export async function reindexCommand(o: Base & Rooted & QueueFlags): Promise<void> {
   if (!o.queue) {
     const passages = await withApp(o, reembed);
     log(`reindex: ${passages} passages re-embedded`);

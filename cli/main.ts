@@ -3,6 +3,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../pipeline/errors.ts';
 import { checkDataDirUsable, chooseDataDir, extractGlobalOption, requireStore, resolveModelDir, type DataDir } from './config.ts';
 import { describeSystemError } from './systemErrors.ts';
+import { searchErrorMessage } from './options.ts';
+import { SearchParamError } from '../search/errors.ts';
+import { WriterBusyError, WriterFencedError } from '../search/store.ts';
 import { forTerminal } from './terminal.ts';
 import { resolveRoot } from './identity.ts';
 import {
@@ -68,9 +71,10 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .description('index report files or directories (recursively); unchanged files are skipped, changed ones replaced; creates the data directory')
     .argument('<paths...>')
     .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
+    .option('--redis-down-ms <ms>', 'with --queue: give up (exit 2) after Redis has not answered this long', '60000')
     .action((paths: string[], o) => {
       checkDataDirUsable(data);
-      return ingestCommand({ dataDir, root: root(), model: model(), paths, queue: !!o.queue });
+      return ingestCommand({ dataDir, root: root(), model: model(), paths, queue: !!o.queue, redisDownMs: o.redisDownMs });
     });
 
   program
@@ -117,9 +121,10 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .command('reindex')
     .description('re-embed every stored report not embedded with the selected model (after a model change); resumable')
     .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
+    .option('--redis-down-ms <ms>', 'with --queue: give up (exit 2) after Redis has not answered this long', '60000')
     .action((o) => {
       storeAndModel();
-      return reindexCommand({ dataDir, root: root(), model: model(), queue: !!o.queue });
+      return reindexCommand({ dataDir, root: root(), model: model(), queue: !!o.queue, redisDownMs: o.redisDownMs });
     });
 
   program
@@ -203,7 +208,14 @@ async function main(): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    const message = err instanceof InputError ? err.message : describeSystemError(err, data?.dir);
+    if (err instanceof WriterBusyError || err instanceof WriterFencedError) {
+      // Not bad input: another writer has this data directory now.
+      process.stderr.write(`fazhi: ${forTerminal(err.message)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const message =
+      err instanceof InputError ? err.message : err instanceof SearchParamError ? searchErrorMessage(err) : describeSystemError(err, data?.dir);
     if (message === null) throw err;
     process.stderr.write(`fazhi: ${forTerminal(message)}\n`);
     process.exitCode = 2;

@@ -1,7 +1,7 @@
 // Query-time ranking: lexical (FTS5 bm25), dense (HNSW) or both, every score calibrated to a relevance in
 // [0, 1] by fixed transforms (comparable across queries), with filters applied inside each retrieval and
 // boilerplate demoted, per passage or per report.
-import { InputError } from '../pipeline/errors.ts';
+import { SearchParamError } from './errors.ts';
 import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
 import { MAX_PASSAGE_CHARS } from '../pipeline/splitPassages.ts';
 import { demote } from './boilerplate.ts';
@@ -157,15 +157,14 @@ export async function searchWithMatches(
 ): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageResult[] }> {
   const text = validateQuery(query);
   validateK(opts.k);
-  if (!SEARCH_MODES.includes(opts.mode)) throw new InputError('--mode', `must be one of ${SEARCH_MODES.join(', ')}, not ${String(opts.mode)}`);
-  const by = opts.by ?? 'passage';
-  if (by !== 'passage' && by !== 'report') throw new InputError('--by', `must be passage or report, not ${String(by)}`);
+  validateMode(opts.mode);
+  const by = validateBy(opts.by ?? 'passage');
   const filter = validateFilter(opts.filter ?? {});
   // Fetch deeper than k: fusion and demotion reorder, and grouping by report needs many passages.
   const depth = Math.max(100, 10 * opts.k);
 
   const denseWeight = opts.denseWeight ?? DEFAULT_DENSE_WEIGHT;
-  if (!(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('denseWeight', `must be between 0 and 1, not ${denseWeight}`);
+  if (!(denseWeight >= 0 && denseWeight <= 1)) throw new SearchParamError('out_of_range', 'denseWeight', `must be between 0 and 1, not ${denseWeight}`);
   const calibration = ctx.encoder.calibration;
 
   const lexical = opts.mode === 'dense' ? [] : ctx.store.lexicalSearch(ctx.segment(text), depth, { filter });
@@ -195,14 +194,16 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
   let home: Partial<Jurisdiction> | undefined;
   if ('passageId' in source) {
     const passage = ctx.store.getPassage(parsePassageId(source.passageId));
-    if (!passage) throw new InputError('passage', `no passage with id ${source.passageId}`);
+    if (!passage) throw new SearchParamError('unknown_passage', 'passageId', `no passage with id ${source.passageId}`);
     const stored = ctx.store.getVectors([passage.id], ctx.encoder.modelId).get(passage.id);
-    if (!stored) throw new InputError('passage', `passage ${passage.id} has no vector for model ${ctx.encoder.modelId}; reindex first`);
+    if (!stored) throw new SearchParamError('not_embedded', 'passageId', `passage ${passage.id} has no vector for model ${ctx.encoder.modelId}; reindex first`);
     vector = stored;
     excludeDocId = passage.docId;
     home = passage.jurisdiction;
   } else {
-    vector = await embedLongText(ctx.encoder, validateQuery(source.text, { subject: 'text', max: MAX_SIMILAR_TEXT_CHARS }));
+    const text = validateText(source.text);
+    validateHome(opts);
+    vector = await embedLongText(ctx.encoder, text);
     home = opts.region;
   }
   const excludeRegion = opts.otherRegions && home ? regionOf(home) : undefined;
@@ -319,21 +320,53 @@ function regionOf(jurisdiction: Partial<Jurisdiction>): RegionExclusion | undefi
 
 function parsePassageId(id: PassageId | string): PassageId {
   const value = typeof id === 'number' ? id : /^\s*\d+\s*$/.test(id) ? Number(id) : NaN;
-  if (!Number.isSafeInteger(value) || value < 1) throw new InputError('passage', `${String(id)} is not a passage id (a positive integer)`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new SearchParamError('not_a_passage_id', 'passageId', `${String(id)} is not a passage id (a positive integer)`);
   return value;
 }
 
-/**
- * Trimmed query, or an InputError naming `subject` (default `query`); the CLI calls it before
- * loading the model, naming its own flag.
+/*
+ * The checks of the search functions' own parameters, exported so that the CLI runs them before
+ * loading the model; each throws a SearchParamError.
  */
-export function validateQuery(query: string, opts: { subject?: string; max?: number } = {}): string {
-  const subject = opts.subject ?? 'query';
-  const max = opts.max ?? MAX_QUERY_CHARS;
-  const text = query.trim();
-  if (text.length === 0) throw new InputError(subject, 'is empty');
-  if (text.length > max) throw new InputError(subject, `is ${text.length} characters; at most ${max}`);
+
+/** The trimmed query of `search`. */
+export function validateQuery(query: string): string {
+  return checkedText('query', query, MAX_QUERY_CHARS);
+}
+
+/** The trimmed text of `similar` by text. */
+export function validateText(text: string): string {
+  return checkedText('text', text, MAX_SIMILAR_TEXT_CHARS);
+}
+
+function checkedText(param: 'query' | 'text', value: string, max: number): string {
+  const text = value.trim();
+  if (text.length === 0) throw new SearchParamError('empty', param, 'is empty');
+  if (text.length > max) throw new SearchParamError('too_long', param, `is ${text.length} characters; at most ${max}`);
   return text;
+}
+
+export function validateK(k: number): number {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new SearchParamError('out_of_range', 'k', `must be an integer from 1 to ${MAX_K}, not ${k}`);
+  return k;
+}
+
+export function validateMode(mode: string): SearchMode {
+  const found = SEARCH_MODES.find((m) => m === mode);
+  if (!found) throw new SearchParamError('not_allowed', 'mode', `must be one of ${SEARCH_MODES.join(', ')}, not ${String(mode)}`);
+  return found;
+}
+
+export function validateBy(by: string): 'passage' | 'report' {
+  if (by !== 'passage' && by !== 'report') throw new SearchParamError('not_allowed', 'by', `must be passage or report, not ${String(by)}`);
+  return by;
+}
+
+/** `similar` by text with other regions left out needs the region the text is from. */
+export function validateHome(opts: Pick<SimilarOptions, 'otherRegions' | 'region'>): void {
+  if (opts.otherRegions && !(opts.region && regionOf(opts.region))) {
+    throw new SearchParamError('region_required', 'region', 'a text has no region of its own: name its home region (province, city or county) to leave out');
+  }
 }
 
 /**
@@ -375,28 +408,26 @@ function chop(text: string, size: number): string[] {
   return out;
 }
 
-function validateK(k: number): void {
-  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new InputError('--k', `must be an integer from 1 to ${MAX_K}, not ${k}`);
+export function validateYear(param: 'year' | 'from' | 'to', year: number): number {
+  if (!Number.isInteger(year) || year < MIN_YEAR || year > MAX_YEAR) {
+    throw new SearchParamError('out_of_range', param, `must be a year from ${MIN_YEAR} to ${MAX_YEAR}, not ${year}`);
+  }
+  return year;
 }
 
-function validateFilter(filter: SearchFilter): SearchFilter {
-  for (const flag of ['year', 'from', 'to'] as const) {
-    const year = filter[flag];
-    if (year !== undefined && (!Number.isInteger(year) || year < MIN_YEAR || year > MAX_YEAR)) {
-      throw new InputError(`--${flag}`, `must be a year from ${MIN_YEAR} to ${MAX_YEAR}, not ${year}`);
-    }
-  }
+export function validateFilter(filter: SearchFilter): SearchFilter {
+  for (const param of ['year', 'from', 'to'] as const) if (filter[param] !== undefined) validateYear(param, filter[param]);
   if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
-    throw new InputError('--from', `${filter.from} is after --to ${filter.to}`);
+    throw new SearchParamError('conflicting', 'from', `${filter.from} is after the range's end, ${filter.to}`);
   }
   if (filter.section !== undefined && !SECTION_KINDS.includes(filter.section)) {
-    throw new InputError('--section', `must be one of ${SECTION_KINDS.join(', ')}, not ${String(filter.section)}`);
+    throw new SearchParamError('not_allowed', 'section', `must be one of ${SECTION_KINDS.join(', ')}, not ${String(filter.section)}`);
   }
   if (filter.kind !== undefined && !DOCUMENT_KINDS.includes(filter.kind)) {
-    throw new InputError('--kind', `must be one of ${DOCUMENT_KINDS.join(', ')}, not ${String(filter.kind)}`);
+    throw new SearchParamError('not_allowed', 'kind', `must be one of ${DOCUMENT_KINDS.join(', ')}, not ${String(filter.kind)}`);
   }
-  for (const flag of ['province', 'city', 'county'] as const) {
-    if (filter[flag] !== undefined && filter[flag]!.trim() === '') throw new InputError(`--${flag}`, 'is empty');
+  for (const param of ['province', 'city', 'county'] as const) {
+    if (filter[param] !== undefined && filter[param]!.trim() === '') throw new SearchParamError('empty', param, 'is empty');
   }
   return filter;
 }

@@ -245,6 +245,32 @@ export class WriterFencedError extends Error {
   }
 }
 
+/**
+ * An embedded-mode writer (`fazhi ingest`, `remove`, `reindex` without --queue) would fence out
+ * the queue's writer that holds this data directory: it is refused instead, while that writer's
+ * lease on the store is current.
+ */
+export class WriterBusyError extends Error {
+  constructor(
+    readonly path: string,
+    readonly holder: string,
+    readonly untilMs: number,
+  ) {
+    super(
+      `${path}: a queue writer (\`fazhi worker\` ${holder}) is writing to this data directory; ` +
+        'ingest through it with --queue, or stop it first (its hold ends at most ' +
+        `${Math.max(1, Math.ceil((untilMs - Date.now()) / 1000))} s after it stops)`,
+    );
+    this.name = 'WriterBusyError';
+  }
+}
+
+/** The queue writer's hold on the store, renewed with its Redis writer lock. */
+export interface WriterLease {
+  holder: string;
+  ttlMs: number;
+}
+
 export interface StoreOpenOptions {
   /**
    * Writer fencing epoch. Left out (embedded mode), the writer claims the next epoch after the
@@ -253,6 +279,8 @@ export interface StoreOpenOptions {
    * paused cannot take the store back.
    */
   epoch?: number;
+  /** With `epoch`: the queue writer takes its lease on the store in the same transaction. */
+  lease?: WriterLease;
 }
 
 /** A model's vector changes up to `generation`: what an index reflecting an older one applies. */
@@ -388,7 +416,7 @@ export class Store {
         throw new Error(`${path}: schema version ${version}, this program expects ${SCHEMA_VERSION}`);
       }
       store = new Store(db, path, false);
-      store.claimWriter(options.epoch);
+      store.claimWriter(options.epoch, options.lease);
     } catch (error) {
       db.close();
       throw error;
@@ -503,16 +531,43 @@ export class Store {
 
   private epoch: number | null = null;
 
-  private claimWriter(epoch: number | undefined): void {
+  private claimWriter(epoch: number | undefined, lease: WriterLease | undefined): void {
     this.db
       .transaction(() => {
         const stored = Number(this.getMeta('writer_epoch') ?? 0);
+        if (epoch === undefined) {
+          const held = this.currentLease();
+          if (held) throw new WriterBusyError(this.path, held.holder, held.until);
+        }
         const claimed = epoch ?? stored + 1;
         if (claimed <= stored) throw new WriterFencedError(this.path, claimed, stored);
         this.putMeta('writer_epoch', String(claimed));
         this.epoch = claimed;
+        if (lease) this.putLease(lease);
       })
       .immediate();
+  }
+
+  private currentLease(): { holder: string; until: number } | null {
+    const raw = this.getMeta('writer_lease');
+    const lease = raw ? (JSON.parse(raw) as { holder: string; until: number }) : null;
+    return lease && lease.until > Date.now() ? lease : null;
+  }
+
+  private putLease(lease: WriterLease): void {
+    this.putMeta('writer_lease', JSON.stringify({ holder: lease.holder, until: Date.now() + lease.ttlMs }));
+  }
+
+  /** The queue writer extends its lease (fenced like any write: a superseded writer cannot). */
+  renewWriterLease(lease: WriterLease): void {
+    this.write(() => this.putLease(lease));
+  }
+
+  /** Ends the queue writer's lease at once (clean shutdown), so embedded writers may go on. */
+  releaseWriterLease(holder: string): void {
+    this.write(() => {
+      if (this.currentLease()?.holder === holder) this.db.prepare(`DELETE FROM meta WHERE key = 'writer_lease'`).run();
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { InputError } from '../pipeline/errors.ts';
+import { SearchParamError } from '../search/errors.ts';
 import { searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
 import { readIndexHealth } from '../search/vectorIndex.ts';
 import { toJsonRow } from '../cli/format.ts';
@@ -17,6 +18,7 @@ import {
   similarBodySchema,
   similarQuerySchema,
   toSearchFilter,
+  apiParamOf,
   type RawFilter,
 } from './params.ts';
 import { adoption, adoptionCsv, facetCounts, mentioningPassages, passageContext, placeKey, reportView } from './views.ts';
@@ -99,6 +101,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       const v = error.validation[0]!;
       const why = 'additionalProperty' in v.params ? 'unknown parameter' : v.message;
       return reply.code(400).send({ error: 'Bad Request', param, message: param ? `${param}: ${why}` : error.message });
+    }
+    if (error instanceof SearchParamError) {
+      const param = apiParamOf(error.param);
+      return reply.code(400).send({ error: 'Bad Request', param, message: error.naming(param) });
     }
     if (error instanceof InputError) {
       return reply.code(400).send({ error: 'Bad Request', param: error.subject, message: error.message });

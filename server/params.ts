@@ -1,10 +1,10 @@
 // JSON schemas for the API's parameters (Fastify validates them, answering 400 with the name of
 // the parameter) and their conversion into the search engine's options, with the CLI's rules.
 import { SECTION_KINDS } from '../pipeline/types.ts';
-import { InputError } from '../pipeline/errors.ts';
 import { MAX_K, MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, SEARCH_MODES } from '../search/searchEngine.ts';
 import type { SearchFilter } from '../search/store.ts';
-import { parseFilter } from '../cli/options.ts';
+import { parseFilter } from '../search/filter.ts';
+import type { SearchParam } from '../search/errors.ts';
 
 const year = { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR } as const;
 const region = { type: 'string', minLength: 1, maxLength: 40 } as const;
@@ -68,16 +68,31 @@ export const idParamSchema = {
 /** Filter parameters as the API receives them: section and kind still unchecked strings. */
 export type RawFilter = Omit<SearchFilter, 'section' | 'kind'> & { section?: string; kind?: string };
 
-/**
- * The CLI's filter rules (region names resolved against GB/T 2260, --year or --from/--to), with
- * errors naming the API parameter rather than the flag.
- */
+/** The CLI's filter rules (region names resolved against GB/T 2260, year or from/to). */
 export function toSearchFilter(raw: RawFilter): SearchFilter {
-  const str = (n: number | undefined) => (n === undefined ? undefined : String(n));
-  try {
-    return parseFilter({ ...raw, year: str(raw.year), from: str(raw.from), to: str(raw.to) });
-  } catch (err) {
-    if (err instanceof InputError) throw new InputError(err.subject.replace(/^--/, ''), err.message.slice(err.subject.length + 2));
-    throw err;
-  }
+  return parseFilter(raw);
+}
+
+/** The API's name for each search parameter, for the 400 a SearchParamError becomes. */
+const API_PARAMS: Record<SearchParam, string> = {
+  query: 'q',
+  text: 'text',
+  k: 'k',
+  mode: 'mode',
+  by: 'by',
+  passageId: 'id',
+  region: 'region',
+  year: 'year',
+  from: 'from',
+  to: 'to',
+  section: 'section',
+  kind: 'kind',
+  province: 'province',
+  city: 'city',
+  county: 'county',
+  denseWeight: 'denseWeight',
+};
+
+export function apiParamOf(param: SearchParam): string {
+  return API_PARAMS[param];
 }

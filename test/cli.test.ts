@@ -178,6 +178,10 @@ describe('ingest lifecycle', () => {
       [['search', '复议', '--k', '0'], '--k'],
       [['search', '复议', '--mode', 'magic'], '--mode'],
       [['search', '复议', '--section', '开头'], '--section'],
+      // Range errors come from the search layer, told with the flag typed.
+      [['search', '复议', '--k', '500'], '--k: must be an integer from 1 to 100, not 500'],
+      [['search', '复议', '--from', '2023', '--to', '2020'], '--from: 2023 is after'],
+      [['similar', '99999999'], 'passage-id: no passage with id 99999999'],
     ];
     for (const [args, name] of cases) {
       const r = fazhi([...args, '--data-dir', dataDir]);

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeBoilerplate, documentShingles } from '../search/boilerplate.ts';
 import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES } from '../search/derivedRefresh.ts';
-import { commitReport } from '../search/indexer.ts';
+import { commitReport } from '../search/ingest.ts';
 import { STORE_FILE, Store } from '../search/store.ts';
 import { VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import type { ParsedReport } from '../pipeline/types.ts';

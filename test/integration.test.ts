@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openApp, type App } from '../cli/app.ts';
-import { listReportFiles, indexFiles } from '../search/indexer.ts';
+import { listReportFiles, indexFiles } from '../search/ingest.ts';
 import { updateBoilerplate } from '../search/boilerplate.ts';
 import { search, similar, SEARCH_MODES, type PassageResult } from '../search/searchEngine.ts';
 import type { SearchFilter } from '../search/store.ts';

@@ -60,7 +60,7 @@ describe.skipIf(!redisServerAvailable())('queue mode crash recovery', () => {
     workers.push(second);
     await second.ready;
     const result = await waitForBatch(client, batchId);
-    expect(result.failures).toEqual([]);
+    expect(result.failed).toEqual([]);
     // A file committed just before the kill but not yet settled is found current on its rerun.
     expect(result.added + result.unchanged).toBe(sources.length);
     expect(result.replaced).toBe(0);

@@ -125,7 +125,7 @@ describe.skipIf(!redisServerAvailable())('queue mode: Redis down longer than the
     expect(counts).toEqual({ parse: 2, embed: 2, write: 1 });
 
     const result = await batch;
-    expect(result.failures).toEqual([]);
+    expect(result.failed).toEqual([]);
     expect(result.added + result.unchanged).toBe(sources.length);
     expectStoreHoldsExactly(dataDir, sources);
 

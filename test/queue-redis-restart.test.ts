@@ -65,7 +65,7 @@ describe.skipIf(!redisServerAvailable())('queue mode across a Redis restart', ()
     expect(atRestart.sealed, 'the producer must still be enqueueing').toBe(false);
 
     const result = await batch;
-    expect(result.failures).toEqual([]);
+    expect(result.failed).toEqual([]);
     // A file committed just before the outage but settled only after it is found current.
     expect(result.added + result.unchanged).toBe(sources.length);
     expect(result.replaced).toBe(0);

@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { parseReport } from '../pipeline/parseReport.ts';
-import { commitReport, embedReport, hashBytes, indexFiles } from '../search/indexer.ts';
+import { hashBytes } from '../pipeline/contentHash.ts';
+import { commitReport, embedStage, indexFiles } from '../search/ingest.ts';
 import { Store } from '../search/store.ts';
 import { enqueueBatch, openQueueClient, queueStatus, runBatch, waitForBatch, type QueueClient } from '../workers/batch.ts';
 import { canonicalSources, resolveRoot } from '../cli/identity.ts';
@@ -87,11 +88,11 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     const writer = start(['write'], dataDir);
     await writer.ready;
     const newer = await waitForBatch(client, 'new');
-    expect(newer).toMatchObject({ added: 1, failures: [] });
+    expect(newer).toMatchObject({ added: 1, failed: [] });
     // … and arrives after the newer one committed.
     await client.queues.write.add('write', oldJob!, { jobId: oldJob!.fileId });
     const older = await waitForBatch(client, 'old');
-    expect(older).toMatchObject({ added: 0, replaced: 0, unchanged: 1, failures: [] });
+    expect(older).toMatchObject({ added: 0, replaced: 0, unchanged: 1, failed: [] });
 
     const [doc] = snapshotStore(dataDir);
     expect(doc!.contentHash).toBe(hashBytes(readFileSync(CORPUS[1]!)));
@@ -120,12 +121,14 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     expect(await waitForBatch(client, 'queued')).toMatchObject({ added: 0, replaced: 0, unchanged: 1 });
     expect(snapshotStore(dataDir)[0]!.contentHash).toBe(hashBytes(readFileSync(CORPUS[3]!)));
 
-    // And directly: a commit stamped before the stored version writes nothing.
+    // And directly: a commit stamped before the stored version writes nothing (the queue's
+    // writer stopped first: an embedded writer is refused while it holds the data directory).
+    await writer.close();
     const again = Store.open(dataDir);
     try {
       const old = parseReport(file, readFileSync(CORPUS[2]!));
       const version = again.versionOf(file)!;
-      expect(commitReport(again, old, await embedReport(encoder, old), encoder.modelId, version - 1)).toBe('superseded');
+      expect(commitReport(again, old, (await embedStage(encoder, old)).vectors, encoder.modelId, version - 1)).toBe('superseded');
       expect(again.getDocumentBySource(file)!.contentHash).toBe(hashBytes(readFileSync(CORPUS[3]!)));
     } finally {
       again.close();

@@ -126,7 +126,7 @@ describe.skipIf(!redisServerAvailable())('fazhi worker lifecycle', () => {
     // Nothing was lost: a new worker finishes the batch with every document once.
     const next = worker(['--roles', 'parse,embed,write', '--data-dir', fx.dataDir, '--job-lock-ms', '3000']);
     await next.ready;
-    expect((await waitForBatch(fx.client, 'drain')).failures).toEqual([]);
+    expect((await waitForBatch(fx.client, 'drain')).failed).toEqual([]);
     expectStoreHoldsExactly(fx.dataDir, sources);
     next.child.kill('SIGTERM');
     expect(await next.exited).toBe(0);

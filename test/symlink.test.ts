@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listReportFiles } from '../search/indexer.ts';
+import { listReportFiles } from '../search/ingest.ts';
 import { fazhi, ROOT } from './helpers/cli.ts';
 import { snapshotStore } from './helpers/storeSnapshot.ts';
 
@@ -41,9 +41,9 @@ describe('symlinks in an ingested directory', () => {
     const { files, failed } = await listReportFiles([dir]);
     expect(files).toEqual(['a.txt', 'link-inside.txt', 'sub/b.txt'].map((f) => path.join(dir, f)));
     expect(failed).toEqual([
-      { source: path.join(dir, 'broken.txt'), reason: 'broken symlink' },
-      { source: path.join(dir, 'link-outside.txt'), reason: `symlink points outside ${dir}` },
-      { source: path.join(dir, 'outside-dir'), reason: `symlink points outside ${dir}` },
+      { source: path.join(dir, 'broken.txt'), stage: 'read', reason: 'broken symlink' },
+      { source: path.join(dir, 'link-outside.txt'), stage: 'read', reason: `symlink points outside ${dir}` },
+      { source: path.join(dir, 'outside-dir'), stage: 'read', reason: `symlink points outside ${dir}` },
     ]);
   });
 

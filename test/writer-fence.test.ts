@@ -122,7 +122,7 @@ describe.skipIf(!redisServerAvailable())('writer fencing', () => {
     expect(first.stderr()).toMatch(/exiting so that the supervisor restarts this worker/);
 
     const result = await waitForBatch(client, batchId);
-    expect(result.failures).toEqual([]);
+    expect(result.failed).toEqual([]);
     expect(result.added + result.unchanged).toBe(sources.length);
     expectStoreHoldsExactly(dataDir, sources);
 

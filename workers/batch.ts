@@ -1,17 +1,15 @@
 // The producer side of queue mode: enqueue a batch of files, follow it to the end.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { InputError } from '../pipeline/errors.ts';
-import { checkFileInput } from '../pipeline/readText.ts';
 import { readModelId } from '../models/encoder.ts';
-import { hashBytes, type IngestFailure, type IngestSummary } from '../search/indexer.ts';
+import { countDone, emptySummary, readSource, reasonOf, sourceFile, type IngestSummary, type SourceFile } from '../search/ingest.ts';
 import { Store, STORE_FILE } from '../search/store.ts';
-import { BatchState, STORE_ID_KEY, reasonOf, type BatchProgress, type FailureRecord, type FileDone, type FileFailure, type WorkerTimings } from './batchState.ts';
-import { connectRedis, redisUrlFromEnv } from './connection.ts';
+import { BatchState, STORE_ID_KEY, type BatchProgress, type FailureRecord } from './batchState.ts';
+import { answers, connectProbe, connectRedis, DEFAULT_REDIS_DOWN_MS, redisUrlFromEnv } from './connection.ts';
 import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
 import { holderOfWriterLock } from './writerLock.ts';
 import { DEFAULT_BEAT_MS, readHeartbeats, type HeartbeatView } from './heartbeat.ts';
@@ -84,19 +82,19 @@ export async function enqueueBatch(
       if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason: file.error } })) accepted++;
       continue;
     }
+    let checked: SourceFile;
     try {
-      // The pipeline's own first check, here so that an oversized or unsupported file never
-      // travels through Redis.
-      checkFileInput(file.source, file.bytes);
+      // The read stage's checks, here so that an oversized or unsupported file never travels
+      // through Redis.
+      checked = sourceFile(file.source, file.bytes);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       if (await state.settleDirect(batchId, file.source, { failed: { stage: 'read', reason: reasonOf(err, file.source) } })) accepted++;
       continue;
     }
-    const contentHash = hashBytes(file.bytes);
+    const { contentHash } = checked;
     if (opts.isCurrent?.(file.source, contentHash)) {
-      const done: FileDone = { outcome: 'unchanged', passages: 0 };
-      if (await state.settleDirect(batchId, file.source, { done })) accepted++;
+      if (await state.settleDirect(batchId, file.source, { done: { outcome: 'unchanged', passages: 0 } })) accepted++;
       continue;
     }
     const fileId = fileIdOf(file.source, contentHash, modelId);
@@ -126,20 +124,10 @@ async function waitForRoom(state: BatchState, batchId: string, accepted: number,
   }
 }
 
-/** An embedded-mode failure ({source, reason}) plus the stage it failed in. */
-export interface BatchFailure extends IngestFailure, FileFailure {}
-
-export interface BatchResult {
+/** The embedded summary of the batch's files (timings: summed worker time per stage; read is the producer's). */
+export interface BatchResult extends IngestSummary {
   batchId: string;
   total: number;
-  added: number;
-  replaced: number;
-  unchanged: number;
-  aliased: number;
-  passages: number;
-  /** Summed worker time per stage. */
-  ms: WorkerTimings;
-  failures: BatchFailure[];
 }
 
 export interface WaitOptions {
@@ -177,15 +165,10 @@ export async function waitForBatch(client: QueueClient, batchId: string, opts: W
 }
 
 function summarize(batchId: string, outcome: Awaited<ReturnType<BatchState['outcome']>>): BatchResult {
-  const result: BatchResult = { batchId, total: outcome.done.size + outcome.failed.size, added: 0, replaced: 0, unchanged: 0, aliased: 0, passages: 0, ms: { parse: 0, embed: 0, write: 0 }, failures: [] };
-  for (const done of outcome.done.values()) {
-    // Superseded: the store already holds a newer version; for this batch nothing changed.
-    result[done.outcome === 'superseded' ? 'unchanged' : done.outcome]++;
-    if (done.outcome === 'added' || done.outcome === 'replaced') result.passages += done.passages;
-    if (done.ms) for (const k of ['parse', 'embed', 'write'] as const) result.ms[k] += done.ms[k];
-  }
-  for (const [source, failure] of outcome.failed) result.failures.push({ source, ...failure });
-  result.failures.sort((a, b) => a.source.localeCompare(b.source));
+  const result: BatchResult = { batchId, total: outcome.done.size + outcome.failed.size, ...emptySummary() };
+  for (const done of outcome.done.values()) countDone(result, done);
+  for (const [source, failure] of outcome.failed) result.failed.push({ source, ...failure });
+  result.failed.sort((a, b) => a.source.localeCompare(b.source));
   return result;
 }
 
@@ -195,14 +178,15 @@ async function rolesWithoutWorkers(client: QueueClient): Promise<string[]> {
   return QUEUE_NAMES.filter((_, i) => counts[i] === 0);
 }
 
-/** Enqueues and follows one batch; an enqueue error ends the wait too. */
+/** Enqueues and follows one batch; an enqueue error ends the wait too, and so does `signal`. */
 export async function processBatch(
   client: QueueClient,
   files: Iterable<BatchInput> | AsyncIterable<BatchInput>,
-  opts: Omit<EnqueueOptions, 'batchId' | 'signal'> & Omit<WaitOptions, 'signal'> & { batchId?: string },
+  opts: Omit<EnqueueOptions, 'batchId'> & WaitOptions & { batchId?: string },
 ): Promise<BatchResult> {
   const batchId = opts.batchId ?? randomUUID();
   const abort = new AbortController();
+  opts.signal?.addEventListener('abort', () => abort.abort(opts.signal!.reason), { once: true });
   const enqueued = enqueueBatch(client, files, { ...opts, batchId, signal: abort.signal });
   const waited = (async () => {
     // The batch record exists once enqueueBatch has started; wait for it before following.
@@ -229,6 +213,8 @@ export interface RunBatchOptions {
   root?: string;
   onProgress?: (p: { done: number; failed: number; total: number }) => void;
   onNotice?: (line: string) => void;
+  /** How long Redis may stop answering before the producer gives up (DEFAULT_REDIS_DOWN_MS). */
+  redisDownMs?: number;
 }
 
 /**
@@ -242,31 +228,75 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
   const redisUrl = opts.redisUrl ?? redisUrlFromEnv();
   const client = openQueueClient(redisUrl);
   const readMs = { total: 0 };
+  // Commands wait through reconnects: without a bound, a Redis that never comes back would
+  // keep the producer waiting forever.
+  const watch = watchRedis(redisUrl, opts.redisDownMs ?? DEFAULT_REDIS_DOWN_MS);
   try {
-    await reachable(client, redisUrl);
-    const boundBefore = await checkSameStore(client.redis, store, opts.dataDir);
-    const result = await processBatch(client, readFiles(opts.files, opts.root ?? '.', readMs), {
+    await Promise.race([reachable(client, redisUrl), watch.down]);
+    const boundBefore = await Promise.race([checkSameStore(client.redis, store, opts.dataDir), watch.down]);
+    const batch = processBatch(client, readFiles(opts.files, opts.root ?? '.', readMs), {
       modelId,
       expected: opts.files.length,
       isCurrent: (source, hash) => store?.hasCurrent(source, hash, modelId) ?? false,
       onProgress: (p) => opts.onProgress?.({ done: p.done + p.failed, failed: p.failed, total: p.total }),
       onNotice: opts.onNotice ?? ((line) => process.stderr.write(`\n${line}\n`)),
+      signal: watch.signal,
     });
+    batch.catch(() => undefined);
+    const result = await Promise.race([batch, watch.down]);
     // No writer had bound the queue when the batch started: the one that took it must be ours.
     if (!boundBefore) await checkSameStore(client.redis, store, opts.dataDir, 'the batch was written to another data directory: ');
-    return {
-      added: result.added,
-      replaced: result.replaced,
-      unchanged: result.unchanged,
-      aliased: result.aliased,
-      passages: result.passages,
-      failed: result.failures.map((f) => ({ source: f.source, reason: f.reason })),
-      timings: { read: readMs.total, ...result.ms },
-    };
+    const { batchId: _batchId, total: _total, ...summary } = result;
+    return { ...summary, timings: { ...summary.timings, read: readMs.total } };
   } finally {
-    await client.close();
+    watch.stop();
+    // Closing waits on Redis; one that is gone never answers.
+    await Promise.race([client.close(), sleep(CLOSE_MS, undefined, { ref: false })]);
+    client.redis.disconnect();
     store?.close();
   }
+}
+
+const PROBE_EVERY_MS = 1000;
+const PING_TIMEOUT_MS = 2000;
+const CLOSE_MS = 2000;
+
+/**
+ * Probes Redis every second; `down` rejects (and `signal` aborts) once it has not answered for
+ * `downMs`, with an error naming the URL.
+ */
+function watchRedis(url: string, downMs: number): { down: Promise<never>; signal: AbortSignal; stop(): void } {
+  const probe = connectProbe(url);
+  const abort = new AbortController();
+  let answeredAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const down = new Promise<never>((_, reject) => {
+    const check = async () => {
+      if (await answers(probe, PING_TIMEOUT_MS)) answeredAt = Date.now();
+      else if (Date.now() - answeredAt >= downMs) {
+        const err = new InputError(
+          'REDIS_URL',
+          `Redis at ${url} has not answered for ${Math.round((Date.now() - answeredAt) / 1000)} s; the batch is unfinished: ` +
+            'run the same command again once Redis is back (files already stored are skipped)',
+        );
+        abort.abort(err);
+        return reject(err);
+      }
+      if (!stopped) timer = setTimeout(() => void check(), PROBE_EVERY_MS);
+    };
+    timer = setTimeout(() => void check(), PROBE_EVERY_MS);
+  });
+  down.catch(() => undefined);
+  return {
+    down,
+    signal: abort.signal,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      probe.disconnect();
+    },
+  };
 }
 
 /**
@@ -292,9 +322,12 @@ async function* readFiles(paths: string[], root: string, readMs: { total: number
   for (const source of paths) {
     // Timed around the read only: time spent suspended at `yield` is the enqueue waiting for room.
     const start = performance.now();
-    const input = await readFile(path.resolve(root, source)).then(
+    const input = await readSource(source, root).then(
       (bytes): BatchInput => ({ source, bytes }),
-      (err: NodeJS.ErrnoException): BatchInput => ({ source, error: err.code === 'ENOENT' ? 'no such file or directory' : err.message }),
+      (err: unknown): BatchInput => {
+        if (!(err instanceof InputError)) throw err;
+        return { source, error: reasonOf(err, source) };
+      },
     );
     readMs.total += performance.now() - start;
     yield input;

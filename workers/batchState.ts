@@ -9,7 +9,7 @@
 // The scripts live in workers/lua/; they build batch keys themselves, so this needs a single
 // Redis, not Redis Cluster.
 import type { Redis } from 'ioredis';
-import type { CommitOutcome, StageTimings } from '../search/indexer.ts';
+import type { FileDone, FileFailure } from '../search/ingest.ts';
 import type { FileRef } from './queues.ts';
 import { scriptsOn, type Scripts } from './scripts.ts';
 
@@ -17,24 +17,6 @@ const PREFIX = 'fazhi:';
 const BATCH_TTL_S = 7 * 24 * 3600;
 /** Covers the gap between a job settling its file and BullMQ removing that job. */
 const OUTCOME_TTL_MS = 15_000;
-
-/** How a file ended: the embedded indexer's outcomes (`superseded`: a newer version was there). */
-export type Outcome = CommitOutcome;
-/** The embedded indexer's stages: `read` happens in the producer, the others in workers. */
-export type Stage = keyof StageTimings;
-export type WorkerTimings = Omit<StageTimings, 'read'>;
-
-export interface FileDone {
-  outcome: Outcome;
-  passages: number;
-  /** Worker time per stage; absent for files the producer settled itself. */
-  ms?: WorkerTimings;
-}
-
-export interface FileFailure {
-  stage: Stage;
-  reason: string;
-}
 
 /** The last failure of a source (one record per source), until a version as new is committed. */
 export interface FailureRecord extends FileFailure {
@@ -58,12 +40,6 @@ export interface BatchProgress {
 export interface BatchOutcome {
   done: Map<string, FileDone>;
   failed: Map<string, FileFailure>;
-}
-
-/** The user-facing reason: InputError already names the file, which the report lists anyway. */
-export function reasonOf(err: unknown, source: string): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
 }
 
 const keys = {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ParsedReport } from '../pipeline/types.ts';
-import type { StageTimings } from '../search/indexer.ts';
+import type { StageTimings } from '../search/ingest.ts';
 
 export const PARSE_QUEUE = 'fazhi-parse';
 export const EMBED_QUEUE = 'fazhi-embed';
@@ -32,18 +32,17 @@ export interface ParseJob extends FileRef {
   bytesBase64: string;
 }
 
-/** Milliseconds per stage, passed along so the batch summary can report where time went. */
-export type JobTimings = Pick<StageTimings, 'parse' | 'embed'>;
-
+/** The parse stage's output, with its time (the batch summary reports where time went). */
 export interface EmbedJob extends FileRef {
   report: ParsedReport;
-  ms: Pick<JobTimings, 'parse'>;
+  ms: Pick<StageTimings, 'parse'>;
 }
 
+/** The embed stage's output. */
 export interface WriteJob extends FileRef {
   report: ParsedReport;
   vectors: EncodedVectors;
-  ms: JobTimings;
+  ms: Pick<StageTimings, 'parse' | 'embed'>;
 }
 
 export interface EncodedVectors {

@@ -2,10 +2,9 @@
 // cannot go on (writer lock lost, Redis unreachable past a bound, a worker loop that ended)
 // says why in one line and exits non-zero for its supervisor to restart it; a stop request
 // drains the running jobs within a deadline shorter than docker-compose's stop grace period.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { InputError } from '../pipeline/errors.ts';
-import { connectRedis, redisUrlFromEnv } from './connection.ts';
+import { answers, connectProbe, DEFAULT_REDIS_DOWN_MS, redisUrlFromEnv } from './connection.ts';
 import { DEFAULT_BEAT_MS, removeHeartbeat, workerId, writeHealthFile, writeHeartbeat, type Heartbeat } from './heartbeat.ts';
 import { ROLES, type Role } from './queues.ts';
 import { startWorkers, type WorkerHandle } from './startWorkers.ts';
@@ -34,12 +33,6 @@ export interface RunWorkersOptions {
  * so that closing connections and releasing the writer lock still fit.
  */
 export const DEFAULT_DRAIN_MS = 50_000;
-/**
- * ioredis retries a lost connection every ≤ 2 s by itself, and a Redis restarted from its
- * append-only file is back within seconds: a minute without any answer is an outage the
- * supervisor should see (the process exits and is restarted) rather than a silent wait.
- */
-export const DEFAULT_REDIS_DOWN_MS = 60_000;
 /** A failing process only releases what it can: connections to a dead Redis never close. */
 const FATAL_CLOSE_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
@@ -144,7 +137,7 @@ interface WatchdogOptions extends RunWorkersOptions {
 function startWatchdog(opts: WatchdogOptions) {
   const beatMs = opts.beatMs ?? DEFAULT_BEAT_MS;
   const redisDownMs = opts.redisDownMs ?? DEFAULT_REDIS_DOWN_MS;
-  const redis: Redis = connectRedis(opts.redisUrl, () => undefined, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  const redis: Redis = connectProbe(opts.redisUrl);
   const beat: Heartbeat = {
     id: workerId(),
     host: '',
@@ -163,9 +156,7 @@ function startWatchdog(opts: WatchdogOptions) {
   const check = async () => {
     const problems = opts.handle.problems();
     if (problems.length > 0) return opts.onFatal(problems.join('; '));
-    const answered =
-      redis.status === 'ready' && (await Promise.race([redis.ping().then(() => true, () => false), sleep(PING_TIMEOUT_MS, false, { ref: false })]));
-    if (!answered) {
+    if (!(await answers(redis, PING_TIMEOUT_MS))) {
       downSince ??= Date.now();
       if (Date.now() - downSince > redisDownMs) opts.onFatal(`Redis at ${opts.redisUrl} has not answered for ${Math.round((Date.now() - downSince) / 1000)} s`);
       return;

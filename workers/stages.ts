@@ -1,11 +1,11 @@
-// BullMQ processors: each wraps one pipeline stage and hands its output to the next queue.
+// BullMQ processors: each runs one stage function of search/ingest.ts (the ones embedded mode
+// runs in-process) and moves its typed output to the next queue.
 import { UnrecoverableError, type Job } from 'bullmq';
 import { InputError } from '../pipeline/errors.ts';
-import { parseDocument } from '../pipeline/parseReport.ts';
 import type { Encoder } from '../models/encoder.ts';
-import { commitReport, embedReport, type CommitOutcome } from '../search/indexer.ts';
+import { commitStage, embedStage, parseStage, reasonOf, type FileDone, type Stage } from '../search/ingest.ts';
 import { WriterFencedError, type Store } from '../search/store.ts';
-import { reasonOf, type BatchState, type FileDone, type Stage } from './batchState.ts';
+import type { BatchState } from './batchState.ts';
 import { decodeVectors, encodeVectors, JOB_OPTIONS, type EmbedJob, type FileRef, type ParseJob, type Queues, type WriteJob } from './queues.ts';
 
 export interface StageContext {
@@ -39,10 +39,8 @@ async function runStage<T extends FileRef, R>(ctx: StageContext, job: Job<T>, st
 export function parseProcessor(ctx: StageContext) {
   return (job: Job<ParseJob>) =>
     runStage(ctx, job, 'parse', async () => {
-      const start = performance.now();
-      const report = await parseDocument(job.data.source, Buffer.from(job.data.bytesBase64, 'base64'));
-      const ms = { parse: performance.now() - start };
-      await ctx.queues.embed.add('embed', { ...refOf(job.data), report, ms }, { ...JOB_OPTIONS, jobId: job.data.fileId });
+      const { report, ms } = await parseStage({ source: job.data.source, bytes: Buffer.from(job.data.bytesBase64, 'base64') });
+      await ctx.queues.embed.add('embed', { ...refOf(job.data), report, ms: { parse: ms } }, { ...JOB_OPTIONS, jobId: job.data.fileId });
       return { passages: report.passages.length };
     });
 }
@@ -54,10 +52,8 @@ export function embedProcessor(ctx: StageContext, encoder: Encoder) {
         // Vectors of another model would be stored under the wrong id: a deployment error.
         throw new UnrecoverableError(`batch wants model ${job.data.modelId} but this worker runs ${encoder.modelId}`);
       }
-      const start = performance.now();
-      const vectors = await embedReport(encoder, job.data.report);
-      const ms = { ...job.data.ms, embed: performance.now() - start };
-      await ctx.queues.write.add('write', { ...refOf(job.data), report: job.data.report, vectors: encodeVectors(vectors), ms }, { ...JOB_OPTIONS, jobId: job.data.fileId });
+      const { vectors, ms } = await embedStage(encoder, job.data.report);
+      await ctx.queues.write.add('write', { ...refOf(job.data), report: job.data.report, vectors: encodeVectors(vectors), ms: { ...job.data.ms, embed: ms } }, { ...JOB_OPTIONS, jobId: job.data.fileId });
       return { vectors: vectors.length };
     });
 }
@@ -73,17 +69,20 @@ export function writeProcessor(ctx: StageContext, store: Store, fence: WriterFen
   return (job: Job<WriteJob>) =>
     runStage(ctx, job, 'write', async () => {
       if (!fence.isWriter()) return fence.onFenced(new Error('the writer lock was lost; not committing'));
-      const start = performance.now();
+      const { report } = job.data;
       const version = await ctx.state.commitVersion(refOf(job.data));
-      let outcome: CommitOutcome;
+      let committed: FileDone;
       try {
-        outcome = version === null ? 'superseded' : commitReport(store, job.data.report, decodeVectors(job.data.vectors), job.data.modelId, version);
+        committed =
+          version === null
+            ? { outcome: 'superseded', passages: report.passages.length }
+            : await commitStage(store, report, decodeVectors(job.data.vectors), job.data.modelId, version);
       } catch (err) {
         // Not a failure of the file: another writer owns the store now and will commit it.
         if (err instanceof WriterFencedError) return fence.onFenced(err);
         throw err;
       }
-      const done: FileDone = { outcome, passages: job.data.report.passages.length, ms: { ...job.data.ms, write: performance.now() - start } };
+      const done: FileDone = { ...committed, ms: { ...job.data.ms, ...committed.ms } };
       await ctx.state.settleDone(refOf(job.data), done);
       return done;
     });

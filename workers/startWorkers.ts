@@ -2,10 +2,11 @@
 import { Worker, type Job } from 'bullmq';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
-import { Store, WriterFencedError } from '../search/store.ts';
+import { Store, WriterFencedError, type WriterLease } from '../search/store.ts';
 import { DerivedRefresher, INDEX_SAVE_AFTER_CHANGES, SHINGLE_MERGE_AFTER, type RefreshOptions } from '../search/derivedRefresh.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { BatchState, type Stage } from './batchState.ts';
+import type { Stage } from '../search/ingest.ts';
+import { BatchState } from './batchState.ts';
 import { bullConnection, connectRedis } from './connection.ts';
 import { EMBED_QUEUE, openQueues, PARSE_QUEUE, WRITE_QUEUE, type FileRef, type Role, type WriteJob } from './queues.ts';
 import { embedProcessor, parseProcessor, writeProcessor, type StageContext } from './stages.ts';
@@ -105,11 +106,12 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
       const encoder = opts.encoder ?? (await loadEncoder(opts.modelDir!));
       startWorker(EMBED_QUEUE, 'embed', embedProcessor(ctx, encoder), concurrency);
     } else {
+      const writerLockTtlMs = opts.writerLockTtlMs ?? DEFAULT_WRITER_LOCK_TTL_MS;
       let writer: Worker<WriteJob> | undefined;
       const lock = await acquireWriterLock(
         redis,
         {
-          ttlMs: opts.writerLockTtlMs ?? DEFAULT_WRITER_LOCK_TTL_MS,
+          ttlMs: writerLockTtlMs,
           onWait: (holder) => log(`writer: waiting for the writer lock, held by ${holder}`),
           onLost: (reason) => {
             // Stop committing at once: another writer may be running now.
@@ -120,7 +122,8 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
         shutdown.signal,
       );
       cleanups.push(() => lock.release());
-      const store = await openFenced(opts.dataDir!, lock);
+      const lease = { holder: lock.token, ttlMs: writerLockTtlMs };
+      const store = await openFenced(opts.dataDir!, lock, lease);
       cleanups.push(() => store.close());
       await bindQueueToStore(redis, store, opts.dataDir!);
       const derived = derivedFollower(store, opts.dataDir!, log, onFatal);
@@ -133,6 +136,24 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
         onFatal(new Error(`writer: ${err.message}`));
         return new Promise<never>(() => undefined);
       };
+      // While it holds the lock, the writer holds the store too: embedded writers are refused.
+      const leaseTimer = setInterval(() => {
+        if (!lock.held) return clearInterval(leaseTimer);
+        try {
+          store.renewWriterLease(lease);
+        } catch (err) {
+          if (err instanceof WriterFencedError) onFenced(err).catch(() => undefined);
+          else log(`writer: renewing the lease on ${opts.dataDir}: ${(err as Error).message}`);
+        }
+      }, Math.max(50, Math.floor(writerLockTtlMs / 3)));
+      cleanups.push(() => {
+        clearInterval(leaseTimer);
+        try {
+          store.releaseWriterLease(lease.holder);
+        } catch {
+          // fenced out: the successor's lease stands
+        }
+      });
       writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store, { isWriter: () => lock.held, onFenced }), 1);
       // Derived data follows in a worker thread: during a long batch whenever enough vector
       // changes are pending, and once a burst of writes is over.
@@ -174,14 +195,14 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
  * embedded-mode writer claimed the store since (its epochs do not come from Redis): the holder
  * raises its epoch past it; a process that no longer holds the lock gets null and must stop.
  */
-async function openFenced(dataDir: string, lock: WriterLock): Promise<Store> {
+async function openFenced(dataDir: string, lock: WriterLock, lease: WriterLease): Promise<Store> {
   try {
-    return Store.open(dataDir, { epoch: lock.epoch });
+    return Store.open(dataDir, { epoch: lock.epoch, lease });
   } catch (err) {
     if (!(err instanceof WriterFencedError)) throw err;
     const raised = await lock.raiseEpoch(err.current + 1);
     if (raised === null) throw new Error(`writer: lost the writer lock before claiming ${dataDir}`);
-    return Store.open(dataDir, { epoch: raised });
+    return Store.open(dataDir, { epoch: raised, lease });
   }
 }
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { InputError } from '../../pipeline/errors.ts';
 import { openApp, type App } from '../../cli/app.ts';
 import { REPO_ROOT, resolveModelDir } from '../../cli/config.ts';
-import { indexFiles } from '../../search/indexer.ts';
+import { indexFiles } from '../../search/ingest.ts';
 import { updateBoilerplate } from '../../search/boilerplate.ts';
 import { DEFAULT_DENSE_WEIGHT, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';

@@ -4,7 +4,7 @@
 // (it only logs it), standing for a writer that has not noticed yet: the store must refuse it.
 //   node --import tsx test/helpers/fencedWriter.ts <redisUrl> <dataDir> <ttlMs>
 import { createInterface } from 'node:readline';
-import { commitReport } from '../../search/indexer.ts';
+import { commitReport } from '../../search/ingest.ts';
 import { Store, WriterFencedError } from '../../search/store.ts';
 import { connectRedis } from '../../workers/connection.ts';
 import { acquireWriterLock } from '../../workers/writerLock.ts';

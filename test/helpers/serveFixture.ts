@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openApp } from '../../cli/app.ts';
 import { REPO_ROOT } from '../../cli/config.ts';
-import { indexFiles } from '../../search/indexer.ts';
+import { indexFiles } from '../../search/ingest.ts';
 import { refreshDerivedOnce } from '../../search/derivedRefresh.ts';
 import { openReader, type Reader } from '../../server/reader.ts';
 import { buildServer, type ServerOptions } from '../../server/app.ts';
