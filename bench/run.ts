@@ -3,7 +3,8 @@
 // redis-server and `fazhi worker` processes). Per mode: documents, passages, wall time per
 // stage, passages/s, store and index size, peak RSS; for the embedded store: search p50/p95 per
 // search mode (model warm) and HNSW recall@10 against exact search.
-// `npm run bench -- --serve --data-dir DIR [--workers 1,2]`: HTTP search latency of `fazhi serve` instead (bench/serve.ts).
+// `npm run bench -- --serve --data-dir DIR [--workers 1,2]`: HTTP search latency of `fazhi serve` instead (bench/serve.ts),
+// by default with one server process and with two (one per core of the 2-core target machine).
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,13 +23,8 @@ import { startRedisServer } from '../test/helpers/redis.ts';
 import { peakRssOf, spawnWorker, type WorkerProcess } from '../test/helpers/workerProcess.ts';
 import { BUNDLED_MODELS_DIR, DEFAULT_MODEL, REPO_ROOT } from '../cli/config.ts';
 import { mib, percentile, table } from './stats.ts';
+import { QUERIES } from './queries.ts';
 
-const QUERIES = [
-  '双随机、一公开', '述法', '三调联动', '枫桥经验', '合法性审查', '行政复议', '法律顾问', '公职律师',
-  '行政处罚裁量基准', '证明事项告知承诺制', '领导干部带头讲法治', '同案不同罚', '矛盾纠纷多元化解',
-  '规范性文件备案审查', '重大行政决策程序', '营商环境', '执法人员培训', '政务公开', '普法宣传进社区',
-  '行政执法监督', '乡镇综合行政执法改革', '法治政府示范创建', '行政应诉负责人出庭', '信用监管',
-];
 const RECALL_SAMPLE = 200;
 /** How long the queue writer may take to write the HNSW file after the batch. */
 const DERIVED_TIMEOUT_MS = 15 * 60_000;
@@ -63,7 +59,7 @@ async function main(): Promise<void> {
       'incremental-only': { type: 'boolean', default: false },
       serve: { type: 'boolean', default: false },
       requests: { type: 'string', default: '240' },
-      workers: { type: 'string', default: '1' },
+      workers: { type: 'string', default: '1,2' },
     },
   });
   if (values.serve) {

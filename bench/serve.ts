@@ -1,6 +1,6 @@
 // `npm run bench -- --serve --data-dir DIR`: starts `fazhi serve` on DIR (read-only) as its own
 // process and measures GET /api/search from 1 and 8 concurrent HTTP clients per search mode:
-// latency p50/p95, queries/s, and the server's RSS (current and peak, from /proc).
+// latency p50/p95, queries/s, the server's CPU time per query and its RSS (current and peak, from /proc).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +28,20 @@ function rssOf(pid: number): { rss: number; peak: number } {
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   return children.map(rssOf).reduce((a, b) => ({ rss: a.rss + b.rss, peak: a.peak + b.peak }), own);
 }
+
+/**
+ * CPU time (user + system, ms) of a process and its children so far. On a shared machine wall-clock
+ * latency mostly measures the other processes; the server's CPU time per query barely moves with them.
+ */
+function cpuMsOf(pid: number): number {
+  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const own = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return children.map(cpuMsOf).reduce((a, b) => a + b, own);
+}
+/** USER_HZ (`getconf CLK_TCK`): 100 on x86 and arm Linux. */
+const CLOCK_TICKS_PER_S = 100;
 
 async function startServer(o: ServeBenchOptions, workers: number): Promise<{ url: string; pid: number; stop(): void }> {
   const args = [path.join(REPO_ROOT, 'bin', 'fazhi.js'), 'serve', '--data-dir', o.dataDir, '--port', '0', '--rate-limit', '0', '--workers', String(workers), ...(o.model ? ['--model', o.model] : [])];
@@ -79,8 +93,10 @@ export async function serveBench(o: ServeBenchOptions): Promise<string> {
       for (const mode of ['hybrid', 'lexical', 'dense']) {
         await measure(server.url, mode, o.queries, o.queries.length, 1);
         for (const clients of o.clients) {
+          const cpuBefore = cpuMsOf(server.pid);
           const { times, wallMs } = await measure(server.url, mode, o.queries, o.requests, clients);
-          rows.push([workers, mode, clients, times.length, percentile(times, 50).toFixed(1), percentile(times, 95).toFixed(1), ((times.length / wallMs) * 1000).toFixed(0), mib(rssOf(server.pid).rss)]);
+          const cpuPerQuery = (cpuMsOf(server.pid) - cpuBefore) / times.length;
+          rows.push([workers, mode, clients, times.length, percentile(times, 50).toFixed(1), percentile(times, 95).toFixed(1), ((times.length / wallMs) * 1000).toFixed(0), cpuPerQuery.toFixed(1), mib(rssOf(server.pid).rss)]);
         }
       }
       memory.push(`--workers ${workers}: server RSS ${mib(idle.rss)} after start and warm-up (model, jieba, index loaded), peak ${mib(rssOf(server.pid).peak)} (all its processes)`);
@@ -92,7 +108,7 @@ export async function serveBench(o: ServeBenchOptions): Promise<string> {
     `fazhi serve bench, ${startedAt.toISOString()}: ${counts.documents} documents, ${counts.passages} passages (${o.dataDir})`,
     `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load ${load} at start; clients in the bench process, server in its own; k=10, ${o.queries.length} queries cycled`,
     '',
-    table(['server processes', 'mode', 'clients', 'requests', 'p50 ms', 'p95 ms', 'queries/s', 'server RSS after'], rows),
+    table(['server processes', 'mode', 'clients', 'requests', 'p50 ms', 'p95 ms', 'queries/s', 'server CPU ms/query', 'server RSS after'], rows),
     '',
     ...memory,
   ].join('\n');

@@ -20,7 +20,7 @@ export interface RawFilter {
 }
 
 /** English names for the document kinds, for scripts and keyboards without Chinese input. */
-const KIND_ALIASES: Record<string, DocumentKind> = {
+export const KIND_ALIASES: Record<string, DocumentKind> = {
   'rule-of-law-report': '法治政府建设年度报告',
   'government-report': '政府报告',
   law: '法律法规',

@@ -5,7 +5,7 @@ import { SearchParamError } from './errors.ts';
 import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
 import { MAX_PASSAGE_CHARS } from '../pipeline/splitPassages.ts';
 import { demote } from './boilerplate.ts';
-import type { LexicalHit, PassageId, PassageRow, RegionExclusion, SearchFilter, Store } from './store.ts';
+import type { LexicalHit, PassageFacts, PassageId, PassageRow, RegionExclusion, SearchFilter, Store } from './store.ts';
 import type { LabelFilter, VectorIndex } from './vectorIndex.ts';
 import type { DenseCalibration } from '../models/encoder.ts';
 
@@ -102,6 +102,9 @@ export interface PassageResult {
   boilerplate: number;
 }
 
+/** A ranked passage before its text is loaded: what ordering, grouping by report and facet counts need. */
+export type PassageMatch = PassageFacts & { score: number };
+
 export interface ReportResult {
   docId: number;
   source: string;
@@ -147,6 +150,14 @@ export async function search(ctx: SearchContext, query: string, opts: SearchOpti
 }
 
 /**
+ * How many passages each retrieval (lexical, dense) reads for a page of k: deeper than k, as
+ * fusion and demotion reorder, and grouping by report needs many passages.
+ */
+export function retrievalDepth(k: number): number {
+  return Math.max(100, 10 * k);
+}
+
+/**
  * `search`, also returning every passage retrieved for the query (up to the retrieval depth),
  * best first: what a result page counts its filter facets over, not just the page itself.
  */
@@ -154,21 +165,20 @@ export async function searchWithMatches(
   ctx: SearchContext,
   query: string,
   opts: SearchOptions,
-): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageResult[] }> {
+): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageMatch[] }> {
   const text = validateQuery(query);
   validateK(opts.k);
   validateMode(opts.mode);
   const by = validateBy(opts.by ?? 'passage');
   const filter = validateFilter(opts.filter ?? {});
-  // Fetch deeper than k: fusion and demotion reorder, and grouping by report needs many passages.
-  const depth = Math.max(100, 10 * opts.k);
+  const depth = retrievalDepth(opts.k);
 
   const denseWeight = opts.denseWeight ?? DEFAULT_DENSE_WEIGHT;
   if (!(denseWeight >= 0 && denseWeight <= 1)) throw new SearchParamError('out_of_range', 'denseWeight', `must be between 0 and 1, not ${denseWeight}`);
   const calibration = ctx.encoder.calibration;
 
   const lexical = opts.mode === 'dense' ? [] : ctx.store.lexicalSearch(ctx.segment(text), depth, { filter });
-  let ranked: PassageResult[];
+  let ranked: PassageMatch[];
   if (opts.mode === 'lexical') {
     ranked = rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25));
   } else {
@@ -179,7 +189,7 @@ export async function searchWithMatches(
         ? rank(ctx.store, dense.map((h) => ({ id: h.id, cosine: h.score })), (_, cosine) => denseRelevance(cosine, calibration))
         : rank(ctx.store, fuseLists(lexical, dense, denseWeight, calibration), (_b, _c, fused) => fused);
   }
-  return { results: by === 'report' ? groupByReport(ranked, opts.k) : ranked.slice(0, opts.k), matches: ranked };
+  return { results: by === 'report' ? groupByReport(ctx.store, ranked, opts.k) : load(ctx.store, ranked.slice(0, opts.k)), matches: ranked };
 }
 
 /**
@@ -216,7 +226,7 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
     labelFilter = (label) => !excluded.has(label);
   }
   const hits = denseSearch(ctx, vector, depth, labelFilter);
-  return rank(ctx.store, hits.map((h) => ({ id: h.id, cosine: h.score })), (_, cosine) => denseRelevance(cosine, ctx.encoder.calibration)).slice(0, opts.k);
+  return load(ctx.store, rank(ctx.store, hits.map((h) => ({ id: h.id, cosine: h.score })), (_, cosine) => denseRelevance(cosine, ctx.encoder.calibration)).slice(0, opts.k));
 }
 
 function denseSearch(ctx: SearchContext, vector: Float32Array, depth: number, filter: LabelFilter | undefined): { id: PassageId; score: number }[] {
@@ -258,37 +268,52 @@ function fuseLists(lexical: LexicalHit[], dense: { id: PassageId; score: number 
 }
 
 /**
- * Loads the candidates and scores them with their raw scores boilerplate-demoted first (so lexical
- * and dense order passages exactly as raw bm25 and cosine do); best first, ties (e.g. all at 0
- * below the dense floor) broken by the raw scores.
+ * Scores the candidates with their raw scores boilerplate-demoted first (so lexical and dense
+ * order passages exactly as raw bm25 and cosine do); best first, ties (e.g. all at 0 below the
+ * dense floor) broken by the raw scores. Reads no text: `load` fetches it for the page shown.
  */
-function rank(store: Store, candidates: Candidate[], score: Scorer): PassageResult[] {
-  const rows = new Map(store.getPassages(candidates.map((candidate) => candidate.id)).map((row) => [row.id, row]));
+function rank(store: Store, candidates: Candidate[], score: Scorer): PassageMatch[] {
+  const facts = new Map(store.getPassageFacts(candidates.map((candidate) => candidate.id)).map((row) => [row.id, row]));
   return candidates
     .flatMap((c) => {
-      const row = rows.get(c.id);
+      const row = facts.get(c.id);
       if (!row) return [];
       const bm25 = demote(c.bm25 ?? 0, row.boilerplate);
       const cosine = demote(c.cosine ?? 0, row.boilerplate);
       const fused = demote(c.fused ?? 0, row.boilerplate);
-      return [{ result: toResult(row, score(bm25, cosine, fused)), raw: bm25 + cosine + fused }];
+      return [{ match: { ...row, score: score(bm25, cosine, fused) }, raw: bm25 + cosine + fused }];
     })
-    .sort((a, b) => b.result.score - a.result.score || b.raw - a.raw || a.result.id - b.result.id)
-    .map((c) => c.result);
+    .sort((a, b) => b.match.score - a.match.score || b.raw - a.raw || a.match.id - b.match.id)
+    .map((c) => c.match);
 }
 
-function groupByReport(ranked: PassageResult[], k: number): ReportResult[] {
-  const reports = new Map<number, ReportResult>();
+/** The matches as results, in order, with their text (a passage removed meanwhile is left out). */
+function load(store: Store, matches: readonly PassageMatch[]): PassageResult[] {
+  const rows = new Map(store.getPassages(matches.map((m) => m.id)).map((row) => [row.id, row]));
+  return matches.flatMap((m) => {
+    const row = rows.get(m.id);
+    return row ? [toResult(row, m.score)] : [];
+  });
+}
+
+function groupByReport(store: Store, ranked: readonly PassageMatch[], k: number): ReportResult[] {
+  const groups = new Map<number, PassageMatch[]>();
   for (const hit of ranked) {
-    let report = reports.get(hit.docId);
-    if (!report) {
-      if (reports.size === k) continue;
-      report = { docId: hit.docId, source: hit.source, title: hit.title, kind: hit.kind, jurisdiction: hit.jurisdiction, year: hit.year, score: hit.score, passages: [] };
-      reports.set(hit.docId, report);
+    let group = groups.get(hit.docId);
+    if (!group) {
+      if (groups.size === k) continue;
+      group = [];
+      groups.set(hit.docId, group);
     }
-    if (report.passages.length < PASSAGES_PER_REPORT) report.passages.push(hit);
+    if (group.length < PASSAGES_PER_REPORT) group.push(hit);
   }
-  return [...reports.values()];
+  const loaded = new Map(load(store, [...groups.values()].flat()).map((result) => [result.id, result]));
+  return [...groups.values()].flatMap((group) => {
+    const passages = group.flatMap((m) => loaded.get(m.id) ?? []);
+    const best = passages[0];
+    if (!best) return [];
+    return [{ docId: best.docId, source: best.source, title: best.title, kind: best.kind, jurisdiction: best.jurisdiction, year: best.year, score: best.score, passages }];
+  });
 }
 
 function toResult(row: PassageRow, score: number): PassageResult {

@@ -21,8 +21,9 @@ import {
   apiParamOf,
   type RawFilter,
 } from './params.ts';
-import { adoption, adoptionCsv, facetCounts, mentioningPassages, passageContext, placeKey, reportView } from './views.ts';
+import { adoption, adoptionCsv, mentioningPassages, passageContext, placeKey, reportView } from './views.ts';
 import { openApiDocument, type RouteDoc } from './openapi.ts';
+import { disjunctiveFacets, embedQueryOnce, matchingIds } from './facets.ts';
 import { registerWrites, type WriteOptions } from './writes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,7 +100,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (error.validation) {
       const param = invalidParam(error);
       const v = error.validation[0]!;
-      const why = 'additionalProperty' in v.params ? 'unknown parameter' : v.message;
+      const allowed = v.keyword === 'enum' ? (v.params as { allowedValues?: unknown[] }).allowedValues : undefined;
+      const why = 'additionalProperty' in v.params ? 'unknown parameter' : allowed ? `must be one of ${allowed.join(', ')}` : v.message;
       return reply.code(400).send({ error: 'Bad Request', param, message: param ? `${param}: ${why}` : error.message });
     }
     if (error instanceof SearchParamError) {
@@ -116,12 +118,20 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   const reader = opts.reader;
 
-  app.get('/api/search', { schema: { summary: 'Search passages (or reports) by meaning and words', querystring: searchQuerySchema } }, async (request) => {
+  const searchDescription =
+    'Answers {query, terms, filter, total, results, facets}. filter: the filters as applied (region names resolved, ' +
+    'a kind alias as its name, year as from = to). facets holds province, city, county, year, section and kind, each ' +
+    'value → passage count over the retrieved matches (not just the page). Each dimension is counted with the filters of ' +
+    'the other dimensions applied and its own left out (disjunctive facets: after province=河南 the other provinces keep ' +
+    'their counts); province ignores city and county too, city ignores county, year ignores from/to.';
+  app.get('/api/search', { schema: { summary: 'Search passages (or reports) by meaning and words', description: searchDescription, querystring: searchQuerySchema } }, async (request) => {
     const q = request.query as { q: string; mode: SearchMode; k: number; by: 'passage' | 'report' } & RawFilter;
     const filter = toSearchFilter(q);
-    const ctx = reader.current();
+    const ctx = embedQueryOnce(reader.current());
     const { results, matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, by: q.by, filter });
-    return { query: q.q, terms: ctx.segment(q.q), total: matches.length, results: results.map(apiResult), facets: facetCounts(matches) };
+    // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
+    const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed }));
+    return { query: q.q, terms: ctx.segment(q.q), filter, total: matches.length, results: results.map(apiResult), facets };
   });
 
   app.get('/api/similar/:id', { schema: { summary: 'Passages similar to a stored one', params: idParamSchema, querystring: similarQuerySchema } }, async (request, reply) => {

@@ -25,10 +25,11 @@ export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unk
     const url = route.url.replace(/:(\w+)/g, '{$1}');
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      const s = route.schema as FastifySchema & { summary?: string };
+      const s = route.schema as FastifySchema & { summary?: string; description?: string };
       paths[url] ??= {};
       paths[url]![method.toLowerCase()] = {
         summary: s.summary,
+        ...(s.description ? { description: s.description } : {}),
         parameters: [...parameters(s.params, 'path'), ...parameters(s.querystring, 'query')],
         ...(s.body ? { requestBody: { required: true, content: { 'application/json': { schema: s.body } } } } : {}),
         responses: { '200': { description: 'OK' }, '400': { description: 'a parameter is invalid: `param` names it' } },

@@ -1,9 +1,9 @@
 // JSON schemas for the API's parameters (Fastify validates them, answering 400 with the name of
 // the parameter) and their conversion into the search engine's options, with the CLI's rules.
-import { SECTION_KINDS } from '../pipeline/types.ts';
+import { DOCUMENT_KINDS, SECTION_KINDS } from '../pipeline/types.ts';
 import { MAX_K, MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, SEARCH_MODES } from '../search/searchEngine.ts';
 import type { SearchFilter } from '../search/store.ts';
-import { parseFilter } from '../search/filter.ts';
+import { KIND_ALIASES, parseFilter } from '../search/filter.ts';
 import type { SearchParam } from '../search/errors.ts';
 
 const year = { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR } as const;
@@ -19,7 +19,7 @@ export const filterProperties = {
   to: year,
   section: { type: 'string', enum: [...SECTION_KINDS] },
   // A kind's Chinese name or its English alias (law, rule-of-law-report …), as --kind takes.
-  kind: { type: 'string', minLength: 1, maxLength: 40 },
+  kind: { type: 'string', enum: [...DOCUMENT_KINDS, ...Object.keys(KIND_ALIASES)] },
 } as const;
 
 export const kProperty = { type: 'integer', minimum: 1, maximum: MAX_K, default: 10 } as const;

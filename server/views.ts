@@ -1,30 +1,9 @@
-// What the API returns beyond plain search results: facet counts, a report with its heading
-// tree, a passage in its context, and where and when a measure is mentioned (adoption).
+// What the API returns beyond plain search results: a report with its heading tree, a passage
+// in its context, and where and when a measure is mentioned (adoption).
 import type { Jurisdiction, SectionKind } from '../pipeline/types.ts';
 import { normalizeForMatch } from '../pipeline/normalizeForMatch.ts';
-import type { PassageResult, SearchContext } from '../search/searchEngine.ts';
+import type { SearchContext } from '../search/searchEngine.ts';
 import type { DocumentRow, PassageRow, Store } from '../search/store.ts';
-
-export type FacetName = 'province' | 'city' | 'county' | 'year' | 'section';
-export type Facets = Record<FacetName, Record<string, number>>;
-
-/** Passage counts per value over every match, so the sidebar shows what filtering would leave. */
-export function facetCounts(matches: readonly PassageResult[]): Facets {
-  const facets: Facets = { province: {}, city: {}, county: {}, year: {}, section: {} };
-  const add = (name: FacetName, value: string | number | null) => {
-    if (value === null) return;
-    const key = String(value);
-    facets[name][key] = (facets[name][key] ?? 0) + 1;
-  };
-  for (const m of matches) {
-    add('province', m.jurisdiction.province);
-    add('city', m.jurisdiction.city);
-    add('county', m.jurisdiction.county);
-    add('year', m.year);
-    add('section', m.section);
-  }
-  return facets;
-}
 
 export interface PassageView {
   id: number;

@@ -1,5 +1,6 @@
-// `fazhi serve`'s JSON API against a real store (the sample reports + the hostile fixture),
-// the bundled encoder and jieba: validation, shapes, facets, similar, reports, adoption, reload.
+// `fazhi serve`'s JSON API against a real store (the sample reports, the hostile fixture, a law
+// and a government work report), the bundled encoder and jieba: validation, shapes, facets
+// (disjunctive, with the document kind), similar, reports, adoption, reload.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ async function get(url: string): Promise<{ status: number; body: any; headers: R
 const q = (text: string) => encodeURIComponent(text);
 
 beforeAll(async () => {
-  fx = await startServeFixture();
+  fx = await startServeFixture({ otherKinds: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -50,7 +51,11 @@ describe('GET /api/search', () => {
     const { body } = await get(`/api/search?q=${q('述法')}&province=${q('河南')}&k=20`);
     expect(body.results.length).toBeGreaterThan(0);
     expect(body.results.every((r: any) => r.jurisdiction.province === '河南省')).toBe(true);
-    expect(Object.keys(body.facets.province)).toEqual(['河南省']);
+    // The province facet ignores the province filter: the other provinces stay listed.
+    expect(Object.keys(body.facets.province)).toEqual(expect.arrayContaining(['河南省', '山东省']));
+    // Cities are counted inside the chosen province.
+    expect(Object.keys(body.facets.city)).not.toContain('枣庄市');
+    expect(Object.keys(body.facets.city).length).toBeGreaterThan(0);
     const byYear = await get(`/api/search?q=${q('述法')}&year=2022&section=${q('成效')}&mode=lexical`);
     expect(byYear.body.results.every((r: any) => r.year === 2022 && r.section === '成效')).toBe(true);
     const grouped = await get(`/api/search?q=${q('述法')}&by=report&k=3`);
@@ -63,10 +68,108 @@ describe('GET /api/search', () => {
     const reports = await get(`/api/search?q=${q('述法')}&kind=rule-of-law-report&k=20`);
     expect(reports.body.results.length).toBeGreaterThan(0);
     expect(reports.body.results.every((r: any) => r.kind === '法治政府建设年度报告')).toBe(true);
-    // The fixture store holds no law: the filter leaves nothing rather than ignoring itself.
-    const laws = await get(`/api/search?q=${q('述法')}&kind=${q('法律法规')}`);
+    expect(reports.body.filter).toEqual({ kind: '法治政府建设年度报告' });
+    const named = await get(`/api/search?q=${q('述法')}&kind=law&province=${q('河南')}&year=2022`);
+    // The filters as applied: what the web app marks as chosen.
+    expect(named.body.filter).toEqual({ province: '河南省', kind: '法律法规', from: 2022, to: 2022 });
+    const laws = await get(`/api/search?q=${q('述法')}&kind=${q('法律法规')}&mode=lexical`);
     expect(laws.status).toBe(200);
-    expect(laws.body.results).toEqual([]);
+    expect(laws.body.results.length).toBeGreaterThan(0);
+    expect(laws.body.results.every((r: any) => r.kind === '法律法规' && r.title === '郑州市行政执法监督条例')).toBe(true);
+    // A kind with no document in the store leaves nothing rather than ignoring itself.
+    const others = await get(`/api/search?q=${q('述法')}&kind=other`);
+    expect(others.status).toBe(200);
+    expect(others.body.results).toEqual([]);
+    expect(others.body.facets.kind['法律法规']).toBeGreaterThan(0);
+  });
+
+  it('an unknown kind is a 400 naming kind and listing the kinds', async () => {
+    const { status, body } = await get(`/api/search?q=${q('述法')}&kind=${q('条例')}`);
+    expect(status).toBe(400);
+    expect(body.param).toBe('kind');
+    for (const kind of ['法治政府建设年度报告', '政府报告', '法律法规', '其他', 'law']) expect(body.message).toContain(kind);
+  });
+
+  it('counts matches per document kind, over every match', async () => {
+    const { body } = await get(`/api/search?q=${q('行政执法 述法')}&mode=lexical&k=20`);
+    expect(Object.keys(body.facets.kind).sort()).toEqual(['政府报告', '法律法规', '法治政府建设年度报告'].sort());
+    expect(Object.values(body.facets.kind).reduce((a: number, b: any) => a + b, 0)).toBe(body.total);
+    for (const [kind, count] of Object.entries(body.facets.kind)) {
+      expect((await get(`/api/search?q=${q('行政执法 述法')}&mode=lexical&k=20&kind=${q(kind)}`)).body.total, kind).toBe(count);
+    }
+  });
+});
+
+describe('disjunctive facets: each dimension counted with the other dimensions\' filters only', () => {
+  const QUERY = '行政执法 述法';
+  /** Lexical retrieval reads up to max(100, 10k) = 200 passages: below that every match is counted. */
+  const DEPTH = 200;
+  const search = async (params: Record<string, string | number>) => {
+    const { status, body } = await get(`/api/search?${new URLSearchParams({ q: QUERY, k: '20', ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) })}`);
+    expect(status).toBe(200);
+    return body;
+  };
+  /** A click on a facet value: that dimension set to it, the ones it ignores dropped, the rest kept. */
+  const IGNORES: Record<string, string[]> = { province: ['province', 'city', 'county'], city: ['city', 'county'], county: ['county'], year: ['year', 'from', 'to'], section: ['section'], kind: ['kind'] };
+  const click = (params: Record<string, string | number>, facet: string, value: string) => {
+    const next: Record<string, string | number> = { ...params };
+    for (const key of IGNORES[facet]!) delete next[key];
+    return { ...next, [facet]: value };
+  };
+
+  it.each([
+    [{ province: '河南省' }],
+    [{ province: '山东省', kind: '法治政府建设年度报告' }],
+    [{ province: '山东省', city: '枣庄市', year: 2023 }],
+    [{ kind: '法律法规', section: '其他' }],
+    [{ from: 2022, to: 2023, section: '成效', kind: 'rule-of-law-report' }],
+  ])('lexical, %o: every listed value counts exactly the matches a click on it retrieves', async (filter) => {
+    const params = { mode: 'lexical', ...filter };
+    const page = await search(params);
+    const unfiltered = await search({ mode: 'lexical' });
+    expect(unfiltered.total).toBeLessThan(DEPTH);
+    for (const facet of ['province', 'city', 'county', 'year', 'section', 'kind']) {
+      for (const [value, count] of Object.entries(page.facets[facet] as Record<string, number>)) {
+        const clicked = await search(click(params, facet, value));
+        expect(clicked.total, `${facet}=${value}`).toBe(count);
+      }
+    }
+    // A filtered dimension lists what its own filter would leave out too: the values one could switch to.
+    for (const facet of Object.keys(IGNORES)) {
+      const own = IGNORES[facet]!.filter((key) => key in params);
+      if (own.length === 0) continue;
+      const without = Object.fromEntries(Object.entries(params).filter(([key]) => !IGNORES[facet]!.includes(key)));
+      expect(page.facets[facet], facet).toEqual((await search(without)).facets[facet]);
+    }
+    // The chosen values are listed with the page's own total, beside the values one could switch to.
+    if ('province' in filter && !('city' in filter)) expect(page.facets.province[filter.province]).toBe(page.total);
+    if ('kind' in filter && filter.kind === '法律法规') expect(page.facets.kind['法律法规']).toBe(page.total);
+  });
+
+  it('hybrid: a dimension\'s counts equal those of the same query without that dimension\'s filter', async () => {
+    const both = await search({ province: '河南省', kind: '法治政府建设年度报告' });
+    const noProvince = await search({ kind: '法治政府建设年度报告' });
+    const noKind = await search({ province: '河南省' });
+    const neither = await search({});
+    expect(both.results.every((r: any) => r.jurisdiction.province === '河南省' && r.kind === '法治政府建设年度报告')).toBe(true);
+    expect(both.facets.province).toEqual(noProvince.facets.province);
+    expect(both.facets.kind).toEqual(noKind.facets.kind);
+    expect(noKind.facets.province).toEqual(neither.facets.province);
+    expect(Object.keys(both.facets.province).length).toBeGreaterThan(1);
+    expect(Object.keys(both.facets.kind).length).toBeGreaterThan(1);
+    // Dimensions without a filter of their own count over the page's own matches.
+    const sum = (facet: Record<string, number>) => Object.values(facet).reduce((a, b) => a + b, 0);
+    expect(sum(both.facets.year)).toBe(both.total);
+    expect(sum(both.facets.section)).toBe(both.total);
+  });
+
+  it('region hierarchy: a chosen city keeps its province\'s other cities; the province facet ignores the city', async () => {
+    const page = await search({ mode: 'lexical', province: '山东省', city: '枣庄市' });
+    const province = await search({ mode: 'lexical', province: '山东省' });
+    const none = await search({ mode: 'lexical' });
+    expect(page.facets.city).toEqual(province.facets.city);
+    expect(Object.keys(page.facets.city)).toEqual(expect.arrayContaining(['枣庄市', '威海市']));
+    expect(page.facets.province).toEqual(none.facets.province);
   });
 
   it.each([
@@ -164,12 +267,15 @@ describe('adoption', () => {
 describe('status, OpenAPI, security headers, limits', () => {
   it('status and the OpenAPI document', async () => {
     const { body } = await get('/api/status');
-    expect(body).toMatchObject({ documents: 6, writes: false });
+    expect(body).toMatchObject({ documents: 8, writes: false });
     expect(body.loadedIndexGeneration).toBe(body.generation);
     const { body: doc } = await get('/api/openapi.json');
     expect(doc.openapi).toMatch(/^3\./);
     const params = doc.paths['/api/search'].get.parameters.map((p: any) => p.name);
-    expect(params).toEqual(expect.arrayContaining(['q', 'mode', 'k', 'province', 'city', 'county', 'year', 'from', 'to', 'section', 'by']));
+    expect(params).toEqual(expect.arrayContaining(['q', 'mode', 'k', 'province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind', 'by']));
+    const kind = doc.paths['/api/search'].get.parameters.find((p: any) => p.name === 'kind');
+    expect(kind.schema.enum).toEqual(expect.arrayContaining(['法治政府建设年度报告', '政府报告', '法律法规', '其他']));
+    expect(doc.paths['/api/search'].get.description).toMatch(/kind/);
     expect(doc.paths['/api/similar/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path' });
   });
 
@@ -213,6 +319,6 @@ describe('reload without restart, never writing the store', () => {
     const status = (await get('/api/status')).body;
     expect(status.generation).toBeGreaterThan(generationBefore);
     expect(status.loadedIndexGeneration).toBe(status.generation);
-    expect(status.documents).toBe(7);
+    expect(status.documents).toBe(9);
   });
 });

@@ -1,5 +1,6 @@
 // The web app in a real browser (Debian chromium via playwright-core) against `fazhi serve` on
-// a real store: search, filter, report reader, similar, adoption + CSV, the hostile fixture.
+// a real store: search, filter (kind, disjunctive counts), report reader, similar, adoption + CSV,
+// the hostile fixture.
 // Saves a screenshot of each view to $FAZHI_SCREENSHOTS (docs/ holds the committed ones).
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,7 +28,7 @@ async function shot(name: string): Promise<void> {
 
 describe.skipIf(!available)('web app in chromium', () => {
   beforeAll(async () => {
-    fx = await startServeFixture();
+    fx = await startServeFixture({ otherKinds: true });
     browser = await launchChromium();
   }, 120_000);
 
@@ -98,6 +99,63 @@ describe.skipIf(!available)('web app in chromium', () => {
     clean();
   });
 
+  it('filter by document kind, then switch province: every facet keeps its other values and counts; the URL reproduces it', async () => {
+    const query = '行政执法 述法';
+    /** value → count as the sidebar shows it. */
+    const sidebar = async (p: Page, facet: string) => {
+      const items = p.locator(`.facet[data-facet="${facet}"] li a`);
+      const out: Record<string, number> = {};
+      for (let i = 0; i < (await items.count()); i++) out[(await items.nth(i).getAttribute('data-value'))!] = Number(await items.nth(i).locator('.count').textContent());
+      return out;
+    };
+    const apiFacets = async (url: string) => {
+      const params = new URL(url).searchParams;
+      params.set('k', '20');
+      return (await fx.app.inject({ method: 'GET', url: `/api/search?${params}` })).json().facets;
+    };
+    await page.goto(`${fx.url}/?q=${encodeURIComponent(query)}`);
+    await page.locator('.result').first().waitFor();
+    const kinds = await sidebar(page, 'kind');
+    expect(Object.keys(kinds).sort()).toEqual(['政府报告', '法律法规', '法治政府建设年度报告'].sort());
+    expect(kinds).toEqual((await apiFacets(page.url())).kind);
+
+    await page.locator('.facet[data-facet="kind"] a[data-value="法治政府建设年度报告"]').click();
+    await page.waitForURL(/kind=/);
+    await page.locator('.facet[data-facet="kind"] .chip').waitFor();
+    expect(await page.locator('.result .kind').count()).toBe(0);
+    // The other kinds stay listed with the counts they would give, the chosen one marked.
+    expect(await sidebar(page, 'kind')).toEqual(kinds);
+    expect(await page.locator('.facet[data-facet="kind"] li.selected a').getAttribute('data-value')).toBe('法治政府建设年度报告');
+
+    await page.locator('.facet[data-facet="province"] a[data-value="河南省"]').click();
+    await page.waitForURL(/province=/);
+    await page.locator('.facet[data-facet="province"] .chip').waitFor();
+    const provinces = await sidebar(page, 'province');
+    expect(Object.keys(provinces)).toEqual(expect.arrayContaining(['河南省', '山东省']));
+    expect(provinces).toEqual((await apiFacets(page.url())).province);
+    expect(Object.keys(await sidebar(page, 'kind')).length).toBeGreaterThan(1);
+    await shot('filters');
+
+    // Switch to another province straight from the list.
+    await page.locator('.facet[data-facet="province"] a[data-value="山东省"]').click();
+    await page.waitForURL((u) => u.searchParams.get('province') === '山东省');
+    await page.locator('.facet[data-facet="province"] li.selected a[data-value="山东省"]').waitFor();
+    const places = await page.locator('.result .place').allTextContents();
+    expect(places.length).toBeGreaterThan(0);
+    expect(places.every((p) => p.startsWith('山东省'))).toBe(true);
+    expect(new URL(page.url()).searchParams.get('kind')).toBe('法治政府建设年度报告');
+    expect(await sidebar(page, 'province')).toEqual(provinces);
+    const cities = await sidebar(page, 'city');
+    expect(Object.keys(cities).length).toBeGreaterThan(0);
+
+    const again = await context.newPage();
+    await again.goto(page.url());
+    await again.locator('.result').first().waitFor();
+    for (const facet of ['province', 'city', 'year', 'section', 'kind']) expect(await sidebar(again, facet), facet).toEqual(await sidebar(page, facet));
+    await again.close();
+    clean();
+  });
+
   it('opens a report scrolled to the passage, then finds similar practice in other regions', async () => {
     await page.goto(`${fx.url}/?q=${encodeURIComponent('述法')}&city=${encodeURIComponent('枣庄')}`);
     const first = page.locator('.result').first();
@@ -145,7 +203,20 @@ describe.skipIf(!available)('web app in chromium', () => {
     clean();
   });
 
-  it('empty and error states', async () => {
+  it('loading, empty and error states', async () => {
+    // A slow answer: the loading state shows until it arrives, then the results replace it.
+    await page.route('**/api/search?*', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.goto(`${fx.url}/?q=${encodeURIComponent('述法')}&kind=law`);
+    await page.locator('.state.loading').waitFor();
+    await page.locator('.result').first().waitFor();
+    expect(await page.locator('.state.loading').count()).toBe(0);
+    // The alias in the URL marks the kind it stands for, not an entry of its own.
+    expect(await page.locator('.facet[data-facet="kind"] li.selected a').getAttribute('data-value')).toBe('法律法规');
+    expect(await page.locator('.facet[data-facet="kind"] a[data-value="law"]').count()).toBe(0);
+    await page.unroute('**/api/search?*');
     await page.goto(`${fx.url}/?q=${encodeURIComponent('述法')}&year=1950`);
     await page.locator('.state.empty').waitFor();
     await page.goto(`${fx.url}/?q=${encodeURIComponent('述法')}&province=${encodeURIComponent('不存在省')}`);

@@ -51,7 +51,7 @@ form.addEventListener('submit', (event) => {
   const next = { q, mode: modeSelect.value };
   // A new query keeps the filters a user set on the search page.
   if (!current.has('report') && !current.has('similar') && current.get('view') !== 'adoption') {
-    for (const key of ['province', 'city', 'county', 'from', 'to', 'section', 'by']) if (current.get(key)) next[key] = current.get(key);
+    for (const key of ['province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind', 'by']) if (current.get(key)) next[key] = current.get(key);
   }
   if (next.mode === 'hybrid') delete next.mode;
   navigate(searchHref(next));

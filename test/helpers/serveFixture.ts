@@ -12,6 +12,8 @@ import { openReader, type Reader } from '../../server/reader.ts';
 import { buildServer, type ServerOptions } from '../../server/app.ts';
 
 export const HOSTILE_FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'hostile-report.txt');
+/** A law (河南省/郑州市, 2022) and a government work report (山东省/威海市, 2023): other document kinds beside the annual reports. */
+export const OTHER_KINDS_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'kinds');
 
 export interface ServeFixture {
   dataDir: string;
@@ -35,8 +37,11 @@ async function writerIngest(dataDir: string, files: string[]): Promise<void> {
   }
 }
 
-/** `writeToken`: serve with the write endpoints on (as `--allow-writes` with FAZHI_TOKEN). */
-export async function startServeFixture(options: Omit<ServerOptions, 'reader' | 'writes'> & { writeToken?: string } = {}): Promise<ServeFixture> {
+/**
+ * `writeToken`: serve with the write endpoints on (as `--allow-writes` with FAZHI_TOKEN);
+ * `otherKinds`: also store the documents of OTHER_KINDS_DIR.
+ */
+export async function startServeFixture(options: Omit<ServerOptions, 'reader' | 'writes'> & { writeToken?: string; otherKinds?: boolean } = {}): Promise<ServeFixture> {
   const root = mkdtempSync(path.join(tmpdir(), 'fazhi-serve-'));
   const dataDir = path.join(root, 'data');
   const filesDir = path.join(root, 'reports');
@@ -45,9 +50,10 @@ export async function startServeFixture(options: Omit<ServerOptions, 'reader' | 
   mkdirSync(filesDir);
   for (const name of readdirSync(corpus)) copyFileSync(path.join(corpus, name), path.join(filesDir, name));
   copyFileSync(HOSTILE_FIXTURE, path.join(filesDir, 'hostile-report.txt'));
+  if (options.otherKinds) for (const name of readdirSync(OTHER_KINDS_DIR)) copyFileSync(path.join(OTHER_KINDS_DIR, name), path.join(filesDir, name));
   await writerIngest(dataDir, readdirSync(filesDir).sort().map((name) => path.join(filesDir, name)));
   const reader = await openReader({ dataDir });
-  const { writeToken, ...serverOptions } = options;
+  const { writeToken, otherKinds: _, ...serverOptions } = options;
   const writes = writeToken ? { token: writeToken, uploadDir: path.join(root, 'uploads') } : undefined;
   const app = await buildServer({ reader, ...serverOptions, writes });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -42,6 +42,8 @@ export function passageCard(r, terms, { showReportTitle = true } = {}) {
       el('span', { class: 'place' }, place(r.jurisdiction)),
       el('span', {}, r.year ? `${r.year} 年` : '年份未知'),
       el('span', { class: 'section' }, SECTION_NAMES[r.section] ?? r.section),
+      // Annual reports are the norm; a law or other document says what it is.
+      r.kind && r.kind !== '法治政府建设年度报告' ? el('span', { class: 'kind' }, r.kind) : null,
       r.score ? el('span', { class: 'score', title: '相关度' }, r.score.toFixed(3)) : null,
     ),
     r.headingPath?.length ? el('p', { class: 'heading-path' }, r.headingPath.join(' › ')) : null,

@@ -1,9 +1,10 @@
-// Search results with a filter sidebar (counts over every match), group-by-report toggle.
+// Search results with a filter sidebar, group-by-report toggle. The API counts each facet with the
+// other dimensions' filters applied, so a facet keeps listing its other values after one is chosen.
 import { append, el, place } from '../dom.js';
 import { getJson } from '../api.js';
 import { SECTION_NAMES, empty, failure, href, loading, passageCard, reportHref } from './common.js';
 
-const FILTERS = ['province', 'city', 'county', 'year', 'from', 'to', 'section'];
+const FILTERS = ['province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind'];
 const MODE_NAMES = { hybrid: '综合', lexical: '关键词', dense: '语义' };
 
 function currentParams(params) {
@@ -20,9 +21,32 @@ function withParam(state, key, value) {
   return href(next);
 }
 
-function facetList(title, name, counts, state, label = (v) => v) {
-  const entries = Object.entries(counts ?? {}).sort((a, b) => (name === 'year' ? Number(b[0]) - Number(a[0]) : b[1] - a[1] || a[0].localeCompare(b[0], 'zh')));
-  const selected = state[name];
+/**
+ * The value chosen for a facet, as the API applied it (`applied`: 河南 → 河南省, law → 法律法规);
+ * for years, the one year of a from = to range.
+ */
+function chosenValue(applied, name) {
+  if (name !== 'year') return applied[name];
+  return applied.from !== undefined && applied.from === applied.to ? String(applied.from) : undefined;
+}
+
+/** Whether a facet value is chosen (for years: also inside the chosen range). */
+function isChosen(applied, name, value) {
+  if (name !== 'year') return applied[name] === value;
+  if (applied.from === undefined && applied.to === undefined) return false;
+  const y = Number(value);
+  return (applied.from === undefined || y >= applied.from) && (applied.to === undefined || y <= applied.to);
+}
+
+function facetList(title, name, counts, state, applied, label = (v) => v) {
+  const selected = chosenValue(applied, name);
+  const all = { ...counts };
+  // A chosen value with no matches under the other filters is still listed, so it can be seen and undone.
+  if (selected && !(selected in all)) all[selected] = 0;
+  const entries = Object.entries(all).sort((a, b) => (name === 'year' ? Number(b[0]) - Number(a[0]) : b[1] - a[1] || a[0].localeCompare(b[0], 'zh')));
+  const shown = entries.slice(0, 30);
+  // The chosen value stays visible even when it is not among the 30 largest.
+  if (selected && !shown.some(([value]) => value === selected)) shown.push(entries.find(([value]) => value === selected));
   return el(
     'section',
     { class: 'facet', dataset: { facet: name } },
@@ -30,14 +54,21 @@ function facetList(title, name, counts, state, label = (v) => v) {
     selected
       ? el('p', { class: 'chip' }, el('span', {}, label(selected)), el('a', { href: withParam(state, name, undefined), 'data-nav': true, class: 'clear', title: '取消此筛选', 'aria-label': `取消筛选 ${label(selected)}` }, '×'))
       : null,
-    entries.length === 0
+    shown.length === 0
       ? el('p', { class: 'muted' }, '—')
       : el(
           'ul',
           {},
-          entries.slice(0, 30).map(([value, count]) =>
-            el('li', { class: value === selected ? 'selected' : undefined }, el('a', { href: withParam(state, name, value), 'data-nav': true, dataset: { value } }, el('span', {}, label(value)), el('span', { class: 'count' }, String(count)))),
-          ),
+          shown.map(([value, count]) => {
+            const chosen = isChosen(applied, name, value);
+            // Choosing the chosen value again undoes it; any other value replaces it.
+            const target = value === selected ? withParam(state, name, undefined) : withParam(state, name, value);
+            return el(
+              'li',
+              { class: chosen ? 'selected' : undefined },
+              el('a', { href: target, 'data-nav': true, dataset: { value }, 'aria-current': chosen ? 'true' : undefined }, el('span', {}, label(value)), el('span', { class: 'count' }, String(count))),
+            );
+          }),
         ),
   );
 }
@@ -71,17 +102,19 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
   }
   if (!stillCurrent()) return;
 
+  const applied = data.filter;
   const range = yearRange(state, data.facets.year);
   range.from.addEventListener('change', range.apply(navigate));
   range.to.addEventListener('change', range.apply(navigate));
   append(sidebar, [
     el('h3', {}, '筛选'),
-    facetList('省份', 'province', data.facets.province, state),
-    state.province || state.city ? facetList('城市', 'city', data.facets.city, state) : null,
-    state.city || state.county ? facetList('县区', 'county', data.facets.county, state) : null,
-    facetList('年份', 'year', data.facets.year, state, (y) => `${y} 年`),
+    facetList('省份', 'province', data.facets.province, state, applied),
+    state.province || state.city ? facetList('城市', 'city', data.facets.city, state, applied) : null,
+    state.city || state.county ? facetList('县区', 'county', data.facets.county, state, applied) : null,
+    facetList('年份', 'year', data.facets.year, state, applied, (y) => `${y} 年`),
     el('section', { class: 'facet year-range' }, el('h4', {}, '年份范围'), el('p', {}, range.from, ' 至 ', range.to)),
-    facetList('报告板块', 'section', data.facets.section, state, (s) => SECTION_NAMES[s] ?? s),
+    facetList('报告板块', 'section', data.facets.section, state, applied, (s) => SECTION_NAMES[s] ?? s),
+    facetList('文件类型', 'kind', data.facets.kind, state, applied),
   ]);
 
   const byReport = state.by === 'report';

@@ -1,0 +1,115 @@
+// Filter facets of a search page, counted disjunctively: each dimension's counts come from the
+// query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
+// sidebar still lists the other provinces with their counts, and a user can switch or compare.
+import { retrievalDepth, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import type { FilterFields, PassageId, SearchFilter, Store } from '../search/store.ts';
+
+export const FACET_NAMES = ['province', 'city', 'county', 'year', 'section', 'kind'] as const;
+export type FacetName = (typeof FACET_NAMES)[number];
+export type Facets = Record<FacetName, Record<string, number>>;
+
+/**
+ * The filter keys a facet leaves out when counting: its own, and for a region level the levels
+ * below it too (a city lies inside one province, so other provinces counted with a city kept
+ * would all be 0). Year counts ignore the year range as well as a single year.
+ */
+const IGNORES: Record<FacetName, readonly (keyof SearchFilter)[]> = {
+  province: ['province', 'city', 'county'],
+  city: ['city', 'county'],
+  county: ['county'],
+  year: ['year', 'from', 'to'],
+  section: ['section'],
+  kind: ['kind'],
+};
+
+/** Passage counts per value of one dimension over a set of matches (ids the store lacks are skipped). */
+function countValues(fields: ReadonlyMap<PassageId, FilterFields>, name: FacetName): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of fields.values()) {
+    const value = f[name];
+    if (value !== null) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** `filter` without the keys a facet ignores. */
+function facetFilter(filter: SearchFilter, name: FacetName): SearchFilter {
+  const kept: SearchFilter = { ...filter };
+  for (const key of IGNORES[name]) delete kept[key];
+  return kept;
+}
+
+/**
+ * Facets for a page whose matches were retrieved under `filter`. A dimension with no filter of
+ * its own counts over those matches; each other distinct relaxed filter costs one retrieval
+ * (`retrieve`), made once however many dimensions share it. Unfiltered pages cost no retrieval.
+ */
+export async function disjunctiveFacets(
+  store: Store,
+  filter: SearchFilter,
+  matches: readonly PassageMatch[],
+  retrieve: (filter: SearchFilter) => Promise<Iterable<PassageId>>,
+): Promise<Facets> {
+  const fieldsOf = async (ids: Promise<Iterable<PassageId>>): Promise<ReadonlyMap<PassageId, FilterFields>> => store.filterFieldsOf(await ids);
+  // The page's own matches carry their fields: an unfiltered page reads nothing more.
+  const own: Promise<ReadonlyMap<PassageId, FilterFields>> = Promise.resolve(
+    new Map(matches.map((m) => [m.id, { province: m.jurisdiction.province, city: m.jurisdiction.city, county: m.jurisdiction.county, year: m.year, section: m.section, kind: m.kind }])),
+  );
+  const retrievals = new Map<string, Promise<ReadonlyMap<PassageId, FilterFields>>>();
+  const facets = {} as Facets;
+  for (const name of FACET_NAMES) {
+    let base = own;
+    if (IGNORES[name].some((key) => filter[key] !== undefined)) {
+      const relaxed = facetFilter(filter, name);
+      const key = JSON.stringify(relaxed, Object.keys(relaxed).sort());
+      if (!retrievals.has(key)) retrievals.set(key, fieldsOf(retrieve(relaxed)));
+      base = retrievals.get(key)!;
+    }
+    facets[name] = countValues(await base, name);
+  }
+  return facets;
+}
+
+/**
+ * The passages searchWithMatches would retrieve (and so count as matches) for the query under
+ * `filter`, without ranking them or loading their rows (that cost more than the retrievals on the
+ * eval index): lexical and/or dense candidates to the same depth, the dense filter as the same
+ * allow-list. Pass a context from embedQueryOnce, so the query is not embedded again.
+ */
+export async function matchingIds(
+  ctx: SearchContext,
+  query: string,
+  opts: { k: number; mode: SearchMode; filter: SearchFilter },
+): Promise<Set<PassageId>> {
+  const text = query.trim();
+  const depth = retrievalDepth(opts.k);
+  const ids = new Set<PassageId>();
+  if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(ctx.segment(text), depth, { filter: opts.filter })) ids.add(hit.id);
+  if (opts.mode !== 'lexical') {
+    const [vector] = await ctx.encoder.embedQueries([text]);
+    const filtered = Object.values(opts.filter).some((value) => value !== undefined);
+    for (const hit of ctx.index.search(vector!, depth, filtered ? ctx.store.passageIds({ filter: opts.filter }) : undefined)) ids.add(hit.id);
+  }
+  return ids;
+}
+
+/**
+ * The encoder for one request's retrievals: the query is embedded once, however many relaxed
+ * retrievals the facets make (an embedding costs more than a filtered lexical retrieval).
+ */
+export function embedQueryOnce(ctx: SearchContext): SearchContext {
+  const encoder = ctx.encoder;
+  let last: { key: string; vectors: Promise<Float32Array[]> } | undefined;
+  const once: QueryEncoder = {
+    modelId: encoder.modelId,
+    dim: encoder.dim,
+    calibration: encoder.calibration,
+    embed: (texts) => encoder.embed(texts),
+    embedQueries: (texts) => {
+      const key = texts.join('\u0000');
+      if (last?.key !== key) last = { key, vectors: encoder.embedQueries(texts) };
+      return last.vectors;
+    },
+  };
+  return { ...ctx, encoder: once };
+}

@@ -1,0 +1,129 @@
+// Lexical search's shortcuts against the plain queries they stand for, on a random store with a
+// skewed vocabulary (a few words in most passages, many in few): the pruned first pass over the
+// rarer tokens (Store.bestMatches) must return exactly the plain FTS5 `t1 OR t2 …` bm25 top list,
+// and the in-memory proximity boost exactly what FTS5 NEAR(a b, 3) per neighbouring pair gave.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SectionKind } from '../pipeline/types.ts';
+import { STORE_FILE, Store, type SearchFilter } from '../search/store.ts';
+import { makeReport, seededRandom, tempDataDir, vectorsFor } from './helpers/searchFixtures.ts';
+
+const WORDS = [
+  '行政', '执法', '政府', '法治', '工作', '监督', '复议', '审查', '规范', '制度', '公开', '服务', '社区', '培训', '调解',
+  '诉讼', '备案', '裁量', '基准', '信用', '监管', '述法', '枫桥', '顾问', '律师', '证明', '承诺', '营商', '环境', '乡镇',
+];
+// The store's proximity settings (search/store.ts PROXIMITY_BOOST, PROXIMITY_WINDOW).
+const BOOST = 0.5;
+const WINDOW = 3;
+
+let dir: string;
+let store: Store;
+let db: Database.Database;
+const random = seededRandom(20261127);
+/** Zipf-like: word i drawn with weight 1 / (i + 1)^1.3, so 行政 is in most passages and 乡镇 in few. */
+const weights = WORDS.map((_, i) => 1 / Math.pow(i + 1, 1.3));
+const total = weights.reduce((a, b) => a + b, 0);
+function word(): string {
+  let r = random() * total;
+  for (let i = 0; i < WORDS.length; i++) if ((r -= weights[i]!) <= 0) return WORDS[i]!;
+  return WORDS[WORDS.length - 1]!;
+}
+
+beforeAll(() => {
+  dir = tempDataDir();
+  store = Store.open(dir);
+  for (let r = 0; r < 8; r++) {
+    const passages = Array.from({ length: 60 }, () => ({
+      section: (r % 2 ? '成效' : '不足') as SectionKind,
+      words: Array.from({ length: 3 + Math.floor(random() * 40) }, word),
+    }));
+    const report = makeReport(`r${r}.txt`, { province: '山东省', city: '威海市', county: null, year: 2018 + r }, passages);
+    // Some passages carry parts too, so the parts column's weight is in play.
+    report.passages.forEach((p, i) => {
+      if (i % 3 === 0) p.parts = Array.from({ length: 1 + Math.floor(random() * 5) }, word);
+    });
+    store.putReport(report, vectorsFor(report), 'test-bag-64');
+  }
+  db = new Database(path.join(dir, STORE_FILE), { readonly: true });
+});
+
+afterAll(() => {
+  db.close();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const quote = (t: string) => `"${t}"`;
+
+/** The plain computation: bm25 top `limit` of the OR of all tokens, then NEAR per neighbouring pair. */
+function reference(tokens: string[], limit: number, filter: SearchFilter): Map<number, number> {
+  const match = tokens.map(quote).join(' OR ');
+  const rows = (
+    filter.year === undefined
+      ? db.prepare(`SELECT rowid AS id, bm25(passages_fts, 1.0, 0.5) AS rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?`).all(match, limit)
+      : db
+          .prepare(
+            `SELECT p.id, bm25(passages_fts, 1.0, 0.5) AS rank FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid JOIN documents d ON d.id = p.doc_id
+             WHERE passages_fts MATCH ? AND d.year = ? ORDER BY rank LIMIT ?`,
+          )
+          .all(match, filter.year, limit)
+  ) as { id: number; rank: number }[];
+  const near = new Map<number, number>();
+  if (tokens.length >= 2) {
+    const ids = JSON.stringify(rows.map((r) => r.id));
+    for (let i = 0; i + 1 < tokens.length; i++) {
+      const expression = `tokens : NEAR(${quote(tokens[i]!)} ${quote(tokens[i + 1]!)}, ${WINDOW})`;
+      const hit = db.prepare(`SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`).pluck().all(expression, ids) as number[];
+      for (const id of hit) near.set(id, (near.get(id) ?? 0) + 1);
+    }
+  }
+  const pairs = Math.max(1, tokens.length - 1);
+  return new Map(rows.map((r) => [r.id, -r.rank * (1 + (tokens.length >= 2 ? (BOOST * (near.get(r.id) ?? 0)) / pairs : 0))]));
+}
+
+describe('lexical search returns what the plain FTS5 queries return', () => {
+  it('for random queries mixing common and rare words, at several depths, with and without a filter', () => {
+    let compared = 0;
+    for (let q = 0; q < 60; q++) {
+      const size = 2 + Math.floor(random() * 5);
+      const tokens = [...new Set(Array.from({ length: size }, () => (random() < 0.5 ? WORDS[Math.floor(random() * 6)]! : word())))];
+      for (const limit of [5, 20, 60]) {
+        const filter: SearchFilter = q % 4 === 0 ? { year: 2018 + (q % 8) } : {};
+        const expected = reference(tokens, limit, filter);
+        const actual = store.lexicalSearch(tokens, limit, { filter });
+        expect(new Set(actual.map((h) => h.id)), `${tokens.join(' ')} limit ${limit}`).toEqual(new Set(expected.keys()));
+        for (const hit of actual) expect(hit.score, `${tokens.join(' ')} #${hit.id}`).toBeCloseTo(expected.get(hit.id)!, 9);
+        // Best first.
+        expect(actual.map((h) => h.score)).toEqual(actual.map((h) => h.score).sort((a, b) => b - a));
+        compared += actual.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(2000);
+  });
+
+  it('after writes, with the document frequencies they changed', () => {
+    const queries = [['罕词', '信用'], ['罕词', '行政'], ['营商', '罕词', '执法']];
+    const check = () => {
+      for (const tokens of queries) {
+        const expected = reference(tokens, 20, {});
+        const actual = store.lexicalSearch(tokens, 20);
+        expect(new Set(actual.map((h) => h.id)), tokens.join(' ')).toEqual(new Set(expected.keys()));
+        for (const hit of actual) expect(hit.score).toBeCloseTo(expected.get(hit.id)!, 9);
+      }
+    };
+    const region = { province: '山东省', city: '烟台市', county: null, year: 2024 };
+    const rare = makeReport('rare.txt', region, Array.from({ length: 3 }, () => ({ section: '成效' as SectionKind, words: ['罕词', word(), word()] })));
+    store.putReport(rare, vectorsFor(rare), 'test-bag-64');
+    // 罕词 goes from a rare word to the most common …
+    const more = makeReport('more.txt', region, Array.from({ length: 300 }, () => ({ section: '不足' as SectionKind, words: ['罕词', word(), word(), '罕词'] })));
+    store.putReport(more, vectorsFor(more), 'test-bag-64');
+    check();
+    // … and back: still counted as common, its 3 passages would be left out of a first pass.
+    expect(store.removeBySource('more.txt')).toBe(true);
+    check();
+    store.removeBySource('rare.txt');
+    check();
+  });
+});
