@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../pipeline/errors.ts';
+import { SearchParamError, type SearchParam } from '../search/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import { computeBoilerplate, updateBoilerplate } from '../search/boilerplate.ts';
 import { search, similar, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
@@ -58,13 +58,14 @@ function corpus(): ParsedReport[] {
   ];
 }
 
-async function expectInputError(action: () => Promise<unknown>, subject: string): Promise<void> {
+/** The search layer names its own parameter (the CLI and the server translate it: search-errors.test.ts). */
+async function expectParamError(action: () => Promise<unknown>, param: SearchParam): Promise<void> {
   const error = await action().then(
     () => null,
     (thrown: unknown) => thrown,
   );
-  expect(error).toBeInstanceOf(InputError);
-  expect((error as InputError).subject).toBe(subject);
+  expect(error).toBeInstanceOf(SearchParamError);
+  expect((error as SearchParamError).param).toBe(param);
 }
 
 let dataDir: string;
@@ -304,19 +305,19 @@ describe('search', () => {
   it('rejects bad input naming the argument', async () => {
     const ctx = context(corpus());
     const ok = { k: 10, mode: 'hybrid' as const };
-    await expectInputError(() => search(ctx, '   ', ok), 'query');
-    await expectInputError(() => search(ctx, '法'.repeat(501), ok), 'query');
-    for (const k of [0, 101, 2.5]) await expectInputError(() => search(ctx, '述法', { ...ok, k }), '--k');
-    await expectInputError(() => search(ctx, '述法', { ...ok, filter: { year: 1900 } }), '--year');
-    await expectInputError(() => search(ctx, '述法', { ...ok, filter: { to: 2101 } }), '--to');
-    await expectInputError(() => search(ctx, '述法', { ...ok, filter: { from: 2024, to: 2020 } }), '--from');
-    await expectInputError(() => search(ctx, '述法', { ...ok, filter: { section: '成绩' as never } }), '--section');
-    await expectInputError(() => search(ctx, '述法', { ...ok, mode: 'fuzzy' as never }), '--mode');
-    await expectInputError(() => similar(ctx, { passageId: 'abc' }, { k: 5 }), 'passage');
-    await expectInputError(() => similar(ctx, { passageId: 999_999 }, { k: 5 }), 'passage');
+    await expectParamError(() => search(ctx, '   ', ok), 'query');
+    await expectParamError(() => search(ctx, '法'.repeat(501), ok), 'query');
+    for (const k of [0, 101, 2.5]) await expectParamError(() => search(ctx, '述法', { ...ok, k }), 'k');
+    await expectParamError(() => search(ctx, '述法', { ...ok, filter: { year: 1900 } }), 'year');
+    await expectParamError(() => search(ctx, '述法', { ...ok, filter: { to: 2101 } }), 'to');
+    await expectParamError(() => search(ctx, '述法', { ...ok, filter: { from: 2024, to: 2020 } }), 'from');
+    await expectParamError(() => search(ctx, '述法', { ...ok, filter: { section: '成绩' as never } }), 'section');
+    await expectParamError(() => search(ctx, '述法', { ...ok, mode: 'fuzzy' as never }), 'mode');
+    await expectParamError(() => similar(ctx, { passageId: 'abc' }, { k: 5 }), 'passageId');
+    await expectParamError(() => similar(ctx, { passageId: 999_999 }, { k: 5 }), 'passageId');
     // A text to compare is the search layer's `text` (the CLI's --text), up to 5,000 characters.
-    await expectInputError(() => similar(ctx, { text: '' }, { k: 5 }), 'text');
-    await expectInputError(() => similar(ctx, { text: '法'.repeat(5001) }, { k: 5 }), 'text');
+    await expectParamError(() => similar(ctx, { text: '' }, { k: 5 }), 'text');
+    await expectParamError(() => similar(ctx, { text: '法'.repeat(5001) }, { k: 5 }), 'text');
     // A query of stopwords only has no lexical tokens: no results, not an error.
     expect(await search(ctx, '的了', { ...ok, mode: 'lexical' })).toEqual([]);
   });
