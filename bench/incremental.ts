@@ -17,6 +17,7 @@ import { WRITE_QUEUE } from '../workers/queues.ts';
 import { startRedisServer } from '../test/helpers/redis.ts';
 import { spawnWorker } from '../test/helpers/workerProcess.ts';
 import { REPO_ROOT } from '../cli/config.ts';
+import { canonicalSource, resolveRoot } from '../cli/identity.ts';
 
 const SEEDS = path.join(REPO_ROOT, 'corpus');
 const BIN = path.join(REPO_ROOT, 'bin/fazhi.js');
@@ -105,7 +106,8 @@ export async function incrementalMeasures(dataDir: string, modelDir: string, mod
     const file = newReport(work, seeds[0]!, `${tag}e`);
     const start = performance.now();
     const ingest = run(['ingest', file, '--data-dir', dataDir, '--model', modelDir]);
-    const found = await reader.waitFor(path.normalize(file), start);
+    // Stored under its canonical path: relative to the root `fazhi ingest` defaults to.
+    const found = await reader.waitFor(canonicalSource(file, resolveRoot(undefined, dataDir)), start);
     const done = await ingest;
     if (done.code !== 0) throw new Error(`fazhi ingest exited ${done.code}: ${done.stderr}`);
     rows.push([`one new report searchable after \`fazhi ingest\` starts (store of ${passages} passages; startup included)`, s(found)]);
@@ -149,9 +151,15 @@ async function queueMeasures(dataDir: string, modelDir: string, reader: WarmRead
 
     // A batch: the writer reports its event-loop delay once the burst is over.
     const files = seeds.flatMap((seed) => Array.from({ length: LAG_BATCH_COPIES }, (_, i) => path.normalize(newReport(work, seed, `${tag}l${i}`))));
+    // The single report's burst is logged once the writer has been quiet: start after it.
+    await writerLag(worker.stderr, 0, 1);
+    const from = worker.stderr().length;
     const summary = await runBatch({ redisUrl: redis.url, dataDir, modelDir, files, onNotice: () => undefined });
-    const lag = await writerLagLine(worker.stderr, files.length);
-    rows.push([`writer event-loop delay during a batch of ${files.length} reports (${summary.passages} passages) p50 / p99 / max`, `${lag.p50} ms / ${lag.p99} ms / ${lag.max} ms`]);
+    const lag = await writerLag(worker.stderr, from, files.length);
+    rows.push([
+      `writer event-loop delay during a batch of ${files.length} reports (${summary.passages} passages) p50 / p99 / max${lag.bursts > 1 ? ` (largest of ${lag.bursts} bursts)` : ''}`,
+      `${lag.p50} ms / ${lag.p99} ms / ${lag.max} ms`,
+    ]);
   } finally {
     await events.close();
     for (const w of [worker, producer]) w.child.kill('SIGTERM');
@@ -161,12 +169,21 @@ async function queueMeasures(dataDir: string, modelDir: string, reader: WarmRead
   return rows;
 }
 
-/** The writer logs its delay a quiet period after a burst; waits for the line of a burst of `commits`. */
-async function writerLagLine(stderr: () => string, commits: number): Promise<{ p50: string; p99: string; max: string }> {
+/**
+ * The writer logs its delay after each burst of writes (a quiet period ends one): on a loaded
+ * machine a batch reaches it as several bursts. Waits for the lines, logged after `from` in its
+ * stderr, that cover `commits` commits, and reports the largest p50, p99 and max among them: the
+ * batch's own p99 can be no larger than the largest p99 of the bursts it is made of.
+ */
+async function writerLag(stderr: () => string, from: number, commits: number): Promise<{ p50: string; p99: string; max: string; bursts: number }> {
   const pattern = /writer: (\d+) commit\(s\); event-loop delay p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms/g;
   const deadline = Date.now() + FOUND_TIMEOUT_MS;
   for (;;) {
-    for (const m of stderr().matchAll(pattern)) if (Number(m[1]) >= commits) return { p50: m[2]!, p99: m[3]!, max: m[4]! };
+    const bursts = [...stderr().slice(from).matchAll(pattern)];
+    if (bursts.reduce((sum, m) => sum + Number(m[1]), 0) >= commits) {
+      const largest = (group: number) => Math.max(...bursts.map((m) => Number(m[group]))).toFixed(1);
+      return { p50: largest(2), p99: largest(3), max: largest(4), bursts: bursts.length };
+    }
     if (Date.now() > deadline) throw new Error(`the writer did not report its event-loop delay:\n${stderr()}`);
     await sleep(200);
   }

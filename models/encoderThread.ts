@@ -29,7 +29,10 @@ export interface EncoderThread {
  */
 export async function startEncoderThread(modelDir: string): Promise<EncoderThread> {
   const info = await readModelDir(modelDir);
-  const worker = new Worker(new URL('./encoderWorker.boot.mjs', import.meta.url), { workerData: { info } });
+  // A worker thread's stack is 4 MB by default: embedding a 5,000-character text (`similar
+  // --text` at its limit) overflowed it and killed the process (SIGSEGV); 6 MB was enough. The
+  // main thread, where the model ran before, has 8 MB.
+  const worker = new Worker(new URL('./encoderWorker.boot.mjs', import.meta.url), { workerData: { info }, resourceLimits: { stackSizeMb: 32 } });
   const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let failure: Error | null = null;

@@ -146,18 +146,24 @@ export class VectorIndex {
     const state = this.state!;
     const dim = changes.added[0]?.vector.length;
     if (dim !== undefined && dim !== state.dim) return false; // built while empty, or a model of another size
+    let count = state.count;
     for (const id of changes.removed) {
       try {
         index.markDelete(id);
+        count--;
       } catch {
         // never indexed (another model's vector, or added and removed in between)
       }
     }
     const needed = index.getCurrentCount() + changes.added.length;
     if (needed > index.getMaxElements()) index.resizeIndex(Math.ceil(needed * GROWTH));
-    for (const { id, vector } of changes.added) index.addPoint(Array.from(vector), id);
+    for (const { id, vector } of changes.added) {
+      // A replaced vector keeps its label; a new or once-deleted one adds a live point.
+      if (!isLive(index, id)) count++;
+      index.addPoint(Array.from(vector), id);
+    }
     this.points = null;
-    this.state = { ...state, count: changes.count, generation: changes.generation };
+    this.state = { ...state, count, generation: changes.generation };
     return true;
   }
 
@@ -307,6 +313,15 @@ export class VectorIndex {
   private requireIndex(): hnswlib.HierarchicalNSW {
     if (!this.index) throw new Error('vector index not loaded: call ensureFresh(store, modelId) first');
     return this.index;
+  }
+}
+
+function isLive(index: hnswlib.HierarchicalNSW, id: PassageId): boolean {
+  try {
+    index.getPoint(id); // throws for a label never added or marked deleted
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -47,6 +47,14 @@ describe('startEncoderThread (the model in a worker thread, texts prepared in th
     expect(Array.from(vb[1]!)).toEqual(Array.from((await local.embed(['法律顾问']))[0]!));
   });
 
+  it('embeds a 5,000-character text (the limit of `similar --text`) as the model in this thread does', async () => {
+    const sentence = '整合人民调解、行政调解、司法调解资源，推动矛盾纠纷多元化解。';
+    const long = sentence.repeat(Math.ceil(5000 / sentence.length)).slice(0, 5000);
+    const [threaded] = await thread.encoder.embedQueries([long]);
+    const [here] = await local.embedQueries([long]);
+    expect(Array.from(threaded!)).toEqual(Array.from(here!));
+  });
+
   it('refuses an empty text as bad input, in the calling thread', async () => {
     await expect(thread.encoder.embed(['  '])).rejects.toThrow(InputError);
   });

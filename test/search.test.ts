@@ -521,6 +521,8 @@ describe('VectorIndex', () => {
     // After a removal the writer saves the caught-up file and the store forgets the log it reflects.
     store.removeBySource(changed.source);
     expect(ctx.index.sync(store, 'test-bag-64')).toMatchObject({ rebuilt: false, saved: true });
+    // The index counts its live points itself as it replays (the store is not asked to count).
+    expect(ctx.index.size).toBe(store.countVectors('test-bag-64'));
     expect(readIndexHealth(dataDir, store)).toMatchObject({ fresh: true, generation: store.generation() });
     expect(store.vectorChangesSince(savedAt, 'test-bag-64')).toBeNull();
     // The long-lived reader is older than the pruned log: it reloads the newer file, no rebuild.
