@@ -26,13 +26,29 @@ export async function openEncoder(opts: OpenOptions): Promise<{ encoder: Encoder
 }
 
 /**
+ * ONNX runtime's session creation in a worker thread uses stack in proportion to the process's
+ * arguments (measured: the default 4 MB stack crashed with SIGSEGV at 15 KB of arguments, 16 MB at
+ * 90 KB; the thread's 32 MB held 96 KB and crashed at 384 KB, e.g. `fazhi ingest` given 12,000
+ * file paths). With a longer argument list the model loads in this thread, as it did before.
+ */
+const ENCODER_THREAD_MAX_ARGV_BYTES = 64 * 1024;
+
+/** The model in its own thread, or in this one when the arguments are too long for the thread (see above). */
+async function startEncoder(modelDir: string): Promise<{ encoder: Encoder; ready: Promise<void>; close(): Promise<void> }> {
+  const argvBytes = process.argv.reduce((sum, arg) => sum + Buffer.byteLength(arg) + 1, 0);
+  if (argvBytes <= ENCODER_THREAD_MAX_ARGV_BYTES) return startEncoderThread(modelDir);
+  const encoder = await loadEncoder(modelDir);
+  return { encoder, ready: Promise.resolve(), close: async () => {} };
+}
+
+/**
  * Every command that opens an app segments text (queries, reports, texts to embed), so jieba's
  * dictionary is loaded here, in this thread, while the model loads in its own thread: a cold
  * command pays the longer of the two loads instead of their sum.
  */
 export async function openApp(opts: OpenOptions): Promise<App> {
   const modelDir = resolveModelDir(opts.model, opts.dataDir);
-  const thread = await startEncoderThread(modelDir);
+  const thread = await startEncoder(modelDir);
   let store: Store | null = null;
   try {
     store = opts.readonly ? Store.openReadOnly(opts.dataDir) : Store.open(opts.dataDir);

@@ -29,9 +29,10 @@ export interface EncoderThread {
  */
 export async function startEncoderThread(modelDir: string): Promise<EncoderThread> {
   const info = await readModelDir(modelDir);
-  // A worker thread's stack is 4 MB by default: embedding a 5,000-character text (`similar
-  // --text` at its limit) overflowed it and killed the process (SIGSEGV); 6 MB was enough. The
-  // main thread, where the model ran before, has 8 MB.
+  // A worker thread's stack is 4 MB by default, and ONNX runtime's session creation in it uses
+  // stack in proportion to the process's arguments: `similar --text` with 5,000 characters (15 KB
+  // of arguments) crashed with SIGSEGV. 32 MB holds 96 KB; cli/app.ts keeps longer argument lists
+  // (file paths from a shell glob) out of the thread.
   const worker = new Worker(new URL('./encoderWorker.boot.mjs', import.meta.url), { workerData: { info }, resourceLimits: { stackSizeMb: 32 } });
   const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;

@@ -111,6 +111,15 @@ describe('flags', () => {
     expect(help.stdout).toContain('list');
   });
 
+  it('ingest takes a long file list (12,000 paths, as a shell glob gives): the model then loads outside its worker thread', () => {
+    // 384 KB of arguments crashed the model's worker thread (SIGSEGV) before cli/app.ts's limit.
+    const reports = path.join(work, 'reports');
+    const many = Array.from({ length: 12_000 }, (_, i) => path.join(reports, i % 2 === 0 ? 'yicheng.txt' : 'shanzhou.txt'));
+    const r = fazhi(['ingest', ...many, '--data-dir', data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/0 added, 0 replaced, 2 unchanged/);
+  });
+
   it('similar --text takes up to 5,000 characters and names --text in its errors', () => {
     const sentence = '整合人民调解、行政调解、司法调解资源，推动矛盾纠纷多元化解。';
     const long = sentence.repeat(Math.ceil(5000 / sentence.length)).slice(0, 5000);
