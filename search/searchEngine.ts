@@ -562,6 +562,7 @@ export function validateFilter(filter: SearchFilter): SearchFilter {
   return filter;
 }
 
-function hasFilter(filter: SearchFilter): boolean {
+/** Whether any filter field is set (an empty filter restricts nothing). */
+export function hasFilter(filter: SearchFilter): boolean {
   return Object.values(filter).some((value) => value !== undefined);
 }

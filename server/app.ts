@@ -17,10 +17,9 @@ import {
   searchQuerySchema,
   similarBodySchema,
   similarQuerySchema,
-  toSearchFilter,
   apiParamOf,
-  type RawFilter,
 } from './params.ts';
+import { parseFilter, type RawFilter } from '../search/filter.ts';
 import { adoption, adoptionCsv, mentioningPassages, passageContext, placeKey, reportView } from './views.ts';
 import { openApiDocument, type RouteDoc } from './openapi.ts';
 import { disjunctiveFacets, embedQueryOnce, matchingIds } from './facets.ts';
@@ -126,7 +125,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     'their counts); province ignores city and county too, city ignores county, year ignores from/to.';
   app.get('/api/search', { schema: { summary: 'Search passages (or reports) by meaning and words', description: searchDescription, querystring: searchQuerySchema } }, async (request) => {
     const q = request.query as { q: string; mode: SearchMode; k: number; by: 'passage' | 'report' } & RawFilter;
-    const filter = toSearchFilter(q);
+    const filter = parseFilter(q);
     const ctx = embedQueryOnce(reader.current());
     const { results, matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, by: q.by, filter });
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
@@ -139,16 +138,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const { other_regions, ...q } = request.query as { k: number; other_regions: string } & RawFilter;
     const ctx = reader.current();
     if (!ctx.store.getPassage(id)) return reply.code(404).send({ error: 'Not Found', message: `no passage with id ${id}` });
-    const results = await similar(ctx, { passageId: id }, { k: q.k, otherRegions: other_regions === '1' || other_regions === 'true', filter: toSearchFilter(q) });
+    const results = await similar(ctx, { passageId: id }, { k: q.k, otherRegions: other_regions === '1' || other_regions === 'true', filter: parseFilter(q) });
     return { results: results.map(apiRow) };
   });
 
   app.post('/api/similar', { schema: { summary: 'Passages similar to a text', body: similarBodySchema } }, async (request) => {
     const body = request.body as { text: string; k?: number; region?: { province?: string; city?: string; county?: string } } & RawFilter;
     const { text, k, region, ...raw } = body;
-    const home = region ? toSearchFilter(region) : undefined;
+    const home = region ? parseFilter(region) : undefined;
     const ctx = reader.current();
-    const results = await similar(ctx, { text }, { k: k ?? 10, otherRegions: home !== undefined, region: home, filter: toSearchFilter(raw) });
+    const results = await similar(ctx, { text }, { k: k ?? 10, otherRegions: home !== undefined, region: home, filter: parseFilter(raw) });
     return { results: results.map(apiRow) };
   });
 

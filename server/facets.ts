@@ -1,7 +1,7 @@
 // Filter facets of a search page, counted disjunctively: each dimension's counts come from the
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
-import { retrievalDepth, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { hasFilter, retrievalDepth, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import type { FilterFields, PassageId, SearchFilter, Store } from '../search/store.ts';
 
 export const FACET_NAMES = ['province', 'city', 'county', 'year', 'section', 'kind'] as const;
@@ -87,8 +87,7 @@ export async function matchingIds(
   if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(ctx.segment(text), depth, { filter: opts.filter })) ids.add(hit.id);
   if (opts.mode !== 'lexical') {
     const [vector] = await ctx.encoder.embedQueries([text]);
-    const filtered = Object.values(opts.filter).some((value) => value !== undefined);
-    for (const hit of ctx.index.search(vector!, depth, filtered ? ctx.store.passageIds({ filter: opts.filter }) : undefined)) ids.add(hit.id);
+    for (const hit of ctx.index.search(vector!, depth, hasFilter(opts.filter) ? ctx.store.passageIds({ filter: opts.filter }) : undefined)) ids.add(hit.id);
   }
   return ids;
 }

@@ -2,8 +2,7 @@
 // the parameter) and their conversion into the search engine's options, with the CLI's rules.
 import { DOCUMENT_KINDS, SECTION_KINDS } from '../pipeline/types.ts';
 import { MAX_K, MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, SEARCH_MODES } from '../search/searchEngine.ts';
-import type { SearchFilter } from '../search/store.ts';
-import { KIND_ALIASES, parseFilter } from '../search/filter.ts';
+import { KIND_ALIASES } from '../search/filter.ts';
 import type { SearchParam } from '../search/errors.ts';
 
 const year = { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR } as const;
@@ -64,14 +63,6 @@ export const idParamSchema = {
   required: ['id'],
   properties: { id: { type: 'integer', minimum: 1 } },
 } as const;
-
-/** Filter parameters as the API receives them: section and kind still unchecked strings. */
-export type RawFilter = Omit<SearchFilter, 'section' | 'kind'> & { section?: string; kind?: string };
-
-/** The CLI's filter rules (region names resolved against GB/T 2260, year or from/to). */
-export function toSearchFilter(raw: RawFilter): SearchFilter {
-  return parseFilter(raw);
-}
 
 /** The API's name for each search parameter, for the 400 a SearchParamError becomes. */
 const API_PARAMS: Record<SearchParam, string> = {
