@@ -360,6 +360,10 @@ const BM25_K1 = 1.2;
  * 0.1 → 390 / 83 (one pass, no second pass yet).
  */
 const COMMON_TOKEN_SHARE = 0.02;
+/** FTS5's idf of a token held by `n` of `rows` rows, floored as FTS5 floors it. */
+function fts5Idf(rows: number, n: number): number {
+  return Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5)));
+}
 /** Distinct query tokens whose document frequency is remembered per store generation. */
 const TERM_ROW_CACHE_SIZE = 10_000;
 
@@ -1051,7 +1055,7 @@ export class Store {
     const terms = distinct
       .map((token, i) => {
         const rows = counts[i]!;
-        return { token, rows, bound: (BM25_K1 + 1) * Math.max(1e-6, Math.log((rowsBound - rows + 0.5) / (rows + 0.5))) };
+        return { token, rows, bound: (BM25_K1 + 1) * fts5Idf(rowsBound, rows) };
       })
       .sort((a, b) => b.rows - a.rows);
     // Most common first; at least one token stays in the first pass.
@@ -1106,8 +1110,7 @@ export class Store {
     const termRows = this.termRows(distinct);
     // Counting 250k rows costs milliseconds: once per generation, with termRows' counts.
     const rows = (this.termRowCounts.passages ??= this.statement(`SELECT count(*) FROM passages`).pluck().get() as number);
-    // FTS5's idf, floored as it floors it.
-    const idf = termRows.reduce((sum, n) => sum + Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5))), 0);
+    const idf = termRows.reduce((sum, n) => sum + fts5Idf(rows, n), 0);
     const proximity = distinct.length >= 2 && distinct.length <= MAX_PROXIMITY_TOKENS ? 1 + PROXIMITY_BOOST : 1;
     return (BM25_K1 + 1) * idf * proximity;
   }
