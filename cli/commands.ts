@@ -208,11 +208,12 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilter 
   });
 }
 
-export async function similarCommand(o: Base & { id?: string; flags: RawFilter & { k: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
-  const { similar, validateText, validateK, validateHome } = await import('../search/searchEngine.ts');
+export async function similarCommand(o: Base & { id?: string; flags: RawFilter & { k: string; mode: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
+  const { similar, validateText, validateK, validateMode, validateHome } = await import('../search/searchEngine.ts');
   const { parseFilter, parseHomeRegion } = await import('../search/filter.ts');
   if ((o.id === undefined) === (o.flags.text === undefined)) throw new InputError('similar', 'give either a passage id or --text "…"');
   const k = validateK(parseWholeNumber('--k', o.flags.k));
+  const mode = validateMode(o.flags.mode);
   const otherRegions = !!o.flags.otherRegions;
   let target: SimilarSource;
   let filter: SearchFilter;
@@ -234,7 +235,7 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilter &
   await withApp({ ...o, readonly: true }, async (app) => {
     requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
     app.index.ensureFresh(app.store, app.encoder.modelId);
-    print(await similar(app, target, { k, otherRegions, filter, region }), !!o.flags.json);
+    print(await similar(app, target, { k, mode, otherRegions, filter, region }), !!o.flags.json);
   });
 }
 

@@ -112,6 +112,7 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
       .description('who else does what we do: passages similar to a stored passage or to a text')
       .argument('[passage-id]')
       .option('--text <text>', 'find passages similar to this text (up to 5,000 characters) instead')
+      .addOption(new Option('--mode <mode>', 'hybrid (its words and its meaning) | dense | lexical').default('hybrid'))
       .option('--other-regions', "exclude the source's own jurisdiction; with --text, home is the region --province/--city/--county name"),
   ).action((id: string | undefined, o) => {
     return similarCommand({ dataDir, model: model(), id, flags: o, checkStore: storeAndModel });

@@ -1098,6 +1098,24 @@ export class Store {
   }
 
   /**
+   * FTS5's idf of each token in this index (0 for a token no passage holds: it cannot match), from
+   * termRows' per-generation memory.
+   */
+  tokenIdfs(tokens: readonly string[]): number[] {
+    const termRows = this.termRows(tokens);
+    const rows = this.indexedPassages();
+    return termRows.map((n) => (n === 0 ? 0 : fts5Idf(rows, n)));
+  }
+
+  /**
+   * Counting 250k rows costs milliseconds: once per generation, with termRows' counts (call
+   * termRows first: it starts a new generation's memory).
+   */
+  private indexedPassages(): number {
+    return (this.termRowCounts.passages ??= this.statement(`SELECT count(*) FROM passages`).pluck().get() as number);
+  }
+
+  /**
    * The most lexicalSearch could score these tokens in this index: every token at bm25 saturation
    * (idf × (k1 + 1), whatever the column weights) and the full proximity boost. A bm25 grows with
    * the corpus (idf = ln(N / n)); its share of this bound does not, so scores read alike in a small
@@ -1108,8 +1126,7 @@ export class Store {
     const distinct = distinctTokens(tokens);
     if (distinct.length === 0) return 0;
     const termRows = this.termRows(distinct);
-    // Counting 250k rows costs milliseconds: once per generation, with termRows' counts.
-    const rows = (this.termRowCounts.passages ??= this.statement(`SELECT count(*) FROM passages`).pluck().get() as number);
+    const rows = this.indexedPassages();
     const idf = termRows.reduce((sum, n) => sum + fts5Idf(rows, n), 0);
     const proximity = distinct.length >= 2 && distinct.length <= MAX_PROXIMITY_TOKENS ? 1 + PROXIMITY_BOOST : 1;
     return (BM25_K1 + 1) * idf * proximity;

@@ -135,19 +135,19 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   app.get('/api/similar/:id', { schema: { summary: 'Passages similar to a stored one', params: idParamSchema, querystring: similarQuerySchema } }, async (request, reply) => {
     const { id } = request.params as { id: number };
-    const { other_regions, ...q } = request.query as { k: number; other_regions: string } & RawFilter;
+    const { other_regions, mode, ...q } = request.query as { k: number; mode: SearchMode; other_regions: string } & RawFilter;
     const ctx = reader.current();
     if (!ctx.store.getPassage(id)) return reply.code(404).send({ error: 'Not Found', message: `no passage with id ${id}` });
-    const results = await similar(ctx, { passageId: id }, { k: q.k, otherRegions: other_regions === '1' || other_regions === 'true', filter: parseFilter(q) });
+    const results = await similar(ctx, { passageId: id }, { k: q.k, mode, otherRegions: other_regions === '1' || other_regions === 'true', filter: parseFilter(q) });
     return { results: results.map(apiRow) };
   });
 
   app.post('/api/similar', { schema: { summary: 'Passages similar to a text', body: similarBodySchema } }, async (request) => {
-    const body = request.body as { text: string; k?: number; region?: { province?: string; city?: string; county?: string } } & RawFilter;
-    const { text, k, region, ...raw } = body;
+    const body = request.body as { text: string; k?: number; mode?: SearchMode; region?: { province?: string; city?: string; county?: string } } & RawFilter;
+    const { text, k, mode, region, ...raw } = body;
     const home = region ? parseFilter(region) : undefined;
     const ctx = reader.current();
-    const results = await similar(ctx, { text }, { k: k ?? 10, otherRegions: home !== undefined, region: home, filter: parseFilter(raw) });
+    const results = await similar(ctx, { text }, { k: k ?? 10, mode, otherRegions: home !== undefined, region: home, filter: parseFilter(raw) });
     return { results: results.map(apiRow) };
   });
 

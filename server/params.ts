@@ -22,6 +22,7 @@ export const filterProperties = {
 } as const;
 
 export const kProperty = { type: 'integer', minimum: 1, maximum: MAX_K, default: 10 } as const;
+const modeProperty = { type: 'string', enum: [...SEARCH_MODES], default: 'hybrid' } as const;
 
 export const searchQuerySchema = {
   type: 'object',
@@ -29,7 +30,7 @@ export const searchQuerySchema = {
   required: ['q'],
   properties: {
     q: queryText,
-    mode: { type: 'string', enum: [...SEARCH_MODES], default: 'hybrid' },
+    mode: modeProperty,
     k: kProperty,
     by: { type: 'string', enum: ['passage', 'report'], default: 'passage' },
     ...filterProperties,
@@ -39,7 +40,7 @@ export const searchQuerySchema = {
 export const similarQuerySchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { k: kProperty, other_regions: { type: 'string', enum: ['0', '1', 'true', 'false'], default: '0' }, ...filterProperties },
+  properties: { k: kProperty, mode: modeProperty, other_regions: { type: 'string', enum: ['0', '1', 'true', 'false'], default: '0' }, ...filterProperties },
 } as const;
 
 export const similarBodySchema = {
@@ -49,6 +50,7 @@ export const similarBodySchema = {
   properties: {
     text: { type: 'string', minLength: 1, maxLength: 5000, pattern: '\\S' },
     k: kProperty,
+    mode: modeProperty,
     region: {
       type: 'object',
       additionalProperties: false,

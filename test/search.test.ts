@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SearchParamError, type SearchParam } from '../search/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import { computeBoilerplate, updateBoilerplate } from '../search/boilerplate.ts';
-import { DENSE_WEIGHT, DENSE_WEIGHT_UNCOVERED, lexicalRelevance, search, similar, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { DENSE_WEIGHT, DENSE_WEIGHT_UNCOVERED, lexicalRelevance, search, similar, telltaleTokens, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { Store, type SearchFilter } from '../search/store.ts';
 import { INDEX_FILE, SIDECAR_FILE, VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import {
@@ -288,6 +288,13 @@ describe('search', () => {
     // No passage holds this query as a whole: dense reorders.
     const scattered = '检查双随机一公开监管';
     expect(await ids(scattered, 'hybrid', 1)).not.toEqual(await ids(scattered, 'lexical'));
+    // Typed as separate terms, each held verbatim by some hit, it is a list of names: the lexical order stands.
+    const terms = '推行 检查';
+    const termsLexical = await ids(terms, 'lexical');
+    expect((await ids(terms, 'dense')).slice(0, termsLexical.length)).not.toEqual(termsLexical);
+    expect((await ids(terms, 'hybrid', 1)).slice(0, termsLexical.length)).toEqual(termsLexical);
+    // With a term no first-page hit holds, dense mixes in.
+    expect((await ids('推行 检查 抽检', 'hybrid', 1)).slice(0, termsLexical.length)).not.toEqual(termsLexical);
   });
 
   it('hybrid gives dense the lower weight where the best lexical hit covers the query, the higher where it does not', async () => {
@@ -364,6 +371,42 @@ describe('search', () => {
     const fromText = await similar(ctx, { text }, { k: 20, otherRegions: true, region: { province: '山东省', city: '威海市' } });
     expect(fromText.length).toBeGreaterThan(0);
     expect(fromText.some((hit) => hit.jurisdiction.city === '威海市')).toBe(false);
+  });
+
+  it('compares a pasted text by its words and its meaning (hybrid by default), or by either alone', async () => {
+    const ctx = context(corpus());
+    const henan = store.getDocumentBySource('c/henan.txt')!;
+    const target = store.passageIdsOf(henan.id)[0]!;
+    const text = '执法案卷评查';
+    for (const mode of ['lexical', 'hybrid', 'dense'] as const) {
+      expect((await similar(ctx, { text }, { k: 3, mode }))[0]!.id, mode).toBe(target);
+    }
+    expect((await similar(ctx, { text }, { k: 3 })).map((hit) => hit.id)).toEqual((await similar(ctx, { text }, { k: 3, mode: 'hybrid' })).map((hit) => hit.id));
+    // A stored passage's words count too: lexical similarity finds its peers, never its own report.
+    const huancui = store.getDocumentBySource('a/huancui.txt')!;
+    const byWords = await similar(ctx, { passageId: store.passageIdsOf(huancui.id)[0]! }, { k: 5, mode: 'lexical' });
+    expect(byWords[0]!.text).toBe('推行双随机一公开监管双随机一公开检查');
+    expect(byWords.some((hit) => hit.docId === huancui.id)).toBe(false);
+    await expectParamError(() => similar(ctx, { text }, { k: 3, mode: 'fuzzy' as never }), 'mode');
+  });
+
+  it("makes a long text's lexical query of its most telling words: frequent in it, rare in the index", () => {
+    context(corpus());
+    const vocabulary = [...new Set(corpus().flatMap((report) => report.passages.flatMap((passage) => passage.tokens)))];
+    expect(vocabulary.length).toBeGreaterThan(32);
+    const tokens = [...vocabulary, '案卷', '案卷', '案卷', ...Array<string>(5).fill('索引里没有的词')];
+    const kept = telltaleTokens(store, tokens);
+    expect(kept).toHaveLength(32);
+    expect(kept[0]).toBe('案卷');
+    expect(kept).not.toContain('索引里没有的词');
+    // Words said once: none kept is more common in the index than one left out.
+    const idf = new Map(vocabulary.map((token, i) => [token, store.tokenIdfs(vocabulary)[i]!]));
+    const keptOnce = kept.filter((token) => token !== '案卷').map((token) => idf.get(token)!);
+    const dropped = vocabulary.filter((token) => !kept.includes(token)).map((token) => idf.get(token)!);
+    expect(Math.min(...keptOnce)).toBeGreaterThanOrEqual(Math.max(...dropped));
+    expect(Math.min(...keptOnce)).toBeGreaterThan(Math.min(...dropped));
+    // A short text keeps every word.
+    expect(telltaleTokens(store, ['述法', '评议', '述法'])).toEqual(['述法', '评议']);
   });
 
   it('answers an empty store with no results in every mode', async () => {
