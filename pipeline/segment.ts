@@ -131,6 +131,16 @@ export function segmentForIndex(text: string): IndexTokens {
   return { tokens, parts };
 }
 
+/**
+ * The lexical words of a passage's context — its document's title and its heading path, coarse and
+ * parts — for the index's third column (search/store.ts CONTEXT_WEIGHT): a passage under
+ * “（二）深化行政执法体制改革” is about that though its own text may not say so.
+ */
+export function segmentContext(title: string, headingPath: readonly string[]): string[] {
+  const { tokens, parts } = segmentForIndex([title, ...headingPath].join('。'));
+  return [...tokens, ...parts];
+}
+
 /** Tokens joined by single spaces, nothing removed: the input format of the bundled encoder's tokenizer. */
 export function segmentForModel(text: string): string {
   return cutTokens(text).join(' ');

@@ -93,6 +93,55 @@ describe('proximity', () => {
   });
 });
 
+describe('store schema upgrade from 2', () => {
+  it('adds the title and heading column to a schema-2 store without touching its passages or vectors', () => {
+    const dir = tempDataDir();
+    try {
+      const db = new Database(path.join(dir, STORE_FILE));
+      db.exec(SCHEMA_2);
+      db.close();
+      const s = Store.open(dir);
+      try {
+        expect(s.getMeta('schema_version')).toBe('3');
+        expect(s.lexicalSearch(segmentForQuery('双随机'), 10).map((h) => h.id)).toEqual([1]);
+        expect(s.lexicalSearch(segmentForQuery('简政放权'), 10).map((h) => h.id)).toEqual([1]);
+        expect(s.getPassage(1)!.text).toBe('推行“双随机、一公开”信用监管，覆盖抽查事项100项。');
+        // A passage added after the upgrade gets its context too.
+        const r = makeReport('new.txt', { province: '河南省', city: '三门峡市', county: '陕州区', year: 2022 }, [{ section: '成效', words: ['推行', '案卷', '评查'] }]);
+        s.putReport(r, vectorsFor(r), 'test-bag-64');
+        expect(s.getPassages(s.lexicalSearch(segmentForQuery('陕州区'), 10).map((h) => h.id)).map((p) => p.source)).toEqual(['new.txt']);
+      } finally {
+        s.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The schema-2 store as the previous release wrote it: two FTS columns, document kind.
+const SCHEMA_2 = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '2');
+CREATE TABLE documents (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL UNIQUE, content_hash TEXT NOT NULL,
+  title TEXT NOT NULL, province TEXT, city TEXT, county TEXT, code TEXT, year INTEGER, published_at TEXT, issuer TEXT,
+  doc_number TEXT, encoding TEXT NOT NULL, model_id TEXT NOT NULL, ingested_at TEXT NOT NULL, kind TEXT NOT NULL DEFAULT '其他');
+CREATE TABLE passages (id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL, section TEXT NOT NULL, heading_path TEXT NOT NULL, text TEXT NOT NULL, tokens TEXT NOT NULL,
+  hash TEXT NOT NULL, boilerplate REAL NOT NULL DEFAULT 0, parts TEXT NOT NULL DEFAULT '', UNIQUE (doc_id, ordinal));
+CREATE TABLE vectors (passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE, model_id TEXT NOT NULL,
+  dim INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE VIRTUAL TABLE passages_fts USING fts5(tokens, parts, content='passages', content_rowid='id', tokenize='unicode61 remove_diacritics 0');
+CREATE TRIGGER passages_fts_insert AFTER INSERT ON passages BEGIN
+  INSERT INTO passages_fts(rowid, tokens, parts) VALUES (new.id, new.tokens, new.parts);
+END;
+CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN
+  INSERT INTO passages_fts(passages_fts, rowid, tokens, parts) VALUES ('delete', old.id, old.tokens, old.parts);
+END;
+INSERT INTO documents VALUES (1, 'r.txt', 'h', '威海市2023年法治政府建设情况报告', '山东省', '威海市', NULL, NULL, 2023, NULL, NULL, NULL, 'utf-8', 'm', '2024-01-01', '法治政府建设年度报告');
+INSERT INTO passages VALUES (1, 1, 0, '成效', '["一、深化简政放权"]', '推行“双随机、一公开”信用监管，覆盖抽查事项100项。', '推行 双随机一公开 信用 监管 信用监管', 'x', 0, '双随机 随机 公开');
+`;
+
 // The schema-1 store as the previous release wrote it: one FTS column of search-mode tokens,
 // no document kind.
 const SCHEMA_1 = `
@@ -114,12 +163,12 @@ CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN
   INSERT INTO passages_fts(passages_fts, rowid, tokens) VALUES ('delete', old.id, old.tokens);
 END;
 INSERT INTO documents VALUES (1, 'r.txt', 'h', '威海市2023年法治政府建设情况报告', '山东省', '威海市', NULL, NULL, 2023, NULL, NULL, NULL, 'utf-8', 'm', '2024-01-01');
-INSERT INTO passages VALUES (1, 1, 0, '成效', '[]', '推行“双随机、一公开”信用监管，覆盖抽查事项100项。', '推行 双随机一公开 信用 监管 信用监管', 'x', 0);
+INSERT INTO passages VALUES (1, 1, 0, '成效', '["一、深化简政放权"]', '推行“双随机、一公开”信用监管，覆盖抽查事项100项。', '推行 双随机一公开 信用 监管 信用监管', 'x', 0);
 INSERT INTO passages VALUES (2, 1, 1, '不足', '[]', '法治政府建设还存在基层执法力量不足的问题。', '法治 政府 法治政府 基层 执法 力量', 'y', 0);
 `;
 
 describe('store schema upgrade', () => {
-  it('upgrades a schema-1 store in place: passages re-segmented for the new lexical index, documents classified', () => {
+  it('upgrades a schema-1 store in place: passages re-segmented for the new lexical index, documents classified, titles and headings indexed', () => {
     const dir = tempDataDir();
     try {
       const db = new Database(path.join(dir, STORE_FILE));
@@ -127,19 +176,23 @@ describe('store schema upgrade', () => {
       db.close();
       const s = Store.open(dir);
       try {
-        expect(s.getMeta('schema_version')).toBe('2');
+        expect(s.getMeta('schema_version')).toBe('3');
         expect(s.documents()[0]!.kind).toBe('法治政府建设年度报告');
         // 双随机 is a part of the whole name: only the re-segmented index has it.
         expect(s.lexicalSearch(segmentForQuery('双随机'), 10).map((h) => h.id)).toEqual([1]);
         expect(s.lexicalSearch(segmentForQuery('执法力量'), 10).map((h) => h.id)).toEqual([2]);
         expect(s.passageIds({ filter: { kind: '法律法规' } }).size).toBe(0);
         expect(s.passageIds({ filter: { kind: '法治政府建设年度报告' } }).size).toBe(2);
+        // Words only its heading (简政放权) or the title (威海) holds find a passage.
+        expect(s.lexicalSearch(segmentForQuery('简政放权'), 10).map((h) => h.id)).toEqual([1]);
+        expect(s.lexicalSearch(segmentForQuery('威海'), 10).map((h) => h.id).sort()).toEqual([1, 2]);
       } finally {
         s.close();
       }
-      // Opening again finds schema 2 and changes nothing.
+      // Opening again finds schema 3 and changes nothing.
       const again = Store.open(dir);
       expect(again.lexicalSearch(segmentForQuery('双随机'), 10).map((h) => h.id)).toEqual([1]);
+      expect(again.lexicalSearch(segmentForQuery('简政放权'), 10).map((h) => h.id)).toEqual([1]);
       again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
