@@ -506,7 +506,14 @@ export class Store {
     try {
       db.pragma('busy_timeout = 10000');
       const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
-      if (version !== SCHEMA_VERSION) throw new Error(`${path}: schema version ${version ?? '(none)'}, this program expects ${SCHEMA_VERSION}`);
+      if (version !== SCHEMA_VERSION) {
+        // Only a writer may upgrade a store (one writer per data dir): say which command does.
+        const older = version !== undefined && Number(version) < Number(SCHEMA_VERSION);
+        throw new Error(
+          `${path}: schema version ${version ?? '(none)'}, this program expects ${SCHEMA_VERSION}` +
+            (older ? ': written by an earlier version; run `fazhi reindex` (or start the queue writer) once to upgrade it in place' : ''),
+        );
+      }
     } catch (error) {
       db.close();
       throw error;

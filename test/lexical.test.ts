@@ -100,6 +100,8 @@ describe('store schema upgrade from 2', () => {
       const db = new Database(path.join(dir, STORE_FILE));
       db.exec(SCHEMA_2);
       db.close();
+      // Readers never write: they name the command that upgrades it.
+      expect(() => Store.openReadOnly(dir)).toThrow(/schema version 2, this program expects 3: written by an earlier version; run `fazhi reindex`/);
       const s = Store.open(dir);
       try {
         expect(s.getMeta('schema_version')).toBe('3');
