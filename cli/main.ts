@@ -5,7 +5,7 @@ import { checkDataDirUsable, chooseDataDir, extractGlobalOption, requireStore, r
 import { describeSystemError } from './systemErrors.ts';
 import { searchErrorMessage } from './options.ts';
 import { SearchParamError } from '../search/errors.ts';
-import { WriterBusyError, WriterFencedError } from '../search/store.ts';
+import { StoreSchemaError, WriterBusyError, WriterFencedError } from '../search/store.ts';
 import { forTerminal } from './terminal.ts';
 import { resolveRoot } from './identity.ts';
 import {
@@ -209,8 +209,8 @@ async function main(): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (err instanceof WriterBusyError || err instanceof WriterFencedError) {
-      // Not bad input: another writer has this data directory now.
+    if (err instanceof WriterBusyError || err instanceof WriterFencedError || err instanceof StoreSchemaError) {
+      // Not bad input: another writer has this data directory now, or another version wrote it.
       process.stderr.write(`fazhi: ${forTerminal(err.message)}\n`);
       process.exitCode = 1;
       return;

@@ -260,6 +260,25 @@ export class WriterFencedError extends Error {
 }
 
 /**
+ * The store was written by another version of this program (its schema is not the one this code
+ * reads). An older one is upgraded in place by the next writer; a reader may not write, so it says
+ * which command does.
+ */
+export class StoreSchemaError extends Error {
+  constructor(
+    readonly path: string,
+    readonly found: string | undefined,
+  ) {
+    const older = found !== undefined && Number(found) < Number(SCHEMA_VERSION);
+    super(
+      `${path}: schema version ${found ?? '(none)'}, this program expects ${SCHEMA_VERSION}` +
+        (older ? ': written by an earlier version; run `fazhi reindex` (or start the queue writer) once to upgrade it in place' : ': written by a newer version of fazhi'),
+    );
+    this.name = 'StoreSchemaError';
+  }
+}
+
+/**
  * An embedded-mode writer (`fazhi ingest`, `remove`, `reindex` without --queue) would fence out
  * the queue's writer that holds this data directory: it is refused instead, while that writer's
  * lease on the store is current.
@@ -484,7 +503,7 @@ export class Store {
           if (version === undefined) db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?)`).run(SOURCE_IDENTITY_KEY, CANONICAL_SOURCES);
         })();
       } else if (version !== SCHEMA_VERSION) {
-        throw new Error(`${path}: schema version ${version}, this program expects ${SCHEMA_VERSION}`);
+        throw new StoreSchemaError(path, version);
       }
       store = new Store(db, path, false);
       store.claimWriter(options.epoch, options.lease);
@@ -506,14 +525,8 @@ export class Store {
     try {
       db.pragma('busy_timeout = 10000');
       const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
-      if (version !== SCHEMA_VERSION) {
-        // Only a writer may upgrade a store (one writer per data dir): say which command does.
-        const older = version !== undefined && Number(version) < Number(SCHEMA_VERSION);
-        throw new Error(
-          `${path}: schema version ${version ?? '(none)'}, this program expects ${SCHEMA_VERSION}` +
-            (older ? ': written by an earlier version; run `fazhi reindex` (or start the queue writer) once to upgrade it in place' : ''),
-        );
-      }
+      // Only a writer may upgrade a store (one writer per data dir): the error says which command does.
+      if (version !== SCHEMA_VERSION) throw new StoreSchemaError(path, version);
     } catch (error) {
       db.close();
       throw error;

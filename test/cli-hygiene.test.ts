@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { STORE_FILE } from '../search/store.ts';
 import { fazhi, fazhiJson, ROOT } from './helpers/cli.ts';
 
 const ESC = '\u001b';
@@ -72,6 +74,20 @@ describe('data directory', () => {
     expect(sys.code).toBe(2);
     expect(sys.stderr).toMatch(/^fazhi: \/sys\/fazhi-test-data: (operation not permitted|read-only file system|permission denied)/);
     expect(sys.stderr).not.toMatch(NO_TRACE);
+  });
+
+  it('a store written by another version: readers say which command upgrades it, without a trace', () => {
+    const old = path.join(work, 'schema-2');
+    mkdirSync(old);
+    const db = new Database(path.join(old, STORE_FILE));
+    db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '2');`);
+    db.close();
+    for (const args of [['search', '复议'], ['status']]) {
+      const r = fazhi([...args, '--data-dir', old]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(`${path.join(old, STORE_FILE)}: schema version 2, this program expects 3: written by an earlier version; run \`fazhi reindex\``);
+      expect(r.stderr).not.toMatch(NO_TRACE);
+    }
   });
 });
 

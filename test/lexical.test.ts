@@ -8,7 +8,7 @@ import { parseReport } from '../pipeline/parseReport.ts';
 import { segmentForQuery } from '../pipeline/segment.ts';
 import { updateBoilerplate } from '../search/boilerplate.ts';
 import { search, type SearchContext } from '../search/searchEngine.ts';
-import { STORE_FILE, Store } from '../search/store.ts';
+import { STORE_FILE, Store, StoreSchemaError } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
 import { makeEncoder, makeReport, tempDataDir, vectorsFor } from './helpers/searchFixtures.ts';
 
@@ -101,6 +101,7 @@ describe('store schema upgrade from 2', () => {
       db.exec(SCHEMA_2);
       db.close();
       // Readers never write: they name the command that upgrades it.
+      expect(() => Store.openReadOnly(dir)).toThrow(StoreSchemaError);
       expect(() => Store.openReadOnly(dir)).toThrow(/schema version 2, this program expects 3: written by an earlier version; run `fazhi reindex`/);
       const s = Store.open(dir);
       try {
