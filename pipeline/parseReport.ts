@@ -6,6 +6,7 @@ import { extractMetadata } from './extractMetadata.ts';
 import { readDocumentText, type DocumentText } from './readDocument.ts';
 import { decodeText } from './readText.ts';
 import { splitPassages } from './splitPassages.ts';
+import { segmentContext } from './segment.ts';
 import { structureReport } from './structureReport.ts';
 import type { ParsedReport } from './types.ts';
 
@@ -30,9 +31,10 @@ function parseText(source: string, bytes: Buffer, { text, encoding, fields }: Do
   cleaned.chrome.articleSource = fields?.articleSource ?? cleaned.chrome.articleSource;
   cleaned.chrome.pageDate = fields?.publishedAt ?? cleaned.chrome.pageDate;
   const blocks = structureReport(cleaned.text);
-  const passages = splitPassages(blocks);
-  if (passages.length === 0) throw new InputError(source, 'no report text left after removing page chrome');
+  const split = splitPassages(blocks);
+  if (split.length === 0) throw new InputError(source, 'no report text left after removing page chrome');
   const meta = extractMetadata(source, cleaned, blocks);
+  const passages = split.map((passage) => ({ ...passage, context: segmentContext(meta.title, passage.headingPath) }));
   return {
     source,
     contentHash: hashBytes(bytes),

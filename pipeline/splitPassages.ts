@@ -23,8 +23,8 @@ const CLAUSE = /[^，,、]*(?:[，,、]+|$)/g;
  * enumerated items (二是…) where it can and between sentences where it must. Heading-only
  * blocks make no passage; their text is already in the heading path of the blocks under them.
  */
-export function splitPassages(blocks: readonly Block[]): Passage[] {
-  const passages: Passage[] = [];
+export function splitPassages(blocks: readonly Block[]): Omit<Passage, 'context'>[] {
+  const passages: Omit<Passage, 'context'>[] = [];
   for (const block of blocks) {
     if (block.isHeading) continue;
     for (const text of packSentences(block.text)) {

@@ -51,6 +51,8 @@ export interface Passage {
   tokens: string[];
   /** Dictionary words inside the long tokens (pipeline/segment.ts segmentForIndex), a second lexical column. */
   parts: string[];
+  /** Words of the document's title and this heading path (segmentContext), a third lexical column. */
+  context: string[];
   /** sha256 hex of the normalised text: identical passages share it. */
   hash: string;
 }

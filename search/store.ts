@@ -818,7 +818,7 @@ export class Store {
             joinTokens(passage.tokens),
             passage.hash,
             joinTokens(passage.parts),
-            joinTokens(segmentContext(meta.title, passage.headingPath)),
+            joinTokens(passage.context),
           ).lastInsertRowid,
         );
         insertVector.run(id, modelId, dim, vectorToBlob(vectors[i]!));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReport } from '../pipeline/parseReport.ts';
-import { segmentForQuery } from '../pipeline/segment.ts';
+import { segmentContext, segmentForQuery } from '../pipeline/segment.ts';
 import { updateBoilerplate } from '../search/boilerplate.ts';
 import { search, type SearchContext } from '../search/searchEngine.ts';
 import { STORE_FILE, Store, StoreSchemaError } from '../search/store.ts';
@@ -109,8 +109,9 @@ describe('store schema upgrade from 2', () => {
         expect(s.lexicalSearch(segmentForQuery('双随机'), 10).map((h) => h.id)).toEqual([1]);
         expect(s.lexicalSearch(segmentForQuery('简政放权'), 10).map((h) => h.id)).toEqual([1]);
         expect(s.getPassage(1)!.text).toBe('推行“双随机、一公开”信用监管，覆盖抽查事项100项。');
-        // A passage added after the upgrade gets its context too.
-        const r = makeReport('new.txt', { province: '河南省', city: '三门峡市', county: '陕州区', year: 2022 }, [{ section: '成效', words: ['推行', '案卷', '评查'] }]);
+        // A passage added after the upgrade is found by its context too (parseReport fills it; the fixture does not).
+        const made = makeReport('new.txt', { province: '河南省', city: '三门峡市', county: '陕州区', year: 2022 }, [{ section: '成效', words: ['推行', '案卷', '评查'] }]);
+        const r = { ...made, passages: made.passages.map((p) => ({ ...p, context: segmentContext(made.meta.title, p.headingPath) })) };
         s.putReport(r, vectorsFor(r), 'test-bag-64');
         expect(s.getPassages(s.lexicalSearch(segmentForQuery('陕州区'), 10).map((h) => h.id)).map((p) => p.source)).toEqual(['new.txt']);
       } finally {

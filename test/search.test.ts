@@ -276,9 +276,9 @@ describe('search', () => {
   it('hybrid keeps the lexical order where a first-page hit holds the query verbatim, and mixes in dense where none does', async () => {
     const ctx = context(corpus());
     const ids = async (query: string, mode: SearchMode, denseWeight?: number) => (await search(ctx, query, { k: 10, mode, denseWeight })).map((hit) => hit.id);
-    // 有待提高 is held verbatim: even with all the weight on dense hybrid ranks the lexical hits first, in their
+    // 领导干部述法 is held verbatim: even with all the weight on dense hybrid ranks the lexical hits first, in their
     // order, although dense alone orders them otherwise; the passages only dense found follow.
-    const verbatim = '有待提高';
+    const verbatim = '领导干部述法';
     const lexical = await ids(verbatim, 'lexical');
     expect(lexical.length).toBeGreaterThan(0);
     expect((await ids(verbatim, 'dense')).slice(0, lexical.length)).not.toEqual(lexical);

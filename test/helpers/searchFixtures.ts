@@ -47,6 +47,7 @@ export function makeReport(source: string, region: FixtureRegion, passages: Fixt
       section: passage.section,
       tokens: passage.words.filter((word) => /[\p{L}\p{N}]/u.test(word)),
       parts: [],
+      context: [],
       hash: sha256(passage.words.join('')),
     })),
   };
