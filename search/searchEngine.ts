@@ -284,7 +284,7 @@ async function rankQuery(
 }
 
 /** The HNSW label filter for the passages a query admits (undefined: all). */
-function admitted(store: Store, query: PassageQuery): LabelFilter | undefined {
+export function admitted(store: Store, query: PassageQuery): LabelFilter | undefined {
   if (hasFilter(query.filter ?? {})) return store.passageIds(query);
   if (!query.excludeRegion && query.excludeDocId === undefined) return undefined;
   const excluded = store.excludedPassageIds(query.excludeRegion, query.excludeDocId);

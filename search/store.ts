@@ -33,16 +33,6 @@ export interface SearchFilter {
   kind?: DocumentKind;
 }
 
-/** A passage's values for the filters: its document's region, year and kind, its own section. */
-export interface FilterFields {
-  province: string | null;
-  city: string | null;
-  county: string | null;
-  year: number | null;
-  section: SectionKind;
-  kind: DocumentKind;
-}
-
 /** A region whose documents are to be left out (used by "similar in other regions"). */
 export type RegionExclusion =
   | { level: 'county'; province: string | null; city: string | null; county: string }
@@ -999,7 +989,7 @@ export class Store {
 
   /**
    * getPassages without the text, heading path, source and title: for ranking a search's
-   * candidates, of which only a page is shown. Reading those strings was most of getPassages' cost
+   * candidates, of which only a page is shown, and counting their facets. Reading those strings was most of getPassages' cost
    * (200 candidates of the eval index: 1.8 ms instead of 4–5 ms CPU).
    */
   getPassageFacts(ids: readonly PassageId[]): PassageFacts[] {
@@ -1016,17 +1006,6 @@ export class Store {
 
   passageIdsOf(docId: number): PassageId[] {
     return this.db.prepare(`SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal`).pluck().all(docId) as number[];
-  }
-
-  /** The fields search filters on, of each of these passages (for facet counts); unknown ids are left out. */
-  filterFieldsOf(ids: Iterable<PassageId>): Map<PassageId, FilterFields> {
-    const rows = this.db
-      .prepare(
-        `SELECT p.id, p.section, d.province, d.city, d.county, d.year, d.kind
-         FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN (SELECT value FROM json_each(?))`,
-      )
-      .all(JSON.stringify([...ids])) as (FilterFields & { id: PassageId })[];
-    return new Map(rows.map(({ id, ...fields }) => [id, fields]));
   }
 
   /** Ids of all passages satisfying the query's filter and exclusions. */
@@ -1426,9 +1405,10 @@ function quoteToken(token: string): string {
 }
 
 /**
- * Schema 1 → 2 (or a new store, before 2 → 3): adds the columns, rebuilds the FTS table with the `parts`
- * column, and for existing data re-segments every passage and classifies every document, so an
- * old store answers like a freshly indexed one without re-embedding anything.
+ * Schema 1 → 2 (or a new store), always followed by 2 → 3 in the same transaction: adds the
+ * columns and the FTS table with the `parts` column (filled by migrateToSchema3's rebuild), and for
+ * existing data re-segments every passage and classifies every document, so an old store answers
+ * like a freshly indexed one without re-embedding anything.
  */
 function migrateToSchema2(db: Database.Database): void {
   db.exec(SCHEMA_2);
@@ -1448,7 +1428,7 @@ function migrateToSchema2(db: Database.Database): void {
     const ps = passagesOf.all(doc.id) as { text: string; section: SectionKind }[];
     setKind.run(classifyDocument({ title: doc.title, issuer: doc.issuer, texts: ps.map((p) => p.text), sections: ps.map((p) => p.section) }), doc.id);
   }
-  db.exec(`INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')`);
+  // No FTS rebuild here: migrateToSchema3 always follows and rebuilds the table with its context column.
 }
 
 /**

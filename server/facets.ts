@@ -1,8 +1,8 @@
 // Filter facets of a search page, counted disjunctively: each dimension's counts come from the
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
-import { hasFilter, retrievalDepth, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
-import type { FilterFields, PassageId, SearchFilter, Store } from '../search/store.ts';
+import { admitted, retrievalDepth, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import type { PassageFacts, PassageId, SearchFilter, Store } from '../search/store.ts';
 
 export const FACET_NAMES = ['province', 'city', 'county', 'year', 'section', 'kind'] as const;
 export type FacetName = (typeof FACET_NAMES)[number];
@@ -22,11 +22,16 @@ const IGNORES: Record<FacetName, readonly (keyof SearchFilter)[]> = {
   kind: ['kind'],
 };
 
-/** Passage counts per value of one dimension over a set of matches (ids the store lacks are skipped). */
-function countValues(fields: ReadonlyMap<PassageId, FilterFields>, name: FacetName): Record<string, number> {
+/** A passage's value in one dimension. */
+function facetValue(facts: PassageFacts, name: FacetName): string | number | null {
+  return name === 'province' || name === 'city' || name === 'county' ? facts.jurisdiction[name] : facts[name];
+}
+
+/** Passage counts per value of one dimension over a set of matches. */
+function countValues(matches: readonly PassageFacts[], name: FacetName): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const f of fields.values()) {
-    const value = f[name];
+  for (const facts of matches) {
+    const value = facetValue(facts, name);
     if (value !== null) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
   }
   return counts;
@@ -50,19 +55,18 @@ export async function disjunctiveFacets(
   matches: readonly PassageMatch[],
   retrieve: (filter: SearchFilter) => Promise<Iterable<PassageId>>,
 ): Promise<Facets> {
-  const fieldsOf = async (ids: Promise<Iterable<PassageId>>): Promise<ReadonlyMap<PassageId, FilterFields>> => store.filterFieldsOf(await ids);
-  // The page's own matches carry their fields: an unfiltered page reads nothing more.
-  const own: Promise<ReadonlyMap<PassageId, FilterFields>> = Promise.resolve(
-    new Map(matches.map((m) => [m.id, { province: m.jurisdiction.province, city: m.jurisdiction.city, county: m.jurisdiction.county, year: m.year, section: m.section, kind: m.kind }])),
-  );
-  const retrievals = new Map<string, Promise<ReadonlyMap<PassageId, FilterFields>>>();
+  // Ids the store lacks (removed meanwhile) are left out.
+  const factsOf = async (ids: Promise<Iterable<PassageId>>): Promise<readonly PassageFacts[]> => store.getPassageFacts([...(await ids)]);
+  // The page's own matches carry their facts: an unfiltered page reads nothing more.
+  const own: Promise<readonly PassageFacts[]> = Promise.resolve(matches);
+  const retrievals = new Map<string, Promise<readonly PassageFacts[]>>();
   const facets = {} as Facets;
   for (const name of FACET_NAMES) {
     let base = own;
     if (IGNORES[name].some((key) => filter[key] !== undefined)) {
       const relaxed = facetFilter(filter, name);
       const key = JSON.stringify(relaxed, Object.keys(relaxed).sort());
-      if (!retrievals.has(key)) retrievals.set(key, fieldsOf(retrieve(relaxed)));
+      if (!retrievals.has(key)) retrievals.set(key, factsOf(retrieve(relaxed)));
       base = retrievals.get(key)!;
     }
     facets[name] = countValues(await base, name);
@@ -87,7 +91,7 @@ export async function matchingIds(
   if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(ctx.segment(text), depth, { filter: opts.filter })) ids.add(hit.id);
   if (opts.mode !== 'lexical') {
     const [vector] = await ctx.encoder.embedQueries([text]);
-    for (const hit of ctx.index.search(vector!, depth, hasFilter(opts.filter) ? ctx.store.passageIds({ filter: opts.filter }) : undefined)) ids.add(hit.id);
+    for (const hit of ctx.index.search(vector!, depth, admitted(ctx.store, { filter: opts.filter }))) ids.add(hit.id);
   }
   return ids;
 }

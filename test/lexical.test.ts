@@ -95,11 +95,8 @@ describe('proximity', () => {
 
 describe('store schema upgrade from 2', () => {
   it('adds the title and heading column to a schema-2 store without touching its passages or vectors', () => {
-    const dir = tempDataDir();
+    const dir = storeWrittenBy(SCHEMA_2);
     try {
-      const db = new Database(path.join(dir, STORE_FILE));
-      db.exec(SCHEMA_2);
-      db.close();
       // Readers never write: they name the command that upgrades it.
       expect(() => Store.openReadOnly(dir)).toThrow(StoreSchemaError);
       expect(() => Store.openReadOnly(dir)).toThrow(/schema version 2, this program expects 3: written by an earlier version; run `fazhi reindex`/);
@@ -122,6 +119,15 @@ describe('store schema upgrade from 2', () => {
     }
   });
 });
+
+/** A data dir holding a store as an earlier release wrote it (`schema`: its tables and rows). */
+function storeWrittenBy(schema: string): string {
+  const dir = tempDataDir();
+  const db = new Database(path.join(dir, STORE_FILE));
+  db.exec(schema);
+  db.close();
+  return dir;
+}
 
 // The schema-2 store as the previous release wrote it: two FTS columns, document kind.
 const SCHEMA_2 = `
@@ -173,11 +179,8 @@ INSERT INTO passages VALUES (2, 1, 1, '不足', '[]', '法治政府建设还存�
 
 describe('store schema upgrade', () => {
   it('upgrades a schema-1 store in place: passages re-segmented for the new lexical index, documents classified, titles and headings indexed', () => {
-    const dir = tempDataDir();
+    const dir = storeWrittenBy(SCHEMA_1);
     try {
-      const db = new Database(path.join(dir, STORE_FILE));
-      db.exec(SCHEMA_1);
-      db.close();
       const s = Store.open(dir);
       try {
         expect(s.getMeta('schema_version')).toBe('3');
