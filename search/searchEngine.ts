@@ -3,11 +3,11 @@
 // boilerplate demoted, per passage or per report.
 import { SearchParamError } from './errors.ts';
 import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
-import { MAX_PASSAGE_CHARS } from '../pipeline/splitPassages.ts';
 import { normalizeForLexical } from '../pipeline/segment.ts';
 import { demote } from './boilerplate.ts';
+import { embedQueryText } from './queryVector.ts';
 import type { LexicalHit, PassageFacts, PassageId, PassageQuery, PassageRow, RegionExclusion, SearchFilter, Store } from './store.ts';
-import type { LabelFilter, VectorIndex } from './vectorIndex.ts';
+import { cosine, type LabelFilter, type VectorIndex } from './vectorIndex.ts';
 import type { DenseCalibration } from '../models/encoder.ts';
 
 /** What search needs of the encoder (models/encoder.ts's Encoder satisfies it). */
@@ -78,9 +78,14 @@ export const MAX_YEAR = 2100;
  * the verbatim gate: 0.3 +0.051 / +0.046, 0.5 +0.056 / +0.066, 0.6 +0.064 / +0.068, 0.7 +0.052 /
  * +0.082 (the similar-practice group falls towards lexical above 0.5); 0.4 covered / 0.7 not
  * +0.069 / +0.074, the same for thresholds 0.7–0.8 (0.65: +0.069 / +0.063). dev2 confirmed: +0.102
- * (one weight 0.5: +0.097), no group below lexical.
+ * (one weight 0.5: +0.097), no group below lexical. Since fusion completes both lists
+ * (completeLists), re-chosen on the full eval index, nDCG@10 hybrid, covered weight (uncovered
+ * 0.7): dev paraphrase / dev similar / auto 0.4 0.414 / 0.752 / 0.181, 0.5 0.414 / 0.747 / 0.184,
+ * 0.6 0.414 / 0.745 / 0.189, 0.7 0.414 / 0.735 / 0.188 (dev measure 0.883 throughout; uncovered
+ * 0.8 or 0.9 at 0.4: auto 0.181 / 0.177); dev2 confirmed at 0.6: similar 0.728, paraphrase 0.461
+ * (0.4: 0.727 / 0.461).
  */
-export const DENSE_WEIGHT = 0.4;
+export const DENSE_WEIGHT = 0.6;
 export const DENSE_WEIGHT_UNCOVERED = 0.7;
 const LEXICAL_COVERED = 0.75;
 /**
@@ -155,6 +160,9 @@ export interface SimilarOptions {
 /** A passage id may come as typed by a user (a string); it is checked here. */
 export type SimilarSource = { passageId: PassageId | string } | { text: string };
 
+/** A passage with one retrieval's raw score (bm25 as −FTS5 rank, or the query cosine). */
+type ScoredId = { id: PassageId; score: number };
+
 /** A retrieved passage's raw scores: bm25 (as −FTS5 rank) and/or query cosine. */
 interface Candidate {
   id: PassageId;
@@ -202,7 +210,7 @@ export async function searchWithMatches(
   if (denseWeight !== undefined && !(denseWeight >= 0 && denseWeight <= 1)) throw new SearchParamError('out_of_range', 'denseWeight', `must be between 0 and 1, not ${denseWeight}`);
 
   const tokens = opts.mode === 'dense' ? [] : ctx.segment(text);
-  const ranked = await rankQuery(ctx, text, tokens, () => ctx.encoder.embedQueries([text]).then(([vector]) => vector!), opts.mode, depth, { filter }, denseWeight);
+  const ranked = await rankQuery(ctx, text, tokens, () => embedQueryText(ctx.encoder, text), opts.mode, depth, { filter }, denseWeight);
   return { results: by === 'report' ? groupByReport(ctx.store, ranked, opts.k) : load(ctx.store, ranked.slice(0, opts.k)), matches: ranked };
 }
 
@@ -230,7 +238,7 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
   } else {
     text = validateText(source.text);
     validateHome(opts);
-    vector = () => embedLongText(ctx.encoder, text);
+    vector = () => embedQueryText(ctx.encoder, text);
     home = opts.region;
   }
   const excludeRegion = opts.otherRegions && home ? regionOf(home) : undefined;
@@ -277,10 +285,11 @@ async function rankQuery(
   const lexical = mode === 'dense' ? [] : ctx.store.lexicalSearch(tokens, depth, query);
   const bound = lexical.length === 0 ? 0 : ctx.store.lexicalScoreBound(tokens);
   if (mode === 'lexical') return rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25, bound));
-  const dense = denseSearch(ctx, await vector(), depth, admitted(ctx.store, query));
+  const queryVector = await vector();
+  const dense = denseSearch(ctx, queryVector, depth, admitted(ctx.store, query));
   return mode === 'dense'
     ? rank(ctx.store, dense.map((h) => ({ id: h.id, cosine: h.score })), (_, cosine) => denseRelevance(cosine, calibration))
-    : rankFused(ctx.store, text, lexical, bound, dense, denseWeight, calibration);
+    : rankFused(ctx, text, { tokens, hits: lexical, bound }, { vector: queryVector, hits: dense }, denseWeight);
 }
 
 /** The HNSW label filter for the passages a query admits (undefined: all). */
@@ -291,7 +300,7 @@ export function admitted(store: Store, query: PassageQuery): LabelFilter | undef
   return (label) => !excluded.has(label);
 }
 
-function denseSearch(ctx: SearchContext, vector: Float32Array, depth: number, filter: LabelFilter | undefined): { id: PassageId; score: number }[] {
+function denseSearch(ctx: SearchContext, vector: Float32Array, depth: number, filter: LabelFilter | undefined): ScoredId[] {
   if (ctx.index.modelId !== ctx.encoder.modelId) {
     throw new Error(`vector index holds model ${ctx.index.modelId ?? '(none)'}, the encoder is ${ctx.encoder.modelId}: call ensureFresh first`);
   }
@@ -321,7 +330,8 @@ function holdsVerbatim(store: Store, query: string, lexical: LexicalHit[]): bool
 
 /**
  * Hybrid: the lists are fused by min-max normalised score (the relative strength of a match
- * survives, which rank-only fusion throws away; a list's missing passages count 0), but with
+ * survives, which rank-only fusion throws away; each list scored the other's candidates too,
+ * completeLists, unless the verbatim order stands), but with
  * fixed-calibration confidences, so that neither the mix nor the shown score is per-query relative:
  * - where a first-page lexical hit holds the query verbatim (holdsVerbatim), the lexical order stands
  *   and the passages only dense found follow it;
@@ -335,7 +345,7 @@ function holdsVerbatim(store: Store, query: string, lexical: LexicalHit[]): bool
 function fuseLists(
   lexical: LexicalHit[],
   lexicalBound: number,
-  dense: { id: PassageId; score: number }[],
+  dense: ScoredId[],
   denseWeight: number | undefined,
   calibration: DenseCalibration | undefined,
   verbatim: boolean,
@@ -347,10 +357,10 @@ function fuseLists(
   const evidence = Math.max(lexicalConfidence, denseConfidence);
   const mixed = denseWeight ?? (lexicalConfidence >= LEXICAL_COVERED ? DENSE_WEIGHT : DENSE_WEIGHT_UNCOVERED);
   const weight = lexical.length === 0 ? 1 : dense.length === 0 || denseConfidence === 0 ? 0 : mixed;
-  const normalised = (list: { id: PassageId; score: number }[]): Map<PassageId, number> => {
+  const normalised = (list: ScoredId[], floor = Infinity): Map<PassageId, number> => {
     const scores = list.map((c) => c.score);
     const max = Math.max(...scores);
-    const min = Math.min(...scores);
+    const min = Math.min(...scores, floor);
     // A list whose candidates all score alike ranks none above another: each counts in full.
     return new Map(list.map((c) => [c.id, max === min ? 1 : (c.score - min) / (max - min)]));
   };
@@ -363,11 +373,14 @@ function fuseLists(
     for (const h of lexical) fused.set(h.id, h.score / bestBm25);
     for (const [id, v] of normalised(dense)) if (!fused.has(id)) fused.set(id, 0.99 * floor * v);
   } else {
-    const add = (list: { id: PassageId; score: number }[], w: number) => {
+    const add = (list: ScoredId[], w: number, floor?: number) => {
       if (list.length === 0 || w === 0) return;
-      for (const [id, v] of normalised(list)) fused.set(id, (fused.get(id) ?? 0) + w * v);
+      for (const [id, v] of normalised(list, floor)) fused.set(id, (fused.get(id) ?? 0) + w * v);
     };
-    add(lexical, 1 - weight);
+    // A passage holding no query word has bm25 0: where dense brought such passages, the lexical
+    // scale starts at 0, not at the weakest word match (which would count as no match at all).
+    const lexicalIds = new Set(lexical.map((h) => h.id));
+    add(lexical, 1 - weight, dense.some((h) => !lexicalIds.has(h.id)) ? 0 : undefined);
     add(dense, weight);
   }
   return [...fused].map(([id, score]) => ({ id, fused: evidence * score }));
@@ -389,27 +402,56 @@ function kindWeighted(score: number, kind: DocumentKind): number {
   return score >= 0 ? score * LAW_WEIGHT : score / LAW_WEIGHT;
 }
 
-/** Hybrid: both lists kind-weighted (see LAW_WEIGHT), then fused and ranked. */
+/** Hybrid: both lists completed (see completeLists) and kind-weighted (see LAW_WEIGHT), then fused and ranked. */
 function rankFused(
-  store: Store,
+  ctx: SearchContext,
   query: string,
-  lexicalHits: LexicalHit[],
-  bound: number,
-  denseHits: { id: PassageId; score: number }[],
+  lexicalQuery: { tokens: readonly string[]; hits: LexicalHit[]; bound: number },
+  denseQuery: { vector: Float32Array; hits: ScoredId[] },
   denseWeight: number | undefined,
-  calibration: DenseCalibration | undefined,
 ): PassageMatch[] {
-  const facts = new Map(store.getPassageFacts([...new Set([...lexicalHits, ...denseHits].map((h) => h.id))]).map((row) => [row.id, row]));
-  const weighted = <T extends { id: PassageId; score: number }>(list: T[]): T[] =>
+  const { store } = ctx;
+  const facts = new Map(store.getPassageFacts([...new Set([...lexicalQuery.hits, ...denseQuery.hits].map((h) => h.id))]).map((row) => [row.id, row]));
+  const weighted = <T extends ScoredId>(list: T[]): T[] =>
     list
       .flatMap((h) => {
         const row = facts.get(h.id);
         return row ? [{ ...h, score: kindWeighted(h.score, row.kind) }] : [];
       })
       .sort((a, b) => b.score - a.score);
-  const lexical = weighted(lexicalHits);
-  const fused = fuseLists(lexical, bound, weighted(denseHits), denseWeight, calibration, holdsVerbatim(store, query, lexical));
+  const verbatim = holdsVerbatim(store, query, weighted(lexicalQuery.hits));
+  // The verbatim order ranks dense-only passages by dense alone (see fuseLists): nothing to complete.
+  const lists = verbatim ? { lexical: lexicalQuery.hits, dense: denseQuery.hits } : completeLists(ctx, lexicalQuery, denseQuery);
+  const fused = fuseLists(weighted(lists.lexical), lexicalQuery.bound, weighted(lists.dense), denseWeight, ctx.encoder.calibration, verbatim);
   return rank(store, fused, (_b, _c, score) => score, facts);
+}
+
+/**
+ * Each list with its scores for the other's candidates too: bm25 for the passages only dense
+ * found (none where they hold no query word), the cosine of the stored vector for those only
+ * lexical search found. Fused with a missing score counting as the list's lowest, a passage
+ * both rank just below their first 100 lost to one that only one of them ranks high. Measured (full
+ * eval index, bge-small-zh-v1.5, nDCG@10 hybrid, dev / dev2 / auto, before → after, both at
+ * DENSE_WEIGHT 0.4): paraphrase 0.395 / 0.465 / – → 0.414 / 0.461, similar practice 0.732 / 0.705
+ * → 0.752 / 0.727, auto 0.186 → 0.181 (0.189 at DENSE_WEIGHT 0.6, see there).
+ */
+function completeLists(
+  ctx: SearchContext,
+  lexicalQuery: { tokens: readonly string[]; hits: LexicalHit[] },
+  denseQuery: { vector: Float32Array; hits: ScoredId[] },
+): { lexical: LexicalHit[]; dense: ScoredId[] } {
+  const lexical = lexicalQuery.hits;
+  const dense = denseQuery.hits;
+  if (lexical.length === 0 || dense.length === 0) return { lexical, dense };
+  const inLexical = new Set(lexical.map((h) => h.id));
+  const inDense = new Set(dense.map((h) => h.id));
+  const lexicalMore = ctx.store.lexicalScores(
+    lexicalQuery.tokens,
+    dense.filter((h) => !inLexical.has(h.id)).map((h) => h.id),
+  );
+  const vectors = ctx.store.getVectors(lexical.filter((h) => !inDense.has(h.id)).map((h) => h.id), ctx.encoder.modelId);
+  const denseMore = [...vectors].map(([id, stored]) => ({ id, score: cosine(denseQuery.vector, stored) }));
+  return { lexical: [...lexical, ...lexicalMore], dense: [...dense, ...denseMore] };
 }
 
 /**
@@ -539,49 +581,6 @@ export function validateHome(opts: Pick<SimilarOptions, 'otherRegions' | 'region
   if (opts.otherRegions && !(opts.region && regionOf(opts.region))) {
     throw new SearchParamError('region_required', 'region', 'a text has no region of its own: name its home region (province, city or county) to leave out');
   }
-}
-
-/**
- * Stored passages are at most MAX_PASSAGE_CHARS long and the encoder truncates long input, so a
- * long text is embedded as passage-sized pieces (cut after sentence ends where possible) whose
- * vectors are averaged: every part of it counts, in the shape the passages were embedded in.
- * The pieces are embedded as queries (bge's retrieval prefix), although bge suggests none for
- * text-to-text similarity: with it, similar --text's dense nDCG@10 on the similar-practice queries
- * (dev / dev2) was 0.615 / 0.572 against 0.604 / 0.509 without, and 0.650 / 0.541 against 0.570 /
- * 0.547 when each query was the whole source passage pasted (hybrid 0.733 / 0.649 against 0.736 / 0.628).
- */
-async function embedLongText(encoder: QueryEncoder, text: string): Promise<Float32Array> {
-  const pieces = passageSizedPieces(text);
-  const vectors = await encoder.embedQueries(pieces);
-  if (vectors.length === 1) return vectors[0]!;
-  const sum = new Float32Array(encoder.dim);
-  vectors.forEach((v, i) => {
-    const weight = pieces[i]!.length;
-    for (let d = 0; d < sum.length; d++) sum[d]! += v[d]! * weight;
-  });
-  const norm = Math.hypot(...sum) || 1;
-  return sum.map((x) => x / norm);
-}
-
-function passageSizedPieces(text: string): string[] {
-  const sentences = text.match(/[^。！？；!?;\n]+[。！？；!?;\n]*/g) ?? [text];
-  const pieces: string[] = [];
-  let current = '';
-  for (const sentence of sentences.flatMap((s) => chop(s, MAX_PASSAGE_CHARS))) {
-    if (current.length + sentence.length > MAX_PASSAGE_CHARS && current.trim()) {
-      pieces.push(current.trim());
-      current = '';
-    }
-    current += sentence;
-  }
-  if (current.trim()) pieces.push(current.trim());
-  return pieces.length > 0 ? pieces : [text];
-}
-
-function chop(text: string, size: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
 }
 
 export function validateYear(param: 'year' | 'from' | 'to', year: number): number {

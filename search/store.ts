@@ -1147,6 +1147,20 @@ export class Store {
   }
 
   /**
+   * lexicalSearch's scores (bm25 and proximity boost) of the given passages, whatever their rank:
+   * hybrid fusion's lexical score of the passages dense found. Those holding no token are left out.
+   */
+  lexicalScores(tokens: readonly string[], ids: readonly PassageId[]): LexicalHit[] {
+    const distinct = distinctTokens(tokens);
+    if (distinct.length === 0 || ids.length === 0) return [];
+    const rows = this.statement(
+      `SELECT rowid AS id, ${BM25} AS rank FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
+    ).all(distinct.map(quoteToken).join(' OR '), JSON.stringify(ids)) as RankedRow[];
+    const hits = rows.map((row) => ({ id: row.id, score: -row.rank }));
+    return distinct.length >= 2 && distinct.length <= MAX_PROXIMITY_TOKENS ? this.boostProximity(hits, distinct) : hits;
+  }
+
+  /**
    * The most lexicalSearch could score these tokens in this index: every token at bm25 saturation
    * (idf × (k1 + 1), whatever the column weights) and the full proximity boost. A bm25 grows with
    * the corpus (idf = ln(N / n)); its share of this bound does not, so scores read alike in a small

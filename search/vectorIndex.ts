@@ -386,11 +386,16 @@ function toPredicate(filter: LabelFilter | undefined): ((label: number) => boole
   return (label) => filter.has(label);
 }
 
-function normalised(vector: Float32Array): Float32Array {
+export function normalised(vector: Float32Array): Float32Array {
   let norm = 0;
   for (const x of vector) norm += x * x;
   norm = Math.sqrt(norm) || 1;
   return vector.map((x) => x / norm);
+}
+
+/** The cosine of two vectors (as the index's cosine space computes it). */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  return dot(normalised(a), normalised(b), 0);
 }
 
 function dot(a: Float32Array, b: ArrayLike<number>, offset: number): number {

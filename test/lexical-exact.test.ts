@@ -1,7 +1,8 @@
 // Lexical search's shortcuts against the plain queries they stand for, on a random store with a
 // skewed vocabulary (a few words in most passages, many in few): the pruned first pass over the
 // rarer tokens (Store.bestMatches) must return exactly the plain FTS5 `t1 OR t2 …` bm25 top list,
-// and the in-memory proximity boost exactly what FTS5 NEAR(a b, 3) per neighbouring pair gave.
+// and the in-memory proximity boost exactly what FTS5 NEAR(a b, 3) per neighbouring pair gave;
+// Store.lexicalScores gives any passage the score a search of unlimited depth would.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -101,6 +102,22 @@ describe('lexical search returns what the plain FTS5 queries return', () => {
       }
     }
     expect(compared).toBeGreaterThan(2000);
+  });
+
+  it('scores given passages as a search deep enough to rank them all would (hybrid completing its lists)', () => {
+    const allIds = db.prepare(`SELECT id FROM passages`).pluck().all() as number[];
+    let scored = 0;
+    for (let q = 0; q < 30; q++) {
+      const tokens = [...new Set(Array.from({ length: 1 + Math.floor(random() * 4) }, word))];
+      const full = reference(tokens, allIds.length, {});
+      const ids = allIds.filter(() => random() < 0.2);
+      const actual = new Map(store.lexicalScores(tokens, ids).map((h) => [h.id, h.score]));
+      // Passages holding none of the tokens have no score.
+      expect(new Set(actual.keys()), tokens.join(' ')).toEqual(new Set(ids.filter((id) => full.has(id))));
+      for (const [id, score] of actual) expect(score, `${tokens.join(' ')} #${id}`).toBeCloseTo(full.get(id)!, 9);
+      scored += actual.size;
+    }
+    expect(scored).toBeGreaterThan(500);
   });
 
   it('after writes, with the document frequencies they changed', () => {

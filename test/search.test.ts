@@ -310,6 +310,34 @@ describe('search', () => {
     expect(await scored(uncovered)).not.toEqual(await scored(uncovered, DENSE_WEIGHT));
   });
 
+  it("hybrid scores each list's candidates in the other list too, beyond its retrieval depth", async () => {
+    const region: FixtureRegion = { province: '山东省', city: '威海市', county: null, year: 2023 };
+    const random = seededRandom(8);
+    const queryVector = bagVector(['审查', '备案']);
+    const reports: [ParsedReport, Float32Array[]][] = [];
+    const add = (source: string, words: string[], vector: Float32Array) => reports.push([makeReport(source, region, [{ section: '成效', words }]), [vector]]);
+    // Dense ranks these two first and alike (the query's own direction); only one holds a query word.
+    const fillers = Array.from({ length: 30 }, (_, i) => `补${i}`);
+    add('no-word.txt', fillers, queryVector);
+    add('one-word.txt', ['审查', ...fillers], queryVector);
+    // More passages than lexical search reads (its depth for a page of 10 is 100) outrank it by bm25; dense ranks them last.
+    const away = (): Float32Array => unit(queryVector.map((x) => -x + 0.1 * (random() * 2 - 1)));
+    for (let i = 0; i < 120; i++) add(`decoy-${i}.txt`, ['审查', `词${i}`, '备案'], away());
+    // Passages about other things, so that the query words are not in nearly all of them (idf ≈ 0).
+    for (let i = 0; i < 300; i++) add(`other-${i}.txt`, [`别${i}`, `事${i}`], away());
+    for (const [report, vectors] of reports) store.putReport(report, vectors, 'test-bag-64');
+    const segment = makeSegmenter(reports.map(([report]) => report));
+    const index = new VectorIndex(dataDir, { warn: () => {} });
+    index.sync(store, 'test-bag-64');
+    const ctx: SearchContext = { store, index, encoder: makeEncoder(segment), segment };
+
+    const lexicalIds = new Set(store.lexicalSearch(segment('审查备案'), 100).map((hit) => hit.id));
+    const hybrid = await search(ctx, '审查备案', { k: 10, mode: 'hybrid' });
+    expect(lexicalIds.has(hybrid[0]!.id)).toBe(false);
+    // Its bm25 counts although it is not among lexical search's first 100: it ranks above the passage without the word.
+    expect(hybrid.slice(0, 2).map((hit) => hit.source)).toEqual(['one-word.txt', 'no-word.txt']);
+  });
+
   it('ranks a report passage above a law passage that matches as well, in every mode; --kind still lists laws', async () => {
     const words = ['推行', '证明事项', '告知承诺制', '全面', '落实'];
     const law = makeReport('law/a.md', HENAN, [{ section: '其他', words }]);
