@@ -16,7 +16,7 @@ export function ftsTerms(text: string): string[] {
 }
 
 /** Start positions of every occurrence of `phrase` (consecutive terms) in `terms`. */
-function occurrences(terms: readonly string[], phrase: readonly string[]): number[] {
+export function occurrences(terms: readonly string[], phrase: readonly string[]): number[] {
   const starts: number[] = [];
   if (phrase.length === 0) return starts;
   const last = terms.length - phrase.length;

@@ -7,7 +7,7 @@ import { classifyDocument } from '../pipeline/classifyDocument.ts';
 import { segmentContext, segmentForIndex } from '../pipeline/segment.ts';
 import type { DocumentKind, Jurisdiction, ParsedReport, SectionKind } from '../pipeline/types.ts';
 import type { DocumentShingles } from './boilerplate.ts';
-import { ftsTerms, nearPairCount } from './proximity.ts';
+import { ftsTerms, nearPairCount, occurrences } from './proximity.ts';
 import { blobToUint32, SHINGLE_DF_SCHEMA, ShingleFrequencies } from './shingleFrequencies.ts';
 
 export const STORE_FILE = 'fazhi.sqlite';
@@ -379,8 +379,9 @@ const PARTS_WEIGHT = 0.5;
  * 1.0 with the title: 0.655 (0.534) against 0.642 (0.513) without the column.
  */
 const CONTEXT_WEIGHT = 1.0;
-/** FTS5's bm25 with the columns' weights: tokens, parts, context. */
-const BM25 = `bm25(passages_fts, 1.0, ${PARTS_WEIGHT}, ${CONTEXT_WEIGHT})`;
+/** The FTS columns' weights in bm25: tokens, parts, context. */
+const COLUMN_WEIGHTS = [1.0, PARTS_WEIGHT, CONTEXT_WEIGHT] as const;
+const BM25 = `bm25(passages_fts, ${COLUMN_WEIGHTS.join(', ')})`;
 /**
  * Proximity boost: a passage's bm25 grows by up to this share, by the fraction of neighbouring
  * query-token pairs that stand within PROXIMITY_WINDOW tokens of each other in it. Measured as
@@ -390,8 +391,9 @@ const PROXIMITY_BOOST = 0.5;
 const PROXIMITY_WINDOW = 3;
 /** Longer queries (a pasted paragraph) get no proximity pass; the numbers above were measured with this cut-off. */
 const MAX_PROXIMITY_TOKENS = 8;
-/** FTS5's bm25 k1 (fixed in SQLite's source, with b = 0.75). */
+/** FTS5's bm25 k1 and b (fixed in SQLite's source). */
 const BM25_K1 = 1.2;
+const BM25_B = 0.75;
 /**
  * Tokens held by more than this share of the passages are left out of lexical search's first pass
  * (Store.bestMatches). CPU of the 24 bench queries' FTS queries, full lawrefbook store / eval
@@ -440,7 +442,7 @@ export class Store {
   /** The search path's statements, compiled once per connection (compiling cost ~0.1 ms each, per query). */
   private readonly statements = new Map<string, Database.Statement>();
   /** termRows' memory: document frequencies of query tokens in one store generation. */
-  private termRowCounts: { generation: number; counts: Map<string, number>; passages?: number } = { generation: -1, counts: new Map() };
+  private termRowCounts: { generation: number; counts: Map<string, number>; passages?: number; averages?: FtsAverages } = { generation: -1, counts: new Map() };
   private readonly shingleDf: ShingleFrequencies;
 
   private constructor(
@@ -1149,15 +1151,54 @@ export class Store {
   /**
    * lexicalSearch's scores (bm25 and proximity boost) of the given passages, whatever their rank:
    * hybrid fusion's lexical score of the passages dense found. Those holding no token are left out.
+   * bm25 is computed here as FTS5 computes it (its formula, its counts: termRows, the FTS averages
+   * record, the rows' terms), not by FTS5: any FTS5 bm25 query scans every matching row of every
+   * token first, and with the rows restricted to 100 ids that cost 34 ms a query on a 250k-passage
+   * store (lexicalSearch itself: 15 ms).
    */
   lexicalScores(tokens: readonly string[], ids: readonly PassageId[]): LexicalHit[] {
     const distinct = distinctTokens(tokens);
     if (distinct.length === 0 || ids.length === 0) return [];
-    const rows = this.statement(
-      `SELECT rowid AS id, ${BM25} AS rank FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
-    ).all(distinct.map(quoteToken).join(' OR '), JSON.stringify(ids)) as RankedRow[];
-    const hits = rows.map((row) => ({ id: row.id, score: -row.rank }));
+    const holding = this.termRows(distinct);
+    const { rows, terms } = this.ftsAverages();
+    const idf = holding.map((n) => fts5Idf(rows, n));
+    const phrases = distinct.map(ftsTerms);
+    const texts = this.statement(
+      `SELECT p.id, p.tokens, p.parts, p.context, s.sz FROM passages p JOIN passages_fts_docsize s ON s.id = p.id WHERE p.id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(ids)) as { id: number; tokens: string; parts: string; context: string; sz: Buffer }[];
+    const hits: LexicalHit[] = [];
+    for (const row of texts) {
+      // The row's term count (all columns) as FTS5 stored it; a column is cut into terms only where
+      // it holds a query term at all (cutting every candidate's text cost more than the rest).
+      const length = readVarints(row.sz).reduce((sum, n) => sum + n, 0);
+      const frequencies = phrases.map(() => 0);
+      [row.tokens, row.parts, row.context].forEach((text, c) => {
+        const lower = text.toLowerCase();
+        const present = phrases.flatMap((phrase, i) => (phrase.length > 0 && lower.includes(phrase[0]!) ? [i] : []));
+        if (present.length === 0) return;
+        const terms = ftsTerms(text);
+        for (const i of present) frequencies[i]! += COLUMN_WEIGHTS[c]! * occurrences(terms, phrases[i]!).length;
+      });
+      const norm = BM25_K1 * (1 - BM25_B + (BM25_B * length * rows) / terms);
+      const score = frequencies.reduce((sum, frequency, i) => (frequency > 0 ? sum + (idf[i]! * frequency * (BM25_K1 + 1)) / (frequency + norm) : sum), 0);
+      if (score > 0) hits.push({ id: row.id, score });
+    }
+    hits.sort((a, b) => b.score - a.score);
     return distinct.length >= 2 && distinct.length <= MAX_PROXIMITY_TOKENS ? this.boostProximity(hits, distinct) : hits;
+  }
+
+  /**
+   * FTS5's row count and term count (all columns) from its averages record (rowid 1 of the data
+   * table: varints, rows then each column's total), remembered with termRows' per-generation
+   * memory (call termRows first).
+   */
+  private ftsAverages(): FtsAverages {
+    if (this.termRowCounts.averages) return this.termRowCounts.averages;
+    const block = this.statement(`SELECT block FROM passages_fts_data WHERE id = 1`).pluck().get() as Buffer | undefined;
+    const [rows = 0, ...columns] = block ? readVarints(block) : [];
+    const averages = { rows, terms: columns.reduce((sum, n) => sum + n, 0) || 1 };
+    this.termRowCounts.averages = averages;
+    return averages;
   }
 
   /**
@@ -1406,6 +1447,30 @@ function joinTokens(tokens: readonly string[]): string {
 interface RankedRow {
   id: number;
   rank: number;
+}
+
+interface FtsAverages {
+  rows: number;
+  terms: number;
+}
+
+/** SQLite's varints (big-endian, 7 bits a byte, the ninth byte whole), as FTS5 writes its records. */
+function readVarints(bytes: Uint8Array): number[] {
+  const values: number[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    let value = 0;
+    for (let k = 0; at < bytes.length; k++) {
+      const byte = bytes[at++]!;
+      if (k === 8) {
+        value = value * 256 + byte;
+        break;
+      }
+      value = value * 128 + (byte & 0x7f);
+      if ((byte & 0x80) === 0) break;
+    }
+    values.push(value);
+  }
+  return values;
 }
 
 /** The query's distinct searchable tokens, in query order. */
