@@ -2,6 +2,7 @@
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
 import { admitted, retrievalDepth, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { embedQueryText } from '../search/queryVector.ts';
 import type { PassageFacts, PassageId, SearchFilter, Store } from '../search/store.ts';
 
 export const FACET_NAMES = ['province', 'city', 'county', 'year', 'section', 'kind'] as const;
@@ -90,19 +91,21 @@ export async function matchingIds(
   const ids = new Set<PassageId>();
   if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(ctx.segment(text), depth, { filter: opts.filter })) ids.add(hit.id);
   if (opts.mode !== 'lexical') {
-    const [vector] = await ctx.encoder.embedQueries([text]);
-    for (const hit of ctx.index.search(vector!, depth, admitted(ctx.store, { filter: opts.filter }))) ids.add(hit.id);
+    const vector = await embedQueryText(ctx.encoder, text);
+    for (const hit of ctx.index.search(vector, depth, admitted(ctx.store, { filter: opts.filter }))) ids.add(hit.id);
   }
   return ids;
 }
 
 /**
  * The encoder for one request's retrievals: the query is embedded once, however many relaxed
- * retrievals the facets make (an embedding costs more than a filtered lexical retrieval).
+ * retrievals the facets make (an embedding costs more than a filtered lexical retrieval). Every
+ * batch is remembered, not just the last: a query of several clauses is embedded as two
+ * (search/queryVector.ts).
  */
 export function embedQueryOnce(ctx: SearchContext): SearchContext {
   const encoder = ctx.encoder;
-  let last: { key: string; vectors: Promise<Float32Array[]> } | undefined;
+  const embedded = new Map<string, Promise<Float32Array[]>>();
   const once: QueryEncoder = {
     modelId: encoder.modelId,
     dim: encoder.dim,
@@ -110,8 +113,9 @@ export function embedQueryOnce(ctx: SearchContext): SearchContext {
     embed: (texts) => encoder.embed(texts),
     embedQueries: (texts) => {
       const key = texts.join('\u0000');
-      if (last?.key !== key) last = { key, vectors: encoder.embedQueries(texts) };
-      return last.vectors;
+      let vectors = embedded.get(key);
+      if (!vectors) embedded.set(key, (vectors = encoder.embedQueries(texts)));
+      return vectors;
     },
   };
   return { ...ctx, encoder: once };
