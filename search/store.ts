@@ -442,7 +442,7 @@ export class Store {
   /** The search path's statements, compiled once per connection (compiling cost ~0.1 ms each, per query). */
   private readonly statements = new Map<string, Database.Statement>();
   /** termRows' memory: document frequencies of query tokens in one store generation. */
-  private termRowCounts: { generation: number; counts: Map<string, number>; passages?: number; averages?: FtsAverages } = { generation: -1, counts: new Map() };
+  private termRowCounts: { generation: number; counts: Map<string, number>; averages?: FtsAverages } = { generation: -1, counts: new Map() };
   private readonly shingleDf: ShingleFrequencies;
 
   private constructor(
@@ -1136,16 +1136,8 @@ export class Store {
    */
   tokenIdfs(tokens: readonly string[]): number[] {
     const termRows = this.termRows(tokens);
-    const rows = this.indexedPassages();
+    const { rows } = this.ftsAverages();
     return termRows.map((n) => (n === 0 ? 0 : fts5Idf(rows, n)));
-  }
-
-  /**
-   * Counting 250k rows costs milliseconds: once per generation, with termRows' counts (call
-   * termRows first: it starts a new generation's memory).
-   */
-  private indexedPassages(): number {
-    return (this.termRowCounts.passages ??= this.statement(`SELECT count(*) FROM passages`).pluck().get() as number);
   }
 
   /**
@@ -1190,7 +1182,8 @@ export class Store {
   /**
    * FTS5's row count and term count (all columns) from its averages record (rowid 1 of the data
    * table: varints, rows then each column's total), remembered with termRows' per-generation
-   * memory (call termRows first).
+   * memory (call termRows first). The row count is what FTS5's idf reads; counting the passages
+   * instead cost milliseconds at 250k.
    */
   private ftsAverages(): FtsAverages {
     if (this.termRowCounts.averages) return this.termRowCounts.averages;
@@ -1212,7 +1205,7 @@ export class Store {
     const distinct = distinctTokens(tokens);
     if (distinct.length === 0) return 0;
     const termRows = this.termRows(distinct);
-    const rows = this.indexedPassages();
+    const { rows } = this.ftsAverages();
     const idf = termRows.reduce((sum, n) => sum + fts5Idf(rows, n), 0);
     const proximity = distinct.length >= 2 && distinct.length <= MAX_PROXIMITY_TOKENS ? 1 + PROXIMITY_BOOST : 1;
     return (BM25_K1 + 1) * idf * proximity;
