@@ -3,15 +3,17 @@ import path from 'node:path';
 import type { FeatureExtractionPipeline, Tensor } from '@huggingface/transformers';
 import { InputError } from '../pipeline/errors.ts';
 import { segmentForModel } from '../pipeline/segment.ts';
+import { splitClauses } from '../pipeline/splitClauses.ts';
+import { blendClauses } from './vectors.ts';
 
 /** A sentence encoder: texts in, L2-normalised vectors out. */
 export interface Encoder {
-  /** Identifies the weights; vectors from different modelIds are not comparable. */
+  /** Identifies the weights and the passage recipe; vectors from different modelIds are not comparable. */
   modelId: string;
   dim: number;
-  /** Passages (what is indexed, and a pasted paragraph compared with passages). */
+  /** Passages (what is indexed), with their clauses mixed in where the model's passageClauses says. */
   embed(texts: string[]): Promise<Float32Array[]>;
-  /** Search queries: as `embed`, with the model's query prefix (if it has one) put in front. */
+  /** Search queries, each whole, with the model's query prefix (if it has one) put in front (search/queryVector.ts mixes in clauses). */
   embedQueries(texts: string[]): Promise<Float32Array[]>;
   calibration?: DenseCalibration;
 }
@@ -43,6 +45,12 @@ export interface ModelSettings {
   maxLength?: number;
   /** Which ONNX file: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx. Default fp32. */
   dtype?: 'fp32' | 'q8';
+  /**
+   * The share of a passage's vector that is the mean of its clauses' vectors (pipeline/splitClauses.ts;
+   * the rest is the whole passage's vector), 0 < share ≤ 1; unset: the whole passage's vector alone.
+   * Part of the vectors' identity: the modelId gets `+clauses<share>`.
+   */
+  passageClauses?: number;
   calibration?: DenseCalibration;
 }
 
@@ -71,6 +79,9 @@ function validateSettings(file: string, raw: unknown): ModelSettings {
   if (s.queryPrefix !== undefined && typeof s.queryPrefix !== 'string') bad('queryPrefix', 'a string');
   if (s.maxLength !== undefined && !(Number.isInteger(s.maxLength) && s.maxLength >= 8)) bad('maxLength', 'an integer ≥ 8');
   if (s.dtype !== undefined && s.dtype !== 'fp32' && s.dtype !== 'q8') bad('dtype', 'fp32 or q8');
+  if (s.passageClauses !== undefined && !(typeof s.passageClauses === 'number' && s.passageClauses > 0 && s.passageClauses <= 1)) {
+    bad('passageClauses', 'a number above 0 and at most 1');
+  }
   const c = s.calibration;
   if (c !== undefined && !(typeof c.floor === 'number' && typeof c.median === 'number' && c.median > c.floor)) {
     bad('calibration', '{ floor, median } numbers with median > floor');
@@ -94,8 +105,10 @@ async function readHiddenSize(dir: string): Promise<number> {
   return config.hidden_size;
 }
 
+/** Vectors made another way are not comparable either: the passage recipe is part of the id. */
 function modelIdOf(dir: string, info: ModelSettings | null): string {
-  return info?.modelId ?? path.basename(dir);
+  const weights = info?.modelId ?? path.basename(dir);
+  return info?.passageClauses === undefined ? weights : `${weights}+clauses${info.passageClauses}`;
 }
 
 /** The id this model's vectors are stored under, without loading the weights. */
@@ -192,10 +205,23 @@ export function encoderOver({ modelId, dim, settings: info }: ModelDirInfo, runn
     });
     return runner(inputs);
   };
+  const clauseShare = info?.passageClauses;
+  const embedPassages = async (texts: string[]): Promise<Float32Array[]> => {
+    if (clauseShare === undefined) return run(texts, '');
+    // One run: the runner batches by length, so clauses are not padded to their passage's length.
+    const clauses = texts.map(splitClauses);
+    const vectors = await run([...texts, ...clauses.flat()], '');
+    let next = texts.length;
+    return texts.map((_, i) => {
+      const count = clauses[i]!.length;
+      next += count;
+      return count === 0 ? vectors[i]! : blendClauses(vectors[i]!, vectors.slice(next - count, next), clauseShare);
+    });
+  };
   return {
     modelId,
     dim,
-    embed: (texts) => run(texts, ''),
+    embed: embedPassages,
     embedQueries: (texts) => run(texts, queryPrefix),
     calibration: info?.calibration,
   };

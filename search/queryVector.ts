@@ -1,11 +1,11 @@
 // The vector a search query or a text pasted into `similar` is ranked with.
 import { MAX_PASSAGE_CHARS } from '../pipeline/splitPassages.ts';
+import { splitClauses } from '../pipeline/splitClauses.ts';
+import { blendClauses, weightedMean } from '../models/vectors.ts';
 import type { QueryEncoder } from './searchEngine.ts';
-import { normalised } from './vectorIndex.ts';
 
-/** Shorter pieces between commas are parts of a name (双随机、一公开), not a practice of their own. */
-const MIN_CLAUSE_CHARS = 4;
-const CLAUSE_BREAKS = /[，,；;。、\s]+/u;
+/** The clauses' share of a one-piece text's vector (see embedQueryText). */
+const QUERY_CLAUSE_SHARE = 0.5;
 
 /**
  * Stored passages are at most MAX_PASSAGE_CHARS long and the encoder truncates long input, so a
@@ -30,30 +30,14 @@ export async function embedQueryText(encoder: QueryEncoder, text: string): Promi
   // Clauses only for a text of one piece (a query, a pasted paragraph: where they were measured):
   // a long text's pieces spread its vector already, and its clauses multiplied the embedding time
   // (similar --text of 5,000 characters: 0.8 → 3.4 s).
-  const clauses = pieces.length === 1 ? clausesOf(pieces[0]!) : [];
+  const clauses = pieces.length === 1 ? splitClauses(pieces[0]!) : [];
   const vectors = await encoder.embedQueries(pieces);
   if (clauses.length > 0) {
     // A batch of its own: batched with the whole text every clause was padded to its length
     // (a 300-character paragraph and its 25 clauses: 1.4 s, against 0.05 + 0.15 s apart).
-    const clauseVectors = await encoder.embedQueries(clauses);
-    const mixed = new Float32Array(encoder.dim);
-    addScaled(mixed, vectors[0]!, 0.5);
-    for (const clause of clauseVectors) addScaled(mixed, clause, 0.5 / clauses.length);
-    return normalised(mixed);
+    return blendClauses(vectors[0]!, await encoder.embedQueries(clauses), QUERY_CLAUSE_SHARE);
   }
-  const sum = new Float32Array(encoder.dim);
-  pieces.forEach((piece, i) => addScaled(sum, vectors[i]!, piece.length));
-  return normalised(sum);
-}
-
-/** The piece's clauses, when it has more than one worth embedding alone. */
-function clausesOf(piece: string): string[] {
-  const clauses = piece.split(CLAUSE_BREAKS).filter((clause) => clause.length >= MIN_CLAUSE_CHARS);
-  return clauses.length > 1 ? clauses : [];
-}
-
-function addScaled(into: Float32Array, vector: Float32Array, scale: number): void {
-  for (let d = 0; d < into.length; d++) into[d]! += vector[d]! * scale;
+  return weightedMean(vectors, pieces.map((piece) => piece.length));
 }
 
 function passageSizedPieces(text: string): string[] {

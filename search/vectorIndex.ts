@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import type { PassageId, Store, VectorChanges } from './store.ts';
+import { normalised } from '../models/vectors.ts';
 
 export const INDEX_FILE = 'hnsw.bin';
 export const SIDECAR_FILE = 'hnsw.json';
@@ -386,12 +387,6 @@ function toPredicate(filter: LabelFilter | undefined): ((label: number) => boole
   return (label) => filter.has(label);
 }
 
-export function normalised(vector: Float32Array): Float32Array {
-  let norm = 0;
-  for (const x of vector) norm += x * x;
-  norm = Math.sqrt(norm) || 1;
-  return vector.map((x) => x / norm);
-}
 
 /** The cosine of two vectors (as the index's cosine space computes it). */
 export function cosine(a: Float32Array, b: Float32Array): number {

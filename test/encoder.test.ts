@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { blendClauses } from '../models/vectors.ts';
 import { InputError } from '../pipeline/errors.ts';
 
 const MODEL_DIR = path.resolve(import.meta.dirname, '../models/fazhi-mini-zh');
@@ -128,7 +129,7 @@ describe('loadEncoder(model dir without fazhi.json)', () => {
 
 describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
   let encoder: Encoder;
-  let settings: { modelId: string; pooling: string; queryPrefix: string; maxLength: number };
+  let settings: { modelId: string; pooling: string; queryPrefix: string; maxLength: number; passageClauses: number };
 
   beforeAll(async () => {
     settings = JSON.parse(await readFile(path.join(BGE_DIR, 'fazhi.json'), 'utf8'));
@@ -136,8 +137,8 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
   });
 
   it('takes modelId, CLS pooling, query prefix and max length from the model directory', () => {
-    expect(encoder.modelId).toBe(settings.modelId);
-    expect(encoder.modelId).toMatch(/^bge-small-zh-v1\.5-q@\S+$/);
+    expect(encoder.modelId).toBe(`${settings.modelId}+clauses${settings.passageClauses}`);
+    expect(encoder.modelId).toMatch(/^bge-small-zh-v1\.5-q@\S+\+clauses0\.5$/);
     expect(encoder.dim).toBe(512);
     expect(settings).toMatchObject({ pooling: 'cls', maxLength: 512 });
     expect(settings.queryPrefix.length).toBeGreaterThan(0);
@@ -162,9 +163,43 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
   });
 
   it('truncates at maxLength tokens: text past the limit does not change the vector', async () => {
-    const long = '深入推进依法行政，加快建设法治政府。'.repeat(40); // ≈ 720 tokens
-    const [a, b] = await encoder.embed([long, `${long}另外开展了普法宣传活动。`]);
+    // No clause breaks: the whole text's vector alone, which truncation decides.
+    const long = '深入推进依法行政加快建设法治政府'.repeat(45); // ≈ 720 tokens
+    const [a, b] = await encoder.embed([long, `${long}另外开展了普法宣传活动`]);
     expect(dot(a!, b!)).toBeGreaterThan(0.99999);
+  });
+
+  it('mixes a passage of several clauses with its clauses (passageClauses), a passage of one clause not', async () => {
+    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'fazhi-bge-')), 'bge-whole');
+    try {
+      await cp(BGE_DIR, dir, { recursive: true });
+      const { passageClauses: _share, ...whole } = settings;
+      await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify(whole));
+      const raw = await loadEncoder(dir);
+      expect(raw.modelId).toBe(settings.modelId);
+      const text = '聘请律师担任村居法律顾问，实现全覆盖；为群众提供法律意见';
+      const clauses = ['聘请律师担任村居法律顾问', '实现全覆盖', '为群众提供法律意见'];
+      const [mixed] = await encoder.embed([text]);
+      const [plain, ...clauseVectors] = await raw.embed([text, ...clauses]);
+      expect(dot(mixed!, blendClauses(plain!, clauseVectors, settings.passageClauses))).toBeGreaterThan(0.999);
+      expect(dot(mixed!, plain!)).toBeLessThan(0.99);
+      const one = '发挥行政复议化解行政争议主渠道作用。';
+      const [[m], [r]] = await Promise.all([encoder.embed([one]), raw.embed([one])]);
+      expect(dot(m!, r!)).toBeGreaterThan(0.99999);
+    } finally {
+      await rm(path.dirname(dir), { recursive: true, force: true });
+    }
+  });
+
+  it('names fazhi.json when passageClauses is out of range', async () => {
+    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'fazhi-bge-')), 'bge-bad');
+    try {
+      await cp(BGE_DIR, dir, { recursive: true });
+      await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify({ ...settings, passageClauses: 1.5 }));
+      await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*passageClauses/);
+    } finally {
+      await rm(path.dirname(dir), { recursive: true, force: true });
+    }
   });
 
   it('differs from mean pooling of the same weights (the pooling setting is used)', async () => {

@@ -1,0 +1,26 @@
+// Vector arithmetic shared by the encoder (passage vectors) and search (query vectors, the index).
+
+/** The vector scaled to length 1 (a zero vector stays zero). */
+export function normalised(vector: Float32Array): Float32Array {
+  let norm = 0;
+  for (const x of vector) norm += x * x;
+  norm = Math.sqrt(norm) || 1;
+  return vector.map((x) => x / norm);
+}
+
+/** Σ weights[i] · vectors[i], normalised. */
+export function weightedMean(vectors: readonly Float32Array[], weights: readonly number[]): Float32Array {
+  const sum = new Float32Array(vectors[0]?.length ?? 0);
+  vectors.forEach((vector, i) => {
+    for (let d = 0; d < sum.length; d++) sum[d]! += vector[d]! * weights[i]!;
+  });
+  return normalised(sum);
+}
+
+/**
+ * A text's vector with its clauses' say (pipeline/splitClauses.ts): (1 − share) of the whole
+ * text's vector and `share` of the mean of its clauses' vectors, normalised.
+ */
+export function blendClauses(whole: Float32Array, clauseVectors: readonly Float32Array[], share: number): Float32Array {
+  return weightedMean([whole, ...clauseVectors], [1 - share, ...clauseVectors.map(() => share / clauseVectors.length)]);
+}
