@@ -16,6 +16,7 @@ export interface Encoder {
   /** Search queries, each whole, with the model's query prefix (if it has one) put in front (search/queryVector.ts mixes in clauses). */
   embedQueries(texts: string[]): Promise<Float32Array[]>;
   calibration?: DenseCalibration;
+  denseWeights?: DenseWeights;
 }
 
 /**
@@ -27,6 +28,15 @@ export interface Encoder {
 export interface DenseCalibration {
   floor: number;
   median: number;
+}
+
+/**
+ * This model's share of hybrid fusion (search/searchEngine.ts's fuseLists): `covered` where the best
+ * lexical hit covers the query, `uncovered` where it does not. A stronger dense leg earns more.
+ */
+export interface DenseWeights {
+  covered: number;
+  uncovered: number;
 }
 
 /**
@@ -52,6 +62,8 @@ export interface ModelSettings {
    */
   passageClauses?: number;
   calibration?: DenseCalibration;
+  /** Default: search/searchEngine.ts's DEFAULT_DENSE_WEIGHTS. */
+  denseWeights?: DenseWeights;
 }
 
 /** Small enough to keep padding waste and peak memory low on a 2-core machine. */
@@ -86,6 +98,9 @@ function validateSettings(file: string, raw: unknown): ModelSettings {
   if (c !== undefined && !(typeof c.floor === 'number' && typeof c.median === 'number' && c.median > c.floor)) {
     bad('calibration', '{ floor, median } numbers with median > floor');
   }
+  const w = s.denseWeights;
+  const share = (x: unknown): boolean => typeof x === 'number' && x >= 0 && x <= 1;
+  if (w !== undefined && !(share(w.covered) && share(w.uncovered))) bad('denseWeights', '{ covered, uncovered } numbers from 0 to 1');
   return s;
 }
 
@@ -224,6 +239,7 @@ export function encoderOver({ modelId, dim, settings: info }: ModelDirInfo, runn
     embed: embedPassages,
     embedQueries: (texts) => run(texts, queryPrefix),
     calibration: info?.calibration,
+    denseWeights: info?.denseWeights,
   };
 }
 

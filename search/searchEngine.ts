@@ -8,7 +8,7 @@ import { demote } from './boilerplate.ts';
 import { embedQueryText } from './queryVector.ts';
 import type { LexicalHit, PassageFacts, PassageId, PassageQuery, PassageRow, RegionExclusion, SearchFilter, Store } from './store.ts';
 import { cosine, type LabelFilter, type VectorIndex } from './vectorIndex.ts';
-import type { DenseCalibration } from '../models/encoder.ts';
+import type { DenseCalibration, DenseWeights } from '../models/encoder.ts';
 
 /** What search needs of the encoder (models/encoder.ts's Encoder satisfies it). */
 export interface QueryEncoder {
@@ -20,6 +20,8 @@ export interface QueryEncoder {
   embedQueries(texts: string[]): Promise<Float32Array[]>;
   /** How this model's query–passage cosines read as relevance (the model's fazhi.json). */
   calibration?: DenseCalibration;
+  /** This model's share of hybrid fusion (the model's fazhi.json; default DEFAULT_DENSE_WEIGHTS). */
+  denseWeights?: DenseWeights;
 }
 
 /**
@@ -70,27 +72,25 @@ export const MIN_YEAR = 1949;
 export const MAX_YEAR = 2100;
 /**
  * Dense share in hybrid fusion where dense beats chance and no lexical hit holds the query verbatim
- * (see fuseLists): DENSE_WEIGHT where the best lexical hit covers the query well (relevance ≥
+ * (see fuseLists): `covered` where the best lexical hit covers the query well (relevance ≥
  * LEXICAL_COVERED: most of the query's bm25 bound reached — measure names, pasted practice
- * paragraphs), DENSE_WEIGHT_UNCOVERED where it does not (plain-language questions, whose words the
- * reports do not use). Chosen on the dev and automatic sets with bge-small-zh-v1.5 (reduced
- * haystack --national 12 --laws 20), hybrid − lexical nDCG@10 dev / auto: one weight for all, with
- * the verbatim gate: 0.3 +0.051 / +0.046, 0.5 +0.056 / +0.066, 0.6 +0.064 / +0.068, 0.7 +0.052 /
- * +0.082 (the similar-practice group falls towards lexical above 0.5); 0.4 covered / 0.7 not
- * +0.069 / +0.074, the same for thresholds 0.7–0.8 (0.65: +0.069 / +0.063). dev2 confirmed: +0.102
- * (one weight 0.5: +0.097), no group below lexical. Since fusion completes both lists
+ * paragraphs), `uncovered` where it does not (plain-language questions, whose words the reports do
+ * not use). How much dense deserves depends on the model, so a model's fazhi.json may name its own
+ * (bge-small-zh-v1.5 with clause-mixed passages: 0.7 / 0.9, models/README.md); these are for models
+ * that do not. Chosen on the dev and automatic sets with bge-small-zh-v1.5 embedding whole passages
+ * (reduced haystack --national 12 --laws 20), hybrid − lexical nDCG@10 dev / auto: one weight for
+ * all, with the verbatim gate: 0.3 +0.051 / +0.046, 0.5 +0.056 / +0.066, 0.6 +0.064 / +0.068, 0.7
+ * +0.052 / +0.082 (the similar-practice group falls towards lexical above 0.5); 0.4 covered / 0.7
+ * not +0.069 / +0.074, the same for thresholds 0.7–0.8 (0.65: +0.069 / +0.063). dev2 confirmed:
+ * +0.102 (one weight 0.5: +0.097), no group below lexical. Since fusion completes both lists
  * (completeLists), re-chosen on the full eval index, nDCG@10 hybrid, covered weight (uncovered
  * 0.7): dev paraphrase / dev similar / auto 0.4 0.414 / 0.752 / 0.181, 0.5 0.414 / 0.747 / 0.184,
  * 0.6 0.414 / 0.745 / 0.189, 0.7 0.414 / 0.735 / 0.188 (dev measure 0.883 throughout; uncovered
  * 0.8 or 0.9 at 0.4: auto 0.181 / 0.177); dev2 confirmed at 0.6: similar 0.728, paraphrase 0.461
- * (0.4: 0.727 / 0.461). Passages embedded with their clauses (models/README.md) made dense
- * stronger; re-chosen on the full eval index, nDCG@10 hybrid dev all / auto, covered / uncovered:
- * 0.6 / 0.7 0.709 / 0.189, 0.6 / 0.8 0.717 / 0.187, 0.7 / 0.8 0.717 / 0.193, 0.6 / 0.9 0.714 /
- * 0.192, 0.7 / 0.9 0.714 / 0.198 (one weight for all: 0.8 0.717 / 0.190, 0.9 0.712 / 0.195);
- * dev2 confirmed at 0.7 / 0.9: 0.677 (0.6 / 0.7: 0.654), paraphrase 0.437 → 0.491.
+ * (0.4: 0.727 / 0.461). The bundled fazhi-mini-zh, whose dense leg is weaker, on the full index
+ * hybrid dev / dev2 / auto: 0.632 / 0.552 / 0.172 with these, 0.608 / 0.532 / 0.162 with bge's 0.7 / 0.9.
  */
-export const DENSE_WEIGHT = 0.7;
-export const DENSE_WEIGHT_UNCOVERED = 0.9;
+export const DEFAULT_DENSE_WEIGHTS: DenseWeights = { covered: 0.6, uncovered: 0.7 };
 const LEXICAL_COVERED = 0.75;
 /**
  * The lexical hits (a first page) checked for the query verbatim. Measure names (述法, 双随机、一公开)
@@ -110,7 +110,7 @@ export interface SearchOptions {
   mode: SearchMode;
   filter?: SearchFilter;
   by?: 'passage' | 'report';
-  /** Hybrid only: a fixed share of the dense relevance added to the lexical one, 0..1 (default: by lexical coverage, see DENSE_WEIGHT). */
+  /** Hybrid only: a fixed share of the dense relevance added to the lexical one, 0..1 (default: by lexical coverage, see DEFAULT_DENSE_WEIGHTS). */
   denseWeight?: number;
 }
 
@@ -340,7 +340,7 @@ function holdsVerbatim(store: Store, query: string, lexical: LexicalHit[]): bool
  * - where a first-page lexical hit holds the query verbatim (holdsVerbatim), the lexical order stands
  *   and the passages only dense found follow it;
  * - dense gets its weight (`denseWeight`, else by how well the best lexical hit covers the query:
- *   DENSE_WEIGHT) only where its best hit beats chance (denseRelevance of its best
+ *   the model's denseWeights or DEFAULT_DENSE_WEIGHTS) only where its best hit beats chance (denseRelevance of its best
  *   cosine > 0); at chance level it steps aside and the lexical order stands (scaling the weight
  *   by that confidence instead lost most of the gain: dev +0.013, auto +0.024 at weight 0.5);
  * - the fused score is multiplied by the query's evidence, the better calibrated relevance of the
@@ -351,15 +351,17 @@ function fuseLists(
   lexicalBound: number,
   dense: ScoredId[],
   denseWeight: number | undefined,
-  calibration: DenseCalibration | undefined,
+  model: Pick<QueryEncoder, 'calibration' | 'denseWeights'>,
   verbatim: boolean,
 ): Candidate[] {
+  const { calibration } = model;
+  const weights = model.denseWeights ?? DEFAULT_DENSE_WEIGHTS;
   const bestBm25 = Math.max(0, ...lexical.map((h) => h.score));
   const bestCosine = Math.max(-1, ...dense.map((h) => h.score));
   const denseConfidence = denseRelevance(bestCosine, calibration);
   const lexicalConfidence = lexicalRelevance(bestBm25, lexicalBound);
   const evidence = Math.max(lexicalConfidence, denseConfidence);
-  const mixed = denseWeight ?? (lexicalConfidence >= LEXICAL_COVERED ? DENSE_WEIGHT : DENSE_WEIGHT_UNCOVERED);
+  const mixed = denseWeight ?? (lexicalConfidence >= LEXICAL_COVERED ? weights.covered : weights.uncovered);
   const weight = lexical.length === 0 ? 1 : dense.length === 0 || denseConfidence === 0 ? 0 : mixed;
   const normalised = (list: ScoredId[], floor = Infinity): Map<PassageId, number> => {
     const scores = list.map((c) => c.score);
@@ -426,7 +428,7 @@ function rankFused(
   const verbatim = holdsVerbatim(store, query, weighted(lexicalQuery.hits));
   // The verbatim order ranks dense-only passages by dense alone (see fuseLists): nothing to complete.
   const lists = verbatim ? { lexical: lexicalQuery.hits, dense: denseQuery.hits } : completeLists(ctx, lexicalQuery, denseQuery);
-  const fused = fuseLists(weighted(lists.lexical), lexicalQuery.bound, weighted(lists.dense), denseWeight, ctx.encoder.calibration, verbatim);
+  const fused = fuseLists(weighted(lists.lexical), lexicalQuery.bound, weighted(lists.dense), denseWeight, ctx.encoder, verbatim);
   return rank(store, fused, (_b, _c, score) => score, facts);
 }
 
@@ -436,8 +438,8 @@ function rankFused(
  * lexical search found. Fused with a missing score counting as the list's lowest, a passage
  * both rank just below their first 100 lost to one that only one of them ranks high. Measured (full
  * eval index, bge-small-zh-v1.5, nDCG@10 hybrid, dev / dev2 / auto, before → after, both at
- * DENSE_WEIGHT 0.4): paraphrase 0.395 / 0.465 / – → 0.414 / 0.461, similar practice 0.732 / 0.705
- * → 0.752 / 0.727, auto 0.186 → 0.181 (0.189 at DENSE_WEIGHT 0.6, see there).
+ * covered dense weight 0.4): paraphrase 0.395 / 0.465 / – → 0.414 / 0.461, similar practice 0.732 / 0.705
+ * → 0.752 / 0.727, auto 0.186 → 0.181 (0.189 at 0.6, see DEFAULT_DENSE_WEIGHTS).
  */
 function completeLists(
   ctx: SearchContext,

@@ -110,6 +110,7 @@ export function embedQueryOnce(ctx: SearchContext): SearchContext {
     modelId: encoder.modelId,
     dim: encoder.dim,
     calibration: encoder.calibration,
+    denseWeights: encoder.denseWeights,
     embed: (texts) => encoder.embed(texts),
     embedQueries: (texts) => {
       const key = texts.join('\u0000');

@@ -141,6 +141,7 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
     expect(encoder.modelId).toMatch(/^bge-small-zh-v1\.5-q@\S+\+clauses0\.5$/);
     expect(encoder.dim).toBe(512);
     expect(settings).toMatchObject({ pooling: 'cls', maxLength: 512 });
+    expect(encoder.denseWeights).toEqual({ covered: 0.7, uncovered: 0.9 });
     expect(settings.queryPrefix.length).toBeGreaterThan(0);
   });
 
@@ -191,12 +192,14 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
     }
   });
 
-  it('names fazhi.json when passageClauses is out of range', async () => {
+  it('names fazhi.json and the field when passageClauses or denseWeights is out of range', async () => {
     const dir = path.join(await mkdtemp(path.join(tmpdir(), 'fazhi-bge-')), 'bge-bad');
     try {
       await cp(BGE_DIR, dir, { recursive: true });
       await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify({ ...settings, passageClauses: 1.5 }));
       await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*passageClauses/);
+      await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify({ ...settings, denseWeights: { covered: 0.7 } }));
+      await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*denseWeights/);
     } finally {
       await rm(path.dirname(dir), { recursive: true, force: true });
     }

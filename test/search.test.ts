@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SearchParamError, type SearchParam } from '../search/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import { computeBoilerplate, updateBoilerplate } from '../search/boilerplate.ts';
-import { DENSE_WEIGHT, DENSE_WEIGHT_UNCOVERED, lexicalRelevance, search, similar, telltaleTokens, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { DEFAULT_DENSE_WEIGHTS, lexicalRelevance, search, similar, telltaleTokens, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { Store, type SearchFilter } from '../search/store.ts';
 import { INDEX_FILE, SIDECAR_FILE, VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import {
@@ -302,12 +302,22 @@ describe('search', () => {
     const scored = async (query: string, denseWeight?: number) => (await search(ctx, query, { k: 10, mode: 'hybrid', denseWeight })).map((hit) => [hit.id, hit.score]);
     // Every word of this query stands in one passage (though not as one phrase).
     const covered = '行政执法有待提高';
-    expect(await scored(covered)).toEqual(await scored(covered, DENSE_WEIGHT));
-    expect(await scored(covered)).not.toEqual(await scored(covered, DENSE_WEIGHT_UNCOVERED));
+    expect(await scored(covered)).toEqual(await scored(covered, DEFAULT_DENSE_WEIGHTS.covered));
+    expect(await scored(covered)).not.toEqual(await scored(covered, DEFAULT_DENSE_WEIGHTS.uncovered));
     // No passage holds more than one of this query's words.
     const uncovered = '述法行政复议跨部门';
-    expect(await scored(uncovered)).toEqual(await scored(uncovered, DENSE_WEIGHT_UNCOVERED));
-    expect(await scored(uncovered)).not.toEqual(await scored(uncovered, DENSE_WEIGHT));
+    expect(await scored(uncovered)).toEqual(await scored(uncovered, DEFAULT_DENSE_WEIGHTS.uncovered));
+    expect(await scored(uncovered)).not.toEqual(await scored(uncovered, DEFAULT_DENSE_WEIGHTS.covered));
+  });
+
+  it("hybrid takes the model's own dense weights where its fazhi.json names them", async () => {
+    const base = context(corpus());
+    const ctx = { ...base, encoder: { ...base.encoder, denseWeights: { covered: 0.2, uncovered: 0.95 } } };
+    const scored = async (c: SearchContext, query: string, denseWeight?: number) => (await search(c, query, { k: 10, mode: 'hybrid', denseWeight })).map((hit) => [hit.id, hit.score]);
+    expect(await scored(ctx, '行政执法有待提高')).toEqual(await scored(base, '行政执法有待提高', 0.2));
+    expect(await scored(ctx, '行政执法有待提高')).not.toEqual(await scored(base, '行政执法有待提高'));
+    expect(await scored(ctx, '述法行政复议跨部门')).toEqual(await scored(base, '述法行政复议跨部门', 0.95));
+    expect(await scored(ctx, '述法行政复议跨部门')).not.toEqual(await scored(base, '述法行政复议跨部门'));
   });
 
   it("hybrid scores each list's candidates in the other list too, beyond its retrieval depth", async () => {

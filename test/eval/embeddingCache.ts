@@ -28,6 +28,7 @@ export function cachingEncoder(encoder: Encoder, cacheDir: string): Encoder & { 
     hits: 0,
     misses: 0,
     calibration: encoder.calibration,
+    denseWeights: encoder.denseWeights,
     embedQueries: (texts: string[]) => encoder.embedQueries(texts),
     async embed(texts: string[]): Promise<Float32Array[]> {
       const keys = texts.map(keyOf);

@@ -9,7 +9,7 @@ import { openApp, type App } from '../../cli/app.ts';
 import { REPO_ROOT, resolveModelDir } from '../../cli/config.ts';
 import { indexFiles } from '../../search/ingest.ts';
 import { updateBoilerplate } from '../../search/boilerplate.ts';
-import { DENSE_WEIGHT, DENSE_WEIGHT_UNCOVERED, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
+import { DEFAULT_DENSE_WEIGHTS, MAX_K, search, type SearchMode } from '../../search/searchEngine.ts';
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
 import { cachingEncoder } from './embeddingCache.ts';
 import type { DenseCalibration } from '../../models/encoder.ts';
@@ -276,7 +276,8 @@ async function main(): Promise<void> {
         run.rows.push(...summarise(set, results));
       }
       const c = app.encoder.calibration;
-      process.stdout.write(`hybrid dense weight ${args.denseWeight ?? `${DENSE_WEIGHT} where lexical covers the query, else ${DENSE_WEIGHT_UNCOVERED}`}; dense calibration ${c ? `floor ${c.floor}, median ${c.median}` : 'none'}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
+      const weights = app.encoder.denseWeights ?? DEFAULT_DENSE_WEIGHTS;
+      process.stdout.write(`hybrid dense weight ${args.denseWeight ?? `${weights.covered} where lexical covers the query, else ${weights.uncovered}`}; dense calibration ${c ? `floor ${c.floor}, median ${c.median}` : 'none'}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
       runs.push(run);
     } finally {
       app.close();
