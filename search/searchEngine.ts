@@ -340,8 +340,8 @@ function holdsVerbatim(store: Store, query: string, lexical: LexicalHit[]): bool
  * - where a first-page lexical hit holds the query verbatim (holdsVerbatim), the lexical order stands
  *   and the passages only dense found follow it;
  * - dense gets its weight (`denseWeight`, else by how well the best lexical hit covers the query:
- *   the model's denseWeights or DEFAULT_DENSE_WEIGHTS) only where its best hit beats chance (denseRelevance of its best
- *   cosine > 0); at chance level it steps aside and the lexical order stands (scaling the weight
+ *   the model's denseWeights or DEFAULT_DENSE_WEIGHTS) only where its best hit beats chance
+ *   (denseRelevance of its best cosine > 0); at chance level it steps aside and the lexical order stands (scaling the weight
  *   by that confidence instead lost most of the gain: dev +0.013, auto +0.024 at weight 0.5);
  * - the fused score is multiplied by the query's evidence, the better calibrated relevance of the
  *   best lexical and the best dense hit, so the top hit of an emoji-only query is not 1.0.
