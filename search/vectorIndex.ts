@@ -387,7 +387,6 @@ function toPredicate(filter: LabelFilter | undefined): ((label: number) => boole
   return (label) => filter.has(label);
 }
 
-
 /** The cosine of two vectors (as the index's cosine space computes it). */
 export function cosine(a: Float32Array, b: Float32Array): number {
   return dot(normalised(a), normalised(b), 0);

@@ -106,12 +106,9 @@ export async function matchingIds(
 export function embedQueryOnce(ctx: SearchContext): SearchContext {
   const encoder = ctx.encoder;
   const embedded = new Map<string, Promise<Float32Array[]>>();
+  // Everything else as the encoder has it (its model settings included), so no setting is dropped here.
   const once: QueryEncoder = {
-    modelId: encoder.modelId,
-    dim: encoder.dim,
-    calibration: encoder.calibration,
-    denseWeights: encoder.denseWeights,
-    embed: (texts) => encoder.embed(texts),
+    ...encoder,
     embedQueries: (texts) => {
       const key = texts.join('\u0000');
       let vectors = embedded.get(key);

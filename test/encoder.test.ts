@@ -10,6 +10,18 @@ const MODEL_DIR = path.resolve(import.meta.dirname, '../models/fazhi-mini-zh');
 /** Installed by npm ci's postinstall (`npm run models`); never downloaded by the tests. */
 const BGE_DIR = path.resolve(import.meta.dirname, '../models/bge-small-zh-v1.5');
 
+/** Runs `use` on a temporary copy of the installed bge directory with `fazhiJson` as its fazhi.json, then removes the copy. */
+async function withBgeCopy(fazhiJson: object, use: (dir: string) => Promise<void>): Promise<void> {
+  const dir = path.join(await mkdtemp(path.join(tmpdir(), 'fazhi-bge-')), 'bge-copy');
+  try {
+    await cp(BGE_DIR, dir, { recursive: true });
+    await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify(fazhiJson));
+    await use(dir);
+  } finally {
+    await rm(path.dirname(dir), { recursive: true, force: true });
+  }
+}
+
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
@@ -171,11 +183,8 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
   });
 
   it('mixes a passage of several clauses with its clauses (passageClauses), a passage of one clause not', async () => {
-    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'fazhi-bge-')), 'bge-whole');
-    try {
-      await cp(BGE_DIR, dir, { recursive: true });
-      const { passageClauses: _share, ...whole } = settings;
-      await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify(whole));
+    const { passageClauses: _share, ...whole } = settings;
+    await withBgeCopy(whole, async (dir) => {
       const raw = await loadEncoder(dir);
       expect(raw.modelId).toBe(settings.modelId);
       const text = '聘请律师担任村居法律顾问，实现全覆盖；为群众提供法律意见';
@@ -187,35 +196,24 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
       const one = '发挥行政复议化解行政争议主渠道作用。';
       const [[m], [r]] = await Promise.all([encoder.embed([one]), raw.embed([one])]);
       expect(dot(m!, r!)).toBeGreaterThan(0.99999);
-    } finally {
-      await rm(path.dirname(dir), { recursive: true, force: true });
-    }
+    });
   });
 
   it('names fazhi.json and the field when passageClauses or denseWeights is out of range', async () => {
-    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'fazhi-bge-')), 'bge-bad');
-    try {
-      await cp(BGE_DIR, dir, { recursive: true });
-      await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify({ ...settings, passageClauses: 1.5 }));
+    await withBgeCopy({ ...settings, passageClauses: 1.5 }, async (dir) => {
       await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*passageClauses/);
-      await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify({ ...settings, denseWeights: { covered: 0.7 } }));
+    });
+    await withBgeCopy({ ...settings, denseWeights: { covered: 0.7 } }, async (dir) => {
       await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*denseWeights/);
-    } finally {
-      await rm(path.dirname(dir), { recursive: true, force: true });
-    }
+    });
   });
 
   it('differs from mean pooling of the same weights (the pooling setting is used)', async () => {
-    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'fazhi-bge-')), 'bge-mean');
-    try {
-      await cp(BGE_DIR, dir, { recursive: true });
-      await writeFile(path.join(dir, 'fazhi.json'), JSON.stringify({ ...settings, pooling: 'mean', modelId: 'bge-mean' }));
+    await withBgeCopy({ ...settings, pooling: 'mean', modelId: 'bge-mean' }, async (dir) => {
       const mean = await loadEncoder(dir);
       const text = '发挥行政复议化解行政争议主渠道作用。';
       const [[m], [c]] = await Promise.all([mean.embed([text]), encoder.embed([text])]);
       expect(dot(m!, c!)).toBeLessThan(0.99);
-    } finally {
-      await rm(path.dirname(dir), { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -22,14 +22,11 @@ export function cachingEncoder(encoder: Encoder, cacheDir: string): Encoder & { 
     }
   }
   const keyOf = (text: string) => createHash('sha1').update(text).digest();
+  // Everything but `embed` as the encoder has it (its model settings included).
   const wrapped = {
-    modelId: encoder.modelId,
-    dim: encoder.dim,
+    ...encoder,
     hits: 0,
     misses: 0,
-    calibration: encoder.calibration,
-    denseWeights: encoder.denseWeights,
-    embedQueries: (texts: string[]) => encoder.embedQueries(texts),
     async embed(texts: string[]): Promise<Float32Array[]> {
       const keys = texts.map(keyOf);
       const missing = [...new Set(texts.filter((_, i) => !cache.has(keys[i]!.toString('hex'))))];
