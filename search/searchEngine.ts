@@ -345,6 +345,13 @@ function holdsVerbatim(store: Store, query: string, lexical: LexicalHit[]): bool
  *   by that confidence instead lost most of the gain: dev +0.013, auto +0.024 at weight 0.5);
  * - the fused score is multiplied by the query's evidence, the better calibrated relevance of the
  *   best lexical and the best dense hit, so the top hit of an emoji-only query is not 1.0.
+ * A learned combiner did not beat these hand-set weights: pairwise logistic regression over both
+ * min-max scores, both calibrated relevances and their products with the coverage flag, fitted on
+ * 800 topic-sentence queries mined like the automatic set but from the national records it does not
+ * use (their own index, those sentences held out), gave hybrid nDCG@10 on the full eval index dev
+ * paraphrase / similar 0.519 / 0.780, dev2 0.483 / 0.745, auto 0.195, against 0.516 / 0.764,
+ * 0.491 / 0.761, 0.198 (without the products: 0.518 / 0.768, 0.493 / 0.754, 0.193) — not even on
+ * the automatic set's own kind of query.
  */
 function fuseLists(
   lexical: LexicalHit[],
