@@ -8,6 +8,8 @@ import type { SearchContext } from '../search/searchEngine.ts';
 import { resolveModelDir } from './config.ts';
 
 export interface App extends SearchContext {
+  /** The writer's commands index with it (embedPassages). */
+  encoder: Encoder;
   dataDir: string;
   modelDir: string;
   close(): void;

@@ -6,6 +6,16 @@ import { segmentForModel } from '../pipeline/segment.ts';
 import { splitClauses } from '../pipeline/splitClauses.ts';
 import { blendClauses } from './vectors.ts';
 
+/**
+ * A passage's vectors: the one it is indexed and ranked by, and its pieces — its whole text and
+ * each of its clauses embedded alone — that dense search matches clause by clause (ModelSettings's
+ * clauseMatch; none for a model without it).
+ */
+export interface PassageVectors {
+  vector: Float32Array;
+  pieces: Float32Array[];
+}
+
 /** A sentence encoder: texts in, L2-normalised vectors out. */
 export interface Encoder {
   /** Identifies the weights and the passage recipe; vectors from different modelIds are not comparable. */
@@ -13,10 +23,13 @@ export interface Encoder {
   dim: number;
   /** Passages (what is indexed), with their clauses mixed in where the model's passageClauses says. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** `embed` with each passage's pieces (where the model has clauseMatch): what a store keeps. */
+  embedPassages(texts: string[]): Promise<PassageVectors[]>;
   /** Search queries, each whole, with the model's query prefix (if it has one) put in front (search/queryVector.ts mixes in clauses). */
   embedQueries(texts: string[]): Promise<Float32Array[]>;
   calibration?: DenseCalibration;
   denseWeights?: DenseWeights;
+  clauseMatch?: ClauseMatch;
 }
 
 /**
@@ -37,6 +50,17 @@ export interface DenseCalibration {
 export interface DenseWeights {
   covered: number;
   uncovered: number;
+}
+
+/**
+ * Dense search's clause-level match (search/searchEngine.ts): a passage's dense score is
+ * (1 − share) × the cosine of the query and passage vectors plus share × the mean, over the query's
+ * pieces, of the best cosine with one of the passage's pieces; `calibration` reads that score as
+ * relevance, as DenseCalibration does the cosine.
+ */
+export interface ClauseMatch {
+  share: number;
+  calibration: DenseCalibration;
 }
 
 /**
@@ -64,6 +88,8 @@ export interface ModelSettings {
   calibration?: DenseCalibration;
   /** Default: search/searchEngine.ts's DEFAULT_DENSE_WEIGHTS. */
   denseWeights?: DenseWeights;
+  /** Needs passageClauses. Stores every passage's pieces: the modelId gets `+pieces`. */
+  clauseMatch?: ClauseMatch;
 }
 
 /** Small enough to keep padding waste and peak memory low on a 2-core machine. */
@@ -94,12 +120,13 @@ function validateSettings(file: string, raw: unknown): ModelSettings {
   if (s.passageClauses !== undefined && !(typeof s.passageClauses === 'number' && s.passageClauses > 0 && s.passageClauses <= 1)) {
     bad('passageClauses', 'a number above 0 and at most 1');
   }
-  const c = s.calibration;
-  if (c !== undefined && !(typeof c.floor === 'number' && typeof c.median === 'number' && c.median > c.floor)) {
-    bad('calibration', '{ floor, median } numbers with median > floor');
-  }
+  const calibrated = (c: DenseCalibration | undefined): boolean => typeof c?.floor === 'number' && typeof c.median === 'number' && c.median > c.floor;
+  if (s.calibration !== undefined && !calibrated(s.calibration)) bad('calibration', '{ floor, median } numbers with median > floor');
   const w = s.denseWeights;
   const share = (x: unknown): boolean => typeof x === 'number' && x >= 0 && x <= 1;
+  const m = s.clauseMatch;
+  if (m !== undefined && !(share(m.share) && calibrated(m.calibration))) bad('clauseMatch', '{ share from 0 to 1, calibration { floor, median } with median > floor }');
+  if (m !== undefined && s.passageClauses === undefined) bad('clauseMatch', 'set only with passageClauses (the clauses it matches)');
   if (w !== undefined && !(share(w.covered) && share(w.uncovered))) bad('denseWeights', '{ covered, uncovered } numbers from 0 to 1');
   return s;
 }
@@ -123,7 +150,8 @@ async function readHiddenSize(dir: string): Promise<number> {
 /** Vectors made another way are not comparable either: the passage recipe is part of the id. */
 function modelIdOf(dir: string, info: ModelSettings | null): string {
   const weights = info?.modelId ?? path.basename(dir);
-  return info?.passageClauses === undefined ? weights : `${weights}+clauses${info.passageClauses}`;
+  const recipe = info?.passageClauses === undefined ? weights : `${weights}+clauses${info.passageClauses}`;
+  return info?.clauseMatch === undefined ? recipe : `${recipe}+pieces`;
 }
 
 /** The id this model's vectors are stored under, without loading the weights. */
@@ -221,8 +249,9 @@ export function encoderOver({ modelId, dim, settings: info }: ModelDirInfo, runn
     return runner(inputs);
   };
   const clauseShare = info?.passageClauses;
-  const embedPassages = async (texts: string[]): Promise<Float32Array[]> => {
-    if (clauseShare === undefined) return run(texts, '');
+  const keepPieces = info?.clauseMatch !== undefined;
+  const embedPassages = async (texts: string[]): Promise<PassageVectors[]> => {
+    if (clauseShare === undefined) return (await run(texts, '')).map((vector) => ({ vector, pieces: [] }));
     // One run: the runner batches by length, so clauses are not padded to their passage's length.
     const clauses = texts.map(splitClauses);
     const vectors = await run([...texts, ...clauses.flat()], '');
@@ -230,16 +259,20 @@ export function encoderOver({ modelId, dim, settings: info }: ModelDirInfo, runn
     return texts.map((_, i) => {
       const count = clauses[i]!.length;
       next += count;
-      return count === 0 ? vectors[i]! : blendClauses(vectors[i]!, vectors.slice(next - count, next), clauseShare);
+      const whole = vectors[i]!;
+      const own = vectors.slice(next - count, next);
+      return { vector: count === 0 ? whole : blendClauses(whole, own, clauseShare), pieces: keepPieces ? [whole, ...own] : [] };
     });
   };
   return {
     modelId,
     dim,
-    embed: embedPassages,
+    embed: async (texts) => (await embedPassages(texts)).map((p) => p.vector),
+    embedPassages,
     embedQueries: (texts) => run(texts, queryPrefix),
     calibration: info?.calibration,
     denseWeights: info?.denseWeights,
+    clauseMatch: info?.clauseMatch,
   };
 }
 

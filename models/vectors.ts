@@ -24,3 +24,21 @@ export function weightedMean(vectors: readonly Float32Array[], weights: readonly
 export function blendClauses(whole: Float32Array, clauseVectors: readonly Float32Array[], share: number): Float32Array {
   return weightedMean([whole, ...clauseVectors], [1 - share, ...clauseVectors.map(() => share / clauseVectors.length)]);
 }
+
+/** Σ a[i]·b[offset + i]: the cosine of two normalised vectors (b may hold several back to back). */
+export function dot(a: Float32Array, b: ArrayLike<number>, offset = 0): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[offset + i]!;
+  return sum;
+}
+
+/**
+ * How well a passage's pieces cover a query's (late interaction, sentence-sized): the mean, over the
+ * query's pieces, of the best cosine with any of the passage's. 0 where either has none.
+ */
+export function pieceCoverage(queryPieces: readonly Float32Array[], passagePieces: readonly Float32Array[]): number {
+  if (queryPieces.length === 0 || passagePieces.length === 0) return 0;
+  let sum = 0;
+  for (const q of queryPieces) sum += Math.max(...passagePieces.map((p) => dot(q, p)));
+  return sum / queryPieces.length;
+}

@@ -9,7 +9,7 @@ import { hashBytes } from '../pipeline/contentHash.ts';
 import { checkFileInput, SUPPORTED_EXTENSIONS } from '../pipeline/readText.ts';
 import { InputError } from '../pipeline/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
-import type { Encoder } from '../models/encoder.ts';
+import type { Encoder, PassageVectors } from '../models/encoder.ts';
 import type { Store } from './store.ts';
 import { documentShingles } from './boilerplate.ts';
 
@@ -186,9 +186,9 @@ export async function parseStage(file: { source: string; bytes: Buffer }): Promi
   return { report, ms };
 }
 
-/** Embed stage: one vector per passage. */
-export async function embedStage(encoder: Encoder, report: ParsedReport): Promise<{ vectors: Float32Array[]; ms: number }> {
-  const { value: vectors, ms } = await timed(() => encoder.embed(report.passages.map((p) => p.text)));
+/** Embed stage: one vector per passage (with its pieces, PassageVectors). */
+export async function embedStage(encoder: Encoder, report: ParsedReport): Promise<{ vectors: PassageVectors[]; ms: number }> {
+  const { value: vectors, ms } = await timed(() => encoder.embedPassages(report.passages.map((p) => p.text)));
   return { vectors, ms };
 }
 
@@ -206,7 +206,7 @@ export function localVersionStamp(): number {
  * a version older than the newest committed for its source writes nothing either. Bytes already
  * stored under another path are recorded as an alias of that document.
  */
-export function commitReport(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string, version: number = localVersionStamp()): CommitOutcome {
+export function commitReport(store: Store, report: ParsedReport, vectors: PassageVectors[], modelId: string, version: number = localVersionStamp()): CommitOutcome {
   const existed = store.getDocumentBySource(report.source) !== null;
   const write = store.writeIfNewer(report.source, version, () =>
     store.putReport(report, vectors, modelId, documentShingles(report.passages.map((p) => p.text))),
@@ -217,7 +217,7 @@ export function commitReport(store: Store, report: ParsedReport, vectors: Float3
 }
 
 /** Write stage: commitReport, timed, as a FileDone. */
-export async function commitStage(store: Store, report: ParsedReport, vectors: Float32Array[], modelId: string, version: number): Promise<FileDone> {
+export async function commitStage(store: Store, report: ParsedReport, vectors: PassageVectors[], modelId: string, version: number): Promise<FileDone> {
   const { value: outcome, ms } = await timed(() => commitReport(store, report, vectors, modelId, version));
   return { outcome, passages: report.passages.length, ms: { write: ms } };
 }
@@ -285,8 +285,8 @@ export async function reembedStale(deps: IndexerDeps, onProgress?: (done: number
   while (done < total) {
     const batch = [...takeFirst(store.iteratePassagesNeedingVectors(encoder.modelId), REEMBED_BATCH)];
     if (batch.length === 0) break;
-    const vectors = await encoder.embed(batch.map((p) => p.text));
-    store.replaceVectors(encoder.modelId, batch.map((p, i) => ({ id: p.id, vector: vectors[i]! })));
+    const vectors = await encoder.embedPassages(batch.map((p) => p.text));
+    store.replaceVectors(encoder.modelId, batch.map((p, i) => ({ id: p.id, ...vectors[i]! })));
     done += batch.length;
     onProgress?.(done, total);
   }

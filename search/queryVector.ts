@@ -4,6 +4,12 @@ import { splitClauses } from '../pipeline/splitClauses.ts';
 import { blendClauses, weightedMean } from '../models/vectors.ts';
 import type { QueryEncoder } from './searchEngine.ts';
 
+/** A query's vector and its pieces (its whole and clauses, or its passage-sized parts), as PassageVectors are a passage's. */
+export interface QueryVectors {
+  vector: Float32Array;
+  pieces: Float32Array[];
+}
+
 /** The clauses' share of a one-piece text's vector (see embedQueryText). */
 const QUERY_CLAUSE_SHARE = 0.5;
 
@@ -25,7 +31,7 @@ const QUERY_CLAUSE_SHARE = 0.5;
  * (dev / dev2) was 0.615 / 0.572 against 0.604 / 0.509 without, and 0.650 / 0.541 against 0.570 /
  * 0.547 when each query was the whole source passage pasted.
  */
-export async function embedQueryText(encoder: QueryEncoder, text: string): Promise<Float32Array> {
+export async function embedQueryText(encoder: QueryEncoder, text: string): Promise<QueryVectors> {
   const pieces = passageSizedPieces(text);
   // Clauses only for a text of one piece (a query, a pasted paragraph: where they were measured):
   // a long text's pieces spread its vector already, and its clauses multiplied the embedding time
@@ -35,9 +41,10 @@ export async function embedQueryText(encoder: QueryEncoder, text: string): Promi
   if (clauses.length > 0) {
     // A batch of its own: batched with the whole text every clause was padded to its length
     // (a 300-character paragraph and its 25 clauses: 1.4 s, against 0.05 + 0.15 s apart).
-    return blendClauses(vectors[0]!, await encoder.embedQueries(clauses), QUERY_CLAUSE_SHARE);
+    const clauseVectors = await encoder.embedQueries(clauses);
+    return { vector: blendClauses(vectors[0]!, clauseVectors, QUERY_CLAUSE_SHARE), pieces: [vectors[0]!, ...clauseVectors] };
   }
-  return weightedMean(vectors, pieces.map((piece) => piece.length));
+  return { vector: weightedMean(vectors, pieces.map((piece) => piece.length)), pieces: vectors };
 }
 
 function passageSizedPieces(text: string): string[] {

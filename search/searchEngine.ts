@@ -5,10 +5,11 @@ import { SearchParamError } from './errors.ts';
 import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
 import { normalizeForLexical } from '../pipeline/segment.ts';
 import { demote } from './boilerplate.ts';
-import { embedQueryText } from './queryVector.ts';
+import { embedQueryText, type QueryVectors } from './queryVector.ts';
+import { pieceCoverage } from '../models/vectors.ts';
 import type { LexicalHit, PassageFacts, PassageId, PassageQuery, PassageRow, RegionExclusion, SearchFilter, Store } from './store.ts';
 import { cosine, type LabelFilter, type VectorIndex } from './vectorIndex.ts';
-import type { DenseCalibration, DenseWeights } from '../models/encoder.ts';
+import type { ClauseMatch, DenseCalibration, DenseWeights } from '../models/encoder.ts';
 
 /** What search needs of the encoder (models/encoder.ts's Encoder satisfies it). */
 export interface QueryEncoder {
@@ -22,6 +23,8 @@ export interface QueryEncoder {
   calibration?: DenseCalibration;
   /** This model's share of hybrid fusion (the model's fazhi.json; default DEFAULT_DENSE_WEIGHTS). */
   denseWeights?: DenseWeights;
+  /** Dense search's clause-level match (the model's fazhi.json; none: the cosine alone). */
+  clauseMatch?: ClauseMatch;
 }
 
 /**
@@ -227,7 +230,7 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
   const mode = validateMode(opts.mode ?? 'hybrid');
   const filter = validateFilter(opts.filter ?? {});
   let text: string;
-  let vector: () => Promise<Float32Array>;
+  let vector: () => Promise<QueryVectors>;
   let excludeDocId: number | undefined;
   let home: Partial<Jurisdiction> | undefined;
   if ('passageId' in source) {
@@ -236,7 +239,8 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
     const stored = ctx.store.getVectors([passage.id], ctx.encoder.modelId).get(passage.id);
     if (!stored) throw new SearchParamError('not_embedded', 'passageId', `passage ${passage.id} has no vector for model ${ctx.encoder.modelId}; reindex first`);
     text = passage.text;
-    vector = () => Promise.resolve(stored);
+    const pieces = ctx.store.getPieces([passage.id], ctx.encoder.modelId).get(passage.id) ?? [stored];
+    vector = () => Promise.resolve({ vector: stored, pieces });
     excludeDocId = passage.docId;
     home = passage.jurisdiction;
   } else {
@@ -279,21 +283,49 @@ async function rankQuery(
   ctx: SearchContext,
   text: string,
   tokens: readonly string[],
-  vector: () => Promise<Float32Array>,
+  vector: () => Promise<QueryVectors>,
   mode: SearchMode,
   depth: number,
   query: PassageQuery,
   denseWeight: number | undefined,
 ): Promise<PassageMatch[]> {
-  const calibration = ctx.encoder.calibration;
   const lexical = mode === 'dense' ? [] : ctx.store.lexicalSearch(tokens, depth, query);
   const bound = lexical.length === 0 ? 0 : ctx.store.lexicalScoreBound(tokens);
   if (mode === 'lexical') return rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25, bound));
-  const queryVector = await vector();
-  const dense = denseSearch(ctx, queryVector, depth, admitted(ctx.store, query));
-  return mode === 'dense'
-    ? rank(ctx.store, dense.map((h) => ({ id: h.id, cosine: h.score })), (_, cosine) => denseRelevance(cosine, calibration))
-    : rankFused(ctx, text, { tokens, hits: lexical, bound }, { vector: queryVector, hits: dense }, denseWeight);
+  const queryVectors = await vector();
+  const dense = denseSearch(ctx, queryVectors.vector, depth, admitted(ctx.store, query));
+  if (mode === 'dense') {
+    const { hits, calibration } = matchClauses(ctx, queryVectors, dense);
+    return rank(ctx.store, hits.map((h) => ({ id: h.id, cosine: h.score })), (_, score) => denseRelevance(score, calibration));
+  }
+  return rankFused(ctx, text, { tokens, hits: lexical, bound }, { vector: queryVectors.vector, hits: dense }, denseWeight);
+}
+
+/**
+ * Dense mode: where the model has a clauseMatch, each passage the vector index found is scored
+ * (1 − share) × its cosine + share × how well its pieces cover the query's (pieceCoverage: each
+ * query clause, and the query whole, by its best-matching passage clause), read as relevance by
+ * the clauseMatch's own calibration. A single vector follows a passage's dominant clause; a
+ * query's one clause can be the passage's fourth. Measured on the full eval index (bge-small-zh-v1.5,
+ * dense nDCG@10, measure / paraphrase / similar practice): cosine alone dev 0.663 / 0.502 / 0.682,
+ * dev2 0.719 / 0.461 / 0.713, auto 0.186; share 0.25 dev 0.789 / 0.526 / 0.743, dev2 0.778 / 0.515 /
+ * 0.710, auto 0.178; share 0.5 dev 0.805 / 0.502 / 0.768, dev2 0.777 / 0.496 / 0.681, auto 0.150.
+ * Hybrid keeps the cosine: with the same scores in its dense list (both lists' candidates) hybrid
+ * dev paraphrase / similar rose 0.516 / 0.764 → 0.542 / 0.779 but auto fell 0.198 → 0.176 (0.186
+ * with the match only where lexical does not cover the query) — other years' passages stating the
+ * topic sentence outrank the one judged answer, which is indexed without it.
+ */
+function matchClauses(ctx: SearchContext, query: QueryVectors, hits: ScoredId[]): { hits: ScoredId[]; calibration: DenseCalibration | undefined } {
+  const match = ctx.encoder.clauseMatch;
+  if (!match) return { hits, calibration: ctx.encoder.calibration };
+  const pieces = ctx.store.getPieces(hits.map((h) => h.id), ctx.encoder.modelId);
+  return {
+    hits: hits.map((h) => {
+      const own = pieces.get(h.id);
+      return own ? { id: h.id, score: (1 - match.share) * h.score + match.share * pieceCoverage(query.pieces, own) } : h;
+    }),
+    calibration: match.calibration,
+  };
 }
 
 /** The HNSW label filter for the passages a query admits (undefined: all). */

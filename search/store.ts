@@ -7,6 +7,7 @@ import { classifyDocument } from '../pipeline/classifyDocument.ts';
 import { segmentContext, segmentForIndex } from '../pipeline/segment.ts';
 import type { DocumentKind, Jurisdiction, ParsedReport, SectionKind } from '../pipeline/types.ts';
 import type { DocumentShingles } from './boilerplate.ts';
+import type { PassageVectors } from '../models/encoder.ts';
 import { ftsTerms, nearPairCount, occurrences } from './proximity.ts';
 import { blobToUint32, SHINGLE_DF_SCHEMA, ShingleFrequencies } from './shingleFrequencies.ts';
 
@@ -107,6 +108,9 @@ export interface StoredVector {
   id: PassageId;
   vector: Float32Array;
 }
+
+/** A passage's vectors as the encoder made them (see PassageVectors), to be stored. */
+export type PassageVectorsOf = PassageVectors & { id: PassageId };
 
 export interface ModelUsage {
   modelId: string;
@@ -230,6 +234,13 @@ CREATE INDEX IF NOT EXISTS vector_changes_generation ON vector_changes(generatio
 const SHINGLE_PENDING_CAP = 128;
 /** documents.shingles: the document's distinct sampled shingles (uint32, ascending). */
 const DOCUMENT_SHINGLES_COLUMN = { table: 'documents', column: 'shingles', definition: 'shingles BLOB' };
+/**
+ * A passage's pieces (PassageVectors), for dense search's clause match: int8, each piece its own
+ * scale (piecesToBlob: off by at most half a step, 1/254 of its largest component), null for a
+ * model without them. At 8.7 pieces a passage (bge-small-zh-v1.5, eval index) float32 pieces would
+ * take 8.7 times the bytes of the passage vectors, int8 ones take 2.2 times.
+ */
+const VECTOR_PIECES_COLUMN = { table: 'vectors', column: 'pieces', definition: 'pieces BLOB' };
 /**
  * The writer asks for documents without a shingle set at every refresh: a scan of the documents
  * table (3,471 rows holding their shingle sets) took up to 120 ms of its event loop at 250k
@@ -480,6 +491,7 @@ export class Store {
       db.exec(VECTOR_CHANGES_SCHEMA);
       db.exec(SHINGLE_DF_SCHEMA);
       addColumnIfMissing(db, DOCUMENT_SHINGLES_COLUMN);
+      addColumnIfMissing(db, VECTOR_PIECES_COLUMN);
       db.exec(DOCUMENTS_WITHOUT_SHINGLES_INDEX);
       db.exec(SOURCE_VERSIONS_SCHEMA);
       db.exec(ALIAS_SCHEMA);
@@ -732,13 +744,13 @@ export class Store {
    * content hash, same model) → nothing written; otherwise the old version and everything
    * hanging off it is deleted and the new one inserted. Any failure rolls everything back.
    */
-  putReport(report: ParsedReport, vectors: Float32Array[], modelId: string, boilerplate?: DocumentShingles): PutResult {
+  putReport(report: ParsedReport, vectors: PassageVectors[], modelId: string, boilerplate?: DocumentShingles): PutResult {
     if (vectors.length !== report.passages.length) {
       throw new Error(`${report.source}: ${report.passages.length} passages but ${vectors.length} vectors`);
     }
-    const dim = vectors[0]?.length ?? 0;
-    for (const vector of vectors) {
-      if (vector.length !== dim || dim === 0) throw new Error(`${report.source}: vectors of mixed or zero dimension`);
+    const dim = vectors[0]?.vector.length ?? 0;
+    for (const { vector, pieces } of vectors) {
+      if (vector.length !== dim || dim === 0 || pieces.some((piece) => piece.length !== dim)) throw new Error(`${report.source}: vectors of mixed or zero dimension`);
     }
     return this.write((): PutResult => {
       const alias = this.aliasInTransaction(report.source, report.contentHash);
@@ -798,7 +810,7 @@ export class Store {
         `INSERT INTO passages (doc_id, ordinal, section, heading_path, text, tokens, hash, parts, context)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      const insertVector = this.db.prepare(`INSERT INTO vectors (passage_id, model_id, dim, data) VALUES (?, ?, ?, ?)`);
+      const insertVector = this.db.prepare(`INSERT INTO vectors (passage_id, model_id, dim, data, pieces) VALUES (?, ?, ?, ?, ?)`);
       const passageIds = report.passages.map((passage, i) => {
         const id = Number(
           insertPassage.run(
@@ -813,7 +825,7 @@ export class Store {
             joinTokens(passage.context),
           ).lastInsertRowid,
         );
-        insertVector.run(id, modelId, dim, vectorToBlob(vectors[i]!));
+        insertVector.run(id, modelId, dim, vectorToBlob(vectors[i]!.vector), piecesToBlob(vectors[i]!.pieces));
         return id;
       });
       if (boilerplate) this.scoreNewDocument(docId, report.contentHash, passageIds, boilerplate);
@@ -852,15 +864,12 @@ export class Store {
    * its vectors change. Null when the stored passages are not the ones this parse produced (the
    * parser changed), which makes it a replacement after all.
    */
-  private reembedInPlace(docId: number, report: ParsedReport, vectors: readonly Float32Array[], modelId: string): PassageId[] | null {
+  private reembedInPlace(docId: number, report: ParsedReport, vectors: readonly PassageVectors[], modelId: string): PassageId[] | null {
     const stored = this.db.prepare(`SELECT id, ordinal, hash FROM passages WHERE doc_id = ? ORDER BY ordinal`).all(docId) as { id: number; ordinal: number; hash: string }[];
     const same = stored.length === report.passages.length && stored.every((row, i) => row.ordinal === report.passages[i]!.ordinal && row.hash === report.passages[i]!.hash);
     if (!same) return null;
-    const upsert = this.db.prepare(
-      `INSERT INTO vectors (passage_id, model_id, dim, data) VALUES (?, ?, ?, ?)
-       ON CONFLICT(passage_id) DO UPDATE SET model_id = excluded.model_id, dim = excluded.dim, data = excluded.data`,
-    );
-    stored.forEach((row, i) => upsert.run(row.id, modelId, vectors[i]!.length, vectorToBlob(vectors[i]!)));
+    const upsert = this.upsertVector();
+    stored.forEach((row, i) => upsert({ id: row.id, ...vectors[i]! }, modelId));
     this.db.prepare(`UPDATE documents SET model_id = ?, ingested_at = ? WHERE id = ?`).run(modelId, new Date().toISOString(), docId);
     this.putMeta('model_id', modelId);
     const ids = stored.map((row) => row.id);
@@ -1244,6 +1253,14 @@ export class Store {
     return new Map(rows.map((row) => [row.id, blobToVector(row.data)]));
   }
 
+  /** The pieces of the passages that have them (PassageVectors), under `modelId`. */
+  getPieces(ids: readonly PassageId[], modelId: string): Map<PassageId, Float32Array[]> {
+    const rows = this.db
+      .prepare(`SELECT passage_id AS id, dim, pieces FROM vectors WHERE model_id = ? AND pieces IS NOT NULL AND passage_id IN (SELECT value FROM json_each(?))`)
+      .all(modelId, JSON.stringify(ids)) as { id: number; dim: number; pieces: Buffer }[];
+    return new Map(rows.map((row) => [row.id, blobToPieces(row.pieces, row.dim)]));
+  }
+
   /** Number of vectors stored for a model. */
   hasVectors(modelId: string): boolean {
     return this.db.prepare(`SELECT 1 FROM vectors WHERE model_id = ? LIMIT 1`).get(modelId) !== undefined;
@@ -1289,13 +1306,10 @@ export class Store {
    * Stores new-model vectors for existing passages in one transaction, replacing whatever
    * vector they had; documents whose passages now all carry `modelId` are marked with it.
    */
-  replaceVectors(modelId: string, batch: readonly StoredVector[]): void {
+  replaceVectors(modelId: string, batch: readonly PassageVectorsOf[]): void {
     this.write(() => {
-      const upsert = this.db.prepare(
-        `INSERT INTO vectors (passage_id, model_id, dim, data) VALUES (?, ?, ?, ?)
-         ON CONFLICT(passage_id) DO UPDATE SET model_id = excluded.model_id, dim = excluded.dim, data = excluded.data`,
-      );
-      for (const { id, vector } of batch) upsert.run(id, modelId, vector.length, vectorToBlob(vector));
+      const upsert = this.upsertVector();
+      for (const item of batch) upsert(item, modelId);
       this.db
         .prepare(
           `UPDATE documents SET model_id = ?
@@ -1307,6 +1321,15 @@ export class Store {
       this.putMeta('model_id', modelId);
       this.bumpGeneration(batch.map((item) => item.id));
     });
+  }
+
+  /** Inside a write: stores a passage's vectors, replacing whatever it had. */
+  private upsertVector(): (item: PassageVectorsOf, modelId: string) => void {
+    const statement = this.db.prepare(
+      `INSERT INTO vectors (passage_id, model_id, dim, data, pieces) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(passage_id) DO UPDATE SET model_id = excluded.model_id, dim = excluded.dim, data = excluded.data, pieces = excluded.pieces`,
+    );
+    return ({ id, vector, pieces }, modelId) => statement.run(id, modelId, vector.length, vectorToBlob(vector), piecesToBlob(pieces));
   }
 
   /** Passage texts with their document, for corpus-wide boilerplate detection. */
@@ -1556,6 +1579,31 @@ function regionCondition(region: RegionExclusion): { sql: string; params: (strin
     case 'province':
       return { sql: `d.province IS ?`, params: [region.province] };
   }
+}
+
+/** Each piece as its scale (float32: its largest |component| / 127) and its components as int8. */
+function piecesToBlob(pieces: readonly Float32Array[]): Buffer | null {
+  if (pieces.length === 0) return null;
+  const dim = pieces[0]!.length;
+  const blob = Buffer.alloc(pieces.length * (4 + dim));
+  pieces.forEach((piece, i) => {
+    const at = i * (4 + dim);
+    const scale = Math.max(...piece.map(Math.abs)) / 127 || 1;
+    blob.writeFloatLE(scale, at);
+    for (let d = 0; d < dim; d++) blob.writeInt8(Math.round(piece[d]! / scale), at + 4 + d);
+  });
+  return blob;
+}
+
+function blobToPieces(blob: Buffer, dim: number): Float32Array[] {
+  const pieces: Float32Array[] = [];
+  for (let at = 0; at + 4 + dim <= blob.length; at += 4 + dim) {
+    const scale = blob.readFloatLE(at);
+    const piece = new Float32Array(dim);
+    for (let d = 0; d < dim; d++) piece[d] = blob.readInt8(at + 4 + d) * scale;
+    pieces.push(piece);
+  }
+  return pieces;
 }
 
 function vectorToBlob(vector: Float32Array): Buffer {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import type { PassageId, Store, VectorChanges } from './store.ts';
-import { normalised } from '../models/vectors.ts';
+import { dot, normalised } from '../models/vectors.ts';
 
 export const INDEX_FILE = 'hnsw.bin';
 export const SIDECAR_FILE = 'hnsw.json';
@@ -390,10 +390,4 @@ function toPredicate(filter: LabelFilter | undefined): ((label: number) => boole
 /** The cosine of two vectors (as the index's cosine space computes it). */
 export function cosine(a: Float32Array, b: Float32Array): number {
   return dot(normalised(a), normalised(b), 0);
-}
-
-function dot(a: Float32Array, b: ArrayLike<number>, offset: number): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[offset + i]!;
-  return sum;
 }

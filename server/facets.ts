@@ -91,7 +91,7 @@ export async function matchingIds(
   const ids = new Set<PassageId>();
   if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(ctx.segment(text), depth, { filter: opts.filter })) ids.add(hit.id);
   if (opts.mode !== 'lexical') {
-    const vector = await embedQueryText(ctx.encoder, text);
+    const { vector } = await embedQueryText(ctx.encoder, text);
     for (const hit of ctx.index.search(vector, depth, admitted(ctx.store, { filter: opts.filter }))) ids.add(hit.id);
   }
   return ids;

@@ -10,7 +10,7 @@ import { commitReport } from '../search/ingest.ts';
 import { STORE_FILE, Store } from '../search/store.ts';
 import { VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
-import { DIM, makeReport, tempDataDir } from './helpers/searchFixtures.ts';
+import { DIM, makeReport, tempDataDir, withoutPieces } from './helpers/searchFixtures.ts';
 
 const MODEL = 'random-64';
 const NAMES = ['环翠区', '峄城区', '陕州区', '文登区', '荣成市', '乳山市', '台儿庄区', '薛城区', '山亭区', '滕州市'];
@@ -42,7 +42,7 @@ function report(i: number, practices = 2, version = 0): ParsedReport {
 }
 
 function commit(store: Store, r: ParsedReport) {
-  return commitReport(store, r, r.passages.map(randomVector), MODEL);
+  return commitReport(store, r, withoutPieces(r.passages.map(randomVector)), MODEL);
 }
 
 let dataDir: string;

@@ -17,6 +17,7 @@ import {
   tempDataDir,
   unit,
   vectorsFor,
+  withoutPieces,
   type FixtureRegion,
 } from './helpers/searchFixtures.ts';
 
@@ -130,7 +131,7 @@ describe('Store', () => {
     ]);
     broken.passages[1]!.ordinal = 0; // violates UNIQUE(doc_id, ordinal) after the old version was deleted
     expect(() => store.putReport(broken, vectorsFor(broken), 'm1')).toThrow(/UNIQUE/);
-    expect(() => store.putReport(broken, [bagVector(['新'])], 'm1')).toThrow(/2 passages but 1 vectors/);
+    expect(() => store.putReport(broken, withoutPieces([bagVector(['新'])]), 'm1')).toThrow(/2 passages but 1 vectors/);
     expect(store.counts()).toEqual({ documents: 1, passages: 4, vectors: 4 });
     expect(store.getPassage(passageIds[1]!)?.text).toBe('落实领导干部述法制度年终考核');
     expect(store.lexicalSearch(['述法'], 10).map((hit) => hit.id)).toEqual([passageIds[1]]);
@@ -142,12 +143,36 @@ describe('Store', () => {
     store = Store.open(dataDir);
     expect(store.counts()).toEqual({ documents: 5, passages: 16, vectors: 16 });
     expect(store.countPassagesNeedingVectors('m2')).toBe(16);
-    const batch = [...store.iteratePassagesNeedingVectors('m2')].map(({ id, text }) => ({ id, vector: bagVector([...text]) }));
+    const batch = [...store.iteratePassagesNeedingVectors('m2')].map(({ id, text }) => ({ id, vector: bagVector([...text]), pieces: [] }));
     store.replaceVectors('m2', batch);
     expect(store.countPassagesNeedingVectors('m2')).toBe(0);
     expect(store.modelsInUse()).toEqual([{ modelId: 'm2', dim: DIM, vectors: 16 }]);
     expect(new Set(store.documents().map((doc) => doc.modelId))).toEqual(new Set(['m2']));
     expect(store.getMeta('model_id')).toBe('m2');
+  });
+
+  it("keeps each passage's pieces (int8, within 1% of each component's range) where the model makes them, and none where not", () => {
+    const [report] = corpus();
+    const random = seededRandom(3);
+    const randomVector = () => unit(Float32Array.from({ length: DIM }, () => random() * 2 - 1));
+    const vectors = report!.passages.map((_, i) => ({ vector: randomVector(), pieces: Array.from({ length: i }, randomVector) }));
+    const { passageIds } = store.putReport(report!, vectors, 'pieces-model');
+    const read = store.getPieces(passageIds, 'pieces-model');
+    // The first passage has no pieces: nothing to read.
+    expect([...read.keys()]).toEqual(passageIds.slice(1));
+    passageIds.slice(1).forEach((id, i) => {
+      const want = vectors[i + 1]!.pieces;
+      const got = read.get(id)!;
+      expect(got.length).toBe(want.length);
+      got.forEach((piece, p) => {
+        const range = Math.max(...want[p]!.map(Math.abs));
+        piece.forEach((x, d) => expect(Math.abs(x - want[p]![d]!)).toBeLessThanOrEqual(range / 127 / 2 + 1e-6));
+      });
+    });
+    expect(store.getPieces(passageIds, 'another-model').size).toBe(0);
+    // A re-embedding replaces them (here: with a model without pieces).
+    store.replaceVectors('plain-model', passageIds.map((id) => ({ id, vector: randomVector(), pieces: [] })));
+    expect(store.getPieces(passageIds, 'plain-model').size).toBe(0);
   });
 
   it('matches whole jieba tokens in FTS5 and ranks by bm25', () => {
@@ -177,7 +202,7 @@ describe('Store', () => {
     for (let r = 0; r < 40; r++) {
       store.putReport(
         makeReport(`z/other-${r}.txt`, HENAN, Array.from({ length: 16 }, (_, i) => ({ section: '成效' as const, words: [topics[i % 10]!, topics[(i + r) % 10]!, '建设', `项目${r}`] }))),
-        Array.from({ length: 16 }, (_, i) => bagVector([topics[i % 10]!])),
+        withoutPieces(Array.from({ length: 16 }, (_, i) => bagVector([topics[i % 10]!]))),
         'm1',
       );
     }
@@ -335,7 +360,7 @@ describe('search', () => {
     for (let i = 0; i < 120; i++) add(`decoy-${i}.txt`, ['审查', `词${i}`, '备案'], away());
     // Passages about other things, so that the query words are not in nearly all of them (idf ≈ 0).
     for (let i = 0; i < 300; i++) add(`other-${i}.txt`, [`别${i}`, `事${i}`], away());
-    for (const [report, vectors] of reports) store.putReport(report, vectors, 'test-bag-64');
+    for (const [report, vectors] of reports) store.putReport(report, withoutPieces(vectors), 'test-bag-64');
     const segment = makeSegmenter(reports.map(([report]) => report));
     const index = new VectorIndex(dataDir, { warn: () => {} });
     index.sync(store, 'test-bag-64');
@@ -346,6 +371,39 @@ describe('search', () => {
     expect(lexicalIds.has(hybrid[0]!.id)).toBe(false);
     // Its bm25 counts although it is not among lexical search's first 100: it ranks above the passage without the word.
     expect(hybrid.slice(0, 2).map((hit) => hit.source)).toEqual(['one-word.txt', 'no-word.txt']);
+  });
+
+  it("dense mode counts a passage's best-matching clause where the model has clauseMatch; hybrid and models without it keep the cosine", async () => {
+    const random = seededRandom(5);
+    const query = bagVector(['复议', '应诉']);
+    // Unit vectors at a chosen cosine with the query (random directions made orthogonal to it).
+    const atCosine = (c: number): Float32Array => {
+      const r = Float32Array.from({ length: DIM }, () => random() * 2 - 1);
+      const along = r.reduce((sum, x, d) => sum + x * query[d]!, 0);
+      const away = unit(r.map((x, d) => x - along * query[d]!));
+      return unit(query.map((x, d) => c * x + Math.sqrt(1 - c * c) * away[d]!));
+    };
+    // One clause of `several` is the query itself, its whole vector is further off than `close`'s.
+    const several = makeReport('several.txt', HUANCUI, [{ section: '成效', words: ['规范', '复议', '应诉', '工作'] }]);
+    const close = makeReport('close.txt', WEIHAI, [{ section: '成效', words: ['执法', '监督'] }]);
+    const wholeOfSeveral = atCosine(0.5);
+    const wholeOfClose = atCosine(0.6);
+    store.putReport(several, [{ vector: wholeOfSeveral, pieces: [wholeOfSeveral, query] }], 'clause-64');
+    store.putReport(close, [{ vector: wholeOfClose, pieces: [wholeOfClose] }], 'clause-64');
+    const segment = makeSegmenter([several, close]);
+    const index = new VectorIndex(dataDir, { warn: () => {} });
+    index.sync(store, 'clause-64');
+    const plain = makeEncoder(segment, 'clause-64');
+    const withMatch = { ...plain, clauseMatch: { share: 0.25, calibration: { floor: 0, median: 0.5 } } };
+    const ranked = async (encoder: typeof plain, mode: SearchMode) => (await search({ store, index, encoder, segment }, '复议应诉', { k: 10, mode })).map((hit) => hit.source);
+    // 0.75 × 0.5 + 0.25 × 1 = 0.625 against 0.75 × 0.6 + 0.25 × 0.6 = 0.6.
+    expect(await ranked(withMatch, 'dense')).toEqual(['several.txt', 'close.txt']);
+    expect(await ranked(plain, 'dense')).toEqual(['close.txt', 'several.txt']);
+    const denseScores = (await search({ store, index, encoder: withMatch, segment }, '复议应诉', { k: 10, mode: 'dense' })).map((hit) => hit.score);
+    expect(denseScores[0]).toBeCloseTo(1 - Math.pow(2, -0.625 / 0.5), 2);
+    const hybridWith = await search({ store, index, encoder: withMatch, segment }, '复议应诉', { k: 10, mode: 'hybrid' });
+    const hybridPlain = await search({ store, index, encoder: plain, segment }, '复议应诉', { k: 10, mode: 'hybrid' });
+    expect(hybridWith).toEqual(hybridPlain);
   });
 
   it('ranks a report passage above a law passage that matches as well, in every mode; --kind still lists laws', async () => {
@@ -483,7 +541,7 @@ describe('VectorIndex', () => {
     const randomVector = () => unit(Float32Array.from({ length: DIM }, () => random() * 2 - 1));
     for (let r = 0; r < 50; r++) {
       const report = makeReport(`random/${r}.txt`, { ...HENAN, year: 2000 + (r % 20) }, Array.from({ length: 100 }, (_, i) => ({ section: '其他' as const, words: [`词${i}`] })));
-      store.putReport(report, report.passages.map(randomVector), 'random-64');
+      store.putReport(report, withoutPieces(report.passages.map(randomVector)), 'random-64');
     }
     const index = new VectorIndex(dataDir, { warn: () => {} });
     index.ensureFresh(store, 'random-64');
@@ -565,7 +623,7 @@ describe('VectorIndex', () => {
     expect(opened.result.reason).toMatch(/unreadable/);
     expectCorrect(opened.index);
 
-    store.replaceVectors('other-model', [...store.iterateVectors('test-bag-64')]);
+    store.replaceVectors('other-model', [...store.iterateVectors('test-bag-64')].map((item) => ({ ...item, pieces: [] })));
     opened = reopen('other-model');
     expect(opened.result.reason).toBe('built for model test-bag-64, not other-model');
     expect(opened.index.modelId).toBe('other-model');

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ParsedReport } from '../pipeline/types.ts';
+import type { PassageVectors } from '../models/encoder.ts';
 import type { StageTimings } from '../search/ingest.ts';
 
 export const PARSE_QUEUE = 'fazhi-parse';
@@ -47,8 +48,10 @@ export interface WriteJob extends FileRef {
 
 export interface EncodedVectors {
   dim: number;
-  /** Little-endian float32, all vectors back to back, base64. */
+  /** Little-endian float32, base64: each passage's vector, then its pieces, passage after passage. */
   data: string;
+  /** How many pieces each passage has. */
+  pieces: number[];
 }
 
 /**
@@ -75,21 +78,23 @@ export const JOB_OPTIONS: JobsOptions = {
   removeOnFail: true,
 };
 
-export function encodeVectors(vectors: Float32Array[]): EncodedVectors {
-  const dim = vectors[0]?.length ?? 0;
-  const all = new Float32Array(vectors.length * dim);
-  vectors.forEach((v, i) => all.set(v, i * dim));
-  return { dim, data: Buffer.from(all.buffer, all.byteOffset, all.byteLength).toString('base64') };
+export function encodeVectors(vectors: PassageVectors[]): EncodedVectors {
+  const dim = vectors[0]?.vector.length ?? 0;
+  const flat = vectors.flatMap(({ vector, pieces }) => [vector, ...pieces]);
+  const all = new Float32Array(flat.length * dim);
+  flat.forEach((v, i) => all.set(v, i * dim));
+  return { dim, data: Buffer.from(all.buffer, all.byteOffset, all.byteLength).toString('base64'), pieces: vectors.map((v) => v.pieces.length) };
 }
 
-export function decodeVectors(encoded: EncodedVectors): Float32Array[] {
+export function decodeVectors(encoded: EncodedVectors): PassageVectors[] {
   const bytes = Buffer.from(encoded.data, 'base64');
   // Copy into an aligned buffer: Buffer.from may return a view at an odd offset of its pool.
   const all = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(all.buffer).set(bytes);
-  const out: Float32Array[] = [];
-  for (let i = 0; encoded.dim > 0 && i < all.length; i += encoded.dim) out.push(all.slice(i, i + encoded.dim));
-  return out;
+  const { dim } = encoded;
+  let at = 0;
+  const next = (): Float32Array => all.slice(at * dim, ++at * dim);
+  return encoded.pieces.map((count) => ({ vector: next(), pieces: Array.from({ length: count }, next) }));
 }
 
 export interface Queues {

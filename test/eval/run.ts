@@ -103,7 +103,8 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
   writeFileSync(stampFile, JSON.stringify({ modelDir, fingerprint }) + '\n');
 
   const opened = await openApp({ dataDir, model: modelDir });
-  const cached = cachingEncoder(opened.encoder, path.join(evalDir, 'embeddings'));
+  // Every text, queries too, goes through the cache; the app's own encoder goes unused.
+  const cached = await cachingEncoder(modelDir, path.join(evalDir, 'embeddings'));
   if (calibration) cached.calibration = calibration;
   const app = { ...opened, encoder: cached };
   const wanted = new Set(files);
@@ -121,7 +122,7 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
   for (const f of summary.failed) log(`  skipped ${f.source}: ${f.reason}`);
   if (summary.added + summary.replaced > 0) {
     const seconds = (performance.now() - started) / 1000;
-    log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages in ${seconds.toFixed(0)} s: ${app.encoder.misses} embedded${app.encoder.misses > 0 ? ` (${((app.encoder.misses / summary.timings.embed) * 1000).toFixed(1)} passages/s while embedding)` : ''}, ${app.encoder.hits} from the cache`);
+    log(`  [${app.encoder.modelId}] ${summary.added + summary.replaced} files, ${summary.passages} passages in ${seconds.toFixed(0)} s: ${app.encoder.misses} texts embedded (passages and their clauses)${app.encoder.misses > 0 ? ` at ${((app.encoder.misses / summary.timings.embed) * 1000).toFixed(1)} texts/s` : ''}, ${app.encoder.hits} from the cache`);
   }
   updateBoilerplate(app.store);
   app.index.ensureFresh(app.store, app.encoder.modelId);

@@ -8,7 +8,7 @@ import { commitReport } from '../../search/ingest.ts';
 import { Store, WriterFencedError } from '../../search/store.ts';
 import { connectRedis } from '../../workers/connection.ts';
 import { acquireWriterLock } from '../../workers/writerLock.ts';
-import { bagVector, makeReport } from './searchFixtures.ts';
+import { makeReport, vectorsFor } from './searchFixtures.ts';
 
 const [redisUrl, dataDir, ttl] = process.argv.slice(2) as [string, string, string];
 const redis = connectRedis(redisUrl);
@@ -22,7 +22,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     { section: '成效', words: ['推行', '双随机一公开', line] },
   ]);
   try {
-    const outcome = commitReport(store, report, report.passages.map((p) => bagVector(p.tokens)), 'test-bag-64');
+    const outcome = commitReport(store, report, vectorsFor(report), 'test-bag-64');
     process.stdout.write(`committed ${report.source} ${outcome}\n`);
   } catch (err) {
     if (!(err instanceof WriterFencedError)) throw err;

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ParsedReport, SectionKind } from '../../pipeline/types.ts';
-import type { QueryEncoder } from '../../search/searchEngine.ts';
+import type { Encoder, PassageVectors } from '../../models/encoder.ts';
 
 export const DIM = 64;
 
@@ -91,8 +91,13 @@ export function unit(vector: Float32Array): Float32Array {
   return vector.map((x) => x / norm);
 }
 
-export function vectorsFor(report: ParsedReport): Float32Array[] {
-  return report.passages.map((passage) => bagVector(passage.tokens));
+export function vectorsFor(report: ParsedReport): PassageVectors[] {
+  return withoutPieces(report.passages.map((passage) => bagVector(passage.tokens)));
+}
+
+/** Passage vectors of a model without clauseMatch. */
+export function withoutPieces(vectors: Float32Array[]): PassageVectors[] {
+  return vectors.map((vector) => ({ vector, pieces: [] }));
 }
 
 /** Longest-match segmentation over the fixtures' vocabulary: a stand-in for segmentForIndex. */
@@ -112,7 +117,8 @@ export function makeSegmenter(reports: readonly ParsedReport[]): (text: string) 
   };
 }
 
-export function makeEncoder(segment: (text: string) => string[], modelId = 'test-bag-64'): QueryEncoder {
+export function makeEncoder(segment: (text: string) => string[], modelId = 'test-bag-64'): Encoder {
   const embed = async (texts: string[]) => texts.map((text) => bagVector(segment(text)));
-  return { modelId, dim: DIM, embed, embedQueries: embed };
+  const embedPassages = async (texts: string[]) => withoutPieces(await embed(texts));
+  return { modelId, dim: DIM, embed, embedPassages, embedQueries: embed };
 }
