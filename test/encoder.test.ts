@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { loadEncoder, type Encoder, type PassageVectors } from '../models/encoder.ts';
 import { blendClauses } from '../models/vectors.ts';
 import { InputError } from '../pipeline/errors.ts';
 
@@ -141,7 +141,7 @@ describe('loadEncoder(model dir without fazhi.json)', () => {
 
 describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
   let encoder: Encoder;
-  let settings: { modelId: string; pooling: string; queryPrefix: string; maxLength: number; passageClauses: number };
+  let settings: { modelId: string; pooling: string; queryPrefix: string; maxLength: number; passageClauses: number; clauseMatch: { share: number } };
 
   beforeAll(async () => {
     settings = JSON.parse(await readFile(path.join(BGE_DIR, 'fazhi.json'), 'utf8'));
@@ -149,8 +149,9 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
   });
 
   it('takes modelId, CLS pooling, query prefix and max length from the model directory', () => {
-    expect(encoder.modelId).toBe(`${settings.modelId}+clauses${settings.passageClauses}`);
-    expect(encoder.modelId).toMatch(/^bge-small-zh-v1\.5-q@\S+\+clauses0\.5$/);
+    expect(encoder.modelId).toBe(`${settings.modelId}+clauses${settings.passageClauses}+pieces`);
+    expect(encoder.modelId).toMatch(/^bge-small-zh-v1\.5-q@\S+\+clauses0\.5\+pieces$/);
+    expect(encoder.clauseMatch).toEqual(settings.clauseMatch);
     expect(encoder.dim).toBe(512);
     expect(settings).toMatchObject({ pooling: 'cls', maxLength: 512 });
     expect(encoder.denseWeights).toEqual({ covered: 0.7, uncovered: 0.9 });
@@ -182,8 +183,8 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
     expect(dot(a!, b!)).toBeGreaterThan(0.99999);
   });
 
-  it('mixes a passage of several clauses with its clauses (passageClauses), a passage of one clause not', async () => {
-    const { passageClauses: _share, ...whole } = settings;
+  it('mixes a passage of several clauses with its clauses (passageClauses), a passage of one clause not; keeps them as its pieces (clauseMatch)', async () => {
+    const { passageClauses: _share, clauseMatch: _match, ...whole } = settings;
     await withBgeCopy(whole, async (dir) => {
       const raw = await loadEncoder(dir);
       expect(raw.modelId).toBe(settings.modelId);
@@ -193,13 +194,27 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
       const [plain, ...clauseVectors] = await raw.embed([text, ...clauses]);
       expect(dot(mixed!, blendClauses(plain!, clauseVectors, settings.passageClauses))).toBeGreaterThan(0.999);
       expect(dot(mixed!, plain!)).toBeLessThan(0.99);
+      // Its pieces: the whole and each clause alone (int8 activations: batch-dependent, see models/README.md).
+      const [{ vector, pieces }] = await encoder.embedPassages([text]) as [PassageVectors];
+      expect(dot(vector, mixed!)).toBeGreaterThan(0.99999);
+      expect(pieces.map((piece, i) => dot(piece, [plain, ...clauseVectors][i]!))).toEqual([0, 1, 2, 3].map(() => expect.closeTo(1, 2)));
+      expect((await raw.embedPassages([text]))[0]!.pieces).toEqual([]);
       const one = '发挥行政复议化解行政争议主渠道作用。';
-      const [[m], [r]] = await Promise.all([encoder.embed([one]), raw.embed([one])]);
+      const [[m], [r], [p]] = await Promise.all([encoder.embed([one]), raw.embed([one]), encoder.embedPassages([one])]);
       expect(dot(m!, r!)).toBeGreaterThan(0.99999);
+      expect(p!.pieces.length).toBe(1);
+      expect(dot(p!.pieces[0]!, r!)).toBeGreaterThan(0.99999);
     });
   });
 
-  it('names fazhi.json and the field when passageClauses or denseWeights is out of range', async () => {
+  it('names fazhi.json and the field when passageClauses, denseWeights or clauseMatch is out of range', async () => {
+    await withBgeCopy({ ...settings, clauseMatch: { share: 2, calibration: { floor: 0.5, median: 0.6 } } }, async (dir) => {
+      await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*clauseMatch/);
+    });
+    const { passageClauses: _share, ...withoutClauses } = settings;
+    await withBgeCopy(withoutClauses, async (dir) => {
+      await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*clauseMatch.*passageClauses/);
+    });
     await withBgeCopy({ ...settings, passageClauses: 1.5 }, async (dir) => {
       await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*passageClauses/);
     });

@@ -11,6 +11,8 @@ import { loadEncoder } from '../encoder.ts';
 import { resolveModelDir } from '../../cli/config.ts';
 import { segmentForQuery } from '../../pipeline/segment.ts';
 import { Store } from '../../search/store.ts';
+import { embedQueryText } from '../../search/queryVector.ts';
+import { pieceCoverage } from '../vectors.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +48,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
 const ORDINAL = /^\s*(?:[（(]?[一二三四五六七八九十\d]+[)）、.．]|[一二三四五六七八九十]+是|第[一二三四五六七八九十百\d]+[章节条部分]\s*)/;
 const compact = (s: string) => s.replace(/[^\p{L}\p{N}]/gu, '');
 
-const store = Store.open(dataDir);
+const store = Store.openReadOnly(dataDir);
 const modelDir = resolveModelDir(values.model, dataDir);
 const encoder = await loadEncoder(modelDir);
 
@@ -70,7 +72,10 @@ for (const doc of docs) {
 const groups = shuffled([...byHeading.values()], 7).slice(0, Number(values.queries));
 const allIds = store.documents().flatMap((d) => store.passageIdsOf(d.id));
 const randomIds = shuffled(allIds, 11).slice(0, Number(values.random));
-const randomVectors = [...store.getVectors(randomIds, encoder.modelId).values()];
+const randomStored = store.getVectors(randomIds, encoder.modelId);
+const randomVectors = [...randomStored.values()];
+const match = encoder.clauseMatch;
+const randomPieces = match ? store.getPieces([...randomStored.keys()], encoder.modelId) : new Map<number, Float32Array[]>();
 if (groups.length === 0 || randomVectors.length === 0) throw new Error(`nothing mined from ${docs.length} documents matching ${sources}`);
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
@@ -83,6 +88,7 @@ const quantile = (xs: number[], q: number) => {
 const bestCos: number[] = [];
 const chanceCos: number[] = [];
 const randomCos: number[] = [];
+const randomMatch: number[] = [];
 const bestBm25: number[] = [];
 const bestShare: number[] = [];
 for (const group of groups) {
@@ -93,6 +99,11 @@ for (const group of groups) {
   const cosines = randomVectors.map((v) => dot(q!, v));
   randomCos.push(...cosines);
   chanceCos.push(quantile(cosines, 0.999));
+  if (match) {
+    // Dense mode's score where the model has a clauseMatch (search/searchEngine.ts matchClauses), with the query as search embeds it.
+    const q = await embedQueryText(encoder, query);
+    for (const [id, v] of randomStored) randomMatch.push((1 - match.share) * dot(q.vector, v) + match.share * pieceCoverage(q.pieces, randomPieces.get(id) ?? [v]));
+  }
   const tokens = segmentForQuery(query);
   const hits = new Map(store.lexicalSearch(tokens, 100_000).map((h) => [h.id, h.score]));
   const best = Math.max(...group.map((g) => hits.get(g.positive) ?? 0));
@@ -119,6 +130,8 @@ process.stdout.write(
   JSON.stringify({
     modelId: encoder.modelId,
     dense: { floor: r4(quantile(randomCos, 0.9)), median: r4(quantile(randomCos, 0.99)) },
+    // The same percentiles of dense mode's clause-match score: the model's clauseMatch.calibration.
+    ...(match ? { clauseMatch: { share: match.share, calibration: { floor: r4(quantile(randomMatch, 0.9)), median: r4(quantile(randomMatch, 0.99)) } } } : {}),
     lexical: { medianShare: r4(quantile(bestShare, 0.5)) },
   }) + '\n',
 );
