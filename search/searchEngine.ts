@@ -239,7 +239,8 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
     const stored = ctx.store.getVectors([passage.id], ctx.encoder.modelId).get(passage.id);
     if (!stored) throw new SearchParamError('not_embedded', 'passageId', `passage ${passage.id} has no vector for model ${ctx.encoder.modelId}; reindex first`);
     text = passage.text;
-    const pieces = ctx.store.getPieces([passage.id], ctx.encoder.modelId).get(passage.id) ?? [stored];
+    // Only a model with clauseMatch has pieces (a store written before them has no column for them).
+    const pieces = (ctx.encoder.clauseMatch && ctx.store.getPieces([passage.id], ctx.encoder.modelId).get(passage.id)) || [stored];
     vector = () => Promise.resolve({ vector: stored, pieces });
     excludeDocId = passage.docId;
     home = passage.jurisdiction;

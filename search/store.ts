@@ -1599,9 +1599,8 @@ function blobToPieces(blob: Buffer, dim: number): Float32Array[] {
   const pieces: Float32Array[] = [];
   for (let at = 0; at + 4 + dim <= blob.length; at += 4 + dim) {
     const scale = blob.readFloatLE(at);
-    const piece = new Float32Array(dim);
-    for (let d = 0; d < dim; d++) piece[d] = blob.readInt8(at + 4 + d) * scale;
-    pieces.push(piece);
+    const components = new Int8Array(blob.buffer, blob.byteOffset + at + 4, dim);
+    pieces.push(Float32Array.from(components, (x) => x * scale));
   }
   return pieces;
 }

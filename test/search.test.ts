@@ -389,7 +389,7 @@ describe('search', () => {
     const wholeOfSeveral = atCosine(0.5);
     const wholeOfClose = atCosine(0.6);
     store.putReport(several, [{ vector: wholeOfSeveral, pieces: [wholeOfSeveral, query] }], 'clause-64');
-    store.putReport(close, [{ vector: wholeOfClose, pieces: [wholeOfClose] }], 'clause-64');
+    const { passageIds: [closeId] } = store.putReport(close, [{ vector: wholeOfClose, pieces: [wholeOfClose] }], 'clause-64');
     const segment = makeSegmenter([several, close]);
     const index = new VectorIndex(dataDir, { warn: () => {} });
     index.sync(store, 'clause-64');
@@ -404,6 +404,9 @@ describe('search', () => {
     const hybridWith = await search({ store, index, encoder: withMatch, segment }, '复议应诉', { k: 10, mode: 'hybrid' });
     const hybridPlain = await search({ store, index, encoder: plain, segment }, '复议应诉', { k: 10, mode: 'hybrid' });
     expect(hybridWith).toEqual(hybridPlain);
+    // A stored passage as the source: its own pieces are the query's.
+    const fromClose = await similar({ store, index, encoder: withMatch, segment }, { passageId: closeId! }, { k: 10, mode: 'dense' });
+    expect(fromClose.map((hit) => hit.source)).toEqual(['several.txt']);
   });
 
   it('ranks a report passage above a law passage that matches as well, in every mode; --kind still lists laws', async () => {
