@@ -39,6 +39,10 @@ export function dot(a: Float32Array, b: ArrayLike<number>, offset = 0): number {
 export function pieceCoverage(queryPieces: readonly Float32Array[], passagePieces: readonly Float32Array[]): number {
   if (queryPieces.length === 0 || passagePieces.length === 0) return 0;
   let sum = 0;
-  for (const q of queryPieces) sum += Math.max(...passagePieces.map((p) => dot(q, p)));
+  for (const q of queryPieces) {
+    let best = -Infinity;
+    for (const p of passagePieces) best = Math.max(best, dot(q, p));
+    sum += best;
+  }
   return sum / queryPieces.length;
 }

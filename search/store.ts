@@ -1599,8 +1599,11 @@ function blobToPieces(blob: Buffer, dim: number): Float32Array[] {
   const pieces: Float32Array[] = [];
   for (let at = 0; at + 4 + dim <= blob.length; at += 4 + dim) {
     const scale = blob.readFloatLE(at);
-    const components = new Int8Array(blob.buffer, blob.byteOffset + at + 4, dim);
-    pieces.push(Float32Array.from(components, (x) => x * scale));
+    // Converted by the typed-array constructor, then scaled: Float32Array.from with a mapping
+    // function took 70 ms for 100 passages' 870 pieces, this 3 (a dense page of 10 reads 100).
+    const piece = new Float32Array(new Int8Array(blob.buffer, blob.byteOffset + at + 4, dim));
+    for (let d = 0; d < dim; d++) piece[d]! *= scale;
+    pieces.push(piece);
   }
   return pieces;
 }
