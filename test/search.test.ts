@@ -5,7 +5,8 @@ import { SearchParamError, type SearchParam } from '../search/errors.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import { computeBoilerplate, updateBoilerplate } from '../search/boilerplate.ts';
 import { DEFAULT_DENSE_WEIGHTS, lexicalRelevance, search, similar, telltaleTokens, type PassageResult, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
-import { Store, type SearchFilter } from '../search/store.ts';
+import Database from 'better-sqlite3';
+import { STORE_FILE, Store, type SearchFilter } from '../search/store.ts';
 import { INDEX_FILE, SIDECAR_FILE, VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import {
   DIM,
@@ -173,6 +174,28 @@ describe('Store', () => {
     // A re-embedding replaces them (here: with a model without pieces).
     store.replaceVectors('plain-model', passageIds.map((id) => ({ id, vector: randomVector(), pieces: [] })));
     expect(store.getPieces(passageIds, 'plain-model').size).toBe(0);
+  });
+
+  it('reads a store written before pieces: a reader finds similar passages by id, the next writer adds the column', async () => {
+    const reports = corpus();
+    for (const report of reports) store.putReport(report, vectorsFor(report), 'test-bag-64');
+    const [sourceId] = store.passageIdsOf(store.documents()[0]!.id);
+    store.close();
+    const db = new Database(join(dataDir, STORE_FILE));
+    db.exec('ALTER TABLE vectors DROP COLUMN pieces');
+    db.close();
+    store = Store.openReadOnly(dataDir);
+    const segment = makeSegmenter(reports);
+    const index = new VectorIndex(dataDir, { warn: () => {} });
+    index.ensureFresh(store, 'test-bag-64');
+    const hits = await similar({ store, index, encoder: makeEncoder(segment), segment }, { passageId: sourceId! }, { k: 5, mode: 'dense' });
+    expect(hits.length).toBeGreaterThan(0);
+    store.close();
+    store = Store.open(dataDir);
+    const [report] = corpus();
+    const changed = { ...report!, contentHash: 'changed' };
+    store.putReport(changed, changed.passages.map(() => ({ vector: bagVector(['新']), pieces: [bagVector(['新'])] })), 'pieces-model');
+    expect(store.getPieces(store.passageIdsOf(store.documents().find((d) => d.source === changed.source)!.id), 'pieces-model').size).toBe(changed.passages.length);
   });
 
   it('matches whole jieba tokens in FTS5 and ranks by bm25', () => {
