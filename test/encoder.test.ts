@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder, type Encoder, type PassageVectors } from '../models/encoder.ts';
-import { blendClauses } from '../models/vectors.ts';
+import { blendClauses, dot } from '../models/vectors.ts';
 import { InputError } from '../pipeline/errors.ts';
 
 const MODEL_DIR = path.resolve(import.meta.dirname, '../models/fazhi-mini-zh');
@@ -20,12 +20,6 @@ async function withBgeCopy(fazhiJson: object, use: (dir: string) => Promise<void
   } finally {
     await rm(path.dirname(dir), { recursive: true, force: true });
   }
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 describe('loadEncoder(bundled fazhi-mini-zh)', () => {

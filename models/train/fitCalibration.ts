@@ -12,7 +12,7 @@ import { resolveModelDir } from '../../cli/config.ts';
 import { segmentForQuery } from '../../pipeline/segment.ts';
 import { Store } from '../../search/store.ts';
 import { embedQueryText } from '../../search/queryVector.ts';
-import { pieceCoverage } from '../vectors.ts';
+import { dot, pieceCoverage } from '../vectors.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,7 +78,6 @@ const match = encoder.clauseMatch;
 const randomPieces = match ? store.getPieces([...randomStored.keys()], encoder.modelId) : new Map<number, Float32Array[]>();
 if (groups.length === 0 || randomVectors.length === 0) throw new Error(`nothing mined from ${docs.length} documents matching ${sources}`);
 
-const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]!;
