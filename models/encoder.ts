@@ -30,6 +30,7 @@ export interface Encoder {
   calibration?: DenseCalibration;
   denseWeights?: DenseWeights;
   clauseMatch?: ClauseMatch;
+  denseDepth?: number;
 }
 
 /**
@@ -90,6 +91,8 @@ export interface ModelSettings {
   denseWeights?: DenseWeights;
   /** Needs passageClauses. Stores every passage's pieces: the modelId gets `+pieces`. */
   clauseMatch?: ClauseMatch;
+  /** The fewest passages dense retrieval reads (search/searchEngine.ts's retrievalDepth: a page of k reads at least 10 k); default 100. */
+  denseDepth?: number;
 }
 
 /** Small enough to keep padding waste and peak memory low on a 2-core machine. */
@@ -128,6 +131,7 @@ function validateSettings(file: string, raw: unknown): ModelSettings {
   if (m !== undefined && !(share(m.share) && calibrated(m.calibration))) bad('clauseMatch', '{ share from 0 to 1, calibration { floor, median } with median > floor }');
   if (m !== undefined && s.passageClauses === undefined) bad('clauseMatch', 'set only with passageClauses (the clauses it matches)');
   if (w !== undefined && !(share(w.covered) && share(w.uncovered))) bad('denseWeights', '{ covered, uncovered } numbers from 0 to 1');
+  if (s.denseDepth !== undefined && !(Number.isInteger(s.denseDepth) && s.denseDepth >= 10 && s.denseDepth <= 1000)) bad('denseDepth', 'an integer from 10 to 1000');
   return s;
 }
 
@@ -273,6 +277,7 @@ export function encoderOver({ modelId, dim, settings: info }: ModelDirInfo, runn
     calibration: info?.calibration,
     denseWeights: info?.denseWeights,
     clauseMatch: info?.clauseMatch,
+    denseDepth: info?.denseDepth,
   };
 }
 

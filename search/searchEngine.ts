@@ -25,6 +25,8 @@ export interface QueryEncoder {
   denseWeights?: DenseWeights;
   /** Dense search's clause-level match (the model's fazhi.json; none: the cosine alone). */
   clauseMatch?: ClauseMatch;
+  /** The fewest passages dense retrieval reads (the model's fazhi.json; see retrievalDepth). */
+  denseDepth?: number;
 }
 
 /**
@@ -189,12 +191,34 @@ export async function search(ctx: SearchContext, query: string, opts: SearchOpti
   return (await searchWithMatches(ctx, query, opts)).results;
 }
 
+/** How many passages each retrieval reads for a page of k (see retrievalDepth). */
+export interface RetrievalDepth {
+  lexical: number;
+  dense: number;
+}
+
+const MIN_RETRIEVAL_DEPTH = 100;
+
 /**
  * How many passages each retrieval (lexical, dense) reads for a page of k: deeper than k, as
- * fusion and demotion reorder, and grouping by report needs many passages.
+ * fusion, law weighting (LAW_WEIGHT) and demotion reorder, and grouping by report needs many
+ * passages. A model may read deeper in dense retrieval (its `denseDepth`): the weighting comes
+ * after retrieval, so laws crowd a shallow list — on the full eval index 58 of bge-small-zh-v1.5's
+ * first 100 dense hits for a dev or dev2 query were laws, while 114 report passages ranked 100–400
+ * outscored them once weighted, and dense mode's clause match (matchClauses) reorders only what
+ * was read. bge, dense depth 100 → 400, nDCG@10 dev / dev2 measure, paraphrase: dense 0.811 /
+ * 0.779, 0.507 / 0.484 → 0.870 / 0.822, 0.554 / 0.553; hybrid paraphrase 0.505 / 0.481 → 0.565 /
+ * 0.498; auto dense 0.176 → 0.176, hybrid 0.198 → 0.200 (similar practice, measured at k 50 and so
+ * 500 deep either way, unchanged; 200: dev paraphrase hybrid 0.550, 300: 0.564, 500–1000: 0.569,
+ * auto 0.198–0.202 throughout; the lexical list 400 deep as well added nothing). fazhi-mini-zh,
+ * whose dense leg is weaker, gained nothing from it (hybrid dev2 paraphrase 0.255 → 0.247, similar
+ * 0.656 → 0.679, auto 0.172 either way) and keeps 100. Cost (bench/RESULTS.md): bge hybrid about
+ * +15 ms a query at 32k passages (HNSW 3 → 9 ms, bm25 of the dense-only candidates 4 → 12 ms), dense
+ * mode +35 ms (the pieces of four times as many passages).
  */
-export function retrievalDepth(k: number): number {
-  return Math.max(100, 10 * k);
+export function retrievalDepth(k: number, encoder: Pick<QueryEncoder, 'denseDepth'>): RetrievalDepth {
+  const lexical = Math.max(MIN_RETRIEVAL_DEPTH, 10 * k);
+  return { lexical, dense: Math.max(encoder.denseDepth ?? MIN_RETRIEVAL_DEPTH, lexical) };
 }
 
 /**
@@ -211,7 +235,7 @@ export async function searchWithMatches(
   validateMode(opts.mode);
   const by = validateBy(opts.by ?? 'passage');
   const filter = validateFilter(opts.filter ?? {});
-  const depth = retrievalDepth(opts.k);
+  const depth = retrievalDepth(opts.k, ctx.encoder);
 
   const denseWeight = opts.denseWeight;
   if (denseWeight !== undefined && !(denseWeight >= 0 && denseWeight <= 1)) throw new SearchParamError('out_of_range', 'denseWeight', `must be between 0 and 1, not ${denseWeight}`);
@@ -252,7 +276,7 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
   }
   const excludeRegion = opts.otherRegions && home ? regionOf(home) : undefined;
   const tokens = mode === 'dense' ? [] : telltaleTokens(ctx.store, ctx.segment(text));
-  const ranked = await rankQuery(ctx, text, tokens, vector, mode, retrievalDepth(opts.k), { filter, excludeRegion, excludeDocId }, undefined);
+  const ranked = await rankQuery(ctx, text, tokens, vector, mode, retrievalDepth(opts.k, ctx.encoder), { filter, excludeRegion, excludeDocId }, undefined);
   return load(ctx.store, ranked.slice(0, opts.k));
 }
 
@@ -286,15 +310,15 @@ async function rankQuery(
   tokens: readonly string[],
   vector: () => Promise<QueryVectors>,
   mode: SearchMode,
-  depth: number,
+  depth: RetrievalDepth,
   query: PassageQuery,
   denseWeight: number | undefined,
 ): Promise<PassageMatch[]> {
-  const lexical = mode === 'dense' ? [] : ctx.store.lexicalSearch(tokens, depth, query);
+  const lexical = mode === 'dense' ? [] : ctx.store.lexicalSearch(tokens, depth.lexical, query);
   const bound = lexical.length === 0 ? 0 : ctx.store.lexicalScoreBound(tokens);
   if (mode === 'lexical') return rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25, bound));
   const queryVectors = await vector();
-  const dense = denseSearch(ctx, queryVectors.vector, depth, admitted(ctx.store, query));
+  const dense = denseSearch(ctx, queryVectors.vector, depth.dense, admitted(ctx.store, query));
   if (mode === 'dense') {
     const { hits, calibration } = matchClauses(ctx, queryVectors, dense);
     return rank(ctx.store, hits.map((h) => ({ id: h.id, cosine: h.score })), (_, score) => denseRelevance(score, calibration));

@@ -87,12 +87,12 @@ export async function matchingIds(
   opts: { k: number; mode: SearchMode; filter: SearchFilter },
 ): Promise<Set<PassageId>> {
   const text = query.trim();
-  const depth = retrievalDepth(opts.k);
+  const depth = retrievalDepth(opts.k, ctx.encoder);
   const ids = new Set<PassageId>();
-  if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(ctx.segment(text), depth, { filter: opts.filter })) ids.add(hit.id);
+  if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(ctx.segment(text), depth.lexical, { filter: opts.filter })) ids.add(hit.id);
   if (opts.mode !== 'lexical') {
     const { vector } = await embedQueryText(ctx.encoder, text);
-    for (const hit of ctx.index.search(vector, depth, admitted(ctx.store, { filter: opts.filter }))) ids.add(hit.id);
+    for (const hit of ctx.index.search(vector, depth.dense, admitted(ctx.store, { filter: opts.filter }))) ids.add(hit.id);
   }
   return ids;
 }

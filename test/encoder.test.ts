@@ -149,6 +149,7 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
     expect(encoder.dim).toBe(512);
     expect(settings).toMatchObject({ pooling: 'cls', maxLength: 512 });
     expect(encoder.denseWeights).toEqual({ covered: 0.7, uncovered: 0.9 });
+    expect(encoder.denseDepth).toBe(400);
     expect(settings.queryPrefix.length).toBeGreaterThan(0);
   });
 
@@ -201,7 +202,7 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
     });
   });
 
-  it('names fazhi.json and the field when passageClauses, denseWeights or clauseMatch is out of range', async () => {
+  it('names fazhi.json and the field when passageClauses, denseWeights, clauseMatch or denseDepth is out of range', async () => {
     await withBgeCopy({ ...settings, clauseMatch: { share: 2, calibration: { floor: 0.5, median: 0.6 } } }, async (dir) => {
       await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*clauseMatch/);
     });
@@ -215,6 +216,11 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
     await withBgeCopy({ ...settings, denseWeights: { covered: 0.7 } }, async (dir) => {
       await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*denseWeights/);
     });
+    for (const denseDepth of [5, 400.5, '400']) {
+      await withBgeCopy({ ...settings, denseDepth }, async (dir) => {
+        await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*denseDepth/);
+      });
+    }
   });
 
   it('differs from mean pooling of the same weights (the pooling setting is used)', async () => {

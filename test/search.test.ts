@@ -10,6 +10,7 @@ import { STORE_FILE, Store, type SearchFilter } from '../search/store.ts';
 import { INDEX_FILE, SIDECAR_FILE, VectorIndex, readIndexHealth } from '../search/vectorIndex.ts';
 import {
   DIM,
+  atCosine,
   bagVector,
   makeEncoder,
   makeReport,
@@ -399,18 +400,11 @@ describe('search', () => {
   it("dense mode counts a passage's best-matching clause where the model has clauseMatch; hybrid and models without it keep the cosine", async () => {
     const random = seededRandom(5);
     const query = bagVector(['复议', '应诉']);
-    // Unit vectors at a chosen cosine with the query (random directions made orthogonal to it).
-    const atCosine = (c: number): Float32Array => {
-      const r = Float32Array.from({ length: DIM }, () => random() * 2 - 1);
-      const along = r.reduce((sum, x, d) => sum + x * query[d]!, 0);
-      const away = unit(r.map((x, d) => x - along * query[d]!));
-      return unit(query.map((x, d) => c * x + Math.sqrt(1 - c * c) * away[d]!));
-    };
     // One clause of `several` is the query itself, its whole vector is further off than `close`'s.
     const several = makeReport('several.txt', HUANCUI, [{ section: '成效', words: ['规范', '复议', '应诉', '工作'] }]);
     const close = makeReport('close.txt', WEIHAI, [{ section: '成效', words: ['执法', '监督'] }]);
-    const wholeOfSeveral = atCosine(0.5);
-    const wholeOfClose = atCosine(0.6);
+    const wholeOfSeveral = atCosine(query, 0.5, random);
+    const wholeOfClose = atCosine(query, 0.6, random);
     store.putReport(several, [{ vector: wholeOfSeveral, pieces: [wholeOfSeveral, query] }], 'clause-64');
     const { passageIds: [closeId] } = store.putReport(close, [{ vector: wholeOfClose, pieces: [wholeOfClose] }], 'clause-64');
     const segment = makeSegmenter([several, close]);
@@ -430,6 +424,28 @@ describe('search', () => {
     // A stored passage as the source: its own pieces are the query's.
     const fromClose = await similar({ store, index, encoder: withMatch, segment }, { passageId: closeId! }, { k: 10, mode: 'dense' });
     expect(fromClose.map((hit) => hit.source)).toEqual(['several.txt']);
+  });
+
+  it("reads as deep as the model's denseDepth: a report passage behind 120 laws is found once they are weighted down", async () => {
+    const random = seededRandom(7);
+    const query = bagVector(['复议', '应诉']);
+    const law = makeReport('law/crowd.md', HENAN, Array.from({ length: 120 }, (_, i) => ({ section: '其他' as const, words: ['第', String(i + 1), '条'] })));
+    law.meta.kind = '法律法规';
+    const report = makeReport('r/deep.txt', HUANCUI, [{ section: '成效', words: ['行政', '争议', '化解'] }]);
+    // Every law passage is nearer the query (0.9) than the report's (0.7), which wins once laws weigh 0.7.
+    store.putReport(law, withoutPieces(law.passages.map(() => atCosine(query, 0.9, random))), 'depth-64');
+    store.putReport(report, withoutPieces([atCosine(query, 0.7, random)]), 'depth-64');
+    // The query's words are in no stored passage: lexical finds nothing, hybrid is dense alone.
+    const segment = makeSegmenter([law, report, makeReport('q.txt', HUANCUI, [{ section: '成效', words: ['复议', '应诉'] }])]);
+    const index = new VectorIndex(dataDir, { warn: () => {} });
+    index.sync(store, 'depth-64');
+    const shallow = makeEncoder(segment, 'depth-64');
+    const deep = { ...shallow, denseDepth: 200 };
+    for (const mode of ['dense', 'hybrid'] as const) {
+      const top = async (encoder: typeof shallow) => (await search({ store, index, encoder, segment }, '复议应诉', { k: 10, mode }))[0]!.source;
+      expect(await top(shallow), mode).toBe('law/crowd.md');
+      expect(await top(deep), mode).toBe('r/deep.txt');
+    }
   });
 
   it('ranks a report passage above a law passage that matches as well, in every mode; --kind still lists laws', async () => {

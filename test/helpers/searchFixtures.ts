@@ -91,6 +91,14 @@ export function unit(vector: Float32Array): Float32Array {
   return vector.map((x) => x / norm);
 }
 
+/** A unit vector at cosine `c` with the unit vector `target`: a random direction made orthogonal to it, mixed in. */
+export function atCosine(target: Float32Array, c: number, random: () => number): Float32Array {
+  const r = Float32Array.from({ length: DIM }, () => random() * 2 - 1);
+  const along = r.reduce((sum, x, d) => sum + x * target[d]!, 0);
+  const away = unit(r.map((x, d) => x - along * target[d]!));
+  return unit(target.map((x, d) => c * x + Math.sqrt(1 - c * c) * away[d]!));
+}
+
 export function vectorsFor(report: ParsedReport): PassageVectors[] {
   return withoutPieces(report.passages.map((passage) => bagVector(passage.tokens)));
 }
