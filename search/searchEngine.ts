@@ -212,9 +212,9 @@ const MIN_RETRIEVAL_DEPTH = 100;
  * 500 deep either way, unchanged; 200: dev paraphrase hybrid 0.550, 300: 0.564, 500–1000: 0.569,
  * auto 0.198–0.202 throughout; the lexical list 400 deep as well added nothing). fazhi-mini-zh,
  * whose dense leg is weaker, gained nothing from it (hybrid dev2 paraphrase 0.255 → 0.247, similar
- * 0.656 → 0.679, auto 0.172 either way) and keeps 100. Cost (bench/RESULTS.md): bge hybrid about
- * +15 ms a query at 32k passages (HNSW 3 → 9 ms, bm25 of the dense-only candidates 4 → 12 ms), dense
- * mode +35 ms (the pieces of four times as many passages).
+ * 0.656 → 0.679, auto 0.172 either way) and keeps 100. Cost (bench/RESULTS.md (8)), bge at 32k
+ * passages: hybrid +9–12 ms server CPU a query (HNSW 3 → 9 ms, bm25 of the dense-only candidates
+ * 3 → 12 ms), dense mode +33–47 ms (the pieces of four times as many passages).
  */
 export function retrievalDepth(k: number, encoder: Pick<QueryEncoder, 'denseDepth'>): RetrievalDepth {
   const lexical = Math.max(MIN_RETRIEVAL_DEPTH, 10 * k);
