@@ -131,7 +131,8 @@ function validateSettings(file: string, raw: unknown): ModelSettings {
   if (m !== undefined && !(share(m.share) && calibrated(m.calibration))) bad('clauseMatch', '{ share from 0 to 1, calibration { floor, median } with median > floor }');
   if (m !== undefined && s.passageClauses === undefined) bad('clauseMatch', 'set only with passageClauses (the clauses it matches)');
   if (w !== undefined && !(share(w.covered) && share(w.uncovered))) bad('denseWeights', '{ covered, uncovered } numbers from 0 to 1');
-  if (s.denseDepth !== undefined && !(Number.isInteger(s.denseDepth) && s.denseDepth >= 10 && s.denseDepth <= 1000)) bad('denseDepth', 'an integer from 10 to 1000');
+  // Below 100 it would change nothing: dense retrieval never reads less than lexical, 100 (retrievalDepth).
+  if (s.denseDepth !== undefined && !(Number.isInteger(s.denseDepth) && s.denseDepth >= 100 && s.denseDepth <= 1000)) bad('denseDepth', 'an integer from 100 to 1000');
   return s;
 }
 

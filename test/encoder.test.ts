@@ -216,7 +216,7 @@ describe('loadEncoder(installed bge-small-zh-v1.5)', () => {
     await withBgeCopy({ ...settings, denseWeights: { covered: 0.7 } }, async (dir) => {
       await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*denseWeights/);
     });
-    for (const denseDepth of [5, 400.5, '400']) {
+    for (const denseDepth of [50, 400.5, 1001, '400']) {
       await withBgeCopy({ ...settings, denseDepth }, async (dir) => {
         await expect(loadEncoder(dir)).rejects.toThrow(/fazhi\.json.*denseDepth/);
       });
