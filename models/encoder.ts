@@ -5,6 +5,7 @@ import { InputError } from '../pipeline/errors.ts';
 import { segmentForModel } from '../pipeline/segment.ts';
 import { splitClauses } from '../pipeline/splitClauses.ts';
 import { blendClauses } from './vectors.ts';
+import { MIN_RETRIEVAL_DEPTH } from '../search/retrievalDepth.ts';
 
 /**
  * A passage's vectors: the one it is indexed and ranked by, and its pieces — its whole text and
@@ -91,7 +92,7 @@ export interface ModelSettings {
   denseWeights?: DenseWeights;
   /** Needs passageClauses. Stores every passage's pieces: the modelId gets `+pieces`. */
   clauseMatch?: ClauseMatch;
-  /** The fewest passages dense retrieval reads (search/searchEngine.ts's retrievalDepth: a page of k reads at least 10 k); default 100. */
+  /** The fewest passages dense retrieval reads (search/retrievalDepth.ts: a page of k reads at least 10 k); default 100. */
   denseDepth?: number;
 }
 
@@ -131,8 +132,9 @@ function validateSettings(file: string, raw: unknown): ModelSettings {
   if (m !== undefined && !(share(m.share) && calibrated(m.calibration))) bad('clauseMatch', '{ share from 0 to 1, calibration { floor, median } with median > floor }');
   if (m !== undefined && s.passageClauses === undefined) bad('clauseMatch', 'set only with passageClauses (the clauses it matches)');
   if (w !== undefined && !(share(w.covered) && share(w.uncovered))) bad('denseWeights', '{ covered, uncovered } numbers from 0 to 1');
-  // Below 100 it would change nothing: dense retrieval never reads less than lexical, 100 (retrievalDepth).
-  if (s.denseDepth !== undefined && !(Number.isInteger(s.denseDepth) && s.denseDepth >= 100 && s.denseDepth <= 1000)) bad('denseDepth', 'an integer from 100 to 1000');
+  // Below the floor it would change nothing: dense retrieval never reads less than lexical (retrievalDepth).
+  const d = s.denseDepth;
+  if (d !== undefined && !(Number.isInteger(d) && d >= MIN_RETRIEVAL_DEPTH && d <= 1000)) bad('denseDepth', `an integer from ${MIN_RETRIEVAL_DEPTH} to 1000`);
   return s;
 }
 

@@ -1,7 +1,8 @@
 // Filter facets of a search page, counted disjunctively: each dimension's counts come from the
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
-import { admitted, retrievalDepth, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { retrievalDepth } from '../search/retrievalDepth.ts';
+import { admitted, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { embedQueryText } from '../search/queryVector.ts';
 import type { PassageFacts, PassageId, SearchFilter, Store } from '../search/store.ts';
 
