@@ -1,7 +1,7 @@
 // End to end through the real CLI on the sample corpus: ingest, search modes, exact filters,
 // similar across regions, re-ingest, replace, remove, and bad input.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync, realpathSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fazhi, fazhiJson, ROOT } from './helpers/cli.ts';
@@ -72,6 +72,20 @@ describe('search', () => {
     const sources = rows.map((r) => r.source);
     expect(new Set(sources).size).toBe(sources.length);
     expect(rows.every((r) => (r.passages ?? []).length > 0)).toBe(true);
+  });
+
+  it('answers lexical search from the store alone, without loading the vector index', () => {
+    const copy = path.join(work, 'unreadable-index');
+    cpSync(dataDir, copy, { recursive: true });
+    // An unreadable index file: whoever loads it says so and rebuilds it in memory.
+    writeFileSync(path.join(copy, 'hnsw.bin'), 'not an index');
+    const lexical = fazhi(['search', '双随机、一公开', '--data-dir', copy, '--mode', 'lexical', '--json']);
+    expect(lexical.code, lexical.stderr).toBe(0);
+    expect((JSON.parse(lexical.stdout) as { results: { text: string }[] }).results[0]!.text).toContain('双随机');
+    expect(lexical.stderr).not.toMatch(/vector index/);
+    const hybrid = fazhi(['search', '双随机、一公开', '--data-dir', copy, '--json']);
+    expect(hybrid.code, hybrid.stderr).toBe(0);
+    expect(hybrid.stderr).toMatch(/vector index .*hnsw\.bin.*rebuilding from the store/);
   });
 });
 
