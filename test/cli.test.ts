@@ -32,6 +32,7 @@ describe('search', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('威海市环翠区人民政府关于2023年法治政府建设情况的报告');
     expect(human.stdout).toContain('山东省/威海市/环翠区');
+    expect(fazhiJson(['search', '双随机、一公开', '--data-dir', dataDir, '-k', '2'])).toHaveLength(2);
   });
 
   it('prints the documented JSON shape with the passage text as in the report', () => {
