@@ -29,7 +29,7 @@ const QUERY_CLAUSE_SHARE = 0.5;
  * Everything is embedded as a query (bge's retrieval prefix), although bge suggests none for
  * text-to-text similarity: with it, similar --text's dense nDCG@10 on the similar-practice queries
  * (dev / dev2) was 0.615 / 0.572 against 0.604 / 0.509 without, and 0.650 / 0.541 against 0.570 /
- * 0.547 when each query was the whole source passage pasted. Search queries without it (full eval
+ * 0.547 when each query was the whole source passage pasted. Every eval query without it (full eval
  * index, the same passage vectors and calibration, nDCG@10 dev / dev2 / auto): dense 0.636 / 0.651 /
  * 0.173 against 0.714 / 0.673 / 0.173, hybrid 0.708 / 0.690 / 0.191 against 0.727 / 0.684 / 0.198.
  */
