@@ -58,6 +58,18 @@ describe('law headers and file names', () => {
     const noMarker = parseReport('x.md', Buffer.from(text));
     expect(noMarker.passages.at(-1)!.text).toBe('第一条 为了规范管理，制定本条例。');
   });
+  it('a long title heading stays whole: not run together with the addressee or preamble after it', () => {
+    const title = '最高人民法院关于知识产权侵权诉讼中被告以原告滥用权利为由请求赔偿合理开支问题的批复';
+    const reply = parseReport('司法解释/批复.md', Buffer.from(`# ${title}\n\n法释〔2021〕11号\n\n2021年6月3日 施行\n\n<!-- INFO END -->\n\n上海市高级人民法院：\n\n你院《关于知识产权侵权诉讼中被告以原告滥用权利为由请求赔偿合理开支问题的请示》收悉。经研究，批复如下：\n\n在知识产权侵权诉讼中，人民法院依法予以支持。`));
+    expect(reply.meta.title).toBe(title);
+    expect(reply.meta.kind).toBe('法律法规');
+    const interpretation = '最高人民法院、最高人民检察院关于办理侵犯公民个人信息刑事案件适用法律若干问题的解释';
+    const preamble = '为依法惩治侵犯公民个人信息犯罪活动，保护公民个人信息安全和合法权益，根据《中华人民共和国刑法》的有关规定，现就办理此类刑事案件适用法律的若干问题解释如下：';
+    const r = parseReport('司法解释/解释(2017-05-08).md', Buffer.from(`# ${interpretation}\n\n<!-- INFO END -->\n\n${preamble}\n\n第一条 刑法第二百五十三条之一规定的“公民个人信息”，是指……。`));
+    expect(r.meta.title).toBe(interpretation);
+    expect(r.passages.some((p) => p.text.includes(interpretation))).toBe(false);
+    expect(r.passages.some((p) => p.text.startsWith('为依法惩治侵犯公民个人信息犯罪活动'))).toBe(true);
+  });
   it('provinceOfFolder reads local-regulation folders only', () => {
     expect(provinceOfFolder('/data/lawrefbook/DLC/河南地方法规/地方性法规/河南/x.md')).toBe('河南省');
     expect(provinceOfFolder('/data/lawrefbook/DLC/上海地方法规/x.md')).toBe('上海市');
