@@ -42,17 +42,18 @@ const HTML_COMMENT = /<!--[\s\S]*?-->/g;
 /** Ends the title-and-history header of laws in markdown collections (lawrefbook). */
 const INFO_END = /^\s*<!--\s*INFO END\s*-->\s*$/m;
 /**
- * A markdown heading is a whole line however long and unpunctuated: 90 of lawrefbook's 3,475 files
- * had a title of 40 characters or more (…若干问题的解释, …的批复) run together with the preamble or
- * the addressee line (上海市高级人民法院：) after it: the title was taken from the file name instead, and
- * a passage began with it.
+ * A markdown heading starts its own paragraph, and a long one without an ending mark is still whole:
+ * 84 of lawrefbook's files had a title of 40 characters or more (…若干问题的解释, …的批复) run
+ * together with the preamble or the addressee line (上海市高级人民法院：) after it, so the title was
+ * taken from the file name and a passage began with it. One cut after a clause mark
+ * (### 第二节 向中华人民共和国请求没收、⏎返还违法所得…) is still joined, as any such line is.
  */
 const MARKDOWN_HEADING = /^#{1,6}\s/;
 
-/** A cleaned line; `complete` when nothing before or after it can be its other half (a markdown heading). */
 interface Line {
   text: string;
-  complete: boolean;
+  /** Written as a markdown heading. */
+  heading: boolean;
 }
 
 export function cleanReport(text: string): CleanedReport {
@@ -62,7 +63,7 @@ export function cleanReport(text: string): CleanedReport {
   for (const raw of body.replace(HTML_COMMENT, '').split('\n')) {
     const line = stripMarkdown(raw.trim());
     if (line === '') {
-      lines.push({ text: '', complete: true });
+      lines.push({ text: '', heading: false });
       continue;
     }
     if (PAGE_FURNITURE.test(line) || SPAM.test(line)) continue;
@@ -77,7 +78,7 @@ export function cleanReport(text: string): CleanedReport {
       chrome.signer = signer[1]!.trim();
       continue;
     }
-    lines.push({ text: line, complete: MARKDOWN_HEADING.test(raw.trim()) });
+    lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw.trim()) });
   }
   const paragraphs = dropRepeatedLeadLines(joinBrokenLines(lines));
   takeClosingSignature(paragraphs, chrome);
@@ -121,25 +122,25 @@ function stripMarkdown(line: string): string {
  */
 function joinBrokenLines(lines: readonly Line[]): string[] {
   const out: string[] = [];
-  let prevComplete = true;
+  let prevHeading = false;
   for (const line of lines) {
     if (line.text === '') continue;
     const prev = out.at(-1);
-    if (prev !== undefined && !prevComplete && !line.complete && continuesAcrossBreak(prev, line.text)) {
+    if (prev !== undefined && !line.heading && continuesAcrossBreak(prev, line.text, prevHeading)) {
       out[out.length - 1] = prev + line.text;
     } else {
       out.push(line.text);
+      prevHeading = line.heading;
     }
-    prevComplete = line.complete;
   }
   return out;
 }
 
-function continuesAcrossBreak(prev: string, next: string): boolean {
+function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean): boolean {
   if (SENTENCE_END.test(prev.at(-1)!) || /[:：]$/.test(prev)) return false;
   if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
   if (isPureHeading(prev)) return false;
-  return CLAUSE_END.test(prev) || prev.length >= MIN_BROKEN_LINE_CHARS;
+  return CLAUSE_END.test(prev) || (!prevIsMarkdownHeading && prev.length >= MIN_BROKEN_LINE_CHARS);
 }
 
 /** A numbered line with no sentence in it ("三、…第一责任人职责，加强法治政府建设的有关情况"). */

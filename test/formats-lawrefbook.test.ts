@@ -69,6 +69,9 @@ describe('law headers and file names', () => {
     expect(r.meta.title).toBe(interpretation);
     expect(r.passages.some((p) => p.text.includes(interpretation))).toBe(false);
     expect(r.passages.some((p) => p.text.startsWith('为依法惩治侵犯公民个人信息犯罪活动'))).toBe(true);
+    // A heading cut after a clause mark is still one heading.
+    const cut = parseReport('国际刑事司法协助法.md', Buffer.from('# 中华人民共和国国际刑事司法协助法\n\n<!-- INFO END -->\n\n## 第六章 没收、返还违法所得\n\n### 第二节 向中华人民共和国请求没收、\n\n返还违法所得及其他涉案财物\n\n第五十五条 外国可以请求中华人民共和国协助没收。'));
+    expect(cut.passages.map((p) => p.text)).toContain('第二节 向中华人民共和国请求没收、返还违法所得及其他涉案财物');
   });
   it('provinceOfFolder reads local-regulation folders only', () => {
     expect(provinceOfFolder('/data/lawrefbook/DLC/河南地方法规/地方性法规/河南/x.md')).toBe('河南省');
