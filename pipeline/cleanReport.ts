@@ -96,8 +96,7 @@ export function isoDate(text: string): string | null {
 
 /**
  * A law's header: its title, then history lines, up to the INFO END marker. The history goes to
- * metadata; the title line stays as written (a markdown heading, so it is never joined to the line
- * after it).
+ * metadata; the title line stays as written, a markdown heading (see MARKDOWN_HEADING).
  */
 function splitHistory(text: string): { body: string; history: string[] } {
   const end = INFO_END.exec(text);
@@ -117,8 +116,9 @@ function stripMarkdown(line: string): string {
 
 /**
  * Re-joins a paragraph that a page break cut in two ("规\n\n范性文件"). Only a line that cannot be
- * complete is joined: it ends in a clause mark (，、；), or it is a long body line without an ending
- * mark; and only onto a line that does not start a new heading or enumeration.
+ * complete is joined: it ends in a clause mark (，、；), or it is a long body line (not a markdown
+ * heading) without an ending mark; and only onto a line that does not start a new heading (markdown
+ * or numbered) or enumeration.
  */
 function joinBrokenLines(lines: readonly Line[]): string[] {
   const out: string[] = [];
