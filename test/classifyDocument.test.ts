@@ -31,6 +31,19 @@ describe('document kind at ingest', () => {
     // A resolution approving the government work report is not itself a report.
     expect(kindOf('resolution.txt', `第十四届全国人民代表大会第二次会议关于政府工作报告的决议\n\n${body}`)).not.toBe('政府报告');
   });
+
+  it('counts the acts of legislatures, the State Council and the supreme court among laws, not notices that forward', () => {
+    const items = '为了加强监督，根据宪法和法律的有关规定，结合本省实际，作如下规定：\n\n各级人民代表大会常务委员会要依法加强对审判机关和检察机关工作的监督，保证法律的正确实施。';
+    const kind = (title: string) => kindOf(`${title}.md`, `# ${title}\n\n${items}`);
+    expect(kind('河南省人民代表大会常务委员会关于加强对司法工作监督的决议')).toBe('法律法规');
+    expect(kind('河南省第六届人民代表大会关于进一步开展全民义务植树运动的决议')).toBe('法律法规');
+    expect(kind('国务院关于在我国统一实行法定计量单位的命令')).toBe('法律法规');
+    expect(kind('最高人民法院关于内地与香港特别行政区相互执行仲裁裁决的补充安排')).toBe('法律法规');
+    expect(kind('最高人民法院关于审理名誉权案件若干问题的解答(1993-08-07)')).toBe('法律法规');
+    expect(kind('第十四届全国人民代表大会第二次会议关于政府工作报告的决议')).toBe('其他');
+    expect(kind('国务院办公厅关于印发全面推行行政执法公示制度执法全过程记录制度重大执法决定法制审核制度的指导意见的通知')).toBe('其他');
+    expect(kind('某县司法局关于开展法治宣传活动的通知')).toBe('其他');
+  });
 });
 
 describe.skipIf(!existsSync(CORPORA))('document kind on the shared corpora', () => {
