@@ -60,8 +60,8 @@ export function cleanReport(text: string): CleanedReport {
   const { body, history } = splitHistory(text.replace(/\r\n?/g, '\n').replace(FRONT_MATTER, ''));
   const chrome: ReportChrome = { articleSource: null, pageDate: null, signer: null, signatories: [], closingDate: null, history };
   const lines: Line[] = [];
-  for (const raw of body.replace(HTML_COMMENT, '').split('\n')) {
-    const line = stripMarkdown(raw.trim());
+  for (const raw of body.replace(HTML_COMMENT, '').split('\n').map((l) => l.trim())) {
+    const line = stripMarkdown(raw);
     if (line === '') {
       lines.push({ text: '', heading: false });
       continue;
@@ -78,7 +78,7 @@ export function cleanReport(text: string): CleanedReport {
       chrome.signer = signer[1]!.trim();
       continue;
     }
-    lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw.trim()) });
+    lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw) });
   }
   const paragraphs = dropRepeatedLeadLines(joinBrokenLines(lines));
   takeClosingSignature(paragraphs, chrome);
