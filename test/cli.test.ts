@@ -16,6 +16,9 @@ beforeAll(() => {
   const r = fazhi(['ingest', 'corpus', '--data-dir', dataDir]);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr).toMatch(/5 added/);
+  // A new data dir's first vector index is a build, not a lost file (that one says "missing").
+  expect(r.stderr).toMatch(/vector index .*hnsw\.bin: building it from the store \(126 vectors\)/);
+  expect(r.stderr).not.toMatch(/missing/);
 });
 
 afterAll(() => {

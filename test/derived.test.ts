@@ -182,7 +182,7 @@ describe('DerivedRefresher', () => {
       expect(outcome.index).toMatchObject({ rebuilt: true, reason: 'missing', saved: true });
       expect(outcome.boilerplateChanged).toBeGreaterThan(0);
       expect(outcome.shinglesMerged).toBeGreaterThanOrEqual(60);
-      expect(logs.some((line) => /missing; rebuilding from the store/.test(line))).toBe(true);
+      expect(logs.some((line) => /hnsw\.bin: building it from the store/.test(line))).toBe(true);
 
       // The saved file is of the generation the thread read; later commits stay in the log, and
       // a reader replays them.
