@@ -22,8 +22,26 @@ export interface CleanedReport {
   chrome: ReportChrome;
 }
 
-/** Lines that are page furniture of government web sites, never report text. */
-const PAGE_FURNITURE = /^(?:通知公告|政策解读|政务公开|当前位置[:：].*|您当前的位置[:：].*|(?:打印本页|关闭窗口|【?打印】?|【?关闭】?|返回顶部|\[\s*\]|\s)+)$/;
+/**
+ * Lines that are page furniture of government web sites, never report text; and of Wikisource, where
+ * the national reports in ../shared/corpora come from: footnote back-links (↑) and the licence
+ * template's flags (Public domain, false).
+ */
+const PAGE_FURNITURE = /^(?:通知公告|政策解读|政务公开|当前位置[:：].*|您当前的位置[:：].*|(?:打印本页|关闭窗口|【?打印】?|【?关闭】?|返回顶部|\[\s*\]|\s)+|[↑↓]+|Public domain|false|true)$/;
+/**
+ * Wikisource's licence template (本作品是中华人民共和国的法律、法规…属于公有领域。) opens the page
+ * footer: it and every paragraph after it (its notes, 本模板所指的…) are not the document.
+ */
+const SOURCE_LICENCE = /^本作品(?:是|来自)中华人民共和国.*公有领域。$/;
+/**
+ * Zero-width characters are invisible, so a line of them only is blank; Wikisource pages have such
+ * lines inside sentences (…交出一份人⏎\u200b⏎民满意…). JavaScript's trim() keeps them.
+ */
+const ZERO_WIDTH = /[\u200b\u2060\ufeff]/g;
+/** A line starting with a mark that closes or continues a sentence cannot start a paragraph. */
+const CONTINUATION_START = /^[，、；。：！？,;:!?）)》〉」』】〕”’]/;
+/** A link's text that web markup put on a line of its own (…所作的⏎政府工作报告⏎。会议…) is at most this long. */
+const MAX_LINK_LINE_CHARS = 20;
 /** Header line of a web article: 文章来源 / 发布日期 / 访问次数 / 字号 run together. */
 const ARTICLE_HEADER = /(?:^(?:文章)?来源[:：]|发布(?:日期|时间)[:：]|访问次数|浏览次数|字号[:：])/;
 /** Content-farm spam wrapped around copied reports. */
@@ -60,7 +78,7 @@ export function cleanReport(text: string): CleanedReport {
   const { body, history } = splitHistory(text.replace(/\r\n?/g, '\n').replace(FRONT_MATTER, ''));
   const chrome: ReportChrome = { articleSource: null, pageDate: null, signer: null, signatories: [], closingDate: null, history };
   const lines: Line[] = [];
-  for (const raw of body.replace(HTML_COMMENT, '').split('\n').map((l) => l.trim())) {
+  for (const raw of body.replace(HTML_COMMENT, '').split('\n').map((l) => l.replace(ZERO_WIDTH, '').trim())) {
     const line = stripMarkdown(raw);
     if (line === '') {
       lines.push({ text: '', heading: false });
@@ -80,7 +98,7 @@ export function cleanReport(text: string): CleanedReport {
     }
     lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw) });
   }
-  const paragraphs = dropRepeatedLeadLines(joinBrokenLines(lines));
+  const paragraphs = dropSourceFooter(dropRepeatedLeadLines(joinBrokenLines(lines)));
   takeClosingSignature(paragraphs, chrome);
   return { text: paragraphs.join('\n'), chrome };
 }
@@ -118,22 +136,35 @@ function stripMarkdown(line: string): string {
  * Re-joins a paragraph that a page break cut in two ("规\n\n范性文件"). Only a line that cannot be
  * complete is joined: it ends in a clause mark (，、；), or it is a long body line (not a markdown
  * heading) without an ending mark; and only onto a line that does not start a new heading (markdown
- * or numbered) or enumeration.
+ * or numbered) or enumeration. A line that starts with a closing or clause mark is always joined, and
+ * so is a link's text put on a line of its own (see isLinkText): web pages' markup breaks lines
+ * there (…根据《⏎中华人民共和国著作权法⏎》第五条…), which left passages such as "印度" or "。".
  */
 function joinBrokenLines(lines: readonly Line[]): string[] {
+  const body = lines.filter((line) => line.text !== '');
   const out: string[] = [];
   let prevHeading = false;
-  for (const line of lines) {
-    if (line.text === '') continue;
+  body.forEach((line, i) => {
     const prev = out.at(-1);
-    if (prev !== undefined && !line.heading && continuesAcrossBreak(prev, line.text, prevHeading)) {
+    const joins =
+      prev !== undefined &&
+      !line.heading &&
+      (continuesAcrossBreak(prev, line.text, prevHeading) || CONTINUATION_START.test(line.text) || isLinkText(prev, prevHeading, line.text, body[i + 1]));
+    if (joins) {
       out[out.length - 1] = prev + line.text;
     } else {
       out.push(line.text);
       prevHeading = line.heading;
     }
-  }
+  });
   return out;
+}
+
+/** A short line between an unfinished one and one that starts with a closing or clause mark. */
+function isLinkText(prev: string, prevIsMarkdownHeading: boolean, text: string, next: Line | undefined): boolean {
+  if (next === undefined || next.heading || !CONTINUATION_START.test(next.text)) return false;
+  if (text.length > MAX_LINK_LINE_CHARS || SENTENCE_END.test(text) || headingRank(text) !== null) return false;
+  return !prevIsMarkdownHeading && !SENTENCE_END.test(prev.at(-1)!) && !/[:：]$/.test(prev) && !isPureHeading(prev);
 }
 
 function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean): boolean {
@@ -146,6 +177,11 @@ function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading:
 /** A numbered line with no sentence in it ("三、…第一责任人职责，加强法治政府建设的有关情况"). */
 function isPureHeading(line: string): boolean {
   return headingRank(line) !== null && !SENTENCE_END.test(line);
+}
+
+function dropSourceFooter(paragraphs: string[]): string[] {
+  const footer = paragraphs.findIndex((p, i) => i > 0 && SOURCE_LICENCE.test(p));
+  return footer === -1 ? paragraphs : paragraphs.slice(0, footer);
 }
 
 /** Reposted copies repeat the title after the spam line; keep the first occurrence only. */

@@ -262,6 +262,34 @@ describe('cleanReport', () => {
     const { text } = cleanReport('威海市环翠区人民政府\n\n关于2023年法治政府建设情况的报告\n2023年，环翠区坚持…。');
     expect(text.split('\n')).toHaveLength(3);
   });
+
+  // Shapes copied from the Wikisource records of ../shared/corpora/government_work_reports.jsonl.
+  it('joins the lines web markup breaks around a link back into their sentence', () => {
+    const { text } = cleanReport(
+      '大会听取和审议了国务院总理所作的\n政府工作报告\n。会议决定批准这个报告。\n\n今年是我国与\n印度\n、缅甸共同倡议和平共处五项原则三十周年。\n认真实施《\n中国教育改革和发展纲要\n》，切实抓好基础教育。',
+    );
+    expect(text.split('\n')).toEqual([
+      '大会听取和审议了国务院总理所作的政府工作报告。会议决定批准这个报告。',
+      '今年是我国与印度、缅甸共同倡议和平共处五项原则三十周年。',
+      '认真实施《中国教育改革和发展纲要》，切实抓好基础教育。',
+    ]);
+  });
+
+  it('joins a line that starts with a closing mark, but not a short line onto a title', () => {
+    expect(cleanReport('他指出：“必须依法行政。\n”这一要求已经落实。').text).toBe('他指出：“必须依法行政。”这一要求已经落实。');
+    expect(cleanReport('某区2023年法治政府建设情况报告\n印度\n一、主要工作。').text.split('\n')).toHaveLength(3);
+  });
+
+  it('reads a line of zero-width spaces as blank', () => {
+    const cut = '面建成小康社会取得决定性成就，交出一份令人民满意、世界瞩目、可以载入史册的答卷，全体人';
+    const { text } = cleanReport(`\u200b\n\n${cut}\n\u200b\n民共同奋斗。\n\u200b\n`);
+    expect(text).toBe(`${cut}民共同奋斗。`);
+  });
+
+  it('drops the source site\'s licence footer and its flags', () => {
+    const report = '政府工作报告\n\n各位代表：\n依法行政取得新进展。\n\n本作品是中华人民共和国的\n法律\n、\n法规\n，及其官方正式译文。根据《\n中华人民共和国著作权法\n》第五条第一项，属于\n公有领域\n。\n\n注：中文维基文库社群认为，中华人民共和国公务演讲，\n不总是\n具有立法性质的文件。\n\nPublic domain\nPublic domain\nfalse\nfalse';
+    expect(cleanReport(report).text.split('\n')).toEqual(['政府工作报告', '各位代表：', '依法行政取得新进展。']);
+  });
 });
 
 describe('jurisdiction', () => {
