@@ -34,8 +34,11 @@ const PAGE_FURNITURE = /^(?:通知公告|政策解读|政务公开|当前位置[
  */
 const SOURCE_LICENCE = /^本作品(?:是|来自)中华人民共和国.*公有领域。$/;
 /**
- * Zero-width characters are invisible, so a line of them only is blank; Wikisource pages have such
- * lines inside sentences (…交出一份人⏎\u200b⏎民满意…). JavaScript's trim() keeps them.
+ * Zero-width characters are invisible, and JavaScript's trim() keeps them. Wikisource pages have
+ * lines of them only, inside sentences and even words (…交出一份人⏎\u200b⏎民满意…, 要全面深化各领域改⏎
+ * \u200b⏎革…): such a line is a soft break, the lines around it one paragraph unless one of them
+ * ends a sentence or starts a heading (in the corpora 69 of 81 stand inside a sentence; the 370
+ * in lawrefbook all follow a sentence's end).
  */
 const ZERO_WIDTH = /[\u200b\u2060\ufeff]/g;
 /** A line starting with a mark that closes or continues a sentence cannot start a paragraph. */
@@ -72,16 +75,28 @@ interface Line {
   text: string;
   /** Written as a markdown heading. */
   heading: boolean;
+  /** A line of zero-width characters only stood before it (see ZERO_WIDTH). */
+  softBreak: boolean;
 }
 
 export function cleanReport(text: string): CleanedReport {
   const { body, history } = splitHistory(text.replace(/\r\n?/g, '\n').replace(FRONT_MATTER, ''));
   const chrome: ReportChrome = { articleSource: null, pageDate: null, signer: null, signatories: [], closingDate: null, history };
   const lines: Line[] = [];
-  for (const raw of body.replace(HTML_COMMENT, '').split('\n').map((l) => l.replace(ZERO_WIDTH, '').trim())) {
+  // Only a zero-width line right between two lines of text is a soft break: one set apart by
+  // blank lines (after a law's title, at a record's top) is as blank as they are.
+  let softBreak = false;
+  for (const written of body.replace(HTML_COMMENT, '').split('\n')) {
+    const raw = written.replace(ZERO_WIDTH, '').trim();
+    if (raw === '' && written.trim() !== '') {
+      const last = lines.at(-1);
+      softBreak = last !== undefined && last.text !== '';
+      continue;
+    }
     const line = stripMarkdown(raw);
     if (line === '') {
-      lines.push({ text: '', heading: false });
+      lines.push({ text: '', heading: false, softBreak: false });
+      softBreak = false;
       continue;
     }
     if (PAGE_FURNITURE.test(line) || SPAM.test(line)) continue;
@@ -96,7 +111,8 @@ export function cleanReport(text: string): CleanedReport {
       chrome.signer = signer[1]!.trim();
       continue;
     }
-    lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw) });
+    lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw), softBreak });
+    softBreak = false;
   }
   const paragraphs = dropSourceFooter(dropRepeatedLeadLines(joinBrokenLines(lines)));
   takeClosingSignature(paragraphs, chrome);
@@ -149,7 +165,7 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
     const joins =
       prev !== undefined &&
       !line.heading &&
-      (continuesAcrossBreak(prev, line.text, prevHeading) || CONTINUATION_START.test(line.text) || isLinkText(prev, prevHeading, line.text, body[i + 1]));
+      (continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak) || CONTINUATION_START.test(line.text) || isLinkText(prev, prevHeading, line.text, body[i + 1]));
     if (joins) {
       out[out.length - 1] = prev + line.text;
     } else {
@@ -167,11 +183,11 @@ function isLinkText(prev: string, prevIsMarkdownHeading: boolean, text: string, 
   return !prevIsMarkdownHeading && !SENTENCE_END.test(prev.at(-1)!) && !/[:：]$/.test(prev) && !isPureHeading(prev);
 }
 
-function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean): boolean {
+function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean): boolean {
   if (SENTENCE_END.test(prev.at(-1)!) || /[:：]$/.test(prev)) return false;
   if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
   if (isPureHeading(prev)) return false;
-  return CLAUSE_END.test(prev) || (!prevIsMarkdownHeading && prev.length >= MIN_BROKEN_LINE_CHARS);
+  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && prev.length >= MIN_BROKEN_LINE_CHARS);
 }
 
 /** A numbered line with no sentence in it ("三、…第一责任人职责，加强法治政府建设的有关情况"). */
