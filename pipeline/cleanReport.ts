@@ -89,8 +89,7 @@ export function cleanReport(text: string): CleanedReport {
   for (const written of body.replace(HTML_COMMENT, '').split('\n')) {
     const raw = written.replace(ZERO_WIDTH, '').trim();
     if (raw === '' && written.trim() !== '') {
-      const last = lines.at(-1);
-      softBreak = last !== undefined && last.text !== '';
+      softBreak = Boolean(lines.at(-1)?.text);
       continue;
     }
     const line = stripMarkdown(raw);
@@ -180,14 +179,18 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
 function isLinkText(prev: string, prevIsMarkdownHeading: boolean, text: string, next: Line | undefined): boolean {
   if (next === undefined || next.heading || !CONTINUATION_START.test(next.text)) return false;
   if (text.length > MAX_LINK_LINE_CHARS || SENTENCE_END.test(text) || headingRank(text) !== null) return false;
-  return !prevIsMarkdownHeading && !SENTENCE_END.test(prev.at(-1)!) && !/[:：]$/.test(prev) && !isPureHeading(prev);
+  return !prevIsMarkdownHeading && isUnfinished(prev);
 }
 
 function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean): boolean {
-  if (SENTENCE_END.test(prev.at(-1)!) || /[:：]$/.test(prev)) return false;
+  if (!isUnfinished(prev)) return false;
   if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
-  if (isPureHeading(prev)) return false;
   return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && prev.length >= MIN_BROKEN_LINE_CHARS);
+}
+
+/** A line that text after it can continue: no sentence end or colon at its end, not a bare heading. */
+function isUnfinished(line: string): boolean {
+  return !SENTENCE_END.test(line.at(-1)!) && !/[:：]$/.test(line) && !isPureHeading(line);
 }
 
 /** A numbered line with no sentence in it ("三、…第一责任人职责，加强法治政府建设的有关情况"). */

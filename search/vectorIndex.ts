@@ -107,12 +107,11 @@ export class VectorIndex {
     let reason = this.loadFile(modelId);
     if (reason === null && this.catchUp(store)) return { rebuilt: false, reason: null };
     reason ??= `older than the store's change log (generation ${this.state?.generation})`;
-    const file = join(this.dataDir, INDEX_FILE);
-    const count = store.countVectors(modelId);
     // A change log never pruned means no writer has saved an index yet (sync prunes right after
     // saving): a new data dir's first build, not a lost file, so it is not worded as a fault.
     const neverSaved = reason === 'missing' && store.changesSince() === 0;
-    this.warn(neverSaved ? `vector index ${file}: building it from the store (${count} vectors)` : `vector index ${file}: ${reason}; rebuilding from the store (${count} vectors)`);
+    const action = neverSaved ? 'building it from the store' : `${reason}; rebuilding from the store`;
+    this.warn(`vector index ${join(this.dataDir, INDEX_FILE)}: ${action} (${store.countVectors(modelId)} vectors)`);
     this.buildFromStore(store, modelId);
     return { rebuilt: true, reason };
   }
