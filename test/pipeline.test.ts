@@ -202,6 +202,53 @@ describe('passages', () => {
   });
 });
 
+describe('enumerations', () => {
+  const parse = (articles: string) => parseReport('laws/某市不动产登记若干规定(2020-11-27).md', Buffer.from(`# 某市不动产登记若干规定\n\n${articles}`));
+  it("a law article's items are text of the article, not headings of what follows", () => {
+    const r = parse(
+      '第三条 下列不动产权利，依法办理登记：\n（一）集体土地所有权；\n（二）房屋等建筑物、构筑物所有权；\n（三）森林、林木所有权。\n' +
+        '第四条 不动产登记包括首次登记、变更登记和转移登记。\n',
+    );
+    expect(r.passages.map((p) => p.text)).toEqual([
+      '第三条 下列不动产权利，依法办理登记：（一）集体土地所有权；（二）房屋等建筑物、构筑物所有权；（三）森林、林木所有权。',
+      '第四条 不动产登记包括首次登记、变更登记和转移登记。',
+    ]);
+    expect(r.passages.map((p) => p.headingPath)).toEqual([[], []]);
+  });
+  it('an item with sub-items and an item of two sentences stay in the list', () => {
+    const r = parse(
+      '第九条 有下列情形之一的，不予登记：\n（一）申请材料不全的；\n（二）有下列情况之一的：\n1．权属有争议；\n2．违反法律规定。\n' +
+        '（三）法律、行政法规规定的其他情形。但是，依法可以补正的除外。\n第十条 登记机构应当书面告知申请人。\n',
+    );
+    expect(r.passages.length).toBe(2);
+    expect(r.passages[0]!.text).toContain('2．违反法律规定。（三）法律、行政法规规定的其他情形。');
+    expect(r.passages[1]!.headingPath).toEqual([]);
+  });
+  it('items under a heading that ends with a colon are a passage under that heading', () => {
+    const r = parseReport(
+      'report.txt',
+      Buffer.from('一、工作成效\n全年办理案件百余件，群众满意度进一步提升。\n二、存在的不足：\n（一）执法人员专业能力不足；\n（二）基层法治宣传覆盖不全。\n三、下一步工作安排\n持续加强执法队伍建设。\n'),
+    );
+    const items = passageWith(r, '执法人员专业能力不足');
+    expect(items.text).toBe('（一）执法人员专业能力不足；（二）基层法治宣传覆盖不全。');
+    expect(items.headingPath).toEqual(['二、存在的不足：']);
+    expect(items.section).toBe('不足');
+    expect(passageWith(r, '持续加强').headingPath).toEqual(['三、下一步工作安排']);
+  });
+  it('after a colon, a section heading with subsections, a lone heading or topic sentences with bodies stay headings', () => {
+    const r = parseReport(
+      'report.txt',
+      Buffer.from(
+        '现将有关情况报告如下：\n一、工作开展情况\n（一）强化组织领导\n成立领导小组，统筹推进法治建设。\n' +
+          '主要做法是：\n（二）严格执法。全面推行行政执法三项制度。\n（三）化解纠纷。完善调解、仲裁、复议衔接机制。\n',
+      ),
+    );
+    expect(passageWith(r, '成立领导小组').headingPath).toEqual(['一、工作开展情况', '（一）强化组织领导']);
+    expect(passageWith(r, '全面推行').headingPath).toEqual(['一、工作开展情况', '（二）严格执法。']);
+    expect(passageWith(r, '完善调解').headingPath).toEqual(['一、工作开展情况', '（三）化解纠纷。']);
+  });
+});
+
 describe('segmentation', () => {
   it('keeps measure names whole and numbers as one token', () => {
     const { tokens } = segmentForIndex('推行“双随机、一公开”信用监管，覆盖抽查事项100项，组织46个单位的负责人述法，坚持新时代“枫桥经验”。');
