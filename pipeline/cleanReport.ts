@@ -1,4 +1,4 @@
-import { headingRank, ITEM_MARKER, LEGAL_ARTICLE, SENTENCE_END } from './headingMarkers.ts';
+import { CLAUSE_END, headingRank, ITEM_MARKER, LEGAL_ARTICLE, SENTENCE_END } from './headingMarkers.ts';
 
 /** What cleaning took off the page that later stages still want (metadata). */
 export interface ReportChrome {
@@ -45,6 +45,11 @@ const ZERO_WIDTH = /[\u200b\u2060\ufeff]/g;
 const CONTINUATION_START = /^[，、；。：！？,;:!?）)》〉」』】〕”’]/;
 /** A link's text that web markup put on a line of its own (…所作的⏎政府工作报告⏎。会议…) is at most this long. */
 const MAX_LINK_LINE_CHARS = 20;
+/**
+ * A numbering marker alone on a line (一、 / （二） / 三是 / 二要) is the start of the line after it:
+ * Wikisource's markup set some apart (…方向是：⏎一、⏎继续增加能源…), 65 in the national records.
+ */
+const BARE_MARKER = /^(?:[一二三四五六七八九十]+[、.．是要]|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、])$/;
 /** Header line of a web article: 文章来源 / 发布日期 / 访问次数 / 字号 run together. */
 const ARTICLE_HEADER = /(?:^(?:文章)?来源[:：]|发布(?:日期|时间)[:：]|访问次数|浏览次数|字号[:：])/;
 /** Content-farm spam wrapped around copied reports. */
@@ -56,7 +61,6 @@ const DATE_LINE = /^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$/;
 const SIGNATORY = /^[^，,。；;：:、\s]{2,30}(?:委员会|委|人民政府|政府|局|办公室|办|院|厅|部|中心)$/;
 /** A line this long without an ending mark is body text cut by a page break, not a title. */
 const MIN_BROKEN_LINE_CHARS = 40;
-const CLAUSE_END = /[，、；;,]$/;
 /** YAML front matter of a markdown file (static-site collections of laws). */
 const FRONT_MATTER = /^\uFEFF?---\n[\s\S]*?\n---(?:\n|$)/;
 const HTML_COMMENT = /<!--[\s\S]*?-->/g;
@@ -151,9 +155,10 @@ function stripMarkdown(line: string): string {
  * Re-joins a paragraph that a page break cut in two ("规\n\n范性文件"). Only a line that cannot be
  * complete is joined: it ends in a clause mark (，、；), or it is a long body line (not a markdown
  * heading) without an ending mark; and only onto a line that does not start a new heading (markdown
- * or numbered) or enumeration. A line that starts with a closing or clause mark is always joined, and
- * so is a link's text put on a line of its own (see isLinkText): web pages' markup breaks lines
- * there (…根据《⏎中华人民共和国著作权法⏎》第五条…), which left passages such as "印度" or "。".
+ * or numbered) or enumeration. Always joined: a line onto a bare numbering marker (see BARE_MARKER),
+ * a line that starts with a closing or clause mark, and a link's text put on a line of its own (see
+ * isLinkText): web pages' markup breaks lines there (…根据《⏎中华人民共和国著作权法⏎》第五条…),
+ * which left passages such as "印度" or "。".
  */
 function joinBrokenLines(lines: readonly Line[]): string[] {
   const body = lines.filter((line) => line.text !== '');
@@ -164,7 +169,10 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
     const joins =
       prev !== undefined &&
       !line.heading &&
-      (continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak) || CONTINUATION_START.test(line.text) || isLinkText(prev, prevHeading, line.text, body[i + 1]));
+      (BARE_MARKER.test(prev) ||
+        continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak) ||
+        CONTINUATION_START.test(line.text) ||
+        isLinkText(prev, prevHeading, line.text, body[i + 1]));
     if (joins) {
       out[out.length - 1] = prev + line.text;
     } else {

@@ -22,5 +22,8 @@ export const ITEM_MARKER = /[一二三四五六七八九十]+是(?![的否非])/
 /** Characters that end a sentence; a line ending with one of these is complete. */
 export const SENTENCE_END = /[。！？!?]/;
 
+/** A line ending with a clause mark is unfinished: a paragraph cut by a page break, or an enumeration's item. */
+export const CLAUSE_END = /[，、；;,]$/;
+
 /** 第十二条: an article of a law or regulation starts a paragraph, never continues one. */
 export const LEGAL_ARTICLE = /^第[一二三四五六七八九十百零〇两\d]+条/;

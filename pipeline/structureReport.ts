@@ -1,5 +1,5 @@
 import { classifySection } from './classifySection.ts';
-import { headingRank, LEGAL_ARTICLE, SENTENCE_END, type HeadingRank } from './headingMarkers.ts';
+import { CLAUSE_END, headingRank, LEGAL_ARTICLE, SENTENCE_END, type HeadingRank } from './headingMarkers.ts';
 import type { Block } from './types.ts';
 
 /** A numbered line this short with nothing after its first sentence is a heading, not content. */
@@ -73,6 +73,9 @@ export function structureReport(cleanedText: string): Block[] {
  * body (一年来的主要工作是：⏎（一）加强宏观调控。针对…).
  */
 function opensEnumeration(lines: readonly string[], i: number, rank: HeadingRank): boolean {
+  // No heading ends with a clause mark: such a line is an item even where the paragraph before
+  // does not end with a colon (a list after 。, or one whose first item has two sentences).
+  if (i > 0 && CLAUSE_END.test(lines[i]!)) return true;
   if (i === 0 || !/[:：]$/.test(lines[i - 1]!) || !isBodiless(lines[i]!)) return false;
   const next = lines[i + 1];
   const nextRank = next === undefined ? null : headingRank(next);

@@ -224,6 +224,13 @@ describe('enumerations', () => {
     expect(r.passages[0]!.text).toContain('2．违反法律规定。（三）法律、行政法规规定的其他情形。');
     expect(r.passages[1]!.headingPath).toEqual([]);
   });
+  it('a numbered line ending with a semicolon is an item even where no colon introduces it', () => {
+    const r = parse('第十条 学校已履行相应职责的，不承担责任。\n（一）学生自行上学途中发生事故的；\n（二）学生擅自外出发生事故的。\n第十一条 学校应当及时告知监护人。\n');
+    expect(r.passages.map((p) => p.text)).toEqual([
+      '第十条 学校已履行相应职责的，不承担责任。（一）学生自行上学途中发生事故的；（二）学生擅自外出发生事故的。',
+      '第十一条 学校应当及时告知监护人。',
+    ]);
+  });
   it('items under a heading that ends with a colon are a passage under that heading', () => {
     const r = parseReport(
       'report.txt',
@@ -331,6 +338,21 @@ describe('cleanReport', () => {
     const { text } = cleanReport('\u200b\n\n要全面深化各领域改\n\u200b\n革，增强内生发展动力。\n\u200b\n经济增速是综合性指标，今年预期目标设定\n\u200b\n为6%以上。\n\u200b\n');
     expect(text.split('\n')).toEqual(['要全面深化各领域改革，增强内生发展动力。', '经济增速是综合性指标，今年预期目标设定为6%以上。']);
     expect(cleanReport('# 最高人民法院关于知识产权法庭若干问题的规定\n\n\u200b\n\n最高人民法院\n\n为进一步统一裁判标准，制定本规定。').text.split('\n')).toHaveLength(3);
+  });
+
+  it('joins a numbering marker standing alone onto the line after it, and the list stays one passage with its introduction', () => {
+    const raw = '“七五”期间调整投资结构的方向是：\n一、\n继续增加能源、交通等基础工业的投资；\n二、\n适当控制非生产性建设投资的增长。\n\n　　\n二是\n按照加入世贸组织的承诺，有步骤地扩大对外开放领域。';
+    expect(cleanReport(raw).text.split('\n')).toEqual([
+      '“七五”期间调整投资结构的方向是：',
+      '一、继续增加能源、交通等基础工业的投资；',
+      '二、适当控制非生产性建设投资的增长。',
+      '二是按照加入世贸组织的承诺，有步骤地扩大对外开放领域。',
+    ]);
+    expect(parseReport('gwr.txt', Buffer.from(`政府工作报告\n各位代表：\n今年要合理调整投资结构。\n${raw}`)).passages.map((p) => p.text)).toEqual([
+      '今年要合理调整投资结构。',
+      '“七五”期间调整投资结构的方向是：一、继续增加能源、交通等基础工业的投资；二、适当控制非生产性建设投资的增长。',
+      '二是按照加入世贸组织的承诺，有步骤地扩大对外开放领域。',
+    ]);
   });
 
   it('drops the source site\'s licence footer and its flags', () => {
