@@ -6,6 +6,8 @@ import type { Block } from './types.ts';
 const MAX_PURE_HEADING_CHARS = 60;
 /** A topic sentence ("（一）依法全面履职，营造法治化营商环境。") longer than this is content, not a heading. */
 const MAX_TOPIC_CHARS = 80;
+/** A paragraph ending with a colon introduces what follows it (下列职责：, 报告如下：). */
+const INTRODUCES = /[:：]$/;
 /** Title / issuer / document-number lines before the first sentence are at most this long. */
 const MAX_LEAD_LINE_CHARS = 60;
 
@@ -76,12 +78,12 @@ function opensEnumeration(lines: readonly string[], i: number, rank: HeadingRank
   // No heading ends with a clause mark: such a line is an item even where the paragraph before
   // does not end with a colon (a list after 。, or one whose first item has two sentences).
   if (i > 0 && CLAUSE_END.test(lines[i]!)) return true;
-  if (i === 0 || !/[:：]$/.test(lines[i - 1]!) || !isBodiless(lines[i]!)) return false;
+  if (i === 0 || !INTRODUCES.test(lines[i - 1]!) || !isBodiless(lines[i]!)) return false;
   const next = lines[i + 1];
   const nextRank = next === undefined ? null : headingRank(next);
   // The next item, or this item's own sub-items (（一）有下列情形之一的：⏎1．…); a section heading
   // with subsections under it (一、工作开展情况⏎（一）…) is neither.
-  return nextRank === rank || (nextRank !== null && nextRank > rank && /[:：]$/.test(lines[i]!));
+  return nextRank === rank || (nextRank !== null && nextRank > rank && INTRODUCES.test(lines[i]!));
 }
 
 /** A numbered line that is one sentence or less: nothing follows its first sentence end. */
