@@ -3,6 +3,7 @@ import { classifyDocument } from './classifyDocument.ts';
 import { cleanReport } from './cleanReport.ts';
 import { InputError } from './errors.ts';
 import { extractMetadata } from './extractMetadata.ts';
+import { PARSER_VERSION } from './parserVersion.ts';
 import { readDocumentText, type DocumentText } from './readDocument.ts';
 import { decodeText } from './readText.ts';
 import { splitPassages } from './splitPassages.ts';
@@ -38,6 +39,7 @@ function parseText(source: string, bytes: Buffer, { text, encoding, fields }: Do
   return {
     source,
     contentHash: hashBytes(bytes),
+    parser: PARSER_VERSION,
     encoding,
     meta: { ...meta, kind: classifyDocument({ ...meta, texts: passages.map((p) => p.text), sections: passages.map((p) => p.section) }) },
     passages,

@@ -62,6 +62,8 @@ export interface ParsedReport {
   source: string;
   /** sha256 hex of the raw bytes: unchanged file ⇒ unchanged hash. */
   contentHash: string;
+  /** PARSER_VERSION of the code that parsed it (pipeline/parseReport.ts). */
+  parser: number;
   encoding: string;
   meta: ReportMeta;
   passages: Passage[];

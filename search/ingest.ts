@@ -186,10 +186,19 @@ export async function parseStage(file: { source: string; bytes: Buffer }): Promi
   return { report, ms };
 }
 
-/** Embed stage: one vector per passage (with its pieces, PassageVectors). */
-export async function embedStage(encoder: Encoder, report: ParsedReport): Promise<{ vectors: PassageVectors[]; ms: number }> {
-  const { value: vectors, ms } = await timed(() => encoder.embedPassages(report.passages.map((p) => p.text)));
-  return { vectors, ms };
+/**
+ * Embed stage: one vector per passage (with its pieces, PassageVectors). Passages whose text has
+ * vectors in `known` (the stored version of the same file, Store.vectorsOfSource) take those.
+ */
+export async function embedStage(
+  encoder: Encoder,
+  report: ParsedReport,
+  known: ReadonlyMap<string, PassageVectors> = new Map(),
+): Promise<{ vectors: PassageVectors[]; ms: number }> {
+  const texts = [...new Set(report.passages.map((p) => p.text).filter((text) => !known.has(text)))];
+  const { value: fresh, ms } = await timed(() => (texts.length > 0 ? encoder.embedPassages(texts) : []));
+  const byText = new Map([...known, ...texts.map((text, i) => [text, fresh[i]!] as const)]);
+  return { vectors: report.passages.map((p) => byText.get(p.text)!), ms };
 }
 
 /**
@@ -230,9 +239,10 @@ export interface IndexerDeps {
 }
 
 /**
- * Embedded mode: the stages in-process, file by file. An unchanged file (same bytes, same model)
- * is skipped before parsing; a bad file is recorded and the batch goes on; each report is
- * committed in its own transaction so an interruption never leaves a half-written document.
+ * Embedded mode: the stages in-process, file by file. An unchanged file (same bytes, same model,
+ * parsed by this parser) is skipped before parsing; a changed one embeds only the passages its
+ * stored version lacks; a bad file is recorded and the batch goes on; each report is committed in
+ * its own transaction so an interruption never leaves a half-written document.
  */
 export async function indexFiles(
   deps: IndexerDeps,
@@ -257,7 +267,7 @@ export async function indexFiles(
         stage = 'parse';
         const parsed = await parseStage(file);
         stage = 'embed';
-        const embedded = await embedStage(encoder, parsed.report);
+        const embedded = await embedStage(encoder, parsed.report, store.vectorsOfSource(source, encoder.modelId));
         stage = 'write';
         const committed = await commitStage(store, parsed.report, embedded.vectors, encoder.modelId, version);
         countDone(summary, { ...committed, ms: { ...committed.ms, read: read.ms, parse: parsed.ms, embed: embedded.ms } });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { classifyDocument } from '../pipeline/classifyDocument.ts';
 import { segmentContext, segmentForIndex } from '../pipeline/segment.ts';
+import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
 import type { DocumentKind, Jurisdiction, ParsedReport, SectionKind } from '../pipeline/types.ts';
 import type { DocumentShingles } from './boilerplate.ts';
 import type { PassageVectors } from '../models/encoder.ts';
@@ -241,6 +242,8 @@ const DOCUMENT_SHINGLES_COLUMN = { table: 'documents', column: 'shingles', defin
  * take 8.7 times the bytes of the passage vectors, int8 ones take 2.2 times.
  */
 const VECTOR_PIECES_COLUMN = { table: 'vectors', column: 'pieces', definition: 'pieces BLOB' };
+/** The PARSER_VERSION a document was parsed with; 0 for stores written before versions were kept. */
+const DOCUMENT_PARSER_COLUMN = { table: 'documents', column: 'parser', definition: 'parser INTEGER NOT NULL DEFAULT 0' };
 /**
  * The writer asks for documents without a shingle set at every refresh: a scan of the documents
  * table (3,471 rows holding their shingle sets) took up to 120 ms of its event loop at 250k
@@ -492,6 +495,7 @@ export class Store {
       db.exec(SHINGLE_DF_SCHEMA);
       addColumnIfMissing(db, DOCUMENT_SHINGLES_COLUMN);
       addColumnIfMissing(db, VECTOR_PIECES_COLUMN);
+      addColumnIfMissing(db, DOCUMENT_PARSER_COLUMN);
       db.exec(DOCUMENTS_WITHOUT_SHINGLES_INDEX);
       db.exec(SOURCE_VERSIONS_SCHEMA);
       db.exec(ALIAS_SCHEMA);
@@ -702,16 +706,20 @@ export class Store {
     this.db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
   }
 
-  /** True if `source` (a document or an alias of one) holds these bytes embedded with this model. */
+  /**
+   * True if `source` (a document or an alias of one) holds these bytes embedded with this model
+   * and, for a document, parsed by this program's parser (PARSER_VERSION): one parsed by an earlier
+   * version is parsed again. An alias stays current: its document is re-parsed from its own path.
+   */
   hasCurrent(source: string, contentHash: string, modelId: string): boolean {
     return (
       this.db
         .prepare(
-          `SELECT 1 FROM documents WHERE source = ? AND content_hash = ? AND model_id = ?
+          `SELECT 1 FROM documents WHERE source = ? AND content_hash = ? AND model_id = ? AND parser >= ?
            UNION ALL
            SELECT 1 FROM aliases a JOIN documents d ON d.id = a.doc_id WHERE a.source = ? AND d.content_hash = ? AND d.model_id = ?`,
         )
-        .get(source, contentHash, modelId, source, contentHash, modelId) !== undefined
+        .get(source, contentHash, modelId, PARSER_VERSION, source, contentHash, modelId) !== undefined
     );
   }
 
@@ -741,8 +749,9 @@ export class Store {
 
   /**
    * Stores a parsed report with one vector per passage, in one transaction: unchanged (same
-   * content hash, same model) → nothing written; otherwise the old version and everything
-   * hanging off it is deleted and the new one inserted. Any failure rolls everything back.
+   * content hash, same model, not parsed by a newer parser than the stored one) → nothing
+   * written; otherwise the old version and everything hanging off it is deleted and the new one
+   * inserted. Any failure rolls everything back.
    */
   putReport(report: ParsedReport, vectors: PassageVectors[], modelId: string, boilerplate?: DocumentShingles): PutResult {
     if (vectors.length !== report.passages.length) {
@@ -766,12 +775,14 @@ export class Store {
       // Its bytes changed since it was recorded as an alias: it becomes its own document.
       this.db.prepare(`DELETE FROM aliases WHERE source = ?`).run(report.source);
       const existing = this.db
-        .prepare(`SELECT id, content_hash, model_id FROM documents WHERE source = ?`)
-        .get(report.source) as { id: number; content_hash: string; model_id: string } | undefined;
-      if (existing && existing.content_hash === report.contentHash && existing.model_id === modelId) {
-        return { changed: false, docId: existing.id, passageIds: this.passageIdsOf(existing.id), removedIds: [] };
-      }
-      if (existing && existing.content_hash === report.contentHash) {
+        .prepare(`SELECT id, content_hash, model_id, parser FROM documents WHERE source = ?`)
+        .get(report.source) as { id: number; content_hash: string; model_id: string; parser: number } | undefined;
+      // A job parsed before versions were kept (in Redis across an upgrade) has none.
+      const parser = report.parser ?? 0;
+      // Parsed again by a newer parser, the same bytes are a new version: its headings, words or
+      // metadata may differ where the passage texts do not, so it replaces the old one.
+      if (existing && existing.content_hash === report.contentHash && existing.parser >= parser) {
+        if (existing.model_id === modelId) return { changed: false, docId: existing.id, passageIds: this.passageIdsOf(existing.id), removedIds: [] };
         const kept = this.reembedInPlace(existing.id, report, vectors, modelId);
         if (kept) return { changed: true, docId: existing.id, passageIds: kept, removedIds: [] };
       }
@@ -784,13 +795,14 @@ export class Store {
       const docId = Number(
         this.db
           .prepare(
-            `INSERT INTO documents (source, content_hash, title, province, city, county, code, year,
+            `INSERT INTO documents (source, content_hash, parser, title, province, city, county, code, year,
                published_at, issuer, doc_number, encoding, model_id, ingested_at, kind)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             report.source,
             report.contentHash,
+            parser,
             meta.title,
             meta.jurisdiction.province,
             meta.jurisdiction.city,
@@ -1259,6 +1271,20 @@ export class Store {
       .prepare(`SELECT passage_id AS id, dim, pieces FROM vectors WHERE model_id = ? AND pieces IS NOT NULL AND passage_id IN (SELECT value FROM json_each(?))`)
       .all(modelId, JSON.stringify(ids)) as { id: number; dim: number; pieces: Buffer }[];
     return new Map(rows.map((row) => [row.id, blobToPieces(row.pieces, row.dim)]));
+  }
+
+  /**
+   * The vectors under `modelId` of the document stored at `source`, by passage text: a new version
+   * of a file (edited, or parsed again after an upgrade) embeds only the passages it does not share.
+   */
+  vectorsOfSource(source: string, modelId: string): Map<string, PassageVectors> {
+    const rows = this.db
+      .prepare(
+        `SELECT p.text, v.dim, v.data, v.pieces FROM documents d JOIN passages p ON p.doc_id = d.id
+         JOIN vectors v ON v.passage_id = p.id AND v.model_id = ? WHERE d.source = ?`,
+      )
+      .all(modelId, source) as { text: string; dim: number; data: Buffer; pieces: Buffer | null }[];
+    return new Map(rows.map((row) => [row.text, { vector: blobToVector(row.data), pieces: row.pieces ? blobToPieces(row.pieces, row.dim) : [] }]));
   }
 
   /** Number of vectors stored for a model. */

@@ -115,6 +115,17 @@ describe('Store', () => {
     expect(store.getDocumentBySource(changed.source)!.modelId).toBe('m2');
   });
 
+  it('replaces a document parsed again by a newer parser, and keeps it against an older one', () => {
+    const [report] = corpus();
+    const first = store.putReport(report!, vectorsFor(report!), 'm1');
+    const newer = { ...report!, parser: report!.parser + 1 };
+    expect(store.hasCurrent(report!.source, report!.contentHash, 'm1')).toBe(true);
+    const second = store.putReport(newer, vectorsFor(newer), 'm1');
+    expect(second).toMatchObject({ changed: true, removedIds: first.passageIds });
+    // A job an older worker parsed, committed late: the newer parse stays.
+    expect(store.putReport(report!, vectorsFor(report!), 'm1')).toEqual({ changed: false, docId: second.docId, passageIds: second.passageIds, removedIds: [] });
+  });
+
   it('removes a report with its passages, vectors and lexical entries', () => {
     for (const report of corpus()) store.putReport(report, vectorsFor(report), 'm1');
     expect(store.removeBySource('a/huancui.txt')).toBe(true);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PARSER_VERSION } from '../../pipeline/parserVersion.ts';
 import type { ParsedReport, SectionKind } from '../../pipeline/types.ts';
 import type { Encoder, PassageVectors } from '../../models/encoder.ts';
 
@@ -30,6 +31,7 @@ export function makeReport(source: string, region: FixtureRegion, passages: Fixt
   const parsed: ParsedReport = {
     source,
     contentHash: '',
+    parser: PARSER_VERSION,
     encoding: 'utf-8',
     meta: {
       title: `${region.county ?? region.city ?? region.province ?? ''}${region.year ?? ''}年法治政府建设情况报告`,

@@ -1,0 +1,9 @@
+/**
+ * Raised whenever the same bytes parse into other passages (text, words, headings) or metadata
+ * than before. A store keeps each document's version: one parsed by an earlier version is parsed
+ * again the next time its file is ingested, instead of being skipped as unchanged (search/store.ts
+ * hasCurrent). Stores written before versions were recorded hold 0. 1: an enumeration's items are
+ * text, not headings (structureReport), and a numbering marker alone on a line starts the next
+ * one (cleanReport).
+ */
+export const PARSER_VERSION = 1;

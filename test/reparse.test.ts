@@ -1,0 +1,117 @@
+// A file ingested again after an upgrade that parses differently is parsed again, not skipped as
+// unchanged; and a new version of a file (re-parsed or edited) embeds only the passages its stored
+// version lacks. Real pipeline, model (fazhi-mini-zh) and SQLite store; the stores "written by an
+// earlier version" are made the way such a store looks on disk.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { parseReport } from '../pipeline/parseReport.ts';
+import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
+import { indexFiles, type IngestSummary } from '../search/ingest.ts';
+import { Store } from '../search/store.ts';
+import { ROOT } from './helpers/cli.ts';
+
+const REPORT = path.join(ROOT, 'corpus', '000_58c1e1fb0637adbd.txt');
+
+describe('parser versions and vector reuse', () => {
+  let encoder: Encoder;
+  /** Texts the model was asked to embed since the counter was last read. */
+  let embeddedTexts: string[] = [];
+  const tmp: string[] = [];
+  const newDir = () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fazhi-reparse-'));
+    tmp.push(dir);
+    return dir;
+  };
+  const ingest = async (dataDir: string, file: string): Promise<IngestSummary> => {
+    embeddedTexts = [];
+    const store = Store.open(dataDir);
+    try {
+      return await indexFiles({ store, encoder, root: path.dirname(file) }, [path.basename(file)]);
+    } finally {
+      store.close();
+    }
+  };
+  const onDisk = (dataDir: string, run: (db: Database.Database) => void) => {
+    const db = new Database(path.join(dataDir, 'fazhi.sqlite'));
+    try {
+      run(db);
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    const real = await loadEncoder(path.join(ROOT, 'models/fazhi-mini-zh'));
+    encoder = {
+      ...real,
+      embedPassages: (texts) => {
+        embeddedTexts.push(...texts);
+        return real.embedPassages(texts);
+      },
+    };
+  });
+  afterAll(() => {
+    for (const dir of tmp) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('parses a document stored by an earlier parser again, re-using the vectors of the passages it keeps', async () => {
+    const dataDir = newDir();
+    const file = path.join(newDir(), 'report.txt');
+    copyFileSync(REPORT, file);
+    const first = await ingest(dataDir, file);
+    expect(first.added).toBe(1);
+    const passages = first.passages;
+    expect(embeddedTexts.length).toBe(passages);
+    expect((await ingest(dataDir, file)).unchanged).toBe(1);
+    expect(embeddedTexts).toEqual([]);
+
+    // What an earlier parser left: no version, and headings this one no longer produces.
+    let vectorBefore: Buffer | undefined;
+    onDisk(dataDir, (db) => {
+      db.prepare(`UPDATE documents SET parser = 0`).run();
+      db.prepare(`UPDATE passages SET heading_path = '["（九）旧解析留下的标题"]'`).run();
+      vectorBefore = db.prepare(`SELECT data FROM vectors ORDER BY passage_id LIMIT 1`).pluck().get() as Buffer;
+    });
+    const again = await ingest(dataDir, file);
+    expect(again).toMatchObject({ replaced: 1, unchanged: 0, passages });
+    expect(embeddedTexts).toEqual([]);
+    onDisk(dataDir, (db) => {
+      expect(db.prepare(`SELECT parser FROM documents`).pluck().all()).toEqual([PARSER_VERSION]);
+      expect(db.prepare(`SELECT count(*) FROM passages WHERE heading_path LIKE '%旧解析%'`).pluck().get()).toBe(0);
+      expect(db.prepare(`SELECT count(*) FROM passages`).pluck().get()).toBe(passages);
+      expect(db.prepare(`SELECT data FROM vectors ORDER BY passage_id LIMIT 1`).pluck().get()).toEqual(vectorBefore);
+    });
+    expect((await ingest(dataDir, file)).unchanged).toBe(1);
+  });
+
+  it('an edited file embeds only the passage that changed', async () => {
+    const dataDir = newDir();
+    const file = path.join(newDir(), 'report.txt');
+    const raw = readFileSync(REPORT, 'utf8');
+    writeFileSync(file, raw);
+    await ingest(dataDir, file);
+    const edited = parseReport(file, Buffer.from(raw)).passages.find((p) => p.text.length < 250 && raw.split('\n').includes(p.text))!;
+    writeFileSync(file, raw.replace(edited.text, `${edited.text}全年新增调解组织十二个。`));
+    expect((await ingest(dataDir, file)).replaced).toBe(1);
+    expect(embeddedTexts).toEqual([`${edited.text}全年新增调解组织十二个。`]);
+  });
+
+  it('a store from before parser versions gains the column, and its documents are parsed again', async () => {
+    const dataDir = newDir();
+    const file = path.join(newDir(), 'report.txt');
+    copyFileSync(REPORT, file);
+    await ingest(dataDir, file);
+    onDisk(dataDir, (db) => db.exec(`ALTER TABLE documents DROP COLUMN parser`));
+    const store = Store.open(dataDir);
+    const doc = store.getDocumentBySource('report.txt');
+    expect(doc).not.toBeNull();
+    store.close();
+    const again = await ingest(dataDir, file);
+    expect(again.replaced).toBe(1);
+    expect(embeddedTexts).toEqual([]);
+  });
+});
