@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import type { PassageVectors } from '../models/encoder.ts';
 import type { StageTimings } from '../search/ingest.ts';
@@ -16,7 +17,7 @@ export const ROLES: readonly Role[] = ['parse', 'embed', 'write'];
 
 /** Identifies one file version for one model: every stage of its pipeline carries it. */
 export interface FileRef {
-  /** Job id in every queue, derived from source + contentHash + modelId (see fileIdOf). */
+  /** Job id in every queue, derived from source + contentHash + modelId + parser version (see fileIdOf). */
   fileId: string;
   source: string;
   contentHash: string;
@@ -55,12 +56,12 @@ export interface EncodedVectors {
 }
 
 /**
- * Same file version, same model ⇒ same id in every queue, so BullMQ drops a duplicate add
- * while the first is in flight.
+ * Same file version, same model, same parser ⇒ same id in every queue, so BullMQ drops a duplicate
+ * add while the first is in flight; a file parsed again after a parser upgrade is new work.
  */
 export function fileIdOf(source: string, contentHash: string, modelId: string): string {
   const h = createHash('sha256');
-  for (const part of [source, contentHash, modelId]) h.update(part).update('\0');
+  for (const part of [source, contentHash, modelId, String(PARSER_VERSION)]) h.update(part).update('\0');
   return h.digest('hex').slice(0, 40);
 }
 
