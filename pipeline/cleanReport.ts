@@ -1,4 +1,4 @@
-import { CLAUSE_END, headingRank, ITEM_MARKER, LEGAL_ARTICLE, SENTENCE_END } from './headingMarkers.ts';
+import { CLAUSE_END, headingRank, INTRODUCES, ITEM_MARKER, LEGAL_ARTICLE, SENTENCE_END } from './headingMarkers.ts';
 
 /** What cleaning took off the page that later stages still want (metadata). */
 export interface ReportChrome {
@@ -198,7 +198,7 @@ function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading:
 
 /** A line that text after it can continue: no sentence end or colon at its end, not a bare heading. */
 function isUnfinished(line: string): boolean {
-  return !SENTENCE_END.test(line.at(-1)!) && !/[:：]$/.test(line) && !isPureHeading(line);
+  return !SENTENCE_END.test(line.at(-1)!) && !INTRODUCES.test(line) && !isPureHeading(line);
 }
 
 /** A numbered line with no sentence in it ("三、…第一责任人职责，加强法治政府建设的有关情况"). */

@@ -25,5 +25,8 @@ export const SENTENCE_END = /[。！？!?]/;
 /** A line ending with a clause mark is unfinished: a paragraph cut by a page break, or an enumeration's item. */
 export const CLAUSE_END = /[，、；;,]$/;
 
+/** A paragraph ending with a colon introduces what follows it (下列职责：, 报告如下：). */
+export const INTRODUCES = /[:：]$/;
+
 /** 第十二条: an article of a law or regulation starts a paragraph, never continues one. */
 export const LEGAL_ARTICLE = /^第[一二三四五六七八九十百零〇两\d]+条/;

@@ -1,13 +1,11 @@
 import { classifySection } from './classifySection.ts';
-import { CLAUSE_END, headingRank, LEGAL_ARTICLE, SENTENCE_END, type HeadingRank } from './headingMarkers.ts';
+import { CLAUSE_END, headingRank, INTRODUCES, LEGAL_ARTICLE, SENTENCE_END, type HeadingRank } from './headingMarkers.ts';
 import type { Block } from './types.ts';
 
 /** A numbered line this short with nothing after its first sentence is a heading, not content. */
 const MAX_PURE_HEADING_CHARS = 60;
 /** A topic sentence ("（一）依法全面履职，营造法治化营商环境。") longer than this is content, not a heading. */
 const MAX_TOPIC_CHARS = 80;
-/** A paragraph ending with a colon introduces what follows it (下列职责：, 报告如下：). */
-const INTRODUCES = /[:：]$/;
 /** Title / issuer / document-number lines before the first sentence are at most this long. */
 const MAX_LEAD_LINE_CHARS = 60;
 

@@ -62,7 +62,7 @@ export interface ParsedReport {
   source: string;
   /** sha256 hex of the raw bytes: unchanged file ⇒ unchanged hash. */
   contentHash: string;
-  /** PARSER_VERSION of the code that parsed it (pipeline/parseReport.ts). */
+  /** PARSER_VERSION of the code that parsed it (pipeline/parserVersion.ts). */
   parser: number;
   encoding: string;
   meta: ReportMeta;
