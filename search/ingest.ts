@@ -195,10 +195,19 @@ export async function embedStage(
   report: ParsedReport,
   known: ReadonlyMap<string, PassageVectors> = new Map(),
 ): Promise<{ vectors: PassageVectors[]; ms: number }> {
-  const texts = [...new Set(report.passages.map((p) => p.text).filter((text) => !known.has(text)))];
-  const { value: fresh, ms } = await timed(() => (texts.length > 0 ? encoder.embedPassages(texts) : []));
-  const byText = new Map([...known, ...texts.map((text, i) => [text, fresh[i]!] as const)]);
-  return { vectors: report.passages.map((p) => byText.get(p.text)!), ms };
+  const { fresh, ms } = await embedNewTexts(encoder, report, (text) => known.has(text));
+  return { vectors: report.passages.map((p) => fresh.get(p.text) ?? known.get(p.text)!), ms };
+}
+
+/** The vectors of the report's distinct passage texts that `stored` does not claim, each embedded once. */
+export async function embedNewTexts(
+  encoder: Encoder,
+  report: ParsedReport,
+  stored: (text: string) => boolean,
+): Promise<{ fresh: Map<string, PassageVectors>; ms: number }> {
+  const texts = [...new Set(report.passages.map((p) => p.text).filter((text) => !stored(text)))];
+  const { value: vectors, ms } = await timed(() => (texts.length > 0 ? encoder.embedPassages(texts) : []));
+  return { fresh: new Map(texts.map((text, i) => [text, vectors[i]!])), ms };
 }
 
 /**

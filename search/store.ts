@@ -1287,6 +1287,20 @@ export class Store {
     return new Map(rows.map((row) => [row.text, { vector: blobToVector(row.data), pieces: row.pieces ? blobToPieces(row.pieces, row.dim) : [] }]));
   }
 
+  /**
+   * The passage texts of the document stored at `source` that have vectors under `modelId`: what a
+   * queue producer tells the workers they need not embed again (its vectors stay in this store).
+   */
+  embeddedTextsOfSource(source: string, modelId: string): string[] {
+    return this.db
+      .prepare(
+        `SELECT DISTINCT p.text FROM documents d JOIN passages p ON p.doc_id = d.id
+         JOIN vectors v ON v.passage_id = p.id AND v.model_id = ? WHERE d.source = ?`,
+      )
+      .pluck()
+      .all(modelId, source) as string[];
+  }
+
   /** Number of vectors stored for a model. */
   hasVectors(modelId: string): boolean {
     return this.db.prepare(`SELECT 1 FROM vectors WHERE model_id = ? LIMIT 1`).get(modelId) !== undefined;

@@ -10,7 +10,7 @@ import { countDone, emptySummary, readSource, reasonOf, sourceFile, type IngestS
 import { Store, STORE_FILE } from '../search/store.ts';
 import { BatchState, STORE_ID_KEY, type BatchProgress, type FailureRecord } from './batchState.ts';
 import { answers, connectProbe, connectRedis, DEFAULT_REDIS_DOWN_MS, redisUrlFromEnv } from './connection.ts';
-import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, type FileRef, type Queues } from './queues.ts';
+import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, textKey, type FileRef, type Queues } from './queues.ts';
 import { holderOfWriterLock } from './writerLock.ts';
 import { DEFAULT_BEAT_MS, readHeartbeats, type HeartbeatView } from './heartbeat.ts';
 
@@ -52,6 +52,11 @@ export interface EnqueueOptions {
   maxPending?: number;
   /** Lets the producer skip files the store already holds (same bytes, same model). */
   isCurrent?: (source: string, contentHash: string) => boolean;
+  /**
+   * The passage texts the store holds vectors for under this source and the batch's model
+   * (Store.embeddedTextsOfSource): a changed or re-parsed file then embeds only its new texts.
+   */
+  storedTexts?: (source: string) => readonly string[];
   pollMs?: number;
   signal?: AbortSignal;
 }
@@ -109,7 +114,8 @@ export async function enqueueBatch(
       // A job with this id already in flight makes BullMQ drop this add; that job settles us
       // (and the writer commits it as this newer version: BatchState.commitVersion).
       const ref: FileRef = { fileId, source: file.source, contentHash, modelId, version };
-      await queues.parse.add('parse', { ...ref, bytesBase64: file.bytes.toString('base64') }, { ...JOB_OPTIONS, jobId: ref.fileId });
+      const reuse = opts.storedTexts?.(file.source).map(textKey) ?? [];
+      await queues.parse.add('parse', { ...ref, bytesBase64: file.bytes.toString('base64'), reuse }, { ...JOB_OPTIONS, jobId: ref.fileId });
     }
   }
   await state.seal(batchId);
@@ -238,6 +244,7 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
       modelId,
       expected: opts.files.length,
       isCurrent: (source, hash) => store?.hasCurrent(source, hash, modelId) ?? false,
+      storedTexts: (source) => store?.embeddedTextsOfSource(source, modelId) ?? [],
       onProgress: (p) => opts.onProgress?.({ done: p.done + p.failed, failed: p.failed, total: p.total }),
       onNotice: opts.onNotice ?? ((line) => process.stderr.write(`\n${line}\n`)),
       signal: watch.signal,

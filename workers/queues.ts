@@ -32,17 +32,25 @@ export interface FileRef {
 /** Workers may run on machines that cannot read the producer's paths: the bytes travel. */
 export interface ParseJob extends FileRef {
   bytesBase64: string;
+  /**
+   * textKey of each passage text the store holds vectors for under this source and model (a
+   * changed or re-parsed file): the embed stage leaves those to the writer, which takes them from
+   * the store. Absent in jobs of earlier versions: everything is embedded.
+   */
+  reuse?: string[];
 }
 
 /** The parse stage's output, with its time (the batch summary reports where time went). */
 export interface EmbedJob extends FileRef {
   report: ParsedReport;
   ms: Pick<StageTimings, 'parse'>;
+  reuse?: string[];
 }
 
 /** The embed stage's output. */
 export interface WriteJob extends FileRef {
   report: ParsedReport;
+  /** One entry per passage; a passage whose text was in `reuse` has none (the store has it). */
   vectors: EncodedVectors;
   ms: Pick<StageTimings, 'parse' | 'embed'>;
 }
@@ -51,8 +59,13 @@ export interface EncodedVectors {
   dim: number;
   /** Little-endian float32, base64: each passage's vector, then its pieces, passage after passage. */
   data: string;
-  /** How many pieces each passage has. */
+  /** How many pieces each passage has; -1 for a passage that carries no vector. */
   pieces: number[];
+}
+
+/** A passage text's key in `reuse`: a job carries these instead of the texts themselves. */
+export function textKey(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
 /**
@@ -79,15 +92,15 @@ export const JOB_OPTIONS: JobsOptions = {
   removeOnFail: true,
 };
 
-export function encodeVectors(vectors: PassageVectors[]): EncodedVectors {
-  const dim = vectors[0]?.vector.length ?? 0;
-  const flat = vectors.flatMap(({ vector, pieces }) => [vector, ...pieces]);
+export function encodeVectors(vectors: (PassageVectors | undefined)[]): EncodedVectors {
+  const dim = vectors.find((v) => v !== undefined)?.vector.length ?? 0;
+  const flat = vectors.flatMap((v) => (v ? [v.vector, ...v.pieces] : []));
   const all = new Float32Array(flat.length * dim);
   flat.forEach((v, i) => all.set(v, i * dim));
-  return { dim, data: Buffer.from(all.buffer, all.byteOffset, all.byteLength).toString('base64'), pieces: vectors.map((v) => v.pieces.length) };
+  return { dim, data: Buffer.from(all.buffer, all.byteOffset, all.byteLength).toString('base64'), pieces: vectors.map((v) => (v ? v.pieces.length : -1)) };
 }
 
-export function decodeVectors(encoded: EncodedVectors): PassageVectors[] {
+export function decodeVectors(encoded: EncodedVectors): (PassageVectors | undefined)[] {
   const bytes = Buffer.from(encoded.data, 'base64');
   // Copy into an aligned buffer: Buffer.from may return a view at an odd offset of its pool.
   const all = new Float32Array(bytes.byteLength / 4);
@@ -95,7 +108,7 @@ export function decodeVectors(encoded: EncodedVectors): PassageVectors[] {
   const { dim } = encoded;
   let at = 0;
   const next = (): Float32Array => all.slice(at * dim, ++at * dim);
-  return encoded.pieces.map((count) => ({ vector: next(), pieces: Array.from({ length: count }, next) }));
+  return encoded.pieces.map((count) => (count < 0 ? undefined : { vector: next(), pieces: Array.from({ length: count }, next) }));
 }
 
 export interface Queues {

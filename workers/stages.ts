@@ -2,11 +2,12 @@
 // runs in-process) and moves its typed output to the next queue.
 import { UnrecoverableError, type Job } from 'bullmq';
 import { InputError } from '../pipeline/errors.ts';
-import type { Encoder } from '../models/encoder.ts';
-import { commitStage, embedStage, parseStage, reasonOf, type FileDone, type Stage } from '../search/ingest.ts';
+import type { Encoder, PassageVectors } from '../models/encoder.ts';
+import type { ParsedReport } from '../pipeline/types.ts';
+import { commitStage, embedNewTexts, parseStage, reasonOf, type FileDone, type Stage } from '../search/ingest.ts';
 import { WriterFencedError, type Store } from '../search/store.ts';
 import type { BatchState } from './batchState.ts';
-import { decodeVectors, encodeVectors, JOB_OPTIONS, type EmbedJob, type FileRef, type ParseJob, type Queues, type WriteJob } from './queues.ts';
+import { decodeVectors, encodeVectors, JOB_OPTIONS, textKey, type EmbedJob, type FileRef, type ParseJob, type Queues, type WriteJob } from './queues.ts';
 
 export interface StageContext {
   state: BatchState;
@@ -40,7 +41,7 @@ export function parseProcessor(ctx: StageContext) {
   return (job: Job<ParseJob>) =>
     runStage(ctx, job, 'parse', async () => {
       const { report, ms } = await parseStage({ source: job.data.source, bytes: Buffer.from(job.data.bytesBase64, 'base64') });
-      await ctx.queues.embed.add('embed', { ...refOf(job.data), report, ms: { parse: ms } }, { ...JOB_OPTIONS, jobId: job.data.fileId });
+      await ctx.queues.embed.add('embed', { ...refOf(job.data), report, ms: { parse: ms }, reuse: job.data.reuse }, { ...JOB_OPTIONS, jobId: job.data.fileId });
       return { passages: report.passages.length };
     });
 }
@@ -52,9 +53,14 @@ export function embedProcessor(ctx: StageContext, encoder: Encoder) {
         // Vectors of another model would be stored under the wrong id: a deployment error.
         throw new UnrecoverableError(`batch wants model ${job.data.modelId} but this worker runs ${encoder.modelId}`);
       }
-      const { vectors, ms } = await embedStage(encoder, job.data.report);
-      await ctx.queues.write.add('write', { ...refOf(job.data), report: job.data.report, vectors: encodeVectors(vectors), ms: { ...job.data.ms, embed: ms } }, { ...JOB_OPTIONS, jobId: job.data.fileId });
-      return { vectors: vectors.length };
+      const { report } = job.data;
+      const reuse = new Set(job.data.reuse);
+      const { fresh, ms } = await embedNewTexts(encoder, report, (text) => reuse.has(textKey(text)));
+      const vectors = encodeVectors(report.passages.map((p) => fresh.get(p.text)));
+      // The job id of a resend (see writeProcessor) is not the file id: its write job must not be
+      // dropped as a duplicate of the write job that is still finishing.
+      await ctx.queues.write.add('write', { ...refOf(job.data), report, vectors, ms: { ...job.data.ms, embed: ms } }, { ...JOB_OPTIONS, jobId: job.id ?? job.data.fileId });
+      return { vectors: fresh.size };
     });
 }
 
@@ -71,12 +77,19 @@ export function writeProcessor(ctx: StageContext, store: Store, fence: WriterFen
       if (!fence.isWriter()) return fence.onFenced(new Error('the writer lock was lost; not committing'));
       const { report } = job.data;
       const version = await ctx.state.commitVersion(refOf(job.data));
+      const vectors = version === null ? [] : withStoredVectors(store, report, decodeVectors(job.data.vectors), job.data.modelId);
+      if (vectors === null) {
+        // The stored version changed since the producer looked (another version of the source was
+        // committed or it was removed): the file goes back to be embedded whole.
+        await ctx.queues.embed.add('embed', { ...refOf(job.data), report, ms: { parse: job.data.ms.parse }, reuse: [] }, { ...JOB_OPTIONS, jobId: `${job.data.fileId}-whole` });
+        return { resent: true };
+      }
       let committed: FileDone;
       try {
         committed =
           version === null
             ? { outcome: 'superseded', passages: report.passages.length }
-            : await commitStage(store, report, decodeVectors(job.data.vectors), job.data.modelId, version);
+            : await commitStage(store, report, vectors, job.data.modelId, version);
       } catch (err) {
         // Not a failure of the file: another writer owns the store now and will commit it.
         if (err instanceof WriterFencedError) return fence.onFenced(err);
@@ -86,4 +99,15 @@ export function writeProcessor(ctx: StageContext, store: Store, fence: WriterFen
       await ctx.state.settleDone(refOf(job.data), done);
       return done;
     });
+}
+
+/**
+ * The write job's vectors with those it left to the store (see ParseJob.reuse) taken from the
+ * store's version of the source, by passage text; null when the store no longer has one of them.
+ */
+function withStoredVectors(store: Store, report: ParsedReport, carried: (PassageVectors | undefined)[], modelId: string): PassageVectors[] | null {
+  if (carried.every((v) => v !== undefined)) return carried as PassageVectors[];
+  const stored = store.vectorsOfSource(report.source, modelId);
+  const vectors = carried.map((v, i) => v ?? stored.get(report.passages[i]!.text));
+  return vectors.every((v) => v !== undefined) ? (vectors as PassageVectors[]) : null;
 }
