@@ -458,6 +458,11 @@ export class Store {
   /** termRows' memory: document frequencies of query tokens in one store generation. */
   private termRowCounts: { generation: number; counts: Map<string, number>; averages?: FtsAverages } = { generation: -1, counts: new Map() };
   private readonly shingleDf: ShingleFrequencies;
+  /**
+   * False for a store written before parser versions and opened by a reader (only a writer adds the
+   * column): every document in it was parsed by version 0.
+   */
+  private readonly documentsHaveParser: boolean;
 
   private constructor(
     private readonly db: Database.Database,
@@ -465,6 +470,7 @@ export class Store {
     readonly readonly: boolean,
   ) {
     this.shingleDf = new ShingleFrequencies(db);
+    this.documentsHaveParser = hasColumn(db, DOCUMENT_PARSER_COLUMN);
   }
 
   private statement(sql: string): Database.Statement {
@@ -712,13 +718,11 @@ export class Store {
    * version is parsed again. An alias stays current: its document is re-parsed from its own path.
    */
   hasCurrent(source: string, contentHash: string, modelId: string): boolean {
+    const alias = `SELECT 1 FROM aliases a JOIN documents d ON d.id = a.doc_id WHERE a.source = ? AND d.content_hash = ? AND d.model_id = ?`;
+    if (!this.documentsHaveParser) return this.db.prepare(alias).get(source, contentHash, modelId) !== undefined;
     return (
       this.db
-        .prepare(
-          `SELECT 1 FROM documents WHERE source = ? AND content_hash = ? AND model_id = ? AND parser >= ?
-           UNION ALL
-           SELECT 1 FROM aliases a JOIN documents d ON d.id = a.doc_id WHERE a.source = ? AND d.content_hash = ? AND d.model_id = ?`,
-        )
+        .prepare(`SELECT 1 FROM documents WHERE source = ? AND content_hash = ? AND model_id = ? AND parser >= ? UNION ALL ${alias}`)
         .get(source, contentHash, modelId, PARSER_VERSION, source, contentHash, modelId) !== undefined
     );
   }
@@ -1652,10 +1656,20 @@ function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
+/** A column added to a table after its first release (stores from before lack it until a writer opens them). */
+interface AddedColumn {
+  table: string;
+  column: string;
+  definition: string;
+}
+
 /** Adds a column to an existing table once (CREATE TABLE IF NOT EXISTS leaves old tables as they were). */
-function addColumnIfMissing(db: Database.Database, { table, column, definition }: { table: string; column: string; definition: string }): void {
-  const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[];
-  if (!columns.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${definition}`);
+function addColumnIfMissing(db: Database.Database, added: AddedColumn): void {
+  if (!hasColumn(db, added)) db.exec(`ALTER TABLE ${added.table} ADD COLUMN ${added.definition}`);
+}
+
+function hasColumn(db: Database.Database, { table, column }: Pick<AddedColumn, 'table' | 'column'>): boolean {
+  return (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]).includes(column);
 }
 
 function blobToVector(blob: Buffer): Float32Array {

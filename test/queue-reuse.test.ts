@@ -122,6 +122,33 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     expect(storedVectors(dataDir)).toEqual(after);
   });
 
+  it('a store from before parser versions: the producer, a reader, sends its files to be parsed again, and nothing is embedded', async () => {
+    const dataDir = tempDir('data');
+    const work = tempDir('work');
+    const file = path.join(work, 'report.txt');
+    writeFileSync(file, readFileSync(REPORT));
+    const all = start(['parse', 'embed', 'write'], dataDir);
+    await all.ready;
+    const batch = () => runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, root: work, files: ['report.txt'] });
+    expect(await batch()).toMatchObject({ added: 1 });
+    const before = storedVectors(dataDir);
+    await all.close();
+    await client.redis.flushall();
+    // How such a store looks on disk; no writer has opened it since.
+    onDisk(dataDir, (db) => db.exec(`ALTER TABLE documents DROP COLUMN parser`));
+
+    const stages = start(['parse', 'embed']);
+    await stages.ready;
+    embeddedTexts = [];
+    const again = batch();
+    for (let i = 0; i < 600 && (await client.queues.write.getJobCounts('waiting')).waiting === 0; i++) await sleep(100);
+    await start(['write'], dataDir).ready;
+    expect(await again).toMatchObject({ replaced: 1, failed: [] });
+    expect(embeddedTexts).toEqual([]);
+    expect(onDisk(dataDir, (db) => db.prepare(`SELECT parser FROM documents`).pluck().all())).toEqual([PARSER_VERSION]);
+    expect(storedVectors(dataDir)).toEqual(before);
+  });
+
   it('a write whose stored vectors went meanwhile sends the file back to be embedded whole', async () => {
     const dataDir = tempDir('data');
     const work = tempDir('work');
