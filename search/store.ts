@@ -783,11 +783,12 @@ export class Store {
         .get(report.source) as { id: number; content_hash: string; model_id: string; parser: number } | undefined;
       // A job parsed before versions were kept (in Redis across an upgrade) has none.
       const parser = report.parser ?? 0;
-      // Parsed again by a newer parser, the same bytes are a new version: its headings, words or
-      // metadata may differ where the passage texts do not, so it replaces the old one.
-      if (existing && existing.content_hash === report.contentHash && existing.parser >= parser) {
-        if (existing.model_id === modelId) return { changed: false, docId: existing.id, passageIds: this.passageIdsOf(existing.id), removedIds: [] };
-        const kept = this.reembedInPlace(existing.id, report, vectors, modelId);
+      if (existing && existing.content_hash === report.contentHash) {
+        // Parsed again by a newer parser, the same bytes are a new version: its headings, words or
+        // metadata may differ where the passage texts do not. A job of an older parser changes nothing.
+        const reparsed = existing.parser < parser;
+        if (!reparsed && existing.model_id === modelId) return { changed: false, docId: existing.id, passageIds: this.passageIdsOf(existing.id), removedIds: [] };
+        const kept = this.updateInPlace(existing, report, vectors, modelId, reparsed);
         if (kept) return { changed: true, docId: existing.id, passageIds: kept, removedIds: [] };
       }
       const removedIds = existing ? this.passageIdsOf(existing.id) : [];
@@ -875,22 +876,83 @@ export class Store {
   }
 
   /**
-   * Inside putReport: the same content under another model (a queue-mode reindex sends the
-   * files again) keeps its passages and their ids — users and the API hold on to them — and only
-   * its vectors change. Null when the stored passages are not the ones this parse produced (the
-   * parser changed), which makes it a replacement after all.
+   * Inside putReport: the same bytes parsed into the same passages (same normalised texts, in
+   * order) keep their document and passage ids — users and the API hold on to them — whether
+   * another model embedded them (a queue-mode reindex sends the files again) or a newer parser read
+   * them (`reparsed`: its headings, sections, words or metadata may differ). Rows are updated where
+   * they differ, the lexical index with them, and vectors only under a new model or for a text that
+   * changed. Null when the passages differ, which makes it a replacement after all.
    */
-  private reembedInPlace(docId: number, report: ParsedReport, vectors: readonly PassageVectors[], modelId: string): PassageId[] | null {
-    const stored = this.db.prepare(`SELECT id, ordinal, hash FROM passages WHERE doc_id = ? ORDER BY ordinal`).all(docId) as { id: number; ordinal: number; hash: string }[];
+  private updateInPlace(
+    existing: { id: number; model_id: string },
+    report: ParsedReport,
+    vectors: readonly PassageVectors[],
+    modelId: string,
+    reparsed: boolean,
+  ): PassageId[] | null {
+    const docId = existing.id;
+    const stored = this.db
+      .prepare(`SELECT id, ordinal, hash, text, section, heading_path, tokens, parts, context FROM passages WHERE doc_id = ? ORDER BY ordinal`)
+      .all(docId) as { id: number; ordinal: number; hash: string; text: string; section: string; heading_path: string; tokens: string; parts: string; context: string }[];
     const same = stored.length === report.passages.length && stored.every((row, i) => row.ordinal === report.passages[i]!.ordinal && row.hash === report.passages[i]!.hash);
     if (!same) return null;
     const upsert = this.upsertVector();
-    stored.forEach((row, i) => upsert({ id: row.id, ...vectors[i]! }, modelId));
+    const newModel = existing.model_id !== modelId;
+    const changedVectors: PassageId[] = [];
+    // The lexical index is external-content with insert and delete triggers only: a changed row
+    // leaves the index with its old words and enters it with the new ones.
+    const unindex = this.db.prepare(`INSERT INTO passages_fts(passages_fts, rowid, tokens, parts, context) VALUES ('delete', ?, ?, ?, ?)`);
+    const index = this.db.prepare(`INSERT INTO passages_fts(rowid, tokens, parts, context) VALUES (?, ?, ?, ?)`);
+    const update = this.db.prepare(`UPDATE passages SET text = ?, section = ?, heading_path = ?, tokens = ?, parts = ?, context = ? WHERE id = ?`);
+    stored.forEach((row, i) => {
+      const passage = report.passages[i]!;
+      if (reparsed) {
+        const next = {
+          text: passage.text,
+          section: passage.section,
+          heading_path: JSON.stringify(passage.headingPath),
+          tokens: joinTokens(passage.tokens),
+          parts: joinTokens(passage.parts),
+          context: joinTokens(passage.context),
+        };
+        if (Object.entries(next).some(([column, value]) => row[column as keyof typeof next] !== value)) {
+          unindex.run(row.id, row.tokens, row.parts, row.context);
+          update.run(next.text, next.section, next.heading_path, next.tokens, next.parts, next.context, row.id);
+          index.run(row.id, next.tokens, next.parts, next.context);
+        }
+      }
+      if (newModel || row.text !== passage.text) {
+        upsert({ id: row.id, ...vectors[i]! }, modelId);
+        changedVectors.push(row.id);
+      }
+    });
+    if (reparsed) {
+      const { meta } = report;
+      this.db
+        .prepare(
+          `UPDATE documents SET parser = ?, title = ?, province = ?, city = ?, county = ?, code = ?, year = ?, published_at = ?,
+             issuer = ?, doc_number = ?, encoding = ?, kind = ? WHERE id = ?`,
+        )
+        .run(
+          report.parser,
+          meta.title,
+          meta.jurisdiction.province,
+          meta.jurisdiction.city,
+          meta.jurisdiction.county,
+          meta.jurisdiction.code,
+          meta.year,
+          meta.publishedAt,
+          meta.issuer,
+          meta.docNumber,
+          report.encoding,
+          meta.kind,
+          docId,
+        );
+    }
     this.db.prepare(`UPDATE documents SET model_id = ?, ingested_at = ? WHERE id = ?`).run(modelId, new Date().toISOString(), docId);
     this.putMeta('model_id', modelId);
-    const ids = stored.map((row) => row.id);
-    this.bumpGeneration(ids);
-    return ids;
+    this.bumpGeneration(changedVectors);
+    return stored.map((row) => row.id);
   }
 
   /** Deletes a document with its passages, vectors and lexical entries; false if unknown. */

@@ -69,22 +69,44 @@ describe('parser versions and vector reuse', () => {
     expect((await ingest(dataDir, file)).unchanged).toBe(1);
     expect(embeddedTexts).toEqual([]);
 
-    // What an earlier parser left: no version, and headings this one no longer produces.
+    // What an earlier parser left: no version, another title, and headings and heading words (in
+    // the lexical index too) that this one no longer produces.
     let vectorBefore: Buffer | undefined;
+    let idsBefore: unknown[] = [];
     onDisk(dataDir, (db) => {
-      db.prepare(`UPDATE documents SET parser = 0`).run();
+      db.prepare(`UPDATE documents SET parser = 0, title = '旧解析的标题'`).run();
       db.prepare(`UPDATE passages SET heading_path = '["（九）旧解析留下的标题"]'`).run();
+      const row = db.prepare(`SELECT id, tokens, parts, context FROM passages ORDER BY id LIMIT 1`).get() as { id: number; tokens: string; parts: string; context: string };
+      db.prepare(`INSERT INTO passages_fts(passages_fts, rowid, tokens, parts, context) VALUES ('delete', ?, ?, ?, ?)`).run(row.id, row.tokens, row.parts, row.context);
+      db.prepare(`UPDATE passages SET context = '旧解析标题词' WHERE id = ?`).run(row.id);
+      db.prepare(`INSERT INTO passages_fts(rowid, tokens, parts, context) VALUES (?, ?, ?, '旧解析标题词')`).run(row.id, row.tokens, row.parts);
       vectorBefore = db.prepare(`SELECT data FROM vectors ORDER BY passage_id LIMIT 1`).pluck().get() as Buffer;
+      idsBefore = db.prepare(`SELECT doc_id || ':' || id FROM passages ORDER BY id`).pluck().all();
     });
+    const lexicalHits = (token: string) => {
+      const store = Store.openReadOnly(dataDir);
+      try {
+        return store.lexicalSearch([token], 10, {}).length;
+      } finally {
+        store.close();
+      }
+    };
+    expect(lexicalHits('旧解析标题词')).toBe(1);
     const again = await ingest(dataDir, file);
     expect(again).toMatchObject({ replaced: 1, unchanged: 0, passages });
     expect(embeddedTexts).toEqual([]);
     onDisk(dataDir, (db) => {
-      expect(db.prepare(`SELECT parser FROM documents`).pluck().all()).toEqual([PARSER_VERSION]);
+      expect(db.prepare(`SELECT parser, title FROM documents`).all()).toEqual([{ parser: PARSER_VERSION, title: parseReport(file, readFileSync(file)).meta.title }]);
       expect(db.prepare(`SELECT count(*) FROM passages WHERE heading_path LIKE '%旧解析%'`).pluck().get()).toBe(0);
       expect(db.prepare(`SELECT count(*) FROM passages`).pluck().get()).toBe(passages);
       expect(db.prepare(`SELECT data FROM vectors ORDER BY passage_id LIMIT 1`).pluck().get()).toEqual(vectorBefore);
+      // The document and its passages keep their ids: links to them still lead there.
+      expect(db.prepare(`SELECT doc_id || ':' || id FROM passages ORDER BY id`).pluck().all()).toEqual(idsBefore);
+      // The lexical index holds exactly the rows' words (with rank 1, FTS5 checks it against the
+      // passages table: "database disk image is malformed" where it does not).
+      db.prepare(`INSERT INTO passages_fts(passages_fts, rank) VALUES ('integrity-check', 1)`).run();
     });
+    expect(lexicalHits('旧解析标题词')).toBe(0);
     expect((await ingest(dataDir, file)).unchanged).toBe(1);
   });
 

@@ -115,15 +115,27 @@ describe('Store', () => {
     expect(store.getDocumentBySource(changed.source)!.modelId).toBe('m2');
   });
 
-  it('replaces a document parsed again by a newer parser, and keeps it against an older one', () => {
+  it('updates a document parsed again by a newer parser, keeping its ids where its passages are the same, and keeps it against an older one', () => {
     const [report] = corpus();
     const first = store.putReport(report!, vectorsFor(report!), 'm1');
-    const newer = { ...report!, parser: report!.parser + 1 };
     expect(store.hasCurrent(report!.source, report!.contentHash, 'm1')).toBe(true);
+    // The newer parser reads the same passages under another section and heading: updated in place.
+    const newer = {
+      ...report!,
+      parser: report!.parser + 1,
+      passages: report!.passages.map((p, i) => (i === 2 ? { ...p, section: '安排' as const, headingPath: ['三、下一步安排'] } : p)),
+    };
     const second = store.putReport(newer, vectorsFor(newer), 'm1');
-    expect(second).toMatchObject({ changed: true, removedIds: first.passageIds });
+    expect(second).toEqual({ changed: true, docId: first.docId, passageIds: first.passageIds, removedIds: [] });
+    expect(store.getPassage(first.passageIds[2]!)).toMatchObject({ section: '安排', headingPath: ['三、下一步安排'] });
     // A job an older worker parsed, committed late: the newer parse stays.
-    expect(store.putReport(report!, vectorsFor(report!), 'm1')).toEqual({ changed: false, docId: second.docId, passageIds: second.passageIds, removedIds: [] });
+    expect(store.putReport(report!, vectorsFor(report!), 'm1')).toEqual({ changed: false, docId: first.docId, passageIds: first.passageIds, removedIds: [] });
+    expect(store.getPassage(first.passageIds[2]!)).toMatchObject({ section: '安排' });
+    // A yet newer parser that cuts the passages otherwise replaces the document.
+    const recut = { ...report!, parser: report!.parser + 2, passages: report!.passages.slice(1).map((p, ordinal) => ({ ...p, ordinal })) };
+    const third = store.putReport(recut, vectorsFor(recut), 'm1');
+    expect(third).toMatchObject({ changed: true, removedIds: first.passageIds });
+    expect(store.counts()).toMatchObject({ documents: 1, passages: recut.passages.length });
   });
 
   it('removes a report with its passages, vectors and lexical entries', () => {
