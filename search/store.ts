@@ -727,6 +727,13 @@ export class Store {
     );
   }
 
+  /** Documents parsed by an earlier parser than this program's: the next ingest of their files parses them again. */
+  countParsedBefore(version: number = PARSER_VERSION): number {
+    // Without the column (a store from before versions, opened by a reader) every document is version 0.
+    if (!this.documentsHaveParser) return version > 0 ? (this.db.prepare(`SELECT count(*) FROM documents`).pluck().get() as number) : 0;
+    return this.db.prepare(`SELECT count(*) FROM documents WHERE parser < ?`).pluck().get(version) as number;
+  }
+
   /**
    * Records `source` as an alias of a document under another path holding the same bytes, if
    * there is one (replacing whatever `source` held before); returns that document's id, or null.

@@ -12,7 +12,7 @@ import { parseReport } from '../pipeline/parseReport.ts';
 import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
 import { indexFiles, type IngestSummary } from '../search/ingest.ts';
 import { Store } from '../search/store.ts';
-import { ROOT } from './helpers/cli.ts';
+import { fazhi, ROOT } from './helpers/cli.ts';
 
 const REPORT = path.join(ROOT, 'corpus', '000_58c1e1fb0637adbd.txt');
 
@@ -127,7 +127,12 @@ describe('parser versions and vector reuse', () => {
     const file = path.join(newDir(), 'report.txt');
     copyFileSync(REPORT, file);
     await ingest(dataDir, file);
+    const needingReparse = () =>
+      (JSON.parse(fazhi(['status', '--json', '--data-dir', dataDir, '--model', 'fazhi-mini-zh']).stdout) as { documentsNeedingReparse: number }).documentsNeedingReparse;
+    expect(needingReparse()).toBe(0);
     onDisk(dataDir, (db) => db.exec(`ALTER TABLE documents DROP COLUMN parser`));
+    // `fazhi status` only reads: it counts the store's documents as parsed by version 0.
+    expect(needingReparse()).toBe(1);
     const store = Store.open(dataDir);
     const doc = store.getDocumentBySource('report.txt');
     expect(doc).not.toBeNull();
@@ -135,5 +140,6 @@ describe('parser versions and vector reuse', () => {
     const again = await ingest(dataDir, file);
     expect(again.replaced).toBe(1);
     expect(embeddedTexts).toEqual([]);
+    expect(needingReparse()).toBe(0);
   });
 });
