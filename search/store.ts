@@ -798,8 +798,10 @@ export class Store {
         const kept = this.updateInPlace(existing, report, vectors, modelId, reparsed);
         if (kept) return { changed: true, docId: existing.id, passageIds: kept, removedIds: [] };
       }
-      const removedIds = existing ? this.passageIdsOf(existing.id) : [];
-      if (existing) {
+      // The files recorded as its aliases still hold the old bytes: the old version stays, theirs.
+      const inherited = existing !== undefined && this.passToHeir(existing.id) !== undefined;
+      const removedIds = existing && !inherited ? this.passageIdsOf(existing.id) : [];
+      if (existing && !inherited) {
         this.releaseShingles(existing.id);
         this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(existing.id);
       }
@@ -989,17 +991,27 @@ export class Store {
       if (this.db.prepare(`DELETE FROM aliases WHERE source = ?`).run(source).changes > 0) return { removed: 'alias' as const };
       const docId = this.db.prepare(`SELECT id FROM documents WHERE source = ?`).pluck().get(source) as number | undefined;
       if (docId === undefined) return null;
-      const heir = this.db.prepare(`SELECT source FROM aliases WHERE doc_id = ? ORDER BY source LIMIT 1`).pluck().get(docId) as string | undefined;
+      const heir = this.passToHeir(docId);
       if (heir === undefined) {
         this.bumpGeneration(this.dropDocument(docId));
         return { removed: 'document' as const };
       }
-      this.db.prepare(`DELETE FROM aliases WHERE source = ?`).run(heir);
-      this.db.prepare(`UPDATE documents SET source = ? WHERE id = ?`).run(heir, docId);
       // No vector changed, but readers show the new source.
       this.bumpGeneration([]);
       return { removed: 'document' as const, keptAs: heir };
     });
+  }
+
+  /**
+   * Inside a write: a document leaving its source (removed, or replaced by other bytes) stays, with
+   * its ids, as the document of its first alias, if it has one; returns that alias's source.
+   */
+  private passToHeir(docId: number): string | undefined {
+    const heir = this.db.prepare(`SELECT source FROM aliases WHERE doc_id = ? ORDER BY source LIMIT 1`).pluck().get(docId) as string | undefined;
+    if (heir === undefined) return undefined;
+    this.db.prepare(`DELETE FROM aliases WHERE source = ?`).run(heir);
+    this.db.prepare(`UPDATE documents SET source = ? WHERE id = ?`).run(heir, docId);
+    return heir;
   }
 
   /** True if `source` is stored, as a document or as an alias. */

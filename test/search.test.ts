@@ -138,6 +138,25 @@ describe('Store', () => {
     expect(store.counts()).toMatchObject({ documents: 1, passages: recut.passages.length });
   });
 
+  it('keeps the old version of an edited report as the document of its alias, whose file still holds those bytes', () => {
+    const [report] = corpus();
+    const first = store.putReport(report!, vectorsFor(report!), 'm1');
+    const copy = { ...report!, source: 'b/copy.txt' };
+    expect(store.putReport(copy, vectorsFor(copy), 'm1')).toMatchObject({ aliasOf: first.docId });
+    const edited = makeReport(report!.source, HUANCUI, [{ section: '成效', words: ['新增', '府院联动', '机制'] }]);
+    const second = store.putReport(edited, vectorsFor(edited), 'm1');
+    expect(second).toMatchObject({ changed: true, removedIds: [] });
+    expect(second.docId).not.toBe(first.docId);
+    // The copy's report, with its ids, and the edited one: both searchable, no alias left.
+    expect(store.getDocumentBySource('b/copy.txt')).toMatchObject({ id: first.docId, contentHash: report!.contentHash });
+    expect(store.passageIdsOf(first.docId)).toEqual(first.passageIds);
+    expect(store.getDocumentBySource(report!.source)).toMatchObject({ id: second.docId, contentHash: edited.contentHash });
+    expect(store.hasCurrent('b/copy.txt', report!.contentHash, 'm1')).toBe(true);
+    expect(store.lexicalSearch(['市场主体'], 10).map((h) => h.id)).toEqual([first.passageIds[0]]);
+    expect(store.lexicalSearch(['府院联动'], 10).map((h) => h.id)).toEqual(second.passageIds);
+    expect(store.counts()).toEqual({ documents: 2, passages: first.passageIds.length + 1, vectors: first.passageIds.length + 1 });
+  });
+
   it('removes a report with its passages, vectors and lexical entries', () => {
     for (const report of corpus()) store.putReport(report, vectorsFor(report), 'm1');
     expect(store.removeBySource('a/huancui.txt')).toBe(true);
