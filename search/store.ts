@@ -749,7 +749,8 @@ export class Store {
       .get(contentHash, source) as number | undefined;
     if (twin === undefined) return null;
     const own = this.db.prepare(`SELECT id FROM documents WHERE source = ?`).pluck().get(source) as number | undefined;
-    const removedIds = own === undefined ? [] : this.dropDocument(own);
+    // Its old version stays with its own aliases, if it has any (see putReport).
+    const removedIds = own === undefined || this.passToHeir(own) !== undefined ? [] : this.dropDocument(own);
     if (removedIds.length > 0) this.bumpGeneration(removedIds);
     const previous = this.db.prepare(`SELECT doc_id FROM aliases WHERE source = ?`).pluck().get(source) as number | undefined;
     this.db
@@ -761,8 +762,10 @@ export class Store {
   /**
    * Stores a parsed report with one vector per passage, in one transaction: unchanged (same
    * content hash, same model, not parsed by a newer parser than the stored one) → nothing
-   * written; otherwise the old version and everything hanging off it is deleted and the new one
-   * inserted. Any failure rolls everything back.
+   * written; the same bytes under another model or parsed by a newer parser into the same passages
+   * → updated in place (updateInPlace); otherwise the new version is inserted, and the old one,
+   * with everything hanging off it, deleted — or, where other files hold its bytes (its aliases),
+   * kept as the first one's document (passToHeir). Any failure rolls everything back.
    */
   putReport(report: ParsedReport, vectors: PassageVectors[], modelId: string, boilerplate?: DocumentShingles): PutResult {
     if (vectors.length !== report.passages.length) {
@@ -799,12 +802,7 @@ export class Store {
         if (kept) return { changed: true, docId: existing.id, passageIds: kept, removedIds: [] };
       }
       // The files recorded as its aliases still hold the old bytes: the old version stays, theirs.
-      const inherited = existing !== undefined && this.passToHeir(existing.id) !== undefined;
-      const removedIds = existing && !inherited ? this.passageIdsOf(existing.id) : [];
-      if (existing && !inherited) {
-        this.releaseShingles(existing.id);
-        this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(existing.id);
-      }
+      const removedIds = existing === undefined || this.passToHeir(existing.id) !== undefined ? [] : this.dropDocument(existing.id);
       const { meta } = report;
       const docId = Number(
         this.db

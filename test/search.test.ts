@@ -157,6 +157,18 @@ describe('Store', () => {
     expect(store.counts()).toEqual({ documents: 2, passages: first.passageIds.length + 1, vectors: first.passageIds.length + 1 });
   });
 
+  it('keeps the old version with its alias also when the edited file becomes a copy of another report', () => {
+    const [report, other] = corpus();
+    const first = store.putReport(report!, vectorsFor(report!), 'm1');
+    store.putReport({ ...report!, source: 'b/copy.txt' }, vectorsFor(report!), 'm1');
+    const otherDoc = store.putReport(other!, vectorsFor(other!), 'm1');
+    const asOther = { ...other!, source: report!.source };
+    expect(store.putReport(asOther, vectorsFor(asOther), 'm1')).toMatchObject({ aliasOf: otherDoc.docId, removedIds: [] });
+    expect(store.getDocumentBySource('b/copy.txt')).toMatchObject({ id: first.docId, contentHash: report!.contentHash });
+    expect(store.hasCurrent(report!.source, other!.contentHash, 'm1')).toBe(true);
+    expect(store.counts()).toMatchObject({ documents: 2, passages: first.passageIds.length + otherDoc.passageIds.length });
+  });
+
   it('removes a report with its passages, vectors and lexical entries', () => {
     for (const report of corpus()) store.putReport(report, vectorsFor(report), 'm1');
     expect(store.removeBySource('a/huancui.txt')).toBe(true);
