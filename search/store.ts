@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { classifyDocument } from '../pipeline/classifyDocument.ts';
 import { segmentContext, segmentForIndex } from '../pipeline/segment.ts';
 import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
-import type { DocumentKind, Jurisdiction, ParsedReport, SectionKind } from '../pipeline/types.ts';
+import type { DocumentKind, Jurisdiction, ParsedReport, Passage, SectionKind } from '../pipeline/types.ts';
 import type { DocumentShingles } from './boilerplate.ts';
 import type { PassageVectors } from '../models/encoder.ts';
 import { ftsTerms, nearPairCount, occurrences } from './proximity.ts';
@@ -762,10 +762,10 @@ export class Store {
   /**
    * Stores a parsed report with one vector per passage, in one transaction: unchanged (same
    * content hash, same model, not parsed by a newer parser than the stored one) → nothing
-   * written; the same bytes under another model or parsed by a newer parser into the same passages
-   * → updated in place (updateInPlace); otherwise the new version is inserted, and the old one,
-   * with everything hanging off it, deleted — or, where other files hold its bytes (its aliases),
-   * kept as the first one's document (passToHeir). Any failure rolls everything back.
+   * written; otherwise the new version is written over the stored one, keeping the ids of what did
+   * not change (writeOver) — unless other files hold the stored bytes (its aliases): then the
+   * stored version stays as the first one's document (passToHeir) and the new one is inserted.
+   * Any failure rolls everything back.
    */
   putReport(report: ParsedReport, vectors: PassageVectors[], modelId: string, boilerplate?: DocumentShingles): PutResult {
     if (vectors.length !== report.passages.length) {
@@ -795,15 +795,16 @@ export class Store {
       const parser = report.parser ?? 0;
       if (existing && existing.content_hash === report.contentHash) {
         // Parsed again by a newer parser, the same bytes are a new version: its headings, words or
-        // metadata may differ where the passage texts do not. A job of an older parser changes nothing.
+        // metadata may differ where the passage texts do not. A job of an older parser changes
+        // nothing but, under another model (a queue-mode reindex sends the files again), vectors.
         const reparsed = existing.parser < parser;
         if (!reparsed && existing.model_id === modelId) return { changed: false, docId: existing.id, passageIds: this.passageIdsOf(existing.id), removedIds: [] };
-        const kept = this.updateInPlace(existing, report, vectors, modelId, reparsed);
-        if (kept) return { changed: true, docId: existing.id, passageIds: kept, removedIds: [] };
+        return { changed: true, docId: existing.id, ...this.writeOver(existing, report, vectors, modelId, { vectorsOnly: !reparsed, boilerplate }) };
       }
       // The files recorded as its aliases still hold the old bytes: the old version stays, theirs.
-      const removedIds = existing === undefined || this.passToHeir(existing.id) !== undefined ? [] : this.dropDocument(existing.id);
-      const { meta } = report;
+      if (existing && this.passToHeir(existing.id) === undefined) {
+        return { changed: true, docId: existing.id, ...this.writeOver(existing, report, vectors, modelId, { vectorsOnly: false, boilerplate }) };
+      }
       const docId = Number(
         this.db
           .prepare(
@@ -811,52 +812,119 @@ export class Store {
                published_at, issuer, doc_number, encoding, model_id, ingested_at, kind)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(
-            report.source,
-            report.contentHash,
-            parser,
-            meta.title,
-            meta.jurisdiction.province,
-            meta.jurisdiction.city,
-            meta.jurisdiction.county,
-            meta.jurisdiction.code,
-            meta.year,
-            meta.publishedAt,
-            meta.issuer,
-            meta.docNumber,
-            report.encoding,
-            modelId,
-            new Date().toISOString(),
-            meta.kind,
-          ).lastInsertRowid,
+          .run(report.source, report.contentHash, parser, ...documentFields(report), modelId, new Date().toISOString(), report.meta.kind).lastInsertRowid,
       );
-      const insertPassage = this.db.prepare(
-        `INSERT INTO passages (doc_id, ordinal, section, heading_path, text, tokens, hash, parts, context)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const insertVector = this.db.prepare(`INSERT INTO vectors (passage_id, model_id, dim, data, pieces) VALUES (?, ?, ?, ?, ?)`);
-      const passageIds = report.passages.map((passage, i) => {
-        const id = Number(
-          insertPassage.run(
-            docId,
-            passage.ordinal,
-            passage.section,
-            JSON.stringify(passage.headingPath),
-            passage.text,
-            joinTokens(passage.tokens),
-            passage.hash,
-            joinTokens(passage.parts),
-            joinTokens(passage.context),
-          ).lastInsertRowid,
-        );
-        insertVector.run(id, modelId, dim, vectorToBlob(vectors[i]!.vector), piecesToBlob(vectors[i]!.pieces));
-        return id;
-      });
+      const passageIds = report.passages.map((passage, i) => this.insertPassage(docId, passage, vectors[i]!, modelId));
       if (boilerplate) this.scoreNewDocument(docId, report.contentHash, passageIds, boilerplate);
       this.putMeta('model_id', modelId);
-      this.bumpGeneration([...removedIds, ...passageIds]);
-      return { changed: true, docId, passageIds, removedIds };
+      this.bumpGeneration(passageIds);
+      return { changed: true, docId, passageIds, removedIds: [] };
     });
+  }
+
+  /** Inside a write: one passage of a document, with its vector (its lexical entry follows by trigger). */
+  private insertPassage(docId: number, passage: Passage, vectors: PassageVectors, modelId: string): PassageId {
+    const id = Number(
+      this.statement(
+        `INSERT INTO passages (doc_id, ordinal, section, heading_path, text, tokens, hash, parts, context)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        docId,
+        passage.ordinal,
+        passage.section,
+        JSON.stringify(passage.headingPath),
+        passage.text,
+        joinTokens(passage.tokens),
+        passage.hash,
+        joinTokens(passage.parts),
+        joinTokens(passage.context),
+      ).lastInsertRowid,
+    );
+    this.statement(`INSERT INTO vectors (passage_id, model_id, dim, data, pieces) VALUES (?, ?, ?, ?, ?)`).run(
+      id,
+      modelId,
+      vectors.vector.length,
+      vectorToBlob(vectors.vector),
+      piecesToBlob(vectors.pieces),
+    );
+    return id;
+  }
+
+  /**
+   * Inside putReport: a new version of a stored document (other bytes, a newer parse, or the same
+   * under another model) written over it, so that what did not change keeps its ids — users and
+   * the API hold on to them. The document keeps its id; each passage whose normalised text the new
+   * version still has (matched in order) keeps its id, its row and lexical entry updated where they
+   * differ and its vector only under a new model or where its exact text changed (so an unchanged
+   * passage costs the vector index nothing); the other passages are deleted and the new ones
+   * inserted under new ids (ids are never reused: an id seen before only ever names its text).
+   * `vectorsOnly` (the same parse under another model) keeps rows and metadata as stored, unless
+   * its passages are not the stored ones.
+   */
+  private writeOver(
+    existing: { id: number; model_id: string },
+    report: ParsedReport,
+    vectors: readonly PassageVectors[],
+    modelId: string,
+    opts: { vectorsOnly: boolean; boilerplate: DocumentShingles | undefined },
+  ): { passageIds: PassageId[]; removedIds: PassageId[] } {
+    const docId = existing.id;
+    const stored = this.db
+      .prepare(`SELECT id, ordinal, hash, text, section, heading_path, tokens, parts, context FROM passages WHERE doc_id = ? ORDER BY ordinal`)
+      .all(docId) as StoredPassage[];
+    const unmatched = new Map<string, StoredPassage[]>();
+    for (const row of stored) unmatched.set(row.hash, [...(unmatched.get(row.hash) ?? []), row]);
+    const matched = report.passages.map((passage) => unmatched.get(passage.hash)?.shift());
+    const removed = [...unmatched.values()].flat().map((row) => row.id);
+    const vectorsOnly = opts.vectorsOnly && removed.length === 0 && matched.every((row, i) => row?.ordinal === report.passages[i]!.ordinal);
+    const newModel = existing.model_id !== modelId;
+    const changedVectors: PassageId[] = [];
+    const drop = this.db.prepare(`DELETE FROM passages WHERE id = ?`);
+    for (const id of removed) drop.run(id);
+    if (!vectorsOnly) {
+      // Out of the way of the new ordinals (UNIQUE (doc_id, ordinal)) until each passage takes its own.
+      this.db.prepare(`UPDATE passages SET ordinal = -1 - ordinal WHERE doc_id = ?`).run(docId);
+    }
+    // The lexical index is external-content with insert and delete triggers only: a changed row
+    // leaves the index with its old words and enters it with the new ones.
+    const unindex = this.db.prepare(`INSERT INTO passages_fts(passages_fts, rowid, tokens, parts, context) VALUES ('delete', ?, ?, ?, ?)`);
+    const index = this.db.prepare(`INSERT INTO passages_fts(rowid, tokens, parts, context) VALUES (?, ?, ?, ?)`);
+    const update = this.db.prepare(`UPDATE passages SET ordinal = ?, text = ?, section = ?, heading_path = ?, tokens = ?, parts = ?, context = ? WHERE id = ?`);
+    const upsert = this.upsertVector();
+    const passageIds = report.passages.map((passage, i) => {
+      const row = matched[i];
+      if (!row) {
+        const id = this.insertPassage(docId, passage, vectors[i]!, modelId);
+        changedVectors.push(id);
+        return id;
+      }
+      if (!vectorsOnly) {
+        const next = { tokens: joinTokens(passage.tokens), parts: joinTokens(passage.parts), context: joinTokens(passage.context) };
+        const reindexed = next.tokens !== row.tokens || next.parts !== row.parts || next.context !== row.context;
+        if (reindexed) unindex.run(row.id, row.tokens, row.parts, row.context);
+        update.run(passage.ordinal, passage.text, passage.section, JSON.stringify(passage.headingPath), next.tokens, next.parts, next.context, row.id);
+        if (reindexed) index.run(row.id, next.tokens, next.parts, next.context);
+      }
+      if (newModel || row.text !== passage.text) {
+        upsert({ id: row.id, ...vectors[i]! }, modelId);
+        changedVectors.push(row.id);
+      }
+      return row.id;
+    });
+    if (!vectorsOnly) {
+      this.releaseShingles(docId);
+      this.db
+        .prepare(
+          `UPDATE documents SET content_hash = ?, parser = ?, title = ?, province = ?, city = ?, county = ?, code = ?, year = ?,
+             published_at = ?, issuer = ?, doc_number = ?, encoding = ?, kind = ?, shingles = NULL WHERE id = ?`,
+        )
+        .run(report.contentHash, report.parser ?? 0, ...documentFields(report), report.meta.kind, docId);
+      if (opts.boilerplate) this.scoreNewDocument(docId, report.contentHash, passageIds, opts.boilerplate);
+    }
+    this.db.prepare(`UPDATE documents SET model_id = ?, ingested_at = ? WHERE id = ?`).run(modelId, new Date().toISOString(), docId);
+    this.putMeta('model_id', modelId);
+    this.bumpGeneration([...removed, ...changedVectors]);
+    return { passageIds, removedIds: removed };
   }
 
   /**
@@ -880,86 +948,6 @@ export class Store {
   /** The newest version stamp committed for `source`, or null. */
   versionOf(source: string): number | null {
     return (this.db.prepare(`SELECT version FROM source_versions WHERE source = ?`).pluck().get(source) as number | undefined) ?? null;
-  }
-
-  /**
-   * Inside putReport: the same bytes parsed into the same passages (same normalised texts, in
-   * order) keep their document and passage ids — users and the API hold on to them — whether
-   * another model embedded them (a queue-mode reindex sends the files again) or a newer parser read
-   * them (`reparsed`: its headings, sections, words or metadata may differ). Rows are updated where
-   * they differ, the lexical index with them, and vectors only under a new model or for a text that
-   * changed. Null when the passages differ, which makes it a replacement after all.
-   */
-  private updateInPlace(
-    existing: { id: number; model_id: string },
-    report: ParsedReport,
-    vectors: readonly PassageVectors[],
-    modelId: string,
-    reparsed: boolean,
-  ): PassageId[] | null {
-    const docId = existing.id;
-    const stored = this.db
-      .prepare(`SELECT id, ordinal, hash, text, section, heading_path, tokens, parts, context FROM passages WHERE doc_id = ? ORDER BY ordinal`)
-      .all(docId) as { id: number; ordinal: number; hash: string; text: string; section: string; heading_path: string; tokens: string; parts: string; context: string }[];
-    const same = stored.length === report.passages.length && stored.every((row, i) => row.ordinal === report.passages[i]!.ordinal && row.hash === report.passages[i]!.hash);
-    if (!same) return null;
-    const upsert = this.upsertVector();
-    const newModel = existing.model_id !== modelId;
-    const changedVectors: PassageId[] = [];
-    // The lexical index is external-content with insert and delete triggers only: a changed row
-    // leaves the index with its old words and enters it with the new ones.
-    const unindex = this.db.prepare(`INSERT INTO passages_fts(passages_fts, rowid, tokens, parts, context) VALUES ('delete', ?, ?, ?, ?)`);
-    const index = this.db.prepare(`INSERT INTO passages_fts(rowid, tokens, parts, context) VALUES (?, ?, ?, ?)`);
-    const update = this.db.prepare(`UPDATE passages SET text = ?, section = ?, heading_path = ?, tokens = ?, parts = ?, context = ? WHERE id = ?`);
-    stored.forEach((row, i) => {
-      const passage = report.passages[i]!;
-      if (reparsed) {
-        const next = {
-          text: passage.text,
-          section: passage.section,
-          heading_path: JSON.stringify(passage.headingPath),
-          tokens: joinTokens(passage.tokens),
-          parts: joinTokens(passage.parts),
-          context: joinTokens(passage.context),
-        };
-        if (Object.entries(next).some(([column, value]) => row[column as keyof typeof next] !== value)) {
-          unindex.run(row.id, row.tokens, row.parts, row.context);
-          update.run(next.text, next.section, next.heading_path, next.tokens, next.parts, next.context, row.id);
-          index.run(row.id, next.tokens, next.parts, next.context);
-        }
-      }
-      if (newModel || row.text !== passage.text) {
-        upsert({ id: row.id, ...vectors[i]! }, modelId);
-        changedVectors.push(row.id);
-      }
-    });
-    if (reparsed) {
-      const { meta } = report;
-      this.db
-        .prepare(
-          `UPDATE documents SET parser = ?, title = ?, province = ?, city = ?, county = ?, code = ?, year = ?, published_at = ?,
-             issuer = ?, doc_number = ?, encoding = ?, kind = ? WHERE id = ?`,
-        )
-        .run(
-          report.parser,
-          meta.title,
-          meta.jurisdiction.province,
-          meta.jurisdiction.city,
-          meta.jurisdiction.county,
-          meta.jurisdiction.code,
-          meta.year,
-          meta.publishedAt,
-          meta.issuer,
-          meta.docNumber,
-          report.encoding,
-          meta.kind,
-          docId,
-        );
-    }
-    this.db.prepare(`UPDATE documents SET model_id = ?, ingested_at = ? WHERE id = ?`).run(modelId, new Date().toISOString(), docId);
-    this.putMeta('model_id', modelId);
-    this.bumpGeneration(changedVectors);
-    return stored.map((row) => row.id);
   }
 
   /** Deletes a document with its passages, vectors and lexical entries; false if unknown. */
@@ -1733,6 +1721,26 @@ function blobToPieces(blob: Buffer, dim: number): Float32Array[] {
 
 function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+/** A stored passage's row as writeOver compares it with a new version's passage. */
+interface StoredPassage {
+  id: number;
+  ordinal: number;
+  hash: string;
+  text: string;
+  section: string;
+  heading_path: string;
+  tokens: string;
+  parts: string;
+  context: string;
+}
+
+/** The documents columns from title to encoding, in their order, of a parsed report. */
+function documentFields(report: ParsedReport) {
+  const { meta } = report;
+  const { province, city, county, code } = meta.jurisdiction;
+  return [meta.title, province, city, county, code, meta.year, meta.publishedAt, meta.issuer, meta.docNumber, report.encoding] as const;
 }
 
 /** A column added to a table after its first release (stores from before lack it until a writer opens them). */

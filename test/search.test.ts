@@ -131,11 +131,46 @@ describe('Store', () => {
     // A job an older worker parsed, committed late: the newer parse stays.
     expect(store.putReport(report!, vectorsFor(report!), 'm1')).toEqual({ changed: false, docId: first.docId, passageIds: first.passageIds, removedIds: [] });
     expect(store.getPassage(first.passageIds[2]!)).toMatchObject({ section: '安排' });
-    // A yet newer parser that cuts the passages otherwise replaces the document.
+    // A yet newer parser that drops the first passage: the others keep their ids in their new places.
     const recut = { ...report!, parser: report!.parser + 2, passages: report!.passages.slice(1).map((p, ordinal) => ({ ...p, ordinal })) };
     const third = store.putReport(recut, vectorsFor(recut), 'm1');
-    expect(third).toMatchObject({ changed: true, removedIds: first.passageIds });
-    expect(store.counts()).toMatchObject({ documents: 1, passages: recut.passages.length });
+    expect(third).toEqual({ changed: true, docId: first.docId, passageIds: first.passageIds.slice(1), removedIds: first.passageIds.slice(0, 1) });
+    expect(store.passageIdsOf(first.docId)).toEqual(first.passageIds.slice(1));
+    expect(store.getPassage(first.passageIds[0]!)).toBeNull();
+    expect(store.counts()).toMatchObject({ documents: 1, passages: recut.passages.length, vectors: recut.passages.length });
+  });
+
+  it('an edited report keeps its id and the ids of the passages it still has; the others go, new ones get new ids', () => {
+    const [report] = corpus();
+    const first = store.putReport(report!, vectorsFor(report!), 'm1');
+    const [p0, p1, p2, p3] = report!.passages;
+    const added = makeReport(report!.source, HUANCUI, [
+      { section: '成效', words: ['新增', '府院联动', '机制'] },
+      { section: '成效', words: ['落实', '领导干部', '述法', '制度', '全面', '推开'] },
+    ]).passages;
+    const edited = { ...report!, contentHash: 'edited', passages: [added[0]!, p0!, added[1]!, p2!, p3!].map((p, ordinal) => ({ ...p, ordinal })) };
+    const vectorsBefore = store.getVectors([p0, p2, p3].map((_, i) => first.passageIds[[0, 2, 3][i]!]!), 'm1');
+    const second = store.putReport(edited, vectorsFor(edited), 'm1');
+    expect(second.docId).toBe(first.docId);
+    expect(second.removedIds).toEqual([first.passageIds[1]]);
+    const [n0, k0, n1, k2, k3] = second.passageIds;
+    expect([k0, k2, k3]).toEqual([first.passageIds[0], first.passageIds[2], first.passageIds[3]]);
+    expect(Math.min(n0!, n1!)).toBeGreaterThan(Math.max(...first.passageIds));
+    expect(store.passageIdsOf(first.docId)).toEqual(second.passageIds);
+    expect(store.getPassage(first.passageIds[1]!)).toBeNull();
+    expect(store.getVectors([k0!, k2!, k3!], 'm1')).toEqual(vectorsBefore);
+    expect(store.getDocumentBySource(report!.source)).toMatchObject({ id: first.docId, contentHash: 'edited' });
+    expect(store.lexicalSearch([p1!.tokens[0]!], 10).map((h) => h.id)).not.toContain(first.passageIds[1]);
+    expect(store.lexicalSearch(['府院联动'], 10).map((h) => h.id)).toEqual([n0]);
+    expect(store.lexicalSearch(['推开'], 10).map((h) => h.id)).toEqual([n1]);
+    expect(store.counts()).toEqual({ documents: 1, passages: 5, vectors: 5 });
+    // The lexical index holds exactly the rows' words (rank 1: checked against the passages table).
+    const db = new Database(join(dataDir, STORE_FILE));
+    try {
+      db.prepare(`INSERT INTO passages_fts(passages_fts, rank) VALUES ('integrity-check', 1)`).run();
+    } finally {
+      db.close();
+    }
   });
 
   it('keeps the old version of an edited report as the document of its alias, whose file still holds those bytes', () => {
