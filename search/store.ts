@@ -876,7 +876,8 @@ export class Store {
     for (const row of stored) unmatched.set(row.hash, [...(unmatched.get(row.hash) ?? []), row]);
     const matched = report.passages.map((passage) => unmatched.get(passage.hash)?.shift());
     const removed = [...unmatched.values()].flat().map((row) => row.id);
-    const vectorsOnly = opts.vectorsOnly && removed.length === 0 && matched.every((row, i) => row?.ordinal === report.passages[i]!.ordinal);
+    const vectorsOnly =
+      opts.vectorsOnly && removed.length === 0 && matched.every((row, i) => row?.ordinal === report.passages[i]!.ordinal && row.text === report.passages[i]!.text);
     const newModel = existing.model_id !== modelId;
     const changedVectors: PassageId[] = [];
     const drop = this.db.prepare(`DELETE FROM passages WHERE id = ?`);
