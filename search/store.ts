@@ -870,7 +870,7 @@ export class Store {
   ): { passageIds: PassageId[]; removedIds: PassageId[] } {
     const docId = existing.id;
     const stored = this.db
-      .prepare(`SELECT id, ordinal, hash, text, section, heading_path, tokens, parts, context FROM passages WHERE doc_id = ? ORDER BY ordinal`)
+      .prepare(`SELECT id, ordinal, hash, text, tokens, parts, context FROM passages WHERE doc_id = ? ORDER BY ordinal`)
       .all(docId) as StoredPassage[];
     const unmatched = new Map<string, StoredPassage[]>();
     for (const row of stored) unmatched.set(row.hash, [...(unmatched.get(row.hash) ?? []), row]);
@@ -1730,8 +1730,6 @@ interface StoredPassage {
   ordinal: number;
   hash: string;
   text: string;
-  section: string;
-  heading_path: string;
   tokens: string;
   parts: string;
   context: string;
