@@ -267,7 +267,7 @@ describe('adoption', () => {
 describe('status, OpenAPI, security headers, limits', () => {
   it('status and the OpenAPI document', async () => {
     const { body } = await get('/api/status');
-    expect(body).toMatchObject({ documents: 8, writes: false });
+    expect(body).toMatchObject({ documents: 8, documentsNeedingReparse: 0, writes: false });
     expect(body.loadedIndexGeneration).toBe(body.generation);
     const { body: doc } = await get('/api/openapi.json');
     expect(doc.openapi).toMatch(/^3\./);
