@@ -266,8 +266,6 @@ export async function statusCommand(o: Base & { json: boolean }): Promise<void> 
       ...store.stats(),
       // Searching re-embeds these first; `fazhi reindex [--queue]` does it ahead of time.
       documentsNeedingReindex: staleSources(store, selectedModelIdValue).length,
-      // Parsed by an earlier version of the parser: the next `fazhi ingest` of their files parses them again.
-      documentsNeedingReparse: store.countParsedBefore(),
     };
     const { readIndexHealth } = await import('../search/vectorIndex.ts');
     status.index = readIndexHealth(o.dataDir, store);

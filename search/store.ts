@@ -728,10 +728,10 @@ export class Store {
   }
 
   /** Documents parsed by an earlier parser than this program's: the next ingest of their files parses them again. */
-  countParsedBefore(version: number = PARSER_VERSION): number {
+  private countParsedBefore(): number {
     // Without the column (a store from before versions, opened by a reader) every document is version 0.
-    if (!this.documentsHaveParser) return version > 0 ? (this.db.prepare(`SELECT count(*) FROM documents`).pluck().get() as number) : 0;
-    return this.db.prepare(`SELECT count(*) FROM documents WHERE parser < ?`).pluck().get(version) as number;
+    if (!this.documentsHaveParser) return this.db.prepare(`SELECT count(*) FROM documents`).pluck().get() as number;
+    return this.db.prepare(`SELECT count(*) FROM documents WHERE parser < ?`).pluck().get(PARSER_VERSION) as number;
   }
 
   /**
@@ -1383,11 +1383,20 @@ export class Store {
   }
 
   /** Summary for `fazhi status`. */
-  stats(): { documents: number; passages: number; vectors: number; models: ModelUsage[]; boilerplatePassages: number; dbBytes: number } {
+  stats(): {
+    documents: number;
+    passages: number;
+    vectors: number;
+    models: ModelUsage[];
+    boilerplatePassages: number;
+    dbBytes: number;
+    /** Parsed by an earlier parser: the next `fazhi ingest` of their files parses them again. */
+    documentsNeedingReparse: number;
+  } {
     const boilerplatePassages = this.db.prepare(`SELECT count(*) FROM passages WHERE boilerplate >= 0.5`).pluck().get() as number;
     const pageCount = this.db.pragma('page_count', { simple: true }) as number;
     const pageSize = this.db.pragma('page_size', { simple: true }) as number;
-    return { ...this.counts(), models: this.modelsInUse(), boilerplatePassages, dbBytes: pageCount * pageSize };
+    return { ...this.counts(), models: this.modelsInUse(), boilerplatePassages, dbBytes: pageCount * pageSize, documentsNeedingReparse: this.countParsedBefore() };
   }
 
   modelsInUse(): ModelUsage[] {

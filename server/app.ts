@@ -194,8 +194,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       modelDir: path.relative(ROOT, reader.modelDir),
       generation: ctx.store.generation(),
       ...ctx.store.stats(),
-      // As `fazhi status`: the next `fazhi ingest` of their files parses these again.
-      documentsNeedingReparse: ctx.store.countParsedBefore(),
       index: readIndexHealth(reader.dataDir, ctx.store),
       loadedIndexGeneration: ctx.index.generation,
       writes: opts.writes !== undefined,
