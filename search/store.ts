@@ -749,9 +749,11 @@ export class Store {
       .get(contentHash, source) as number | undefined;
     if (twin === undefined) return null;
     const own = this.db.prepare(`SELECT id FROM documents WHERE source = ?`).pluck().get(source) as number | undefined;
-    // Its old version stays with its own aliases, if it has any (see putReport).
-    const removedIds = own === undefined || this.passToHeir(own) !== undefined ? [] : this.dropDocument(own);
-    if (removedIds.length > 0) this.bumpGeneration(removedIds);
+    // Its old version stays with its own aliases, if it has any (see putReport): no vector changes,
+    // but readers show the new source.
+    const inherited = own !== undefined && this.passToHeir(own) !== undefined;
+    const removedIds = own === undefined || inherited ? [] : this.dropDocument(own);
+    if (removedIds.length > 0 || inherited) this.bumpGeneration(removedIds);
     const previous = this.db.prepare(`SELECT doc_id FROM aliases WHERE source = ?`).pluck().get(source) as number | undefined;
     this.db
       .prepare(`INSERT INTO aliases (source, doc_id) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET doc_id = excluded.doc_id`)

@@ -198,7 +198,10 @@ describe('Store', () => {
     store.putReport({ ...report!, source: 'b/copy.txt' }, vectorsFor(report!), 'm1');
     const otherDoc = store.putReport(other!, vectorsFor(other!), 'm1');
     const asOther = { ...other!, source: report!.source };
+    const generation = store.generation();
     expect(store.putReport(asOther, vectorsFor(asOther), 'm1')).toMatchObject({ aliasOf: otherDoc.docId, removedIds: [] });
+    // Readers learn of the renamed document.
+    expect(store.generation()).toBeGreaterThan(generation);
     expect(store.getDocumentBySource('b/copy.txt')).toMatchObject({ id: first.docId, contentHash: report!.contentHash });
     expect(store.hasCurrent(report!.source, other!.contentHash, 'm1')).toBe(true);
     expect(store.counts()).toMatchObject({ documents: 2, passages: first.passageIds.length + otherDoc.passageIds.length });
