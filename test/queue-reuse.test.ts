@@ -46,6 +46,14 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
       db.close();
     }
   };
+  /** Until the file has gone through parse and embed while no writer runs. */
+  const writeJobWaiting = async () => {
+    for (let i = 0; i < 600; i++) {
+      if ((await client.queues.write.getJobCounts('waiting')).waiting > 0) return;
+      await sleep(100);
+    }
+    throw new Error('no write job arrived');
+  };
   /** Each passage's text with its stored vector. */
   const storedVectors = (dataDir: string) =>
     new Map(
@@ -141,7 +149,7 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     await stages.ready;
     embeddedTexts = [];
     const again = batch();
-    for (let i = 0; i < 600 && (await client.queues.write.getJobCounts('waiting')).waiting === 0; i++) await sleep(100);
+    await writeJobWaiting();
     await start(['write'], dataDir).ready;
     expect(await again).toMatchObject({ replaced: 1, failed: [] });
     expect(embeddedTexts).toEqual([]);
@@ -176,7 +184,7 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     } finally {
       reader.close();
     }
-    for (let i = 0; i < 600 && (await client.queues.write.getJobCounts('waiting')).waiting === 0; i++) await sleep(100);
+    await writeJobWaiting();
     expect(embeddedTexts).toHaveLength(1);
 
     // … and the stored version is removed before the write.
