@@ -178,7 +178,7 @@ interface Candidate {
   id: PassageId;
   bm25?: number;
   cosine?: number;
-  /** Hybrid: the fused relevance (see fuseLists). */
+  /** Hybrid: the fused score, before the query's evidence scales it (see fuseLists). */
   fused?: number;
 }
 
@@ -371,8 +371,9 @@ function holdsVerbatim(store: Store, query: string, lexical: LexicalHit[]): bool
  *   the model's denseWeights or DEFAULT_DENSE_WEIGHTS) only where its best hit beats chance
  *   (denseRelevance of its best cosine > 0); at chance level it steps aside and the lexical order stands (scaling the weight
  *   by that confidence instead lost most of the gain: dev +0.013, auto +0.024 at weight 0.5);
- * - the fused score is multiplied by the query's evidence, the better calibrated relevance of the
- *   best lexical and the best dense hit, so the top hit of an emoji-only query is not 1.0.
+ * - the shown score is the fused score times the query's evidence (returned beside the candidates),
+ *   the better calibrated relevance of the best lexical and the best dense hit, so the top hit of an
+ *   emoji-only query is not 1.0.
  * A learned combiner did not beat these hand-set weights: pairwise logistic regression over both
  * min-max scores, both calibrated relevances and their products with the coverage flag, fitted on
  * 800 topic-sentence queries mined like the automatic set but from the national records it does not
@@ -398,7 +399,7 @@ function fuseLists(
   denseWeight: number | undefined,
   model: Pick<QueryEncoder, 'calibration' | 'denseWeights'>,
   verbatim: boolean,
-): Candidate[] {
+): { evidence: number; candidates: Candidate[] } {
   const { calibration } = model;
   const weights = model.denseWeights ?? DEFAULT_DENSE_WEIGHTS;
   const bestBm25 = Math.max(0, ...lexical.map((h) => h.score));
@@ -434,7 +435,7 @@ function fuseLists(
     add(lexical, 1 - weight, dense.some((h) => !lexicalIds.has(h.id)) ? 0 : undefined);
     add(dense, weight);
   }
-  return [...fused].map(([id, score]) => ({ id, fused: evidence * score }));
+  return { evidence, candidates: [...fused].map(([id, score]) => ({ id, fused: score })) };
 }
 
 /**
@@ -473,8 +474,10 @@ function rankFused(
   const verbatim = holdsVerbatim(store, query, weighted(lexicalQuery.hits));
   // The verbatim order ranks dense-only passages by dense alone (see fuseLists): nothing to complete.
   const lists = verbatim ? { lexical: lexicalQuery.hits, dense: denseQuery.hits } : completeLists(ctx, lexicalQuery, denseQuery);
-  const fused = fuseLists(weighted(lists.lexical), lexicalQuery.bound, weighted(lists.dense), denseWeight, ctx.encoder, verbatim);
-  return rank(store, fused, (_b, _c, score) => score, facts);
+  const { evidence, candidates } = fuseLists(weighted(lists.lexical), lexicalQuery.bound, weighted(lists.dense), denseWeight, ctx.encoder, verbatim);
+  // The evidence scales the shown score only: where it is 0 (no query word stored, dense at chance)
+  // every score is 0 and the fused order, dense's, still ranks (it fell back to passage ids).
+  return rank(store, candidates, (_b, _c, score) => evidence * score, facts);
 }
 
 /**

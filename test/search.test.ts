@@ -540,6 +540,23 @@ describe('search', () => {
     }
   });
 
+  it("hybrid keeps dense's order where nothing matches: no query word stored, every cosine below the model's chance floor", async () => {
+    const random = seededRandom(11);
+    const query = bagVector(['复议', '应诉']);
+    // Stored farthest first, so that passage ids run against the cosine order.
+    const cosines = [0.1, 0.2, 0.3];
+    for (const [i, c] of cosines.entries()) {
+      store.putReport(makeReport(`far-${i}.txt`, HUANCUI, [{ section: '成效', words: ['执法', `事${i}`] }]), withoutPieces([atCosine(query, c, random)]), 'floor-64');
+    }
+    const segment = makeSegmenter([makeReport('q.txt', HUANCUI, [{ section: '成效', words: ['复议', '应诉', '执法', '事0', '事1', '事2'] }])]);
+    const index = new VectorIndex(dataDir, { warn: () => {} });
+    index.sync(store, 'floor-64');
+    const encoder = { ...makeEncoder(segment, 'floor-64'), calibration: { floor: 0.5, median: 0.7 } };
+    const hits = await search({ store, index, encoder, segment }, '复议应诉', { k: 10, mode: 'hybrid' });
+    expect(hits.map((hit) => hit.score)).toEqual([0, 0, 0]);
+    expect(hits.map((hit) => hit.source)).toEqual(['far-2.txt', 'far-1.txt', 'far-0.txt']);
+  });
+
   it('ranks a report passage above a law passage that matches as well, in every mode; --kind still lists laws', async () => {
     const words = ['推行', '证明事项', '告知承诺制', '全面', '落实'];
     const law = makeReport('law/a.md', HENAN, [{ section: '其他', words }]);
