@@ -2,42 +2,34 @@
 // the store already holds vectors for (same source, same model) are not embedded again; the
 // writer takes their vectors from the store. Real redis-server, pipeline, model (fazhi-mini-zh)
 // and SQLite store; only the encoder is wrapped, to count what it is asked to embed.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseReport } from '../pipeline/parseReport.ts';
 import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
 import { Store } from '../search/store.ts';
-import { enqueueBatch, openQueueClient, runBatch, waitForBatch, type QueueClient } from '../workers/batch.ts';
-import { startWorkers, type WorkerHandle } from '../workers/startWorkers.ts';
+import { enqueueBatch, runBatch, waitForBatch } from '../workers/batch.ts';
 import { ROOT } from './helpers/cli.ts';
-import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
+import { QUEUE_MODEL_DIR as MODEL_DIR, useQueueInProcess } from './helpers/queueInProcess.ts';
+import { redisServerAvailable } from './helpers/redis.ts';
 
-const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
 const REPORT = path.join(ROOT, 'corpus', '000_58c1e1fb0637adbd.txt');
 
 describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', () => {
-  let redis: RedisServer;
-  let encoder: Encoder;
-  let client: QueueClient;
   /** Texts the model was asked to embed since the counter was last reset. */
   let embeddedTexts: string[] = [];
-  const tmp: string[] = [];
-  const handles: WorkerHandle[] = [];
-  const tempDir = (name: string) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `fazhi-queue-reuse-${name}-`));
-    tmp.push(dir);
-    return dir;
-  };
-  const start = (roles: ('parse' | 'embed' | 'write')[], dataDir?: string) => {
-    const h = startWorkers({ redisUrl: redis.url, roles, dataDir, encoder, log: () => undefined });
-    handles.push(h);
-    return h;
-  };
+  const bed = useQueueInProcess('queue-reuse', {
+    encoder: (model) => ({
+      ...model,
+      embedPassages: (texts) => {
+        embeddedTexts.push(...texts);
+        return model.embedPassages(texts);
+      },
+    }),
+  });
+  const { tempDir, start } = bed;
   const onDisk = <T>(dataDir: string, run: (db: Database.Database) => T): T => {
     const db = new Database(path.join(dataDir, 'fazhi.sqlite'));
     try {
@@ -49,7 +41,7 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
   /** Until the file has gone through parse and embed while no writer runs. */
   const writeJobWaiting = async () => {
     for (let i = 0; i < 600; i++) {
-      if ((await client.queues.write.getJobCounts('waiting')).waiting > 0) return;
+      if ((await bed.client.queues.write.getJobCounts('waiting')).waiting > 0) return;
       await sleep(100);
     }
     throw new Error('no write job arrived');
@@ -62,29 +54,7 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
       ),
     );
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    const real = await loadEncoder(MODEL_DIR);
-    encoder = {
-      ...real,
-      embedPassages: (texts) => {
-        embeddedTexts.push(...texts);
-        return real.embedPassages(texts);
-      },
-    };
-    client = openQueueClient(redis.url);
-  });
-
-  afterAll(async () => {
-    for (const h of handles) await h.close();
-    await client?.close();
-    await redis?.stop();
-    for (const dir of tmp) rmSync(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(async () => {
-    for (const h of handles.splice(0)) await h.close();
-    await client.redis.flushall();
+  beforeEach(() => {
     embeddedTexts = [];
   });
 
@@ -94,7 +64,7 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     const file = path.join(work, 'report.txt');
     const raw = readFileSync(REPORT, 'utf8');
     writeFileSync(file, raw);
-    const batch = () => runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, root: work, files: ['report.txt'] });
+    const batch = () => runBatch({ redisUrl: bed.redis.url, dataDir, modelDir: MODEL_DIR, root: work, files: ['report.txt'] });
     const workers = start(['parse', 'embed', 'write'], dataDir);
     await workers.ready;
 
@@ -113,7 +83,7 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     const after = storedVectors(dataDir);
     expect(after.size).toBe(texts.size);
     for (const [text, data] of after) if (text !== changed) expect(data).toEqual(before.get(text));
-    const [own] = await encoder.embedPassages([changed]);
+    const [own] = await bed.encoder.embedPassages([changed]);
     expect(after.get(changed)).toEqual(Buffer.from(own!.vector.buffer, own!.vector.byteOffset, own!.vector.byteLength));
 
     // What an earlier parser left: the same bytes are parsed again, and nothing is embedded. (An
@@ -121,7 +91,7 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     // outcome Redis keeps a while for late batches is cleared.)
     onDisk(dataDir, (db) => db.prepare(`UPDATE documents SET parser = 0`).run());
     await workers.close();
-    await client.redis.flushall();
+    await bed.client.redis.flushall();
     await start(['parse', 'embed', 'write'], dataDir).ready;
     embeddedTexts = [];
     expect(await batch()).toMatchObject({ replaced: 1, failed: [] });
@@ -137,11 +107,11 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     writeFileSync(file, readFileSync(REPORT));
     const all = start(['parse', 'embed', 'write'], dataDir);
     await all.ready;
-    const batch = () => runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, root: work, files: ['report.txt'] });
+    const batch = () => runBatch({ redisUrl: bed.redis.url, dataDir, modelDir: MODEL_DIR, root: work, files: ['report.txt'] });
     expect(await batch()).toMatchObject({ added: 1 });
     const before = storedVectors(dataDir);
     await all.close();
-    await client.redis.flushall();
+    await bed.client.redis.flushall();
     // How such a store looks on disk; no writer has opened it since.
     onDisk(dataDir, (db) => db.exec(`ALTER TABLE documents DROP COLUMN parser`));
 
@@ -165,7 +135,7 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     writeFileSync(file, raw);
     const all = start(['parse', 'embed', 'write'], dataDir);
     await all.ready;
-    expect(await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, root: work, files: ['report.txt'] })).toMatchObject({ added: 1 });
+    expect(await runBatch({ redisUrl: bed.redis.url, dataDir, modelDir: MODEL_DIR, root: work, files: ['report.txt'] })).toMatchObject({ added: 1 });
     await all.close();
 
     // The edit is parsed and embedded against the stored version while no writer runs …
@@ -176,10 +146,10 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     embeddedTexts = [];
     const reader = Store.openReadOnly(dataDir);
     try {
-      await enqueueBatch(client, [{ source: 'report.txt', bytes: readFileSync(file) }], {
-        modelId: encoder.modelId,
+      await enqueueBatch(bed.client, [{ source: 'report.txt', bytes: readFileSync(file) }], {
+        modelId: bed.encoder.modelId,
         batchId: 'edit',
-        storedTexts: (source) => reader.embeddedTextsOfSource(source, encoder.modelId),
+        storedTexts: (source) => reader.embeddedTextsOfSource(source, bed.encoder.modelId),
       });
     } finally {
       reader.close();
@@ -194,7 +164,7 @@ describe.skipIf(!redisServerAvailable())('queue mode re-uses stored vectors', ()
     embeddedTexts = [];
     const writer = start(['write'], dataDir);
     await writer.ready;
-    expect(await waitForBatch(client, 'edit')).toMatchObject({ added: 1, failed: [] });
+    expect(await waitForBatch(bed.client, 'edit')).toMatchObject({ added: 1, failed: [] });
     const texts = new Set(parseReport(file, readFileSync(file)).passages.map((p) => p.text));
     expect(new Set(embeddedTexts)).toEqual(texts);
     expect(storedVectors(dataDir).size).toBe(texts.size);

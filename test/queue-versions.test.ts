@@ -2,64 +2,31 @@
 // pipeline, model and SQLite store. An older version of a file whose write arrives after a newer
 // one's (a retry after backoff) must leave the newer one in place; a file that failed and was
 // fixed must leave no failure behind, whichever mode committed the fix.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { describe, expect, it } from 'vitest';
 import { parseReport } from '../pipeline/parseReport.ts';
 import { hashBytes } from '../pipeline/contentHash.ts';
 import { commitReport, embedStage, indexFiles } from '../search/ingest.ts';
 import { Store } from '../search/store.ts';
-import { enqueueBatch, openQueueClient, queueStatus, runBatch, waitForBatch, type QueueClient } from '../workers/batch.ts';
+import { enqueueBatch, queueStatus, runBatch, waitForBatch } from '../workers/batch.ts';
 import { canonicalSources, resolveRoot } from '../cli/identity.ts';
-import { startWorkers, type WorkerHandle } from '../workers/startWorkers.ts';
 import type { WriteJob } from '../workers/queues.ts';
-import { CORPUS_FILES, fazhi, ROOT } from './helpers/cli.ts';
-import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
+import { CORPUS_FILES, fazhi } from './helpers/cli.ts';
+import { QUEUE_MODEL_DIR as MODEL_DIR, useQueueInProcess } from './helpers/queueInProcess.ts';
+import { redisServerAvailable } from './helpers/redis.ts';
 import { snapshotStore } from './helpers/storeSnapshot.ts';
 
-const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
 const CORPUS = CORPUS_FILES;
 
 describe.skipIf(!redisServerAvailable())('versions in order', () => {
-  let redis: RedisServer;
-  let encoder: Encoder;
-  let client: QueueClient;
-  const tmp: string[] = [];
-  const handles: WorkerHandle[] = [];
-  const tempDir = (name: string) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `fazhi-versions-${name}-`));
-    tmp.push(dir);
-    return dir;
-  };
-  const start = (roles: ('parse' | 'embed' | 'write')[], dataDir?: string) => {
-    const h = startWorkers({ redisUrl: redis.url, roles, dataDir, encoder, log: () => undefined });
-    handles.push(h);
-    return h;
-  };
-
-  beforeAll(async () => {
-    [redis, encoder] = await Promise.all([startRedisServer(), loadEncoder(MODEL_DIR)]);
-    client = openQueueClient(redis.url);
-  });
-
-  afterAll(async () => {
-    for (const h of handles) await h.close();
-    await client?.close();
-    await redis?.stop();
-    for (const dir of tmp) rmSync(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(async () => {
-    for (const h of handles.splice(0)) await h.close();
-    await client.redis.flushall();
-  });
+  const bed = useQueueInProcess('versions');
+  const { tempDir, start } = bed;
 
   async function waitingWriteJobs(n: number): Promise<WriteJob[]> {
     for (let i = 0; i < 600; i++) {
-      const jobs = await client.queues.write.getJobs(['waiting']);
+      const jobs = await bed.client.queues.write.getJobs(['waiting']);
       if (jobs.length >= n) return jobs.map((j) => j.data);
       await sleep(100);
     }
@@ -76,22 +43,22 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     const stages = start(['parse', 'embed']);
     await stages.ready;
     copyFileSync(CORPUS[0]!, file);
-    await enqueueBatch(client, read(), { modelId: encoder.modelId, batchId: 'old' });
+    await enqueueBatch(bed.client, read(), { modelId: bed.encoder.modelId, batchId: 'old' });
     const [oldJob] = await waitingWriteJobs(1);
     copyFileSync(CORPUS[1]!, file);
-    await enqueueBatch(client, read(), { modelId: encoder.modelId, batchId: 'new' });
+    await enqueueBatch(bed.client, read(), { modelId: bed.encoder.modelId, batchId: 'new' });
     const newJob = (await waitingWriteJobs(2)).find((j) => j.fileId !== oldJob!.fileId)!;
     expect(newJob.version).toBeGreaterThan(oldJob!.version);
 
     // The old version's write is held back (as a retry waiting out its backoff would be) …
-    await (await client.queues.write.getJob(oldJob!.fileId))!.remove();
+    await (await bed.client.queues.write.getJob(oldJob!.fileId))!.remove();
     const writer = start(['write'], dataDir);
     await writer.ready;
-    const newer = await waitForBatch(client, 'new');
+    const newer = await waitForBatch(bed.client, 'new');
     expect(newer).toMatchObject({ added: 1, failed: [] });
     // … and arrives after the newer one committed.
-    await client.queues.write.add('write', oldJob!, { jobId: oldJob!.fileId });
-    const older = await waitForBatch(client, 'old');
+    await bed.client.queues.write.add('write', oldJob!, { jobId: oldJob!.fileId });
+    const older = await waitForBatch(bed.client, 'old');
     expect(older).toMatchObject({ added: 0, replaced: 0, unchanged: 1, failed: [] });
 
     const [doc] = snapshotStore(dataDir);
@@ -106,19 +73,19 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     copyFileSync(CORPUS[2]!, file);
     const stages = start(['parse', 'embed']);
     await stages.ready;
-    await enqueueBatch(client, [{ source: file, bytes: readFileSync(file) }], { modelId: encoder.modelId, batchId: 'queued' });
+    await enqueueBatch(bed.client, [{ source: file, bytes: readFileSync(file) }], { modelId: bed.encoder.modelId, batchId: 'queued' });
     await waitingWriteJobs(1);
 
     copyFileSync(CORPUS[3]!, file);
     const store = Store.open(dataDir);
     try {
-      expect(await indexFiles({ store, encoder }, [file])).toMatchObject({ added: 1 });
+      expect(await indexFiles({ store, encoder: bed.encoder }, [file])).toMatchObject({ added: 1 });
     } finally {
       store.close();
     }
     const writer = start(['write'], dataDir);
     await writer.ready;
-    expect(await waitForBatch(client, 'queued')).toMatchObject({ added: 0, replaced: 0, unchanged: 1 });
+    expect(await waitForBatch(bed.client, 'queued')).toMatchObject({ added: 0, replaced: 0, unchanged: 1 });
     expect(snapshotStore(dataDir)[0]!.contentHash).toBe(hashBytes(readFileSync(CORPUS[3]!)));
 
     // And directly: a commit stamped before the stored version writes nothing (the queue's
@@ -128,7 +95,7 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     try {
       const old = parseReport(file, readFileSync(CORPUS[2]!));
       const version = again.versionOf(file)!;
-      expect(commitReport(again, old, (await embedStage(encoder, old)).vectors, encoder.modelId, version - 1)).toBe('superseded');
+      expect(commitReport(again, old, (await embedStage(bed.encoder, old)).vectors, bed.encoder.modelId, version - 1)).toBe('superseded');
       expect(again.getDocumentBySource(file)!.contentHash).toBe(hashBytes(readFileSync(CORPUS[3]!)));
     } finally {
       again.close();
@@ -147,11 +114,11 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     // embedded ingest below, through the CLI, names the same source.
     const root = resolveRoot(undefined, dataDir);
     const [srcA, srcB] = canonicalSources([a, b], root);
-    const batch = (files: string[]) => runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, root, files });
+    const batch = (files: string[]) => runBatch({ redisUrl: bed.redis.url, dataDir, modelDir: MODEL_DIR, root, files });
     const all = start(['parse', 'embed', 'write'], dataDir);
     await all.ready;
     const failures = async () => {
-      const status = await queueStatus(redis.url);
+      const status = await queueStatus(bed.redis.url);
       if ('error' in status) throw new Error(status.error);
       return status.failures;
     };
@@ -174,7 +141,7 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     copyFileSync(CORPUS[4]!, b);
     const ingest = fazhi(['ingest', b, '--data-dir', dataDir, '--model', MODEL_DIR]);
     expect(ingest.code, ingest.stderr).toBe(0);
-    const status = fazhi(['status', '--json', '--data-dir', dataDir, '--model', MODEL_DIR], { REDIS_URL: redis.url });
+    const status = fazhi(['status', '--json', '--data-dir', dataDir, '--model', MODEL_DIR], { REDIS_URL: bed.redis.url });
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).queue.failures).toEqual([]);
   });

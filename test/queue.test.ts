@@ -1,54 +1,30 @@
 // Queue mode against a real redis-server, the real pipeline, model and SQLite store: workers run
 // in this process (the crash test in queue-crash.test.ts runs them in a child it kills).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadEncoder, type Encoder } from '../models/encoder.ts';
+import { describe, expect, it } from 'vitest';
 import { parseReport } from '../pipeline/parseReport.ts';
 import { hashBytes } from '../pipeline/contentHash.ts';
 import { indexFiles, type IngestSummary } from '../search/ingest.ts';
 import { Store } from '../search/store.ts';
-import { openQueueClient, processBatch, queueStatus, runBatch, type BatchInput, type QueueClient } from '../workers/batch.ts';
+import { processBatch, queueStatus, runBatch, type BatchInput } from '../workers/batch.ts';
 import { fileIdOf, ROLES } from '../workers/queues.ts';
 import { startWorkers, type WorkerHandle } from '../workers/startWorkers.ts';
-import { CORPUS_FILES, ROOT } from './helpers/cli.ts';
-import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
+import { CORPUS_FILES } from './helpers/cli.ts';
+import { QUEUE_MODEL_DIR as MODEL_DIR, useQueueInProcess } from './helpers/queueInProcess.ts';
+import { redisServerAvailable } from './helpers/redis.ts';
 import { integrityCounts, snapshotStore } from './helpers/storeSnapshot.ts';
 
-const MODEL_DIR = path.join(ROOT, 'models/fazhi-mini-zh');
 const CORPUS = CORPUS_FILES;
 const read = (sources: string[]): BatchInput[] => sources.map((source) => ({ source, bytes: readFileSync(source) }));
 
 describe.skipIf(!redisServerAvailable())('queue mode', () => {
-  let redis: RedisServer;
-  let encoder: Encoder;
-  let client: QueueClient;
-  const tmp: string[] = [];
-  const tempDir = (name: string) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `fazhi-queue-${name}-`));
-    tmp.push(dir);
-    return dir;
-  };
-
-  beforeAll(async () => {
-    [redis, encoder] = await Promise.all([startRedisServer(), loadEncoder(MODEL_DIR)]);
-    client = openQueueClient(redis.url);
-  });
-
-  afterAll(async () => {
-    await client?.close();
-    await redis?.stop();
-    for (const dir of tmp) rmSync(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(async () => {
-    await client.redis.flushall();
-  });
+  const bed = useQueueInProcess('queue');
+  const { tempDir } = bed;
 
   async function withWorkers<T>(dataDir: string, fn: (h: WorkerHandle) => Promise<T>): Promise<T> {
-    const handle = startWorkers({ redisUrl: redis.url, roles: ROLES, dataDir, encoder, log: () => undefined });
+    const handle = bed.start(ROLES, dataDir);
     try {
       await handle.ready;
       return await fn(handle);
@@ -62,14 +38,14 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
     const store = Store.open(embedded);
     let embeddedSummary: IngestSummary | undefined;
     try {
-      embeddedSummary = await indexFiles({ store, encoder }, CORPUS);
+      embeddedSummary = await indexFiles({ store, encoder: bed.encoder }, CORPUS);
     } finally {
       store.close();
     }
     const queued = tempDir('queued');
     await withWorkers(queued, async () => {
       const seen: { done: number; total: number }[] = [];
-      const first = await processBatch(client, read(CORPUS), { modelId: encoder.modelId, onProgress: (p) => seen.push(p) });
+      const first = await processBatch(bed.client, read(CORPUS), { modelId: bed.encoder.modelId, onProgress: (p) => seen.push(p) });
       expect(first.failed).toEqual([]);
       expect(first.added).toBe(5);
       // One summary type in both modes, counted by the same code (search/ingest.ts countDone).
@@ -84,15 +60,15 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
       expect(counts).toMatchObject({ documents: 5, vectors: counts.passages, fts: counts.passages, orphanPassages: 0, orphanVectors: 0, duplicateOrdinals: 0 });
 
       // Same batch again at once: settled from the outcome the writer just recorded.
-      const again = await processBatch(client, read(CORPUS), { modelId: encoder.modelId });
+      const again = await processBatch(bed.client, read(CORPUS), { modelId: bed.encoder.modelId });
       expect(again).toMatchObject({ added: 0, replaced: 0, unchanged: 5, failed: [] });
 
       // A duplicate that arrives after that outcome is forgotten goes through every stage; the
       // writer finds the version current and writes nothing.
-      const outcomes = await client.redis.keys('fazhi:file:*:outcome');
+      const outcomes = await bed.client.redis.keys('fazhi:file:*:outcome');
       expect(outcomes).toHaveLength(5);
-      await client.redis.del(...outcomes);
-      const late = await processBatch(client, read(CORPUS), { modelId: encoder.modelId });
+      await bed.client.redis.del(...outcomes);
+      const late = await processBatch(bed.client, read(CORPUS), { modelId: bed.encoder.modelId });
       expect(late).toMatchObject({ added: 0, replaced: 0, unchanged: 5, failed: [] });
       expect(late.timings.embed).toBeGreaterThan(0);
       expect(snapshotStore(queued)).toEqual(got);
@@ -106,14 +82,14 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
     // Leave Redis exactly as a subscribe whose reply never reached the producer leaves it.
     const source = CORPUS[0]!;
     const contentHash = hashBytes(readFileSync(source));
-    const ref = { fileId: fileIdOf(source, contentHash, encoder.modelId), source, contentHash, modelId: encoder.modelId };
-    expect((await client.state.subscribe(batchId, ref)).status).toBe('pending');
+    const ref = { fileId: fileIdOf(source, contentHash, bed.encoder.modelId), source, contentHash, modelId: bed.encoder.modelId };
+    expect((await bed.client.state.subscribe(batchId, ref)).status).toBe('pending');
     await withWorkers(dataDir, async () => {
       let timer: NodeJS.Timeout | undefined;
       const stalled = new Promise<'stalled'>((resolve) => {
         timer = setTimeout(() => resolve('stalled'), 60_000);
       });
-      const result = await Promise.race([processBatch(client, read(CORPUS), { modelId: encoder.modelId, batchId }), stalled]).finally(() => clearTimeout(timer));
+      const result = await Promise.race([processBatch(bed.client, read(CORPUS), { modelId: bed.encoder.modelId, batchId }), stalled]).finally(() => clearTimeout(timer));
       expect(result, 'the batch never finished: the file was not queued').not.toBe('stalled');
       expect(result).toMatchObject({ added: 5, failed: [] });
       expect(snapshotStore(dataDir).map((d) => d.source).sort()).toEqual([...CORPUS].sort());
@@ -128,12 +104,12 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
     copyFileSync(CORPUS[0]!, a);
     copyFileSync(CORPUS[4]!, b);
     await withWorkers(dataDir, async () => {
-      const first = await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a, b] });
+      const first = await runBatch({ redisUrl: bed.redis.url, dataDir, modelDir: MODEL_DIR, files: [a, b] });
       expect(first).toMatchObject({ added: 2, replaced: 0, unchanged: 0, failed: [] });
 
       copyFileSync(CORPUS[2]!, a);
       const progress: number[] = [];
-      const second = await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [a, b], onProgress: (p) => progress.push(p.done) });
+      const second = await runBatch({ redisUrl: bed.redis.url, dataDir, modelDir: MODEL_DIR, files: [a, b], onProgress: (p) => progress.push(p.done) });
       expect(second).toMatchObject({ added: 0, replaced: 1, unchanged: 1, failed: [] });
       expect(progress.at(-1)).toBe(2);
 
@@ -161,7 +137,7 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
     writeFileSync(empty, '');
     const missing = path.join(work, 'missing.txt');
     await withWorkers(dataDir, async () => {
-      const result = await runBatch({ redisUrl: redis.url, dataDir, modelDir: MODEL_DIR, files: [good, binary, empty, missing] });
+      const result = await runBatch({ redisUrl: bed.redis.url, dataDir, modelDir: MODEL_DIR, files: [good, binary, empty, missing] });
       expect(result.added).toBe(1);
       const reasons = Object.fromEntries(result.failed.map((f) => [f.source, f.reason]));
       expect(Object.keys(reasons).sort()).toEqual([binary, empty, missing].sort());
@@ -169,7 +145,7 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
       expect(reasons[empty]).toMatch(/empty/);
       expect(reasons[missing]).toBe('no such file or directory');
 
-      const status = await queueStatus(redis.url);
+      const status = await queueStatus(bed.redis.url);
       if ('error' in status) throw new Error(status.error);
       // An empty file is refused before it reaches Redis; the binary one fails in a parse worker.
       expect(result.failed.find((f) => f.source === empty)).toBeDefined();
@@ -182,20 +158,20 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
 
   it('runs one writer at a time, for one data directory: a second waits and takes over when the first stops', async () => {
     const dataDir = tempDir('data');
-    const opts = { redisUrl: redis.url, roles: ['write'] as const, dataDir, writerLockTtlMs: 600, log: () => undefined };
+    const opts = { redisUrl: bed.redis.url, roles: ['write'] as const, dataDir, writerLockTtlMs: 600, log: () => undefined };
     const first = startWorkers(opts);
     await first.ready;
-    const holder = await client.redis.get('fazhi:writer-lock');
+    const holder = await bed.client.redis.get('fazhi:writer-lock');
     const second = startWorkers(opts);
     let secondReady = false;
     second.ready.then(() => (secondReady = true));
     try {
       await sleep(1500);
       expect(secondReady).toBe(false);
-      expect(await client.redis.get('fazhi:writer-lock')).toBe(holder);
+      expect(await bed.client.redis.get('fazhi:writer-lock')).toBe(holder);
       await first.close();
       await second.ready;
-      const next = await client.redis.get('fazhi:writer-lock');
+      const next = await bed.client.redis.get('fazhi:writer-lock');
       expect(next).not.toBe(holder);
       expect(next).toMatch(new RegExp(`:${process.pid}:`));
       // A writer with another data directory would split the corpus: refused, not queued.
@@ -211,15 +187,15 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
 
   it('stops a writer at once when another process has taken its lock', async () => {
     const fatal: Error[] = [];
-    const writer = startWorkers({ redisUrl: redis.url, roles: ['write'], dataDir: tempDir('data'), writerLockTtlMs: 600, log: () => undefined, onFatal: (err) => fatal.push(err) });
+    const writer = startWorkers({ redisUrl: bed.redis.url, roles: ['write'], dataDir: tempDir('data'), writerLockTtlMs: 600, log: () => undefined, onFatal: (err) => fatal.push(err) });
     try {
       await writer.ready;
-      await client.redis.set('fazhi:writer-lock', 'intruder');
+      await bed.client.redis.set('fazhi:writer-lock', 'intruder');
       for (let i = 0; i < 40 && fatal.length === 0; i++) await sleep(50);
       expect(fatal.map((e) => e.message)).toEqual(['writer: another process holds the writer lock now']);
     } finally {
       await writer.close();
     }
-    expect(await client.redis.get('fazhi:writer-lock')).toBe('intruder');
+    expect(await bed.client.redis.get('fazhi:writer-lock')).toBe('intruder');
   });
 });
