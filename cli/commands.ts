@@ -182,8 +182,8 @@ export async function listCommand(o: Base & { json: boolean }): Promise<void> {
   }
 }
 
-function print(rows: ResultRow[], json: boolean): void {
-  process.stdout.write((json ? toJson(rows) : toText(rows)) + '\n');
+function print(rows: ResultRow[], json: boolean, offset: number): void {
+  process.stdout.write((json ? toJson(rows) : toText(rows, offset)) + '\n');
 }
 
 /** A region flag read as something else (a former county name), said on stderr. */
@@ -191,12 +191,13 @@ function note(param: SearchParam, line: string): void {
   log(`${flagOf(param)} ${line}`);
 }
 
-export async function searchCommand(o: Base & { query: string; flags: RawFilter & { k: string; mode: string; by: string; json?: boolean } }): Promise<void> {
+export async function searchCommand(o: Base & { query: string; flags: RawFilter & { k: string; offset: string; mode: string; by: string; json?: boolean } }): Promise<void> {
   // The search layer's own checks, before the model loads; its errors name the flag (cli/main.ts).
-  const { search, validateQuery, validateK, validateMode, validateBy } = await import('../search/searchEngine.ts');
+  const { search, validateQuery, validateK, validateOffset, validateMode, validateBy } = await import('../search/searchEngine.ts');
   const { parseFilter } = await import('../search/filter.ts');
   const query = validateQuery(o.query);
   const k = validateK(parseWholeNumber('--k', o.flags.k));
+  const offset = validateOffset(parseWholeNumber('--offset', o.flags.offset));
   const mode = validateMode(o.flags.mode);
   const by = validateBy(o.flags.by);
   const filter = parseFilter(o.flags, note);
@@ -206,15 +207,16 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilter 
     // Lexical search reads only the store: loading the vector index cost it 1.1 s of its 4.9 s
     // (and 0.6 GB) on a 250k-passage store.
     if (mode !== 'lexical') app.index.ensureFresh(app.store, app.encoder.modelId);
-    print(toRows(await search(app, query, { k, mode, by, filter })), !!o.flags.json);
+    print(toRows(await search(app, query, { k, offset, mode, by, filter })), !!o.flags.json, offset);
   });
 }
 
-export async function similarCommand(o: Base & { id?: string; flags: RawFilter & { k: string; mode: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
-  const { similar, validateText, validateK, validateMode, validateHome } = await import('../search/searchEngine.ts');
+export async function similarCommand(o: Base & { id?: string; flags: RawFilter & { k: string; offset: string; mode: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
+  const { similar, validateText, validateK, validateOffset, validateMode, validateHome } = await import('../search/searchEngine.ts');
   const { parseFilter, parseHomeRegion } = await import('../search/filter.ts');
   if ((o.id === undefined) === (o.flags.text === undefined)) throw new InputError('similar', 'give either a passage id or --text "…"');
   const k = validateK(parseWholeNumber('--k', o.flags.k));
+  const offset = validateOffset(parseWholeNumber('--offset', o.flags.offset));
   const mode = validateMode(o.flags.mode);
   const otherRegions = !!o.flags.otherRegions;
   let target: SimilarSource;
@@ -237,7 +239,7 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilter &
   await withApp({ ...o, readonly: true }, async (app) => {
     requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
     app.index.ensureFresh(app.store, app.encoder.modelId);
-    print(await similar(app, target, { k, mode, otherRegions, filter, region }), !!o.flags.json);
+    print(await similar(app, target, { k, offset, mode, otherRegions, filter, region }), !!o.flags.json, offset);
   });
 }
 
@@ -374,7 +376,7 @@ export const DEMO_QUERY = '双随机、一公开 跨部门联合抽查';
 export async function demoCommand(o: Base & Rooted): Promise<void> {
   await ingestCommand({ ...o, paths: [path.join(REPO_ROOT, 'corpus')], queue: false });
   log(`\nfazhi search "${DEMO_QUERY}" --k 5`);
-  await searchCommand({ ...o, query: DEMO_QUERY, flags: { k: '5', mode: 'hybrid', by: 'passage' } });
+  await searchCommand({ ...o, query: DEMO_QUERY, flags: { k: '5', offset: '0', mode: 'hybrid', by: 'passage' } });
   log(`\nfazhi search "领导干部带头讲法治" --by report --k 3`);
-  await searchCommand({ ...o, query: '领导干部带头讲法治', flags: { k: '3', mode: 'hybrid', by: 'report' } });
+  await searchCommand({ ...o, query: '领导干部带头讲法治', flags: { k: '3', offset: '0', mode: 'hybrid', by: 'report' } });
 }

@@ -57,11 +57,12 @@ function snippet(text: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
-export function toText(results: ResultRow[]): string {
-  if (results.length === 0) return 'No results.';
+/** `offset`: the results before these (a later page), so that they are numbered on from it. */
+export function toText(results: ResultRow[], offset = 0): string {
+  if (results.length === 0) return offset > 0 ? `No results after the first ${offset}.` : 'No results.';
   const lines: string[] = [];
   results.forEach((r, i) => {
-    lines.push(`${i + 1}. ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind} · ${r.section}]  score ${r.score.toFixed(4)}`);
+    lines.push(`${offset + i + 1}. ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind} · ${r.section}]  score ${r.score.toFixed(4)}`);
     for (const p of r.passages ?? [r]) lines.push(`   #${p.id} ${snippet(p.text)}`);
     lines.push(`   ${forTerminal(r.source)}`);
   });

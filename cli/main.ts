@@ -28,6 +28,7 @@ import { serveCommand } from './serve.ts';
 function filterOptions(cmd: Command): Command {
   return cmd
     .option('-k, --k <n>', 'number of results (1–100)', '10')
+    .option('--offset <n>', 'skip the first n results (passages, or reports with --by report): a later page', '0')
     .option('--province <name>', 'only this province (山东 or 山东省)')
     .option('--city <name>', 'only this city (威海 or 威海市)')
     .option('--county <name>', 'only this county/district (环翠 or 环翠区)')

@@ -21,6 +21,7 @@ const FLAGS: Record<SearchParam, string> = {
   query: 'query',
   text: '--text',
   k: '--k',
+  offset: '--offset',
   mode: '--mode',
   by: '--by',
   passageId: 'passage-id',

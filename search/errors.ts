@@ -7,6 +7,7 @@ export type SearchParam =
   | 'query'
   | 'text'
   | 'k'
+  | 'offset'
   | 'mode'
   | 'by'
   | 'passageId'

@@ -74,6 +74,8 @@ export const MAX_QUERY_CHARS = 500;
 /** `similar --text` takes a whole passage or section pasted from a report, not just a query. */
 export const MAX_SIMILAR_TEXT_CHARS = 5000;
 export const MAX_K = 100;
+/** Far beyond what retrieval reads (at most 10 × MAX_K lexical plus as many dense matches): a later page is empty, not an error. */
+export const MAX_OFFSET = 10_000;
 export const MIN_YEAR = 1949;
 export const MAX_YEAR = 2100;
 /**
@@ -111,7 +113,16 @@ const SIMILAR_QUERY_TOKENS = 32;
 /** Best passages shown under each report when grouping by report. */
 const PASSAGES_PER_REPORT = 3;
 
-export interface SearchOptions {
+/**
+ * A later page: results skipped before the k returned (passages, or reports with `by: 'report'`).
+ * Retrieval reads as deep as for k alone, so every page of a query pages through the same ranked
+ * matches (their count is the `total` a result page shows, and its facets are counted over them).
+ */
+interface Paging {
+  offset?: number;
+}
+
+export interface SearchOptions extends Paging {
   k: number;
   mode: SearchMode;
   filter?: SearchFilter;
@@ -156,7 +167,7 @@ export interface ReportResult {
   passages: PassageResult[];
 }
 
-export interface SimilarOptions {
+export interface SimilarOptions extends Paging {
   k: number;
   /** Leave out the source's own region: its county if known, else its city, else its province. */
   otherRegions?: boolean;
@@ -203,6 +214,7 @@ export async function searchWithMatches(
 ): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageMatch[] }> {
   const text = validateQuery(query);
   validateK(opts.k);
+  const offset = validateOffset(opts.offset ?? 0);
   validateMode(opts.mode);
   const by = validateBy(opts.by ?? 'passage');
   const filter = validateFilter(opts.filter ?? {});
@@ -213,7 +225,7 @@ export async function searchWithMatches(
 
   const tokens = opts.mode === 'dense' ? [] : ctx.segment(text);
   const ranked = await rankQuery(ctx, text, tokens, () => embedQueryText(ctx.encoder, text), opts.mode, depth, { filter }, denseWeight);
-  return { results: by === 'report' ? groupByReport(ctx.store, ranked, opts.k) : load(ctx.store, ranked.slice(0, opts.k)), matches: ranked };
+  return { results: by === 'report' ? groupByReport(ctx.store, ranked, offset, opts.k) : load(ctx.store, ranked.slice(offset, offset + opts.k)), matches: ranked };
 }
 
 /**
@@ -222,6 +234,7 @@ export async function searchWithMatches(
  */
 export async function similar(ctx: SearchContext, source: SimilarSource, opts: SimilarOptions): Promise<PassageResult[]> {
   validateK(opts.k);
+  const offset = validateOffset(opts.offset ?? 0);
   const mode = validateMode(opts.mode ?? 'hybrid');
   const filter = validateFilter(opts.filter ?? {});
   let text: string;
@@ -248,7 +261,7 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
   const excludeRegion = opts.otherRegions && home ? regionOf(home) : undefined;
   const tokens = mode === 'dense' ? [] : telltaleTokens(ctx.store, ctx.segment(text));
   const ranked = await rankQuery(ctx, text, tokens, vector, mode, retrievalDepth(opts.k, ctx.encoder), { filter, excludeRegion, excludeDocId }, undefined);
-  return load(ctx.store, ranked.slice(0, opts.k));
+  return load(ctx.store, ranked.slice(offset, offset + opts.k));
 }
 
 /**
@@ -539,19 +552,21 @@ function load(store: Store, matches: readonly PassageMatch[]): PassageResult[] {
   });
 }
 
-function groupByReport(store: Store, ranked: readonly PassageMatch[], k: number): ReportResult[] {
-  const groups = new Map<number, PassageMatch[]>();
+/** Reports `offset` + 1 … `offset` + k by their best passage, each with its best passages. */
+function groupByReport(store: Store, ranked: readonly PassageMatch[], offset: number, k: number): ReportResult[] {
+  const all = new Map<number, PassageMatch[]>();
   for (const hit of ranked) {
-    let group = groups.get(hit.docId);
+    let group = all.get(hit.docId);
     if (!group) {
-      if (groups.size === k) continue;
+      if (all.size === offset + k) continue;
       group = [];
-      groups.set(hit.docId, group);
+      all.set(hit.docId, group);
     }
     if (group.length < PASSAGES_PER_REPORT) group.push(hit);
   }
-  const loaded = new Map(load(store, [...groups.values()].flat()).map((result) => [result.id, result]));
-  return [...groups.values()].flatMap((group) => {
+  const groups = [...all.values()].slice(offset);
+  const loaded = new Map(load(store, groups.flat()).map((result) => [result.id, result]));
+  return groups.flatMap((group) => {
     const passages = group.flatMap((m) => loaded.get(m.id) ?? []);
     const best = passages[0];
     if (!best) return [];
@@ -617,6 +632,11 @@ function checkedText(param: 'query' | 'text', value: string, max: number): strin
 export function validateK(k: number): number {
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new SearchParamError('out_of_range', 'k', `must be an integer from 1 to ${MAX_K}, not ${k}`);
   return k;
+}
+
+export function validateOffset(offset: number): number {
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw new SearchParamError('out_of_range', 'offset', `must be an integer from 0 to ${MAX_OFFSET}, not ${offset}`);
+  return offset;
 }
 
 export function validateMode(mode: string): SearchMode {

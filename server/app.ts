@@ -118,36 +118,39 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const reader = opts.reader;
 
   const searchDescription =
-    'Answers {query, terms, filter, total, results, facets}. filter: the filters as applied (region names resolved, ' +
+    'Answers {query, terms, filter, total, reports, offset, results, facets}. total: the passages retrieved for the query, ' +
+    'reports: the reports they are in; offset pages through them (results offset + 1 … offset + k; with by=report, reports). ' +
+    'filter: the filters as applied (region names resolved, ' +
     'a kind alias as its name, year as from = to). facets holds province, city, county, year, section and kind, each ' +
     'value → passage count over the retrieved matches (not just the page). Each dimension is counted with the filters of ' +
     'the other dimensions applied and its own left out (disjunctive facets: after province=河南 the other provinces keep ' +
     'their counts); province ignores city and county too, city ignores county, year ignores from/to.';
   app.get('/api/search', { schema: { summary: 'Search passages (or reports) by meaning and words', description: searchDescription, querystring: searchQuerySchema } }, async (request) => {
-    const q = request.query as { q: string; mode: SearchMode; k: number; by: 'passage' | 'report' } & RawFilter;
+    const q = request.query as { q: string; mode: SearchMode; k: number; offset: number; by: 'passage' | 'report' } & RawFilter;
     const filter = parseFilter(q);
     const ctx = embedQueryOnce(reader.current());
-    const { results, matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, by: q.by, filter });
+    const { results, matches } = await searchWithMatches(ctx, q.q, { k: q.k, offset: q.offset, mode: q.mode, by: q.by, filter });
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
     const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed }));
-    return { query: q.q, terms: ctx.segment(q.q), filter, total: matches.length, results: results.map(apiResult), facets };
+    const reports = new Set(matches.map((m) => m.docId)).size;
+    return { query: q.q, terms: ctx.segment(q.q), filter, total: matches.length, reports, offset: q.offset, results: results.map(apiResult), facets };
   });
 
   app.get('/api/similar/:id', { schema: { summary: 'Passages similar to a stored one', params: idParamSchema, querystring: similarQuerySchema } }, async (request, reply) => {
     const { id } = request.params as { id: number };
-    const { other_regions, mode, ...q } = request.query as { k: number; mode: SearchMode; other_regions: string } & RawFilter;
+    const { other_regions, mode, offset, ...q } = request.query as { k: number; offset: number; mode: SearchMode; other_regions: string } & RawFilter;
     const ctx = reader.current();
     if (!ctx.store.getPassage(id)) return reply.code(404).send({ error: 'Not Found', message: `no passage with id ${id}` });
-    const results = await similar(ctx, { passageId: id }, { k: q.k, mode, otherRegions: other_regions === '1' || other_regions === 'true', filter: parseFilter(q) });
+    const results = await similar(ctx, { passageId: id }, { k: q.k, offset, mode, otherRegions: other_regions === '1' || other_regions === 'true', filter: parseFilter(q) });
     return { results: results.map(apiRow) };
   });
 
   app.post('/api/similar', { schema: { summary: 'Passages similar to a text', body: similarBodySchema } }, async (request) => {
-    const body = request.body as { text: string; k?: number; mode?: SearchMode; region?: { province?: string; city?: string; county?: string } } & RawFilter;
-    const { text, k, mode, region, ...raw } = body;
+    const body = request.body as { text: string; k?: number; offset?: number; mode?: SearchMode; region?: { province?: string; city?: string; county?: string } } & RawFilter;
+    const { text, k, offset, mode, region, ...raw } = body;
     const home = region ? parseFilter(region) : undefined;
     const ctx = reader.current();
-    const results = await similar(ctx, { text }, { k: k ?? 10, mode, otherRegions: home !== undefined, region: home, filter: parseFilter(raw) });
+    const results = await similar(ctx, { text }, { k: k ?? 10, offset, mode, otherRegions: home !== undefined, region: home, filter: parseFilter(raw) });
     return { results: results.map(apiRow) };
   });
 

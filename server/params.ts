@@ -1,7 +1,7 @@
 // JSON schemas for the API's parameters (Fastify validates them, answering 400 with the name of
 // the parameter) and their conversion into the search engine's options, with the CLI's rules.
 import { DOCUMENT_KINDS, SECTION_KINDS } from '../pipeline/types.ts';
-import { MAX_K, MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, SEARCH_MODES } from '../search/searchEngine.ts';
+import { MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, SEARCH_MODES } from '../search/searchEngine.ts';
 import { KIND_ALIASES } from '../search/filter.ts';
 import type { SearchParam } from '../search/errors.ts';
 
@@ -22,6 +22,8 @@ export const filterProperties = {
 } as const;
 
 export const kProperty = { type: 'integer', minimum: 1, maximum: MAX_K, default: 10 } as const;
+/** A later page: results skipped before the k returned (see the search engine's Paging). */
+const offsetProperty = { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 } as const;
 const modeProperty = { type: 'string', enum: [...SEARCH_MODES], default: 'hybrid' } as const;
 
 export const searchQuerySchema = {
@@ -32,6 +34,7 @@ export const searchQuerySchema = {
     q: queryText,
     mode: modeProperty,
     k: kProperty,
+    offset: offsetProperty,
     by: { type: 'string', enum: ['passage', 'report'], default: 'passage' },
     ...filterProperties,
   },
@@ -40,7 +43,7 @@ export const searchQuerySchema = {
 export const similarQuerySchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { k: kProperty, mode: modeProperty, other_regions: { type: 'string', enum: ['0', '1', 'true', 'false'], default: '0' }, ...filterProperties },
+  properties: { k: kProperty, offset: offsetProperty, mode: modeProperty, other_regions: { type: 'string', enum: ['0', '1', 'true', 'false'], default: '0' }, ...filterProperties },
 } as const;
 
 export const similarBodySchema = {
@@ -50,6 +53,7 @@ export const similarBodySchema = {
   properties: {
     text: { type: 'string', minLength: 1, maxLength: 5000, pattern: '\\S' },
     k: kProperty,
+    offset: offsetProperty,
     mode: modeProperty,
     region: {
       type: 'object',
@@ -71,6 +75,7 @@ const API_PARAMS: Record<SearchParam, string> = {
   query: 'q',
   text: 'text',
   k: 'k',
+  offset: 'offset',
   mode: 'mode',
   by: 'by',
   passageId: 'id',

@@ -78,6 +78,22 @@ describe('search', () => {
     expect(rows.every((r) => (r.passages ?? []).length > 0)).toBe(true);
   });
 
+  it('--offset shows a later page of the same ranking, numbered on from it, for search and similar', () => {
+    const ids = (args: string[]) => fazhiJson(['--data-dir', dataDir, ...args]).map((r) => r.id);
+    const whole = ids(['search', '行政复议', '--k', '8']);
+    expect(whole).toHaveLength(8);
+    expect(ids(['search', '行政复议', '--k', '4', '--offset', '4'])).toEqual(whole.slice(4));
+    const text = fazhi(['search', '行政复议', '--k', '2', '--offset', '4', '--data-dir', dataDir]).stdout;
+    expect(text.match(/^\d+\. /gm)).toEqual(['5. ', '6. ']);
+    expect(text).toContain(`#${whole[4]} `);
+    const reports = fazhiJson(['--data-dir', dataDir, 'search', '行政复议', '--by', 'report', '--k', '4']).map((r) => r.source);
+    expect(fazhiJson(['--data-dir', dataDir, 'search', '行政复议', '--by', 'report', '--k', '2', '--offset', '2']).map((r) => r.source)).toEqual(reports.slice(2));
+    expect(ids(['similar', String(whole[0]), '--k', '2', '--offset', '2'])).toEqual(ids(['similar', String(whole[0]), '--k', '4']).slice(2));
+    const past = fazhi(['search', '行政复议', '--offset', '5000', '--data-dir', dataDir]);
+    expect(past.code).toBe(0);
+    expect(past.stdout.trim()).toBe('No results after the first 5000.');
+  });
+
   it('answers lexical search from the store alone, without loading the vector index', () => {
     const copy = path.join(work, 'unreadable-index');
     cpSync(dataDir, copy, { recursive: true });
@@ -198,6 +214,8 @@ describe('ingest lifecycle', () => {
       [['search', '复议', '--section', '开头'], '--section'],
       // Range errors come from the search layer, told with the flag typed.
       [['search', '复议', '--k', '500'], '--k: must be an integer from 1 to 100, not 500'],
+      [['search', '复议', '--offset', '-3'], '--offset'],
+      [['search', '复议', '--offset', '10001'], '--offset: must be an integer from 0 to 10000, not 10001'],
       [['search', '复议', '--from', '2023', '--to', '2020'], '--from: 2023 is after'],
       [['similar', '99999999'], 'passage-id: no passage with id 99999999'],
     ];

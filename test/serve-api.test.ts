@@ -64,6 +64,35 @@ describe('GET /api/search', () => {
     expect(grouped.body.results[0].passages.length).toBeGreaterThan(0);
   });
 
+  it('pages through one ranking with offset (passages, or reports with by=report); total and reports stay; a bad offset is a 400 naming it', async () => {
+    const whole = await get(`/api/search?q=${q('行政执法')}&k=12`);
+    const second = await get(`/api/search?q=${q('行政执法')}&k=12&offset=6`);
+    expect(second.status).toBe(200);
+    expect(second.body.offset).toBe(6);
+    expect(whole.body.offset).toBe(0);
+    expect(second.body.total).toBe(whole.body.total);
+    expect(second.body.reports).toBe(whole.body.reports);
+    // With k=12 both read as deep: the second page of 6 is the whole list's second half.
+    const page = await get(`/api/search?q=${q('行政执法')}&k=6&offset=6`);
+    expect(page.body.results.map((r: any) => r.id)).toEqual(whole.body.results.slice(6).map((r: any) => r.id));
+    expect(new Set(whole.body.results.map((r: any) => r.docId)).size).toBeLessThanOrEqual(whole.body.reports);
+    expect(whole.body.reports).toBeLessThan(whole.body.total);
+    const reports = await get(`/api/search?q=${q('行政执法')}&by=report&k=4`);
+    const laterReports = await get(`/api/search?q=${q('行政执法')}&by=report&k=2&offset=2`);
+    expect(laterReports.body.results.map((r: any) => r.docId)).toEqual(reports.body.results.slice(2).map((r: any) => r.docId));
+    const beyond = await get(`/api/search?q=${q('行政执法')}&offset=${whole.body.total}`);
+    expect(beyond.status).toBe(200);
+    expect(beyond.body.results).toEqual([]);
+    for (const bad of ['-1', '1.5', 'x', '10001']) {
+      const r = await get(`/api/search?q=${q('行政执法')}&offset=${bad}`);
+      expect(r.status, bad).toBe(400);
+      expect(r.body.param, bad).toBe('offset');
+    }
+    const similarAll = await get(`/api/similar/${whole.body.results[0].id}?k=6`);
+    const similarLater = await get(`/api/similar/${whole.body.results[0].id}?k=3&offset=3`);
+    expect(similarLater.body.results.map((r: any) => r.id)).toEqual(similarAll.body.results.slice(3).map((r: any) => r.id));
+  });
+
   it('filters by document kind exactly, as --kind does (Chinese name or English alias)', async () => {
     const reports = await get(`/api/search?q=${q('述法')}&kind=rule-of-law-report&k=20`);
     expect(reports.body.results.length).toBeGreaterThan(0);

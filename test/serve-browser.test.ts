@@ -156,6 +156,47 @@ describe.skipIf(!available)('web app in chromium', () => {
     clean();
   });
 
+  it('pages through the results: next and previous page, a filter starts again at page one', async () => {
+    await page.goto(`${fx.url}/?q=${encodeURIComponent('行政执法')}`);
+    await page.locator('.result').first().waitFor();
+    const api = (await fx.app.inject({ method: 'GET', url: `/api/search?q=${encodeURIComponent('行政执法')}&k=20` })).json();
+    expect(api.total).toBeGreaterThan(20);
+    expect(await page.locator('.summary').textContent()).toContain(`显示第 1–20 条`);
+    expect(await page.locator('.pager a[rel="prev"]').count()).toBe(0);
+    const firstPage = await page.locator('.result').allTextContents();
+
+    await page.locator('.pager a[rel="next"]').click();
+    await page.waitForURL((u) => u.searchParams.get('offset') === '20');
+    await page.locator('.pager a[rel="prev"]').waitFor();
+    const secondPage = await page.locator('.result').allTextContents();
+    expect(secondPage.length).toBe(Math.min(20, api.total - 20));
+    expect(secondPage.some((text) => firstPage.includes(text))).toBe(false);
+    expect(await page.locator('.summary').textContent()).toContain(`显示第 21–${20 + secondPage.length} 条`);
+    const later = (await fx.app.inject({ method: 'GET', url: `/api/search?q=${encodeURIComponent('行政执法')}&k=20&offset=20` })).json();
+    expect(await page.locator('.result').count()).toBe(later.results.length);
+
+    // A filter chosen on page two shows that filter's first page.
+    await page.locator('.facet[data-facet="province"] a[data-value="山东省"]').click();
+    await page.waitForURL(/province=/);
+    expect(new URL(page.url()).searchParams.get('offset')).toBeNull();
+    await page.locator('.facet[data-facet="province"] .chip').waitFor();
+    expect(await page.locator('.pager a[rel="prev"]').count()).toBe(0);
+
+    await page.goBack();
+    await page.waitForURL((u) => u.searchParams.get('offset') === '20');
+    await page.locator('.pager a[rel="prev"]').click();
+    await page.waitForURL((u) => !u.searchParams.has('offset'));
+    await page.locator('.result').first().waitFor();
+    expect(await page.locator('.result').allTextContents()).toEqual(firstPage);
+
+    // Past the last page: said so, with the way back.
+    await page.goto(`${fx.url}/?q=${encodeURIComponent('行政执法')}&offset=${api.total}`);
+    await page.locator('.state.empty').waitFor();
+    expect(await page.locator('.state.empty').textContent()).toContain('没有更多结果');
+    expect(await page.locator('.pager a').textContent()).toBe('回到第一页');
+    clean();
+  });
+
   it('opens a report scrolled to the passage, then finds similar practice in other regions', async () => {
     await page.goto(`${fx.url}/?q=${encodeURIComponent('述法')}&city=${encodeURIComponent('枣庄')}`);
     const first = page.locator('.result').first();

@@ -6,11 +6,21 @@ import { SECTION_NAMES, empty, failure, href, loading, passageCard, reportHref }
 
 const FILTERS = ['province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind'];
 const MODE_NAMES = { hybrid: '综合', lexical: '关键词', dense: '语义' };
+const PAGE = 20;
 
+/** The query, mode, grouping and filters; the page (offset) is read apart, so that every link built from these starts at page one. */
 function currentParams(params) {
   const state = {};
   for (const key of ['q', 'mode', 'by', ...FILTERS]) if (params.get(key)) state[key] = params.get(key);
   return state;
+}
+
+/** Previous and next page of the same ranking; none where there is only one page. */
+function pager(state, offset, shown, count) {
+  const previous = offset > 0 ? el('a', { href: href({ ...state, offset: Math.max(0, offset - PAGE) || undefined }), 'data-nav': true, rel: 'prev' }, '← 上一页') : null;
+  const next = offset + shown < count ? el('a', { href: href({ ...state, offset: offset + PAGE }), 'data-nav': true, rel: 'next' }, '下一页 →') : null;
+  if (!previous && !next) return null;
+  return el('nav', { class: 'pager', 'aria-label': '翻页' }, previous, el('span', {}, `第 ${Math.floor(offset / PAGE) + 1} 页，共 ${Math.ceil(count / PAGE)} 页`), next);
 }
 
 /** The same page with one parameter changed (undefined removes it); a region change resets the levels below it. */
@@ -88,13 +98,14 @@ function yearRange(state, years) {
 
 export async function renderSearch({ main, params, stillCurrent, navigate }) {
   const state = currentParams(params);
+  const offset = Math.max(0, Number.parseInt(params.get('offset') ?? '', 10) || 0);
   document.title = `${state.q} - 法治报告检索`;
   const sidebar = el('aside', { class: 'filters', 'aria-label': '筛选' });
   const results = el('section', { class: 'results' }, loading());
   main.append(el('div', { class: 'search-layout' }, sidebar, results));
   let data;
   try {
-    data = await getJson('/api/search', { k: 20, ...state });
+    data = await getJson('/api/search', { k: PAGE, ...state, offset: offset || undefined });
   } catch (error) {
     if (!stillCurrent()) return;
     results.replaceChildren(failure(error));
@@ -126,10 +137,27 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
       (state.mode ?? 'hybrid') === mode ? el('strong', {}, name) : el('a', { href: withParam(state, 'mode', mode === 'hybrid' ? undefined : mode), 'data-nav': true }, name),
     ),
   );
-  const summary = el('p', { class: 'summary' }, `“${state.q}”：${data.total} 个相关段落`, data.results.length < data.total ? `，显示前 ${data.results.length} ${byReport ? '份报告' : '条'}` : '', ' ', modeLinks, ' ', toggle, ' ', el('a', { href: href({ view: 'adoption', q: state.q }), 'data-nav': true, class: 'adoption-link' }, '查看传播情况 →'));
+  // Pages count reports when grouped by report, passages otherwise.
+  const count = byReport ? data.reports : data.total;
+  const unit = byReport ? '份报告' : '条';
+  const shown = data.results.length;
+  const shownRange = shown > 0 && (offset > 0 || shown < count) ? `，显示第 ${offset + 1}–${offset + shown} ${unit}` : '';
+  const summary = el(
+    'p',
+    { class: 'summary' },
+    `“${state.q}”：${data.total} 个相关段落，来自 ${data.reports} 份报告${shownRange}`,
+    ' ',
+    modeLinks,
+    ' ',
+    toggle,
+    ' ',
+    el('a', { href: href({ view: 'adoption', q: state.q }), 'data-nav': true, class: 'adoption-link' }, '查看传播情况 →'),
+  );
 
-  if (data.results.length === 0) {
-    results.replaceChildren(summary, empty('没有找到结果。可以减少筛选条件、换一种说法，或改用“语义”检索。'));
+  if (shown === 0) {
+    const text = offset > 0 ? `第 ${offset + 1} ${unit}之后没有更多结果。` : '没有找到结果。可以减少筛选条件、换一种说法，或改用“语义”检索。';
+    const first = offset > 0 ? el('nav', { class: 'pager', 'aria-label': '翻页' }, el('a', { href: href(state), 'data-nav': true }, '回到第一页')) : null;
+    results.replaceChildren(...[summary, empty(text), first].filter(Boolean));
     return;
   }
   const list = byReport
@@ -143,5 +171,5 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
         ),
       )
     : data.results.map((r) => passageCard(r, data.terms));
-  results.replaceChildren(summary, el('div', { class: 'result-list' }, list));
+  results.replaceChildren(...[summary, el('div', { class: 'result-list' }, list), pager(state, offset, shown, count)].filter(Boolean));
 }
