@@ -193,7 +193,7 @@ function note(param: SearchParam, line: string): void {
 
 export async function searchCommand(o: Base & { query: string; flags: RawFilter & { k: string; offset: string; mode: string; by: string; json?: boolean } }): Promise<void> {
   // The search layer's own checks, before the model loads; its errors name the flag (cli/main.ts).
-  const { search, validateQuery, validateK, validateOffset, validateMode, validateBy } = await import('../search/searchEngine.ts');
+  const { searchWithMatches, nothingMatchesWell, NOISE_LEVEL, validateQuery, validateK, validateOffset, validateMode, validateBy } = await import('../search/searchEngine.ts');
   const { parseFilter } = await import('../search/filter.ts');
   const query = validateQuery(o.query);
   const k = validateK(parseWholeNumber('--k', o.flags.k));
@@ -207,7 +207,9 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilter 
     // Lexical search reads only the store: loading the vector index cost it 1.1 s of its 4.9 s
     // (and 0.6 GB) on a 250k-passage store.
     if (mode !== 'lexical') app.index.ensureFresh(app.store, app.encoder.modelId);
-    print(toRows(await search(app, query, { k, offset, mode, by, filter })), !!o.flags.json, offset);
+    const { results, matches } = await searchWithMatches(app, query, { k, offset, mode, by, filter });
+    if (nothingMatchesWell(mode, matches)) log(`note: the best match scores ${matches[0]!.score.toFixed(2)}, below ${NOISE_LEVEL}: nothing matches the query well`);
+    print(toRows(results), !!o.flags.json, offset);
   });
 }
 

@@ -45,6 +45,20 @@ const UNFITTED_DENSE: DenseCalibration = { floor: 0, median: 0.5 };
  */
 export const LEXICAL_MEDIAN_SHARE = 0.1572;
 
+/**
+ * Below this relevance a hybrid or lexical match is noise: judged-relevant passages in the first 10
+ * of the full eval index (dev + dev2, bge-small-zh-v1.5) scored at least 0.197 in hybrid (243 of
+ * them, p5 0.338) and 0.146 in lexical mode (201, p5 0.302); emoji and random characters score ≤ 0.05
+ * (test/relevance.test.ts). Dense mode is not judged by it: its clause-match calibration puts some
+ * short measure names at 0 where dense still ranks the answer first (2 of the 43 measure queries).
+ */
+export const NOISE_LEVEL = 0.1;
+
+/** Whether even the best of a query's ranked matches is noise (see NOISE_LEVEL); never said of dense mode. */
+export function nothingMatchesWell(mode: SearchMode, matches: readonly { score: number }[]): boolean {
+  return mode !== 'dense' && matches.length > 0 && matches[0]!.score < NOISE_LEVEL;
+}
+
 /** 0 up to 0, 0.5 at `half`, towards 1 beyond: increasing, so calibration never reorders a list (rank breaks ties at 0 by raw score). */
 function saturate(x: number, half: number): number {
   return x <= 0 ? 0 : 1 - Math.pow(2, -x / half);

@@ -7,7 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { InputError } from '../pipeline/errors.ts';
 import { SearchParamError } from '../search/errors.ts';
-import { searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
+import { nothingMatchesWell, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
 import { readIndexHealth } from '../search/vectorIndex.ts';
 import { toJsonRow } from '../cli/format.ts';
 import type { Reader } from './reader.ts';
@@ -118,8 +118,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const reader = opts.reader;
 
   const searchDescription =
-    'Answers {query, terms, filter, total, reports, offset, results, facets}. total: the passages retrieved for the query, ' +
+    'Answers {query, terms, filter, total, reports, offset, weak, results, facets}. total: the passages retrieved for the query, ' +
     'reports: the reports they are in; offset pages through them (results offset + 1 … offset + k; with by=report, reports). ' +
+    'weak: even the best match scores below 0.1, the noise level (hybrid and lexical mode): nothing matches the query well. ' +
     'filter: the filters as applied (region names resolved, ' +
     'a kind alias as its name, year as from = to). facets holds province, city, county, year, section and kind, each ' +
     'value → passage count over the retrieved matches (not just the page). Each dimension is counted with the filters of ' +
@@ -133,7 +134,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
     const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed }));
     const reports = new Set(matches.map((m) => m.docId)).size;
-    return { query: q.q, terms: ctx.segment(q.q), filter, total: matches.length, reports, offset: q.offset, results: results.map(apiResult), facets };
+    const weak = nothingMatchesWell(q.mode, matches);
+    return { query: q.q, terms: ctx.segment(q.q), filter, total: matches.length, reports, offset: q.offset, weak, results: results.map(apiResult), facets };
   });
 
   app.get('/api/similar/:id', { schema: { summary: 'Passages similar to a stored one', params: idParamSchema, querystring: similarQuerySchema } }, async (request, reply) => {

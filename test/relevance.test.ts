@@ -18,6 +18,9 @@ afterAll(() => {
   rmSync(path.dirname(dataDir), { recursive: true, force: true });
 });
 
+/** The CLI's note under the results when even the best match is noise (search/searchEngine.ts NOISE_LEVEL). */
+const NOTE = /note: the best match scores 0\.\d\d, below 0\.1: nothing matches the query well/;
+
 const top = (query: string, mode: string): number => {
   const [hit] = fazhiJson(['search', query, '--mode', mode, '--k', '1', '--data-dir', dataDir]);
   return hit ? (hit.score as number) : 0;
@@ -48,4 +51,17 @@ describe('relevance scores', () => {
       }
     });
   }
+
+  it('the CLI notes, on stderr, when even the best match is noise (hybrid and lexical), and not for a real match', () => {
+    for (const mode of ['hybrid', 'lexical']) {
+      const junk = fazhi(['search', nonsense[0]!, '--mode', mode, '--k', '1', '--data-dir', dataDir]);
+      expect(junk.code, mode).toBe(0);
+      // Lexical search finds nothing for emoji: no results, nothing to note.
+      if (mode === 'hybrid') expect(junk.stderr, mode).toMatch(NOTE);
+      else expect(junk.stdout.trim(), mode).toBe('No results.');
+      const real = fazhi(['search', '双随机、一公开', '--mode', mode, '--k', '1', '--data-dir', dataDir]);
+      expect(real.stderr, mode).not.toMatch(NOTE);
+    }
+    expect(fazhi(['search', nonsense[2]!, '--mode', 'dense', '--k', '1', '--data-dir', dataDir]).stderr).not.toMatch(NOTE);
+  });
 });

@@ -112,6 +112,15 @@ describe('GET /api/search', () => {
     expect(others.body.facets.kind['法律法规']).toBeGreaterThan(0);
   });
 
+  it('weak: says where even the best match is below the noise level (hybrid, lexical), never in dense mode', async () => {
+    for (const mode of ['hybrid', 'lexical']) expect((await get(`/api/search?q=${q('述法')}&mode=${mode}`)).body.weak, mode).toBe(false);
+    const junk = await get(`/api/search?q=${q('😀🎉🚀🌈')}`);
+    expect(junk.body.results.length).toBeGreaterThan(0);
+    expect(junk.body.results[0].score).toBeLessThan(0.1);
+    expect(junk.body.weak).toBe(true);
+    expect((await get(`/api/search?q=${q('😀🎉🚀🌈')}&mode=dense`)).body.weak).toBe(false);
+  });
+
   it('an unknown kind is a 400 naming kind and listing the kinds', async () => {
     const { status, body } = await get(`/api/search?q=${q('述法')}&kind=${q('条例')}`);
     expect(status).toBe(400);

@@ -258,6 +258,11 @@ describe.skipIf(!available)('web app in chromium', () => {
     expect(await page.locator('.facet[data-facet="kind"] li.selected a').getAttribute('data-value')).toBe('法律法规');
     expect(await page.locator('.facet[data-facet="kind"] a[data-value="law"]').count()).toBe(0);
     await page.unroute('**/api/search?*');
+    expect(await page.locator('.notice').count()).toBe(0);
+    // Nothing matches well: the nearest passages are listed under a notice that says so.
+    await page.goto(`${fx.url}/?q=${encodeURIComponent('😀🎉🚀🌈')}`);
+    await page.locator('.result').first().waitFor();
+    expect(await page.locator('.notice').textContent()).toContain('没有与“😀🎉🚀🌈”明显相关的段落');
     await page.goto(`${fx.url}/?q=${encodeURIComponent('述法')}&year=1950`);
     await page.locator('.state.empty').waitFor();
     await page.goto(`${fx.url}/?q=${encodeURIComponent('述法')}&province=${encodeURIComponent('不存在省')}`);

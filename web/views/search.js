@@ -154,6 +154,9 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
     el('a', { href: href({ view: 'adoption', q: state.q }), 'data-nav': true, class: 'adoption-link' }, '查看传播情况 →'),
   );
 
+  // Even the best match is below the noise level (the API's `weak`): say so above the nearest passages.
+  const weak = data.weak && shown > 0 ? el('p', { class: 'notice', role: 'note' }, `没有与“${state.q}”明显相关的段落：最佳结果的相关度也低于 0.1，以下只是最接近的段落。可以换一种说法，或减少筛选条件。`) : null;
+
   if (shown === 0) {
     const text = offset > 0 ? `第 ${offset + 1} ${unit}之后没有更多结果。` : '没有找到结果。可以减少筛选条件、换一种说法，或改用“语义”检索。';
     const first = offset > 0 ? el('nav', { class: 'pager', 'aria-label': '翻页' }, el('a', { href: href(state), 'data-nav': true }, '回到第一页')) : null;
@@ -171,5 +174,5 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
         ),
       )
     : data.results.map((r) => passageCard(r, data.terms));
-  results.replaceChildren(...[summary, el('div', { class: 'result-list' }, list), pager(state, offset, shown, count)].filter(Boolean));
+  results.replaceChildren(...[summary, weak, el('div', { class: 'result-list' }, list), pager(state, offset, shown, count)].filter(Boolean));
 }
