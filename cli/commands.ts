@@ -165,7 +165,8 @@ export async function removeCommand(o: Base & Rooted & { source: string }): Prom
 }
 
 export async function listCommand(o: Base & { json: boolean }): Promise<void> {
-  const store = Store.open(o.dataDir);
+  // Only reads: it answers while another process writes, and in a directory it cannot write.
+  const store = Store.openReadOnly(o.dataDir);
   try {
     const reports = store.documents().map((d) => ({
       source: d.source,

@@ -1,4 +1,4 @@
-// Read commands never write: search, similar and status open the store read-only, build a
+// Read commands never write: search, similar, status and list open the store read-only, build a
 // missing or behind vector index in memory and save nothing, so a data directory the process
 // cannot write (a read-only mount, another user's directory) can be searched.
 import { spawnSync } from 'node:child_process';
@@ -85,6 +85,9 @@ describe('read-only data directory', () => {
     const status = fazhiReadOnlyUser(['status', '--json', '--data-dir', copy]);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ documents: 2, index: { fresh: true } });
+    const list = fazhiReadOnlyUser(['list', '--json', '--data-dir', copy]);
+    expect(list.code, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as { reports: unknown[] }).reports).toHaveLength(2);
     expect(listing(copy)).toEqual(before);
   });
 

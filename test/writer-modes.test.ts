@@ -54,6 +54,12 @@ describe.skipIf(!redisServerAvailable())('embedded writers and a queue writer on
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
     expect(documentCount(dataDir)).toBe(1);
+    // Read commands answer meanwhile: they only read.
+    for (const args of [['list', '--json'], ['status', '--json']]) {
+      const r = cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    expect(JSON.parse(cli(['list', '--json']).stdout).reports).toHaveLength(1);
     // The refusals claimed nothing: the worker renews its hold (a fenced renewal would end it).
     await sleep(3 * TTL_MS);
     expect(isRunning(writer), writer.stderr()).toBe(true);
