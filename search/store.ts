@@ -1067,6 +1067,13 @@ export class Store {
     return rows.map(toDocumentRow);
   }
 
+  /** Documents of these regions, years and kind (a section filter does not apply to documents). */
+  documentsMatching(filter: Omit<SearchFilter, 'section'>): DocumentRow[] {
+    const where = buildWhere({ filter });
+    const rows = this.db.prepare(`${DOCUMENT_SELECT} WHERE ${where.sql} ORDER BY d.source`).all(...where.params) as DocumentDbRow[];
+    return rows.map(toDocumentRow);
+  }
+
   getDocumentBySource(source: string): DocumentRow | null {
     const row = this.db.prepare(`${DOCUMENT_SELECT} WHERE d.source = ?`).get(source) as DocumentDbRow | undefined;
     return row ? toDocumentRow(row) : null;

@@ -17,12 +17,14 @@ import {
   searchQuerySchema,
   similarBodySchema,
   similarQuerySchema,
+  catalogueQuerySchema,
   apiParamOf,
 } from './params.ts';
 import { parseFilter, type RawFilter } from '../search/filter.ts';
 import { adoption, adoptionCsv, mentioningPassages, passageContext, placeKey, reportView } from './views.ts';
 import { openApiDocument, type RouteDoc } from './openapi.ts';
 import { disjunctiveFacets, embedQueryOnce, matchingIds } from './facets.ts';
+import { reportCatalogue } from './catalogue.ts';
 import { registerWrites, type WriteOptions } from './writes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -155,6 +157,24 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const results = await similar(ctx, { text }, { k: k ?? 10, offset, mode, otherRegions: home !== undefined, region: home, filter: parseFilter(raw) });
     return { results: results.map(apiRow) };
   });
+
+  app.get(
+    '/api/reports',
+    {
+      schema: {
+        summary: 'The stored reports under a filter, newest year first',
+        description:
+          'Answers {filter, total, offset, reports, facets}: reports offset + 1 … offset + k of the documents the filters admit (newest year first, ' +
+          'then by province, city, county and title), each {id, source, title, kind, jurisdiction, year, passages, aliases}; facets province, city, ' +
+          'county, year and kind count documents, each dimension under the other dimensions\' filters (as /api/search counts passages).',
+        querystring: catalogueQuerySchema,
+      },
+    },
+    async (request) => {
+      const { k, offset, ...raw } = request.query as { k: number; offset: number } & RawFilter;
+      return reportCatalogue(reader.current().store, parseFilter(raw), { k, offset });
+    },
+  );
 
   app.get('/api/reports/:id', { schema: { summary: 'A report: metadata, heading tree, passages', params: idParamSchema } }, async (request, reply) => {
     const { id } = request.params as { id: number };

@@ -15,7 +15,7 @@ export type Facets = Record<FacetName, Record<string, number>>;
  * below it too (a city lies inside one province, so other provinces counted with a city kept
  * would all be 0). Year counts ignore the year range as well as a single year.
  */
-const IGNORES: Record<FacetName, readonly (keyof SearchFilter)[]> = {
+export const IGNORES: Record<FacetName, readonly (keyof SearchFilter)[]> = {
   province: ['province', 'city', 'county'],
   city: ['city', 'county'],
   county: ['county'],
@@ -29,18 +29,18 @@ function facetValue(facts: PassageFacts, name: FacetName): string | number | nul
   return name === 'province' || name === 'city' || name === 'county' ? facts.jurisdiction[name] : facts[name];
 }
 
-/** Passage counts per value of one dimension over a set of matches. */
-function countValues(matches: readonly PassageFacts[], name: FacetName): Record<string, number> {
+/** How many items have each value (none: not counted). */
+export function countValues<T>(items: readonly T[], value: (item: T) => string | number | null): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const facts of matches) {
-    const value = facetValue(facts, name);
-    if (value !== null) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
+  for (const item of items) {
+    const v = value(item);
+    if (v !== null) counts[String(v)] = (counts[String(v)] ?? 0) + 1;
   }
   return counts;
 }
 
 /** `filter` without the keys a facet ignores. */
-function facetFilter(filter: SearchFilter, name: FacetName): SearchFilter {
+export function facetFilter(filter: SearchFilter, name: FacetName): SearchFilter {
   const kept: SearchFilter = { ...filter };
   for (const key of IGNORES[name]) delete kept[key];
   return kept;
@@ -71,7 +71,7 @@ export async function disjunctiveFacets(
       if (!retrievals.has(key)) retrievals.set(key, factsOf(retrieve(relaxed)));
       base = retrievals.get(key)!;
     }
-    facets[name] = countValues(await base, name);
+    facets[name] = countValues(await base, (facts) => facetValue(facts, name));
   }
   return facets;
 }

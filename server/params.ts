@@ -40,6 +40,17 @@ export const searchQuerySchema = {
   },
 } as const;
 
+/** The report catalogue: the filters that apply to documents (not section), and a page of them. */
+export const catalogueQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    k: { type: 'integer', minimum: 1, maximum: MAX_K, default: 50 },
+    offset: offsetProperty,
+    ...Object.fromEntries(Object.entries(filterProperties).filter(([key]) => key !== 'section')),
+  },
+} as const;
+
 export const similarQuerySchema = {
   type: 'object',
   additionalProperties: false,

@@ -234,6 +234,54 @@ describe('disjunctive facets: each dimension counted with the other dimensions\'
   });
 });
 
+describe('GET /api/reports: the report catalogue', () => {
+  const stored = () => fx.reader.current().store.documents();
+
+  it('lists every stored document, newest year first, with facets counting documents', async () => {
+    const { status, body } = await get('/api/reports');
+    expect(status).toBe(200);
+    const docs = stored();
+    expect(body.total).toBe(docs.length);
+    expect(body.reports.map((r: any) => r.id).sort()).toEqual(docs.map((d) => d.id).sort());
+    const years = body.reports.map((r: any) => r.year ?? -1);
+    expect(years).toEqual([...years].sort((a: number, b: number) => b - a));
+    const first = body.reports[0];
+    const doc = docs.find((d) => d.id === first.id)!;
+    expect(first).toEqual({ id: doc.id, source: doc.source, title: doc.title, kind: doc.kind, jurisdiction: doc.jurisdiction, year: doc.year, passages: doc.passageCount, aliases: doc.aliases });
+    const sum = (facet: Record<string, number>) => Object.values(facet).reduce((a, b) => a + b, 0);
+    expect(sum(body.facets.kind)).toBe(docs.length);
+    expect(body.facets.kind['法律法规']).toBe(docs.filter((d) => d.kind === '法律法规').length);
+  });
+
+  it('filters as search does (short region names, year range, kind alias); each facet keeps its other values', async () => {
+    const henan = await get(`/api/reports?province=${q('河南')}`);
+    expect(henan.body.filter).toEqual({ province: '河南省' });
+    expect(henan.body.reports.length).toBeGreaterThan(0);
+    expect(henan.body.reports.every((r: any) => r.jurisdiction.province === '河南省')).toBe(true);
+    expect(henan.body.total).toBe(stored().filter((d) => d.jurisdiction.province === '河南省').length);
+    expect(Object.keys(henan.body.facets.province)).toEqual(expect.arrayContaining(['河南省', '山东省']));
+    expect(Object.keys(henan.body.facets.city).every((city) => stored().some((d) => d.jurisdiction.city === city && d.jurisdiction.province === '河南省'))).toBe(true);
+    const laws = await get('/api/reports?kind=law');
+    expect(laws.body.reports.length).toBeGreaterThan(0);
+    expect(laws.body.reports.every((r: any) => r.kind === '法律法规')).toBe(true);
+    expect(Object.keys(laws.body.facets.kind).length).toBeGreaterThan(1);
+    const range = await get('/api/reports?from=2023&to=2023');
+    expect(range.body.reports.every((r: any) => r.year === 2023)).toBe(true);
+  });
+
+  it('pages with k and offset; refuses section and bad values, naming them', async () => {
+    const all = await get('/api/reports?k=6');
+    const later = await get('/api/reports?k=3&offset=3');
+    expect(later.body.reports.map((r: any) => r.id)).toEqual(all.body.reports.slice(3).map((r: any) => r.id));
+    expect(later.body.total).toBe(all.body.total);
+    for (const [query, param] of [['section=成效', 'section'], ['k=0', 'k'], ['offset=-1', 'offset'], ['province=火星', 'province'], ['year=1800', 'year']]) {
+      const r = await get(`/api/reports?${query!.replace(/[^\x00-\x7f]+/g, (m) => encodeURIComponent(m))}`);
+      expect(r.status, query).toBe(400);
+      expect(r.body.param, query).toBe(param);
+    }
+  });
+});
+
 describe('similar, reports, passages', () => {
   it('GET /api/similar/:id?other_regions=1 leaves out the source region and its report', async () => {
     const source = (await get(`/api/search?q=${q('述法')}&city=${q('枣庄')}&k=1`)).body.results[0];

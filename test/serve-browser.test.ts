@@ -1,5 +1,5 @@
 // The web app in a real browser (Debian chromium via playwright-core) against `fazhi serve` on
-// a real store: search, filter (kind, disjunctive counts), report reader, similar, adoption + CSV,
+// a real store: search, filter (kind, disjunctive counts), pages, the report catalogue, report reader, similar, adoption + CSV,
 // the hostile fixture.
 // Saves a screenshot of each view to $FAZHI_SCREENSHOTS (docs/ holds the committed ones).
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -194,6 +194,32 @@ describe.skipIf(!available)('web app in chromium', () => {
     await page.locator('.state.empty').waitFor();
     expect(await page.locator('.state.empty').textContent()).toContain('没有更多结果');
     expect(await page.locator('.pager a').textContent()).toBe('回到第一页');
+    clean();
+  });
+
+  it('the report catalogue: from the footer, filtered by province (other provinces still listed), a title opens the reader', async () => {
+    await page.goto(fx.url);
+    await page.locator('footer .catalogue-link').click();
+    await page.waitForURL(/view=reports/);
+    await page.locator('table.catalogue tbody tr').first().waitFor();
+    const documents = fx.reader.current().store.documents();
+    expect(await page.locator('table.catalogue tbody tr').count()).toBe(documents.length);
+    expect(await page.locator('.summary').textContent()).toBe(`共 ${documents.length} 份报告`);
+
+    await page.locator('.facet[data-facet="province"] a[data-value="河南省"]').click();
+    await page.waitForURL(/province=/);
+    await page.locator('.facet[data-facet="province"] .chip').waitFor();
+    const places = await page.locator('table.catalogue td.place').allTextContents();
+    expect(places.length).toBe(documents.filter((d) => d.jurisdiction.province === '河南省').length);
+    expect(places.every((p) => p.startsWith('河南省'))).toBe(true);
+    expect(await page.locator('.facet[data-facet="province"] a[data-value="山东省"]').count()).toBe(1);
+    await shot('catalogue');
+
+    const title = await page.locator('table.catalogue .report-link').first().textContent();
+    await page.locator('table.catalogue .report-link').first().click();
+    await page.waitForURL(/report=/);
+    await page.locator('.passage').first().waitFor();
+    expect(await page.locator('main h2, main h1').first().textContent()).toContain(title!);
     clean();
   });
 

@@ -7,6 +7,7 @@ import { renderReport } from './views/report.js';
 import { renderSimilar } from './views/similar.js';
 import { renderAdoption } from './views/adoption.js';
 import { renderHome } from './views/home.js';
+import { renderReports } from './views/reports.js';
 
 const main = document.getElementById('main');
 const form = document.getElementById('search-form');
@@ -38,6 +39,7 @@ async function render() {
   if (params.has('report')) return renderReport(view);
   if (params.has('similar')) return renderSimilar(view);
   if (params.get('view') === 'adoption' && params.get('q')) return renderAdoption(view);
+  if (params.get('view') === 'reports') return renderReports(view);
   if (params.get('q')) return renderSearch(view);
   document.title = '法治政府建设年度报告检索';
   return renderHome(view);
@@ -79,7 +81,7 @@ async function showStatus() {
   const footer = document.getElementById('status-line');
   try {
     const s = await getJson('/api/status');
-    footer.replaceChildren(`已收录 ${s.documents} 份报告 · ${s.passages} 个段落 · 模型 ${s.model}`);
+    footer.replaceChildren(el('a', { href: '/?view=reports', 'data-nav': true, class: 'catalogue-link' }, `已收录 ${s.documents} 份报告`), ` · ${s.passages} 个段落 · 模型 ${s.model}`);
   } catch (error) {
     footer.replaceChildren(el('span', { class: 'error' }, `无法读取状态：${error.message}`));
   }

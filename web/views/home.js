@@ -13,6 +13,7 @@ export function renderHome({ main }) {
       el('p', {}, '按意思检索各地法治政府建设年度报告：哪些地区有类似做法，哪些报告提到某项措施，它在何时、何地出现。'),
       el('p', {}, '例如：'),
       el('ul', { class: 'examples' }, EXAMPLES.map((q) => el('li', {}, el('a', { href: href({ q }), 'data-nav': true }, q)))),
+      el('p', {}, el('a', { href: href({ view: 'reports' }), 'data-nav': true, class: 'catalogue-link' }, '浏览全部报告 →'), '：按地区、年份和文件类型查看收录了哪些报告。'),
     ),
   );
 }

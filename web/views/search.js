@@ -2,7 +2,8 @@
 // other dimensions' filters applied, so a facet keeps listing its other values after one is chosen.
 import { append, el, place } from '../dom.js';
 import { getJson } from '../api.js';
-import { SECTION_NAMES, empty, failure, href, loading, passageCard, reportHref } from './common.js';
+import { SECTION_NAMES, empty, failure, href, loading, pager, passageCard, reportHref } from './common.js';
+import { facetList, withParam, yearRange } from './facets.js';
 
 const FILTERS = ['province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind'];
 const MODE_NAMES = { hybrid: '综合', lexical: '关键词', dense: '语义' };
@@ -13,87 +14,6 @@ function currentParams(params) {
   const state = {};
   for (const key of ['q', 'mode', 'by', ...FILTERS]) if (params.get(key)) state[key] = params.get(key);
   return state;
-}
-
-/** Previous and next page of the same ranking; none where there is only one page. */
-function pager(state, offset, shown, count) {
-  const previous = offset > 0 ? el('a', { href: href({ ...state, offset: Math.max(0, offset - PAGE) || undefined }), 'data-nav': true, rel: 'prev' }, '← 上一页') : null;
-  const next = offset + shown < count ? el('a', { href: href({ ...state, offset: offset + PAGE }), 'data-nav': true, rel: 'next' }, '下一页 →') : null;
-  if (!previous && !next) return null;
-  return el('nav', { class: 'pager', 'aria-label': '翻页' }, previous, el('span', {}, `第 ${Math.floor(offset / PAGE) + 1} 页，共 ${Math.ceil(count / PAGE)} 页`), next);
-}
-
-/** The same page with one parameter changed (undefined removes it); a region change resets the levels below it. */
-function withParam(state, key, value) {
-  const next = { ...state, [key]: value };
-  const cleared = { province: ['city', 'county'], city: ['county'], year: ['from', 'to'], from: ['year'], to: ['year'] }[key] ?? [];
-  for (const below of cleared) delete next[below];
-  return href(next);
-}
-
-/**
- * The value chosen for a facet, as the API applied it (`applied`: 河南 → 河南省, law → 法律法规);
- * for years, the one year of a from = to range.
- */
-function chosenValue(applied, name) {
-  if (name !== 'year') return applied[name];
-  return applied.from !== undefined && applied.from === applied.to ? String(applied.from) : undefined;
-}
-
-/** Whether a facet value is chosen (for years: also inside the chosen range). */
-function isChosen(applied, name, value) {
-  if (name !== 'year') return applied[name] === value;
-  if (applied.from === undefined && applied.to === undefined) return false;
-  const y = Number(value);
-  return (applied.from === undefined || y >= applied.from) && (applied.to === undefined || y <= applied.to);
-}
-
-function facetList(title, name, counts, state, applied, label = (v) => v) {
-  const selected = chosenValue(applied, name);
-  const all = { ...counts };
-  // A chosen value with no matches under the other filters is still listed, so it can be seen and undone.
-  if (selected && !(selected in all)) all[selected] = 0;
-  const entries = Object.entries(all).sort((a, b) => (name === 'year' ? Number(b[0]) - Number(a[0]) : b[1] - a[1] || a[0].localeCompare(b[0], 'zh')));
-  const shown = entries.slice(0, 30);
-  // The chosen value stays visible even when it is not among the 30 largest.
-  if (selected && !shown.some(([value]) => value === selected)) shown.push(entries.find(([value]) => value === selected));
-  return el(
-    'section',
-    { class: 'facet', dataset: { facet: name } },
-    el('h4', {}, title),
-    selected
-      ? el('p', { class: 'chip' }, el('span', {}, label(selected)), el('a', { href: withParam(state, name, undefined), 'data-nav': true, class: 'clear', title: '取消此筛选', 'aria-label': `取消筛选 ${label(selected)}` }, '×'))
-      : null,
-    shown.length === 0
-      ? el('p', { class: 'muted' }, '—')
-      : el(
-          'ul',
-          {},
-          shown.map(([value, count]) => {
-            const chosen = isChosen(applied, name, value);
-            // Choosing the chosen value again undoes it; any other value replaces it.
-            const target = value === selected ? withParam(state, name, undefined) : withParam(state, name, value);
-            return el(
-              'li',
-              { class: chosen ? 'selected' : undefined },
-              el('a', { href: target, 'data-nav': true, dataset: { value }, 'aria-current': chosen ? 'true' : undefined }, el('span', {}, label(value)), el('span', { class: 'count' }, String(count))),
-            );
-          }),
-        ),
-  );
-}
-
-function yearRange(state, years) {
-  const known = Object.keys(years ?? {}).map(Number).sort((a, b) => a - b);
-  const options = (selected) => [el('option', { value: '' }, '不限'), ...known.map((y) => el('option', { value: String(y), selected: String(y) === selected }, String(y)))];
-  const from = el('select', { 'aria-label': '起始年份', class: 'from' }, options(state.from ?? state.year));
-  const to = el('select', { 'aria-label': '截止年份', class: 'to' }, options(state.to ?? state.year));
-  const apply = (navigate) => () => {
-    const next = { ...state, from: from.value || undefined, to: to.value || undefined };
-    delete next.year;
-    navigate(href(next));
-  };
-  return { from, to, apply };
 }
 
 export async function renderSearch({ main, params, stillCurrent, navigate }) {
@@ -174,5 +94,5 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
         ),
       )
     : data.results.map((r) => passageCard(r, data.terms));
-  results.replaceChildren(...[summary, weak, el('div', { class: 'result-list' }, list), pager(state, offset, shown, count)].filter(Boolean));
+  results.replaceChildren(...[summary, weak, el('div', { class: 'result-list' }, list), pager(state, offset, shown, count, PAGE)].filter(Boolean));
 }

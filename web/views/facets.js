@@ -1,0 +1,78 @@
+// Filter facets in a sidebar, shared by the search page (passage counts) and the report
+// catalogue (document counts): each value links to the same page with that filter chosen, or
+// undone where it is chosen already; the chosen value shows as a chip.
+import { el } from '../dom.js';
+import { href } from './common.js';
+
+/** The same page with one parameter changed (undefined removes it); a region change resets the levels below it. */
+export function withParam(state, key, value) {
+  const next = { ...state, [key]: value };
+  const cleared = { province: ['city', 'county'], city: ['county'], year: ['from', 'to'], from: ['year'], to: ['year'] }[key] ?? [];
+  for (const below of cleared) delete next[below];
+  return href(next);
+}
+
+/**
+ * The value chosen for a facet, as the API applied it (`applied`: 河南 → 河南省, law → 法律法规);
+ * for years, the one year of a from = to range.
+ */
+function chosenValue(applied, name) {
+  if (name !== 'year') return applied[name];
+  return applied.from !== undefined && applied.from === applied.to ? String(applied.from) : undefined;
+}
+
+/** Whether a facet value is chosen (for years: also inside the chosen range). */
+function isChosen(applied, name, value) {
+  if (name !== 'year') return applied[name] === value;
+  if (applied.from === undefined && applied.to === undefined) return false;
+  const y = Number(value);
+  return (applied.from === undefined || y >= applied.from) && (applied.to === undefined || y <= applied.to);
+}
+
+export function facetList(title, name, counts, state, applied, label = (v) => v) {
+  const selected = chosenValue(applied, name);
+  const all = { ...counts };
+  // A chosen value with no matches under the other filters is still listed, so it can be seen and undone.
+  if (selected && !(selected in all)) all[selected] = 0;
+  const entries = Object.entries(all).sort((a, b) => (name === 'year' ? Number(b[0]) - Number(a[0]) : b[1] - a[1] || a[0].localeCompare(b[0], 'zh')));
+  const shown = entries.slice(0, 30);
+  // The chosen value stays visible even when it is not among the 30 largest.
+  if (selected && !shown.some(([value]) => value === selected)) shown.push(entries.find(([value]) => value === selected));
+  return el(
+    'section',
+    { class: 'facet', dataset: { facet: name } },
+    el('h4', {}, title),
+    selected
+      ? el('p', { class: 'chip' }, el('span', {}, label(selected)), el('a', { href: withParam(state, name, undefined), 'data-nav': true, class: 'clear', title: '取消此筛选', 'aria-label': `取消筛选 ${label(selected)}` }, '×'))
+      : null,
+    shown.length === 0
+      ? el('p', { class: 'muted' }, '—')
+      : el(
+          'ul',
+          {},
+          shown.map(([value, count]) => {
+            const chosen = isChosen(applied, name, value);
+            // Choosing the chosen value again undoes it; any other value replaces it.
+            const target = value === selected ? withParam(state, name, undefined) : withParam(state, name, value);
+            return el(
+              'li',
+              { class: chosen ? 'selected' : undefined },
+              el('a', { href: target, 'data-nav': true, dataset: { value }, 'aria-current': chosen ? 'true' : undefined }, el('span', {}, label(value)), el('span', { class: 'count' }, String(count))),
+            );
+          }),
+        ),
+  );
+}
+
+export function yearRange(state, years) {
+  const known = Object.keys(years ?? {}).map(Number).sort((a, b) => a - b);
+  const options = (selected) => [el('option', { value: '' }, '不限'), ...known.map((y) => el('option', { value: String(y), selected: String(y) === selected }, String(y)))];
+  const from = el('select', { 'aria-label': '起始年份', class: 'from' }, options(state.from ?? state.year));
+  const to = el('select', { 'aria-label': '截止年份', class: 'to' }, options(state.to ?? state.year));
+  const apply = (navigate) => () => {
+    const next = { ...state, from: from.value || undefined, to: to.value || undefined };
+    delete next.year;
+    navigate(href(next));
+  };
+  return { from, to, apply };
+}
