@@ -164,11 +164,14 @@ export async function removeCommand(o: Base & Rooted & { source: string }): Prom
   }
 }
 
-export async function listCommand(o: Base & { json: boolean }): Promise<void> {
+export async function listCommand(o: Base & { flags: Omit<RawFilter, 'section'> & { json?: boolean } }): Promise<void> {
+  const { parseFilter } = await import('../search/filter.ts');
+  const { json, ...raw } = o.flags;
+  const filter = parseFilter(raw, note);
   // Only reads: it answers while another process writes, and in a directory it cannot write.
   const store = Store.openReadOnly(o.dataDir);
   try {
-    const reports = store.documents().map((d) => ({
+    const reports = store.documentsMatching(filter).map((d) => ({
       source: d.source,
       title: d.title,
       kind: d.kind,
@@ -177,7 +180,7 @@ export async function listCommand(o: Base & { json: boolean }): Promise<void> {
       passages: d.passageCount,
       aliases: d.aliases,
     }));
-    process.stdout.write((o.json ? listToJson(reports) : listToText(reports)) + '\n');
+    process.stdout.write((json ? listToJson(reports) : listToText(reports, Object.keys(filter).length > 0)) + '\n');
   } finally {
     store.close();
   }

@@ -94,8 +94,9 @@ export function listToJson(reports: ListedReport[]): string {
   });
 }
 
-export function listToText(reports: ListedReport[]): string {
-  if (reports.length === 0) return 'No reports stored.';
+/** `filtered`: the list is of the reports a filter admits, not of all stored. */
+export function listToText(reports: ListedReport[], filtered = false): string {
+  if (reports.length === 0) return filtered ? 'No stored report matches the filters.' : 'No reports stored.';
   const lines: string[] = [];
   for (const r of reports) {
     lines.push(`${forTerminal(r.source)}  ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind}]  ${r.passages} passages`);

@@ -25,18 +25,23 @@ import {
 } from './commands.ts';
 import { serveCommand } from './serve.ts';
 
-function filterOptions(cmd: Command): Command {
+/** The filters a document has: region, year, kind (`search` and `similar` add --section). */
+function documentFilterOptions(cmd: Command): Command {
   return cmd
-    .option('-k, --k <n>', 'number of results (1–100)', '10')
-    .option('--offset <n>', 'skip the first n results (passages, or reports with --by report): a later page', '0')
     .option('--province <name>', 'only this province (山东 or 山东省)')
     .option('--city <name>', 'only this city (威海 or 威海市)')
     .option('--county <name>', 'only this county/district (环翠 or 环翠区)')
     .option('--year <y>', 'only reports on this year')
     .option('--from <y>', 'reports on this year or later')
     .option('--to <y>', 'reports on this year or earlier')
+    .option('--kind <kind>', 'only documents of this kind: 法治政府建设年度报告 | 政府报告 | 法律法规 | 其他 (or rule-of-law-report | government-report | law | other)');
+}
+
+function filterOptions(cmd: Command): Command {
+  return documentFilterOptions(
+    cmd.option('-k, --k <n>', 'number of results (1–100)', '10').option('--offset <n>', 'skip the first n results (passages, or reports with --by report): a later page', '0'),
+  )
     .option('--section <s>', 'only this part of the report: 成效 | 不足 | 职责 | 安排')
-    .option('--kind <kind>', 'only documents of this kind: 法治政府建设年度报告 | 政府报告 | 法律法规 | 其他 (or rule-of-law-report | government-report | law | other)')
     .option('--json', 'print JSON');
 }
 
@@ -87,14 +92,15 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
       return removeCommand({ dataDir, root: root(), model: model(), source });
     });
 
-  program
-    .command('list')
-    .description('stored reports: source, title, jurisdiction, year, passages, aliases')
-    .option('--json', 'print JSON')
-    .action((o) => {
-      store();
-      return listCommand({ dataDir, json: !!o.json });
-    });
+  documentFilterOptions(
+    program
+      .command('list')
+      .description('stored reports: source, title, jurisdiction, year, passages, aliases')
+      .option('--json', 'print JSON'),
+  ).action((o) => {
+    store();
+    return listCommand({ dataDir, flags: o });
+  });
 
   filterOptions(
     program

@@ -94,6 +94,20 @@ describe('search', () => {
     expect(past.stdout.trim()).toBe('No results after the first 5000.');
   });
 
+  it('list takes the region, year and kind filters search takes', () => {
+    const sources = (args: string[]) => (JSON.parse(fazhi(['list', '--json', '--data-dir', dataDir, ...args]).stdout) as { reports: { source: string }[] }).reports.map((r) => base(r.source));
+    expect(sources([])).toHaveLength(5);
+    expect(sources(['--province', '河南'])).toEqual(['004_e41503e62c4741d1.txt']);
+    expect(sources(['--city', '威海', '--year', '2023'])).toEqual(['000_58c1e1fb0637adbd.txt', '002_cdd31fdd8f412dcc.txt']);
+    expect(sources(['--from', '2022', '--to', '2022'])).toEqual(['001_9888fa626719769d.txt']);
+    const none = fazhi(['list', '--kind', 'law', '--data-dir', dataDir]);
+    expect(none.code).toBe(0);
+    expect(none.stdout.trim()).toBe('No stored report matches the filters.');
+    const bad = fazhi(['list', '--province', '火星', '--data-dir', dataDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--province');
+  });
+
   it('answers lexical search from the store alone, without loading the vector index', () => {
     const copy = path.join(work, 'unreadable-index');
     cpSync(dataDir, copy, { recursive: true });
