@@ -2,7 +2,7 @@
 // as the search page (counts here are documents), a page of 50, each title opening the reader.
 import { append, el, place } from '../dom.js';
 import { getJson } from '../api.js';
-import { empty, failure, href, loading, pager, reportHref } from './common.js';
+import { empty, failure, loading, pager, reportHref } from './common.js';
 import { facetList } from './facets.js';
 
 const FILTERS = ['province', 'city', 'county', 'year', 'kind'];
