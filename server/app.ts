@@ -18,10 +18,11 @@ import {
   similarBodySchema,
   similarQuerySchema,
   catalogueQuerySchema,
+  searchCsvQuerySchema,
   apiParamOf,
 } from './params.ts';
 import { parseFilter, type RawFilter } from '../search/filter.ts';
-import { adoption, adoptionCsv, mentioningPassages, passageContext, placeKey, reportView } from './views.ts';
+import { adoption, adoptionCsv, mentioningPassages, passageContext, placeKey, reportView, searchCsv } from './views.ts';
 import { openApiDocument, type RouteDoc } from './openapi.ts';
 import { disjunctiveFacets, embedQueryOnce, matchingIds } from './facets.ts';
 import { reportCatalogue } from './catalogue.ts';
@@ -139,6 +140,29 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const weak = nothingMatchesWell(q.mode, matches);
     return { query: q.q, terms: ctx.segment(q.q), filter, total: matches.length, reports, offset: q.offset, weak, results: results.map(apiResult), facets };
   });
+
+  app.get(
+    '/api/search.csv',
+    {
+      schema: {
+        summary: 'Every passage a search retrieves, as CSV',
+        description: 'The matches /api/search counts in total for the same q, mode, k and filters, in rank order, with score, place, year, section, kind, text and file.',
+        querystring: searchCsvQuerySchema,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as { q: string; mode: SearchMode; k: number } & RawFilter;
+      const ctx = reader.current();
+      const { matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, filter: parseFilter(q) });
+      const scores = new Map(matches.map((m) => [m.id, m.score]));
+      // A passage removed meanwhile is left out (getPassages skips unknown ids).
+      const passages = ctx.store.getPassages(matches.map((m) => m.id)).map((p) => ({ ...p, score: scores.get(p.id)! }));
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="search.csv"; filename*=UTF-8''${encodeURIComponent(`search-${q.q}.csv`)}`)
+        .send(searchCsv(passages));
+    },
+  );
 
   app.get('/api/similar/:id', { schema: { summary: 'Passages similar to a stored one', params: idParamSchema, querystring: similarQuerySchema } }, async (request, reply) => {
     const { id } = request.params as { id: number };

@@ -40,6 +40,14 @@ export const searchQuerySchema = {
   },
 } as const;
 
+/** The CSV of a search: every passage the same query, mode, k and filters retrieve (all pages; `total`). */
+export const searchCsvQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['q'],
+  properties: { q: queryText, mode: modeProperty, k: kProperty, ...filterProperties },
+} as const;
+
 /** The report catalogue: the filters that apply to documents (not section), and a page of them. */
 export const catalogueQuerySchema = {
   type: 'object',

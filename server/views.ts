@@ -173,7 +173,19 @@ function csvCell(value: string | number | null): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** One row per place and year, with the place's first year; a BOM so spreadsheet apps read UTF-8. */
+/** Rows as CSV, with a BOM so spreadsheet apps read UTF-8. */
+function toCsv(rows: readonly (readonly (string | number | null)[])[]): string {
+  return '\uFEFF' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** A search's passages in rank order, each with its score, place, year, section, kind, text and file. */
+export function searchCsv(passages: readonly (PassageRow & { score: number })[]): string {
+  const header = ['排名', '相关度', '段落编号', '报告', '省', '市', '县区', '年份', '报告板块', '文件类型', '段落', '文件'];
+  const rows = passages.map((p, i) => [i + 1, p.score.toFixed(4), p.id, p.title, p.jurisdiction.province, p.jurisdiction.city, p.jurisdiction.county, p.year, p.section, p.kind, p.text, p.source]);
+  return toCsv([header, ...rows]);
+}
+
+/** One row per place and year, with the place's first year. */
 export function adoptionCsv(a: Adoption): string {
   const firstYear = new Map(a.places.map((p) => [p.place, p]));
   const rows = [['地区', '省', '市', '县区', '年份', '报告数', '段落数', '首次提及年份']];
@@ -182,5 +194,5 @@ export function adoptionCsv(a: Adoption): string {
     const p = firstYear.get(c.place)!;
     rows.push([c.place, p.jurisdiction.province ?? '', p.jurisdiction.city ?? '', p.jurisdiction.county ?? '', String(c.year ?? ''), String(c.reports), String(c.passages), String(p.firstYear ?? '')]);
   }
-  return '\uFEFF' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return toCsv(rows);
 }

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { search } from '../search/searchEngine.ts';
 import { toJson, toRows } from '../cli/format.ts';
+import { searchCsv } from '../server/views.ts';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { startServeFixture, type ServeFixture } from './helpers/serveFixture.ts';
 
 let fx: ServeFixture;
@@ -110,6 +112,37 @@ describe('GET /api/search', () => {
     expect(others.status).toBe(200);
     expect(others.body.results).toEqual([]);
     expect(others.body.facets.kind['法律法规']).toBeGreaterThan(0);
+  });
+
+  it('search.csv holds every passage the search counts, in rank order, with its score, place and text', async () => {
+    const page = await get(`/api/search?q=${q('述法')}&k=20&province=${q('山东')}`);
+    const csv = await get(`/api/search.csv?q=${q('述法')}&k=20&province=${q('山东')}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.headers['content-disposition']).toMatch(/attachment/);
+    expect(csv.body.startsWith('\uFEFF')).toBe(true);
+    const [header, ...rows] = parseCsv(csv.body.slice(1), { relax_column_count: false }) as string[][];
+    expect(header).toEqual(['排名', '相关度', '段落编号', '报告', '省', '市', '县区', '年份', '报告板块', '文件类型', '段落', '文件']);
+    expect(rows).toHaveLength(page.body.total);
+    expect(rows.slice(0, 20).map((r) => Number(r[2]))).toEqual(page.body.results.map((r: any) => r.id));
+    expect(rows.every((r) => r[4] === '山东省')).toBe(true);
+    const first = page.body.results[0];
+    expect(rows[0]).toEqual(['1', first.score.toFixed(4), String(first.id), first.title, '山东省', first.jurisdiction.city ?? '', first.jurisdiction.county ?? '', String(first.year), first.section, first.kind, first.text, first.source]);
+    const scores = rows.map((r) => Number(r[1]));
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect((await get(`/api/search.csv?q=${q('述法')}&offset=20`)).body.param).toBe('offset');
+  });
+
+  it('search.csv neutralises report text a spreadsheet would run as a formula, and keeps commas, quotes and line breaks', () => {
+    const passage = {
+      id: 7, docId: 1, ordinal: 0, section: '成效' as const, headingPath: [], hash: '', boilerplate: 0, kind: '法治政府建设年度报告' as const,
+      source: 'r.txt', title: '+1 报告', year: 2023, jurisdiction: { province: '山东省', city: null, county: null, code: null },
+      text: '=HYPERLINK("http://evil.example","点击"),\n第二行', score: 0.5,
+    };
+    const [, row] = parseCsv(searchCsv([passage]).slice(1)) as string[][];
+    expect(row![3]).toBe("'+1 报告");
+    expect(row![10]).toBe(`'=HYPERLINK("http://evil.example","点击"),\n第二行`);
+    expect(row![5]).toBe('');
   });
 
   it('weak: says where even the best match is below the noise level (hybrid, lexical), never in dense mode', async () => {

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { chromiumAvailable, launchChromium } from './helpers/browser.ts';
 import { startServeFixture, type ServeFixture } from './helpers/serveFixture.ts';
 
@@ -156,7 +157,7 @@ describe.skipIf(!available)('web app in chromium', () => {
     clean();
   });
 
-  it('pages through the results: next and previous page, a filter starts again at page one', async () => {
+  it('pages through the results: next and previous page, a filter starts again at page one; the CSV holds them all', async () => {
     await page.goto(`${fx.url}/?q=${encodeURIComponent('行政执法')}`);
     await page.locator('.result').first().waitFor();
     const api = (await fx.app.inject({ method: 'GET', url: `/api/search?q=${encodeURIComponent('行政执法')}&k=20` })).json();
@@ -164,6 +165,11 @@ describe.skipIf(!available)('web app in chromium', () => {
     expect(await page.locator('.summary').textContent()).toContain(`显示第 1–20 条`);
     expect(await page.locator('.pager a[rel="prev"]').count()).toBe(0);
     const firstPage = await page.locator('.result').allTextContents();
+    // The CSV holds every passage counted, not just this page.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.summary .csv-link')]);
+    const csv = parseCsv(readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '')) as string[][];
+    expect(csv).toHaveLength(api.total + 1);
+    expect(csv.slice(1, 21).map((row) => Number(row[2]))).toEqual(api.results.map((r: { id: number }) => r.id));
 
     await page.locator('.pager a[rel="next"]').click();
     await page.waitForURL((u) => u.searchParams.get('offset') === '20');

@@ -16,6 +16,12 @@ function currentParams(params) {
   return state;
 }
 
+/** The CSV endpoint's parameters for this page: its query, mode and filters at the page's depth. */
+function csvParams(state) {
+  const { by: _by, ...rest } = state;
+  return { ...rest, k: String(PAGE) };
+}
+
 export async function renderSearch({ main, params, stillCurrent, navigate }) {
   const state = currentParams(params);
   const offset = Math.max(0, Number.parseInt(params.get('offset') ?? '', 10) || 0);
@@ -72,6 +78,9 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
     toggle,
     ' ',
     el('a', { href: href({ view: 'adoption', q: state.q }), 'data-nav': true, class: 'adoption-link' }, '查看传播情况 →'),
+    ' ',
+    // Every passage counted above, not just this page: the same query, mode, depth (k) and filters.
+    el('a', { href: `/api/search.csv?${new URLSearchParams(csvParams(state))}`, download: `search-${state.q}.csv`, class: 'csv-link' }, '导出 CSV'),
   );
 
   // Even the best match is below the noise level (the API's `weak`): say so above the nearest passages.
