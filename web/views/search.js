@@ -71,7 +71,9 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
   const summary = el(
     'p',
     { class: 'summary' },
-    `“${state.q}”：${data.total} 个相关段落，来自 ${data.reports} 份报告${shownRange}`,
+    // `total` is what retrieval read (lexical and dense candidates), not a count of passages that
+    // mention the query (the adoption view counts those): said as such, ranked by relevance.
+    `“${state.q}”：检索到 ${data.total} 个段落（来自 ${data.reports} 份报告），按相关度排序${shownRange}`,
     ' ',
     modeLinks,
     ' ',
