@@ -56,7 +56,7 @@ export function headingTree(passages: readonly PassageView[]): HeadingNode[] {
 }
 
 export function reportView(store: Store, docId: number): Record<string, unknown> | null {
-  const doc = store.documents().find((d) => d.id === docId);
+  const doc = store.getDocument(docId);
   if (!doc) return null;
   const passages = store.getPassages(store.passageIdsOf(docId)).map(passageView);
   return { ...documentView(doc), headings: headingTree(passages), passages };

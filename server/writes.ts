@@ -80,7 +80,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
 
   app.delete('/api/reports/:id', { schema: { summary: 'Remove a report', params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } } }, async (request, reply) => {
     const { id } = request.params as { id: number };
-    const doc = reader.current().store.documents().find((d) => d.id === id);
+    const doc = reader.current().store.getDocument(id);
     if (!doc) return reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
     const result = await fazhi(reader, opts, root, ['remove', doc.source]);
     if (!result.ok) return reply.code(500).send({ error: 'Internal Server Error', message: result.output.trim() });
