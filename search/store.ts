@@ -1078,6 +1078,11 @@ export class Store {
     return rows.map(toDocumentRow);
   }
 
+  /** Sources of the documents embedded with another model than `modelId`. */
+  sourcesEmbeddedWithOther(modelId: string): string[] {
+    return this.db.prepare(`SELECT source FROM documents WHERE model_id <> ? ORDER BY source`).pluck().all(modelId) as string[];
+  }
+
   getDocument(id: number): DocumentRow | null {
     const row = this.db.prepare(`${DOCUMENT_SELECT} WHERE d.id = ?`).get(id) as DocumentDbRow | undefined;
     return row ? toDocumentRow(row) : null;
