@@ -251,6 +251,16 @@ describe.skipIf(!available)('web app in chromium', () => {
     expect(places.length).toBeGreaterThan(0);
     expect(places.some((p) => p.includes('峄城区'))).toBe(false);
     await shot('similar');
+    // More similar practice, a page at a time.
+    const firstPage = await page.locator('.result').allTextContents();
+    expect(firstPage).toHaveLength(20);
+    await page.locator('.pager a[rel="next"]').click();
+    await page.waitForURL((u) => u.searchParams.get('offset') === '20');
+    await page.locator('.pager a[rel="prev"]').waitFor();
+    const secondPage = await page.locator('.result').allTextContents();
+    expect(secondPage.length).toBeGreaterThan(0);
+    expect(secondPage.some((text) => firstPage.includes(text))).toBe(false);
+    expect((await page.locator('.result .place').allTextContents()).some((p) => p.includes('峄城区'))).toBe(false);
     clean();
   });
 

@@ -15,12 +15,13 @@ export function similarHref(passageId) {
   return href({ similar: passageId });
 }
 
-/** Previous and next page of one list (`count` items, `size` a page, `shown` on this one); none where there is only one page. */
-export function pager(state, offset, shown, count, size) {
+/** Links to the previous and next page of a list shown `size` at a time, from `offset`; `pages`: how many there are, where known. None where there is one page. */
+export function pager(state, offset, size, hasNext, pages) {
   const previous = offset > 0 ? el('a', { href: href({ ...state, offset: Math.max(0, offset - size) || undefined }), 'data-nav': true, rel: 'prev' }, '← 上一页') : null;
-  const next = offset + shown < count ? el('a', { href: href({ ...state, offset: offset + size }), 'data-nav': true, rel: 'next' }, '下一页 →') : null;
+  const next = hasNext ? el('a', { href: href({ ...state, offset: offset + size }), 'data-nav': true, rel: 'next' }, '下一页 →') : null;
   if (!previous && !next) return null;
-  return el('nav', { class: 'pager', 'aria-label': '翻页' }, previous, el('span', {}, `第 ${Math.floor(offset / size) + 1} 页，共 ${Math.ceil(count / size)} 页`), next);
+  const page = Math.floor(offset / size) + 1;
+  return el('nav', { class: 'pager', 'aria-label': '翻页' }, previous, el('span', {}, pages ? `第 ${page} 页，共 ${pages} 页` : `第 ${page} 页`), next);
 }
 
 export function loading(text = '正在检索…') {

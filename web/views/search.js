@@ -105,5 +105,5 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
         ),
       )
     : data.results.map((r) => passageCard(r, data.terms));
-  results.replaceChildren(...[summary, weak, el('div', { class: 'result-list' }, list), pager(state, offset, shown, count, PAGE)].filter(Boolean));
+  results.replaceChildren(...[summary, weak, el('div', { class: 'result-list' }, list), pager(state, offset, PAGE, offset + shown < count, Math.ceil(count / PAGE))].filter(Boolean));
 }

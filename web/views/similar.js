@@ -1,22 +1,28 @@
 // “其他地区的类似做法”: passages nearest in meaning to one, from other regions by default.
 import { el, place } from '../dom.js';
 import { getJson } from '../api.js';
-import { empty, failure, href, loading, passageCard, reportHref } from './common.js';
+import { empty, failure, href, loading, pager, passageCard, reportHref } from './common.js';
+
+const PAGE = 20;
 
 export async function renderSimilar({ main, params, stillCurrent }) {
   const id = params.get('similar');
   const includeOwn = params.get('own') === '1';
+  const offset = Math.max(0, Number.parseInt(params.get('offset') ?? '', 10) || 0);
   main.append(loading('正在查找类似做法…'));
   let source;
   let similar;
   try {
-    [source, similar] = await Promise.all([getJson(`/api/passages/${encodeURIComponent(id)}`), getJson(`/api/similar/${encodeURIComponent(id)}`, { k: 20, other_regions: includeOwn ? undefined : 1 })]);
+    [source, similar] = await Promise.all([getJson(`/api/passages/${encodeURIComponent(id)}`), getJson(`/api/similar/${encodeURIComponent(id)}`, { k: PAGE + 1, offset: offset || undefined, other_regions: includeOwn ? undefined : 1 })]);
   } catch (error) {
     if (stillCurrent()) main.replaceChildren(failure(error));
     return;
   }
   if (!stillCurrent()) return;
   document.title = `类似做法 - 法治报告检索`;
+  // One more than a page is asked for (always, so every page ranks alike): it says whether a next page exists.
+  const shown = similar.results.slice(0, PAGE);
+  const state = includeOwn ? { similar: id, own: 1 } : { similar: id };
   const toggle = includeOwn
     ? el('a', { href: href({ similar: id }), 'data-nav': true }, '只看其他地区')
     : el('a', { href: href({ similar: id, own: 1 }), 'data-nav': true }, '也包括本地区');
@@ -28,6 +34,8 @@ export async function renderSimilar({ main, params, stillCurrent }) {
       el('p', { class: 'meta' }, '与这段内容相近：', el('a', { href: reportHref(source.docId, source.id), 'data-nav': true }, source.title), ` （${place(source.jurisdiction)}${source.year ? ` · ${source.year} 年` : ''}） `, toggle),
       el('blockquote', { class: 'text' }, source.text),
     ),
-    similar.results.length === 0 ? empty('没有找到其他地区的类似段落。') : el('div', { class: 'result-list' }, similar.results.map((r) => passageCard(r, []))),
+    shown.length === 0 ? empty(offset > 0 ? '没有更多类似段落。' : '没有找到其他地区的类似段落。') : el('div', { class: 'result-list' }, shown.map((r) => passageCard(r, []))),
   );
+  const pages = pager(state, offset, PAGE, similar.results.length > PAGE);
+  if (pages) main.append(pages);
 }
