@@ -391,7 +391,9 @@ describe('status, OpenAPI, security headers, limits', () => {
     const { body: doc } = await get('/api/openapi.json');
     expect(doc.openapi).toMatch(/^3\./);
     const params = doc.paths['/api/search'].get.parameters.map((p: any) => p.name);
-    expect(params).toEqual(expect.arrayContaining(['q', 'mode', 'k', 'province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind', 'by']));
+    expect(params).toEqual(expect.arrayContaining(['q', 'mode', 'k', 'offset', 'province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind', 'by']));
+    expect(doc.paths['/api/reports'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['k', 'offset', 'province', 'year', 'kind']));
+    expect(doc.paths['/api/search.csv'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['q', 'mode', 'k', 'kind']));
     const kind = doc.paths['/api/search'].get.parameters.find((p: any) => p.name === 'kind');
     expect(kind.schema.enum).toEqual(expect.arrayContaining(['法治政府建设年度报告', '政府报告', '法律法规', '其他']));
     expect(doc.paths['/api/search'].get.description).toMatch(/kind/);
