@@ -100,7 +100,7 @@ interface QueueFlags {
   redisDownMs?: string;
 }
 
-export async function ingestCommand(o: Base & Rooted & QueueFlags & { paths: string[] }): Promise<void> {
+export async function ingestCommand(o: Base & Rooted & QueueFlags & { paths: string[]; json?: boolean }): Promise<void> {
   const { listReportFiles } = await import('../search/ingest.ts');
   const { files: found, failed } = await listReportFiles(o.paths);
   if (found.length === 0 && failed.length > 0) {
@@ -120,6 +120,12 @@ export async function ingestCommand(o: Base & Rooted & QueueFlags & { paths: str
       });
   summary.failed.unshift(...failed);
   printSummary(summary);
+  if (o.json) {
+    // For a script driving a batch: which files failed, at which stage, and why.
+    const { added, replaced, unchanged, aliased, passages } = summary;
+    const failures = summary.failed.map((f) => ({ source: f.source, stage: f.stage, reason: f.reason }));
+    process.stdout.write(jsonForTerminal({ added, replaced, unchanged, aliased, passages, failed: failures }) + '\n');
+  }
   if (summary.added + summary.replaced + summary.unchanged + summary.aliased === 0) process.exitCode = 1;
 }
 

@@ -78,9 +78,10 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .argument('<paths...>')
     .option('--queue', 'go through Redis (REDIS_URL) and BullMQ workers')
     .option('--redis-down-ms <ms>', 'with --queue: give up (exit 2) after Redis has not answered this long', '60000')
+    .option('--json', 'also print the outcome as JSON on stdout: counts and every failed file with its stage and reason')
     .action((paths: string[], o) => {
       checkDataDirUsable(data);
-      return ingestCommand({ dataDir, root: root(), model: model(), paths, queue: !!o.queue, redisDownMs: o.redisDownMs });
+      return ingestCommand({ dataDir, root: root(), model: model(), paths, queue: !!o.queue, redisDownMs: o.redisDownMs, json: !!o.json });
     });
 
   program

@@ -210,6 +210,16 @@ describe('ingest lifecycle', () => {
     expect(r.stderr).toContain('binary.txt');
     const status = JSON.parse(fazhi(['status', '--json', '--data-dir', own]).stdout) as { documents: number };
     expect(status.documents).toBe(1);
+    // --json: the same outcome for a script, every failed file with its stage and reason.
+    const json = fazhi(['ingest', dir, '--json', '--data-dir', path.join(work, 'mixed-json')]);
+    expect(json.code, json.stderr).toBe(0);
+    const outcome = JSON.parse(json.stdout) as { added: number; unchanged: number; failed: { source: string; stage: string; reason: string }[] };
+    expect(outcome).toMatchObject({ added: 1, replaced: 0, unchanged: 0, aliased: 0 });
+    expect(outcome.failed.map((f) => base(f.source)).sort()).toEqual(['binary.txt', 'empty.txt']);
+    for (const f of outcome.failed) {
+      expect(f.reason.length, f.source).toBeGreaterThan(0);
+      expect(r.stderr, f.source).toContain(f.reason);
+    }
 
     const allBad = fazhi(['ingest', path.join(dir, 'empty.txt'), '--data-dir', own]);
     expect(allBad.code).not.toBe(0);
