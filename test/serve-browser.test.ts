@@ -243,6 +243,12 @@ describe.skipIf(!available)('web app in chromium', () => {
     expect(box!.y).toBeGreaterThanOrEqual(0);
     expect(box!.y).toBeLessThan(860);
     expect(await page.locator('.toc li').count()).toBeGreaterThan(3);
+    // The search's words are marked in the report as on the result page, not elsewhere than they stand.
+    expect(new URL(page.url()).searchParams.get('hl')).toBe('述法');
+    expect(await target.locator('.text mark').first().textContent()).toBe('述法');
+    const marks = await page.locator('.passage .text mark').allTextContents();
+    expect(marks.length).toBeGreaterThan(1);
+    expect(marks.every((m) => m === '述法')).toBe(true);
     await shot('report');
     await target.locator('.similar-link').click();
     await page.waitForURL(/similar=/);

@@ -7,8 +7,9 @@ export function href(params) {
   return `/?${query}`;
 }
 
-export function reportHref(docId, passageId) {
-  return href({ report: docId, passage: passageId });
+/** The reader at a passage; `terms` (a search's words) are marked in the report's text there. */
+export function reportHref(docId, passageId, terms = []) {
+  return href({ report: docId, passage: passageId, hl: terms.length > 0 ? terms.join(' ') : undefined });
 }
 
 export function similarHref(passageId) {
@@ -44,7 +45,7 @@ export function passageCard(r, terms, { showReportTitle = true } = {}) {
   return el(
     'article',
     { class: 'result', dataset: { passageId: r.id } },
-    showReportTitle ? el('h3', {}, el('a', { href: reportHref(r.docId, r.id), 'data-nav': true, class: 'report-link' }, r.title || r.source)) : null,
+    showReportTitle ? el('h3', {}, el('a', { href: reportHref(r.docId, r.id, terms), 'data-nav': true, class: 'report-link' }, r.title || r.source)) : null,
     el(
       'p',
       { class: 'meta' },
@@ -60,7 +61,7 @@ export function passageCard(r, terms, { showReportTitle = true } = {}) {
     el(
       'p',
       { class: 'actions' },
-      el('a', { href: reportHref(r.docId, r.id), 'data-nav': true, class: 'open-report' }, '在报告中阅读'),
+      el('a', { href: reportHref(r.docId, r.id, terms), 'data-nav': true, class: 'open-report' }, '在报告中阅读'),
       el('a', { href: similarHref(r.id), 'data-nav': true, class: 'similar-link' }, '其他地区的类似做法'),
     ),
   );

@@ -99,7 +99,7 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
         el(
           'article',
           { class: 'report-group' },
-          el('h3', {}, el('a', { href: reportHref(r.docId, r.passages[0]?.id), 'data-nav': true, class: 'report-link' }, r.title || r.source)),
+          el('h3', {}, el('a', { href: reportHref(r.docId, r.passages[0]?.id, data.terms), 'data-nav': true, class: 'report-link' }, r.title || r.source)),
           el('p', { class: 'meta' }, el('span', { class: 'place' }, place(r.jurisdiction)), el('span', {}, r.year ? `${r.year} 年` : '年份未知'), el('span', {}, `${r.passages.length} 个相关段落`)),
           r.passages.map((p) => passageCard(p, data.terms, { showReportTitle: false })),
         ),
