@@ -177,15 +177,8 @@ export async function listCommand(o: Base & { flags: Omit<RawFilter, 'section'> 
   // Only reads: it answers while another process writes, and in a directory it cannot write.
   const store = Store.openReadOnly(o.dataDir);
   try {
-    const reports = store.documentsMatching(filter).map((d) => ({
-      source: d.source,
-      title: d.title,
-      kind: d.kind,
-      jurisdiction: d.jurisdiction,
-      year: d.year,
-      passages: d.passageCount,
-      aliases: d.aliases,
-    }));
+    const { catalogueEntry } = await import('../server/catalogue.ts');
+    const reports = store.documentsMatching(filter).map(catalogueEntry);
     process.stdout.write((json ? listToJson(reports) : listToText(reports, Object.keys(filter).length > 0)) + '\n');
   } finally {
     store.close();

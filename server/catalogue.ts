@@ -27,6 +27,11 @@ export interface Catalogue {
   facets: Record<CatalogueFacet, Record<string, number>>;
 }
 
+/** A stored document as the catalogue and `fazhi list` show it. */
+export function catalogueEntry(d: DocumentRow): CatalogueEntry {
+  return { id: d.id, source: d.source, title: d.title, kind: d.kind, jurisdiction: d.jurisdiction, year: d.year, passages: d.passageCount, aliases: d.aliases };
+}
+
 function facetValue(doc: DocumentRow, name: CatalogueFacet): string | number | null {
   return name === 'year' || name === 'kind' ? doc[name] : doc.jurisdiction[name];
 }
@@ -51,16 +56,7 @@ export function reportCatalogue(store: Store, filter: DocumentFilter, page: { k:
     filter,
     total: docs.length,
     offset: page.offset,
-    reports: docs.slice(page.offset, page.offset + page.k).map((d) => ({
-      id: d.id,
-      source: d.source,
-      title: d.title,
-      kind: d.kind,
-      jurisdiction: d.jurisdiction,
-      year: d.year,
-      passages: d.passageCount,
-      aliases: d.aliases,
-    })),
+    reports: docs.slice(page.offset, page.offset + page.k).map(catalogueEntry),
     facets,
   };
 }

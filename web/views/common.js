@@ -16,6 +16,16 @@ export function similarHref(passageId) {
   return href({ similar: passageId });
 }
 
+/** The page's `offset` parameter: results skipped before it (0 where absent or malformed). */
+export function pageOffset(params) {
+  return Math.max(0, Number.parseInt(params.get('offset') ?? '', 10) || 0);
+}
+
+/** "，显示第 a–b <unit>" where a page shows part of `count` items; '' where it shows them all or none. */
+export function shownRange(offset, shown, count, unit) {
+  return shown > 0 && (offset > 0 || shown < count) ? `，显示第 ${offset + 1}–${offset + shown} ${unit}` : '';
+}
+
 /** Links to the previous and next page of a list shown `size` at a time, from `offset`; `pages`: how many there are, where known. None where there is one page. */
 export function pager(state, offset, size, hasNext, pages) {
   const previous = offset > 0 ? el('a', { href: href({ ...state, offset: Math.max(0, offset - size) || undefined }), 'data-nav': true, rel: 'prev' }, '← 上一页') : null;

@@ -64,6 +64,15 @@ export function facetList(title, name, counts, state, applied, label = (v) => v)
   );
 }
 
+/** Province, then city once a province or city is chosen, then county once a city or county is. */
+export function regionFacets(facets, state, applied) {
+  return [
+    facetList('省份', 'province', facets.province, state, applied),
+    state.province || state.city ? facetList('城市', 'city', facets.city, state, applied) : null,
+    state.city || state.county ? facetList('县区', 'county', facets.county, state, applied) : null,
+  ];
+}
+
 export function yearRange(state, years) {
   const known = Object.keys(years ?? {}).map(Number).sort((a, b) => a - b);
   const options = (selected) => [el('option', { value: '' }, '不限'), ...known.map((y) => el('option', { value: String(y), selected: String(y) === selected }, String(y)))];

@@ -2,8 +2,8 @@
 // as the search page (counts here are documents), a page of 50, each title opening the reader.
 import { append, el, place } from '../dom.js';
 import { getJson } from '../api.js';
-import { empty, failure, loading, pager, reportHref } from './common.js';
-import { facetList } from './facets.js';
+import { empty, failure, loading, pageOffset, pager, reportHref, shownRange } from './common.js';
+import { facetList, regionFacets } from './facets.js';
 
 const FILTERS = ['province', 'city', 'county', 'year', 'kind'];
 const PAGE = 50;
@@ -11,7 +11,7 @@ const PAGE = 50;
 export async function renderReports({ main, params, stillCurrent }) {
   const state = { view: 'reports' };
   for (const key of FILTERS) if (params.get(key)) state[key] = params.get(key);
-  const offset = Math.max(0, Number.parseInt(params.get('offset') ?? '', 10) || 0);
+  const offset = pageOffset(params);
   document.title = '全部报告 - 法治报告检索';
   const sidebar = el('aside', { class: 'filters', 'aria-label': '筛选' });
   const list = el('section', { class: 'results' }, loading('正在读取报告目录…'));
@@ -29,15 +29,12 @@ export async function renderReports({ main, params, stillCurrent }) {
   const applied = data.filter;
   append(sidebar, [
     el('h3', {}, '筛选'),
-    facetList('省份', 'province', data.facets.province, state, applied),
-    state.province || state.city ? facetList('城市', 'city', data.facets.city, state, applied) : null,
-    state.city || state.county ? facetList('县区', 'county', data.facets.county, state, applied) : null,
+    regionFacets(data.facets, state, applied),
     facetList('年份', 'year', data.facets.year, state, applied, (y) => `${y} 年`),
     facetList('文件类型', 'kind', data.facets.kind, state, applied),
   ]);
   const shown = data.reports.length;
-  const range = shown > 0 && (offset > 0 || shown < data.total) ? `，显示第 ${offset + 1}–${offset + shown} 份` : '';
-  const summary = el('p', { class: 'summary' }, `共 ${data.total} 份报告${range}`);
+  const summary = el('p', { class: 'summary' }, `共 ${data.total} 份报告${shownRange(offset, shown, data.total, '份')}`);
   if (shown === 0) {
     list.replaceChildren(summary, empty(offset > 0 ? '没有更多报告。' : '没有符合筛选条件的报告。'));
     return;

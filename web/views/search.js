@@ -2,8 +2,8 @@
 // other dimensions' filters applied, so a facet keeps listing its other values after one is chosen.
 import { append, el, place } from '../dom.js';
 import { getJson } from '../api.js';
-import { SECTION_NAMES, empty, failure, href, loading, pager, passageCard, reportHref } from './common.js';
-import { facetList, withParam, yearRange } from './facets.js';
+import { SECTION_NAMES, empty, failure, href, loading, pageOffset, pager, passageCard, reportHref, shownRange } from './common.js';
+import { facetList, regionFacets, withParam, yearRange } from './facets.js';
 
 const FILTERS = ['province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind'];
 const MODE_NAMES = { hybrid: '综合', lexical: '关键词', dense: '语义' };
@@ -24,7 +24,7 @@ function csvParams(state) {
 
 export async function renderSearch({ main, params, stillCurrent, navigate }) {
   const state = currentParams(params);
-  const offset = Math.max(0, Number.parseInt(params.get('offset') ?? '', 10) || 0);
+  const offset = pageOffset(params);
   document.title = `${state.q} - 法治报告检索`;
   const sidebar = el('aside', { class: 'filters', 'aria-label': '筛选' });
   const results = el('section', { class: 'results' }, loading());
@@ -45,9 +45,7 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
   range.to.addEventListener('change', range.apply(navigate));
   append(sidebar, [
     el('h3', {}, '筛选'),
-    facetList('省份', 'province', data.facets.province, state, applied),
-    state.province || state.city ? facetList('城市', 'city', data.facets.city, state, applied) : null,
-    state.city || state.county ? facetList('县区', 'county', data.facets.county, state, applied) : null,
+    regionFacets(data.facets, state, applied),
     facetList('年份', 'year', data.facets.year, state, applied, (y) => `${y} 年`),
     el('section', { class: 'facet year-range' }, el('h4', {}, '年份范围'), el('p', {}, range.from, ' 至 ', range.to)),
     facetList('报告板块', 'section', data.facets.section, state, applied, (s) => SECTION_NAMES[s] ?? s),
@@ -67,13 +65,12 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
   const count = byReport ? data.reports : data.total;
   const unit = byReport ? '份报告' : '条';
   const shown = data.results.length;
-  const shownRange = shown > 0 && (offset > 0 || shown < count) ? `，显示第 ${offset + 1}–${offset + shown} ${unit}` : '';
   const summary = el(
     'p',
     { class: 'summary' },
     // `total` is what retrieval read (lexical and dense candidates), not a count of passages that
     // mention the query (the adoption view counts those): said as such, ranked by relevance.
-    `“${state.q}”：检索到 ${data.total} 个段落（来自 ${data.reports} 份报告），按相关度排序${shownRange}`,
+    `“${state.q}”：检索到 ${data.total} 个段落（来自 ${data.reports} 份报告），按相关度排序${shownRange(offset, shown, count, unit)}`,
     ' ',
     modeLinks,
     ' ',

@@ -1,14 +1,14 @@
 // “其他地区的类似做法”: passages nearest in meaning to one, from other regions by default.
 import { el, place } from '../dom.js';
 import { getJson } from '../api.js';
-import { empty, failure, href, loading, pager, passageCard, reportHref } from './common.js';
+import { empty, failure, href, loading, pageOffset, pager, passageCard, reportHref } from './common.js';
 
 const PAGE = 20;
 
 export async function renderSimilar({ main, params, stillCurrent }) {
   const id = params.get('similar');
   const includeOwn = params.get('own') === '1';
-  const offset = Math.max(0, Number.parseInt(params.get('offset') ?? '', 10) || 0);
+  const offset = pageOffset(params);
   main.append(loading('正在查找类似做法…'));
   let source;
   let similar;
