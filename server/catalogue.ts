@@ -2,7 +2,7 @@
 // counted per document and disjunctively, as the search page counts passages (server/facets.ts):
 // what a user browses to see which regions, years and kinds the collection covers.
 import type { DocumentRow, SearchFilter, Store } from '../search/store.ts';
-import { countValues, facetFilter, IGNORES } from './facets.ts';
+import { countValues, facetBases } from './facets.ts';
 
 export const CATALOGUE_FACETS = ['province', 'city', 'county', 'year', 'kind'] as const;
 type CatalogueFacet = (typeof CATALOGUE_FACETS)[number];
@@ -47,11 +47,9 @@ function byYearThenPlace(a: DocumentRow, b: DocumentRow): number {
 
 export function reportCatalogue(store: Store, filter: DocumentFilter, page: { k: number; offset: number }): Catalogue {
   const docs = store.documentsMatching(filter).sort(byYearThenPlace);
+  const bases = facetBases(filter, CATALOGUE_FACETS, docs, (relaxed) => store.documentsMatching(relaxed));
   const facets = {} as Catalogue['facets'];
-  for (const name of CATALOGUE_FACETS) {
-    const base = IGNORES[name].some((key) => filter[key as keyof DocumentFilter] !== undefined) ? store.documentsMatching(facetFilter(filter, name)) : docs;
-    facets[name] = countValues(base, (doc) => facetValue(doc, name));
-  }
+  for (const name of CATALOGUE_FACETS) facets[name] = countValues(bases.get(name)!, (doc) => facetValue(doc, name));
   return {
     filter,
     total: docs.length,

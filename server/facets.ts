@@ -15,7 +15,7 @@ export type Facets = Record<FacetName, Record<string, number>>;
  * below it too (a city lies inside one province, so other provinces counted with a city kept
  * would all be 0). Year counts ignore the year range as well as a single year.
  */
-export const IGNORES: Record<FacetName, readonly (keyof SearchFilter)[]> = {
+const IGNORES: Record<FacetName, readonly (keyof SearchFilter)[]> = {
   province: ['province', 'city', 'county'],
   city: ['city', 'county'],
   county: ['county'],
@@ -40,10 +40,28 @@ export function countValues<T>(items: readonly T[], value: (item: T) => string |
 }
 
 /** `filter` without the keys a facet ignores. */
-export function facetFilter(filter: SearchFilter, name: FacetName): SearchFilter {
+function facetFilter(filter: SearchFilter, name: FacetName): SearchFilter {
   const kept: SearchFilter = { ...filter };
   for (const key of IGNORES[name]) delete kept[key];
   return kept;
+}
+
+/**
+ * What each facet counts over: `own` (what the page's filter admits) where none of the keys the
+ * facet ignores is set, else `retrieve` under the filter without them — made once per distinct
+ * relaxed filter, however many facets share it.
+ */
+export function facetBases<N extends FacetName, T>(filter: SearchFilter, names: readonly N[], own: T, retrieve: (relaxed: SearchFilter) => T): Map<N, T> {
+  const retrievals = new Map<string, T>();
+  return new Map(
+    names.map((name): [N, T] => {
+      if (!IGNORES[name].some((key) => filter[key] !== undefined)) return [name, own];
+      const relaxed = facetFilter(filter, name);
+      const key = JSON.stringify(relaxed, Object.keys(relaxed).sort());
+      if (!retrievals.has(key)) retrievals.set(key, retrieve(relaxed));
+      return [name, retrievals.get(key)!];
+    }),
+  );
 }
 
 /**
@@ -61,18 +79,9 @@ export async function disjunctiveFacets(
   const factsOf = async (ids: Promise<Iterable<PassageId>>): Promise<readonly PassageFacts[]> => store.getPassageFacts([...(await ids)]);
   // The page's own matches carry their facts: an unfiltered page reads nothing more.
   const own: Promise<readonly PassageFacts[]> = Promise.resolve(matches);
-  const retrievals = new Map<string, Promise<readonly PassageFacts[]>>();
+  const bases = facetBases(filter, FACET_NAMES, own, (relaxed) => factsOf(retrieve(relaxed)));
   const facets = {} as Facets;
-  for (const name of FACET_NAMES) {
-    let base = own;
-    if (IGNORES[name].some((key) => filter[key] !== undefined)) {
-      const relaxed = facetFilter(filter, name);
-      const key = JSON.stringify(relaxed, Object.keys(relaxed).sort());
-      if (!retrievals.has(key)) retrievals.set(key, factsOf(retrieve(relaxed)));
-      base = retrievals.get(key)!;
-    }
-    facets[name] = countValues(await base, (facts) => facetValue(facts, name));
-  }
+  for (const name of FACET_NAMES) facets[name] = countValues(await bases.get(name)!, (facts) => facetValue(facts, name));
   return facets;
 }
 
