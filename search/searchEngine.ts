@@ -239,7 +239,7 @@ export async function searchWithMatches(
 
   const tokens = opts.mode === 'dense' ? [] : ctx.segment(text);
   const ranked = await rankQuery(ctx, text, tokens, () => embedQueryText(ctx.encoder, text), opts.mode, depth, { filter }, denseWeight);
-  return { results: by === 'report' ? groupByReport(ctx.store, ranked, offset, opts.k) : load(ctx.store, ranked.slice(offset, offset + opts.k)), matches: ranked };
+  return { results: by === 'report' ? groupByReport(ctx.store, ranked, offset, opts.k) : loadMatches(ctx.store, ranked.slice(offset, offset + opts.k)), matches: ranked };
 }
 
 /**
@@ -275,7 +275,7 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
   const excludeRegion = opts.otherRegions && home ? regionOf(home) : undefined;
   const tokens = mode === 'dense' ? [] : telltaleTokens(ctx.store, ctx.segment(text));
   const ranked = await rankQuery(ctx, text, tokens, vector, mode, retrievalDepth(opts.k, ctx.encoder), { filter, excludeRegion, excludeDocId }, undefined);
-  return load(ctx.store, ranked.slice(offset, offset + opts.k));
+  return loadMatches(ctx.store, ranked.slice(offset, offset + opts.k));
 }
 
 /**
@@ -558,7 +558,7 @@ function rank(store: Store, candidates: Candidate[], score: Scorer, known?: Map<
 }
 
 /** The matches as results, in order, with their text (a passage removed meanwhile is left out). */
-function load(store: Store, matches: readonly PassageMatch[]): PassageResult[] {
+export function loadMatches(store: Store, matches: readonly PassageMatch[]): PassageResult[] {
   const rows = new Map(store.getPassages(matches.map((m) => m.id)).map((row) => [row.id, row]));
   return matches.flatMap((m) => {
     const row = rows.get(m.id);
@@ -579,7 +579,7 @@ function groupByReport(store: Store, ranked: readonly PassageMatch[], offset: nu
     if (group.length < PASSAGES_PER_REPORT) group.push(hit);
   }
   const groups = [...all.values()].slice(offset);
-  const loaded = new Map(load(store, groups.flat()).map((result) => [result.id, result]));
+  const loaded = new Map(loadMatches(store, groups.flat()).map((result) => [result.id, result]));
   return groups.flatMap((group) => {
     const passages = group.flatMap((m) => loaded.get(m.id) ?? []);
     const best = passages[0];

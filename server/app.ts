@@ -7,7 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { InputError } from '../pipeline/errors.ts';
 import { SearchParamError } from '../search/errors.ts';
-import { nothingMatchesWell, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
+import { loadMatches, nothingMatchesWell, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
 import { readIndexHealth } from '../search/vectorIndex.ts';
 import { toJsonRow } from '../cli/format.ts';
 import type { Reader } from './reader.ts';
@@ -154,9 +154,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       const q = request.query as { q: string; mode: SearchMode; k: number } & RawFilter;
       const ctx = reader.current();
       const { matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, filter: parseFilter(q) });
-      const scores = new Map(matches.map((m) => [m.id, m.score]));
-      // A passage removed meanwhile is left out (getPassages skips unknown ids).
-      const passages = ctx.store.getPassages(matches.map((m) => m.id)).map((p) => ({ ...p, score: scores.get(p.id)! }));
+      // A passage removed meanwhile is left out.
+      const passages = loadMatches(ctx.store, matches);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="search.csv"; filename*=UTF-8''${encodeURIComponent(`search-${q.q}.csv`)}`)

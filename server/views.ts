@@ -2,7 +2,7 @@
 // in its context, and where and when a measure is mentioned (adoption).
 import type { Jurisdiction, SectionKind } from '../pipeline/types.ts';
 import { normalizeForMatch } from '../pipeline/normalizeForMatch.ts';
-import type { SearchContext } from '../search/searchEngine.ts';
+import type { PassageResult, SearchContext } from '../search/searchEngine.ts';
 import type { DocumentRow, PassageRow, Store } from '../search/store.ts';
 
 export interface PassageView {
@@ -179,7 +179,7 @@ function toCsv(rows: readonly (readonly (string | number | null)[])[]): string {
 }
 
 /** A search's passages in rank order, each with its score, place, year, section, kind, text and file. */
-export function searchCsv(passages: readonly (PassageRow & { score: number })[]): string {
+export function searchCsv(passages: readonly PassageResult[]): string {
   const header = ['排名', '相关度', '段落编号', '报告', '省', '市', '县区', '年份', '报告板块', '文件类型', '段落', '文件'];
   const rows = passages.map((p, i) => [i + 1, p.score.toFixed(4), p.id, p.title, p.jurisdiction.province, p.jurisdiction.city, p.jurisdiction.county, p.year, p.section, p.kind, p.text, p.source]);
   return toCsv([header, ...rows]);
