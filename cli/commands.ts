@@ -194,7 +194,9 @@ function note(param: SearchParam, line: string): void {
   log(`${flagOf(param)} ${line}`);
 }
 
-export async function searchCommand(o: Base & { query: string; flags: RawFilter & { k: string; offset: string; mode: string; by: string; json?: boolean } }): Promise<void> {
+export async function searchCommand(
+  o: Base & { query: string; flags: RawFilter & { k: string; offset: string; mode: string; by: string; expand?: boolean; json?: boolean } },
+): Promise<void> {
   // The search layer's own checks, before the model loads; its errors name the flag (cli/main.ts).
   const { searchWithMatches, nothingMatchesWell, NOISE_LEVEL, validateQuery, validateK, validateOffset, validateMode, validateBy } = await import('../search/searchEngine.ts');
   const { parseFilter } = await import('../search/filter.ts');
@@ -210,7 +212,8 @@ export async function searchCommand(o: Base & { query: string; flags: RawFilter 
     // Lexical search reads only the store: loading the vector index cost it 1.1 s of its 4.9 s
     // (and 0.6 GB) on a 250k-passage store.
     if (mode !== 'lexical') app.index.ensureFresh(app.store, app.encoder.modelId);
-    const { results, matches } = await searchWithMatches(app, query, { k, offset, mode, by, filter });
+    const { results, matches, expansion } = await searchWithMatches(app, query, { k, offset, mode, by, filter, expand: o.flags.expand !== false });
+    if (expansion.length > 0) log(`note: also searched for the reports' words ${expansion.join(' ')} (--no-expand: only the query's own words)`);
     if (nothingMatchesWell(mode, matches)) log(`note: the best match scores ${matches[0]!.score.toFixed(2)}, below ${NOISE_LEVEL}: nothing matches the query well`);
     print(toRows(results), !!o.flags.json, offset);
   });

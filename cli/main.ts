@@ -109,7 +109,8 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
       .description('search passages by meaning and words')
       .argument('<query>')
       .addOption(new Option('--mode <mode>', 'hybrid | dense | lexical').default('hybrid'))
-      .addOption(new Option('--by <unit>', 'passage | report (one row per report with its best passages)').default('passage')),
+      .addOption(new Option('--by <unit>', 'passage | report (one row per report with its best passages)').default('passage'))
+      .option('--no-expand', "search only the query's own words, not also the reports' words for them (打官司 → 诉讼)"),
   ).action((query: string, o) => {
     return searchCommand({ dataDir, model: model(), query, flags: o, checkStore: storeAndModel });
   });

@@ -4,6 +4,7 @@
 import { SearchParamError } from './errors.ts';
 import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
 import { normalizeForLexical } from '../pipeline/segment.ts';
+import { expandColloquial } from '../pipeline/expandColloquial.ts';
 import { demote } from './boilerplate.ts';
 import { embedQueryText, type QueryVectors } from './queryVector.ts';
 import { pieceCoverage } from '../models/vectors.ts';
@@ -141,6 +142,8 @@ export interface SearchOptions extends Paging {
   mode: SearchMode;
   filter?: SearchFilter;
   by?: 'passage' | 'report';
+  /** Also look for the reports' words for what the query says in users' words (queryTerms); default true. */
+  expand?: boolean;
   /** Hybrid only: a fixed share of the dense relevance added to the lexical one, 0..1 (default: by lexical coverage, see DEFAULT_DENSE_WEIGHTS). */
   denseWeight?: number;
 }
@@ -219,13 +222,14 @@ export async function search(ctx: SearchContext, query: string, opts: SearchOpti
 
 /**
  * `search`, also returning every passage retrieved for the query (up to the retrieval depth),
- * best first: what a result page counts its filter facets over, not just the page itself.
+ * best first: what a result page counts its filter facets over, not just the page itself; and
+ * the reports' words the search added to the query's (queryTerms), for the page to say so.
  */
 export async function searchWithMatches(
   ctx: SearchContext,
   query: string,
   opts: SearchOptions,
-): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageMatch[] }> {
+): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageMatch[]; expansion: string[] }> {
   const text = validateQuery(query);
   validateK(opts.k);
   const offset = validateOffset(opts.offset ?? 0);
@@ -237,9 +241,44 @@ export async function searchWithMatches(
   const denseWeight = opts.denseWeight;
   if (denseWeight !== undefined && !(denseWeight >= 0 && denseWeight <= 1)) throw new SearchParamError('out_of_range', 'denseWeight', `must be between 0 and 1, not ${denseWeight}`);
 
-  const tokens = opts.mode === 'dense' ? [] : ctx.segment(text);
-  const ranked = await rankQuery(ctx, text, tokens, () => embedQueryText(ctx.encoder, text), opts.mode, depth, { filter }, denseWeight);
-  return { results: by === 'report' ? groupByReport(ctx.store, ranked, offset, opts.k) : loadMatches(ctx.store, ranked.slice(offset, offset + opts.k)), matches: ranked };
+  const terms = queryTerms(ctx, text, opts.expand ?? true);
+  const tokens = opts.mode === 'dense' ? [] : terms.tokens;
+  const ranked = await rankQuery(ctx, text, tokens, () => embedQueryText(ctx.encoder, terms.denseText), opts.mode, depth, { filter }, denseWeight);
+  return {
+    results: by === 'report' ? groupByReport(ctx.store, ranked, offset, opts.k) : loadMatches(ctx.store, ranked.slice(offset, offset + opts.k)),
+    matches: ranked,
+    expansion: terms.expansion,
+  };
+}
+
+/** What a search looks for: the query's words, and the reports' words for what it says in users' words. */
+export interface QueryTerms {
+  /** The reports' words added (pipeline/expandColloquial.ts); empty without `expand`. */
+  expansion: string[];
+  /** Lexical tokens: the query's, then the expansion's. */
+  tokens: string[];
+  /** The text dense search embeds: the query, then the expansion. */
+  denseText: string;
+}
+
+/**
+ * A plain-language question (穷人请不起律师怎么办) shares no word with the passages that answer it
+ * (法律援助, 困难群众), so its search also looks for the reports' words for what it says, in both
+ * lists: lexical search matches them, and the query vector moves towards the reports' register.
+ * Measured on the full eval index (bge-small-zh-v1.5, nDCG@10 paraphrase lexical / dense / hybrid):
+ * dev 0.230 / 0.549 / 0.549 → 0.510 / 0.695 / 0.730, dev2 0.240 / 0.531 / 0.506 → 0.430 / 0.645 /
+ * 0.650; the expansion in the lexical list alone: hybrid 0.674 / 0.592. Both sets were written
+ * before the thesaurus but read by whoever wrote it, so these gains overstate what unseen questions
+ * get (README.md, "Retrieval quality"); measure names, similar practice (one of its 31 queries
+ * expanded) and the automatic set (none) within 0.005.
+ */
+export function queryTerms(ctx: Pick<SearchContext, 'segment'>, text: string, expand: boolean): QueryTerms {
+  const expansion = expand ? expandColloquial(text) : [];
+  return {
+    expansion,
+    tokens: [...ctx.segment(text), ...expansion.flatMap((word) => ctx.segment(word))],
+    denseText: expansion.length === 0 ? text : `${text} ${expansion.join(' ')}`,
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { InputError } from '../pipeline/errors.ts';
 import { SearchParamError } from '../search/errors.ts';
-import { loadMatches, nothingMatchesWell, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
+import { loadMatches, nothingMatchesWell, queryTerms, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
 import { readIndexHealth } from '../search/vectorIndex.ts';
 import { toJsonRow } from '../cli/format.ts';
 import type { Reader } from './reader.ts';
@@ -121,7 +121,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const reader = opts.reader;
 
   const searchDescription =
-    'Answers {query, terms, filter, total, reports, offset, weak, results, facets}. total: the passages retrieved for the query, ' +
+    'Answers {query, terms, expanded, filter, total, reports, offset, weak, results, facets}. terms: the words lexical search looked for; ' +
+    'expanded: the reports\' words searched for besides the query\'s own, for what it says in users\' words (打官司 → 诉讼 行政诉讼 应诉; ' +
+    'none with expand=false). total: the passages retrieved for the query, ' +
     'reports: the reports they are in; offset pages through them (results offset + 1 … offset + k; with by=report, reports). ' +
     'weak: even the best match scores below 0.1, the noise level (hybrid and lexical mode): nothing matches the query well. ' +
     'filter: the filters as applied (region names resolved, ' +
@@ -130,15 +132,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     'the other dimensions applied and its own left out (disjunctive facets: after province=河南 the other provinces keep ' +
     'their counts); province ignores city and county too, city ignores county, year ignores from/to.';
   app.get('/api/search', { schema: { summary: 'Search passages (or reports) by meaning and words', description: searchDescription, querystring: searchQuerySchema } }, async (request) => {
-    const q = request.query as { q: string; mode: SearchMode; k: number; offset: number; by: 'passage' | 'report' } & RawFilter;
+    const q = request.query as { q: string; mode: SearchMode; k: number; offset: number; by: 'passage' | 'report'; expand: boolean } & RawFilter;
     const filter = parseFilter(q);
     const ctx = embedQueryOnce(reader.current());
-    const { results, matches } = await searchWithMatches(ctx, q.q, { k: q.k, offset: q.offset, mode: q.mode, by: q.by, filter });
+    const { results, matches, expansion } = await searchWithMatches(ctx, q.q, { k: q.k, offset: q.offset, mode: q.mode, by: q.by, filter, expand: q.expand });
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
-    const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed }));
+    const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed, expand: q.expand }));
     const reports = new Set(matches.map((m) => m.docId)).size;
     const weak = nothingMatchesWell(q.mode, matches);
-    return { query: q.q, terms: ctx.segment(q.q), filter, total: matches.length, reports, offset: q.offset, weak, results: results.map(apiResult), facets };
+    const terms = queryTerms(ctx, q.q.trim(), q.expand).tokens;
+    return { query: q.q, terms, expanded: expansion, filter, total: matches.length, reports, offset: q.offset, weak, results: results.map(apiResult), facets };
   });
 
   app.get(
@@ -146,14 +149,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     {
       schema: {
         summary: 'Every passage a search retrieves, as CSV',
-        description: 'The matches /api/search counts in total for the same q, mode, k and filters, in rank order, with score, place, year, section, kind, text and file.',
+        description: 'The matches /api/search counts in total for the same q, mode, k, expand and filters, in rank order, with score, place, year, section, kind, text and file.',
         querystring: searchCsvQuerySchema,
       },
     },
     async (request, reply) => {
-      const q = request.query as { q: string; mode: SearchMode; k: number } & RawFilter;
+      const q = request.query as { q: string; mode: SearchMode; k: number; expand: boolean } & RawFilter;
       const ctx = reader.current();
-      const { matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, filter: parseFilter(q) });
+      const { matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, filter: parseFilter(q), expand: q.expand });
       // A passage removed meanwhile is left out.
       const passages = loadMatches(ctx.store, matches);
       return reply

@@ -2,7 +2,7 @@
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
 import { retrievalDepth } from '../search/retrievalDepth.ts';
-import { admitted, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { admitted, queryTerms, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { embedQueryText } from '../search/queryVector.ts';
 import type { PassageFacts, PassageId, SearchFilter, Store } from '../search/store.ts';
 
@@ -94,14 +94,14 @@ export async function disjunctiveFacets(
 export async function matchingIds(
   ctx: SearchContext,
   query: string,
-  opts: { k: number; mode: SearchMode; filter: SearchFilter },
+  opts: { k: number; mode: SearchMode; filter: SearchFilter; expand?: boolean },
 ): Promise<Set<PassageId>> {
-  const text = query.trim();
+  const terms = queryTerms(ctx, query.trim(), opts.expand ?? true);
   const depth = retrievalDepth(opts.k, ctx.encoder);
   const ids = new Set<PassageId>();
-  if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(ctx.segment(text), depth.lexical, { filter: opts.filter })) ids.add(hit.id);
+  if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(terms.tokens, depth.lexical, { filter: opts.filter })) ids.add(hit.id);
   if (opts.mode !== 'lexical') {
-    const { vector } = await embedQueryText(ctx.encoder, text);
+    const { vector } = await embedQueryText(ctx.encoder, terms.denseText);
     for (const hit of ctx.index.search(vector, depth.dense, admitted(ctx.store, { filter: opts.filter }))) ids.add(hit.id);
   }
   return ids;

@@ -25,6 +25,8 @@ export const kProperty = { type: 'integer', minimum: 1, maximum: MAX_K, default:
 /** A later page: results skipped before the k returned (see the search engine's Paging). */
 const offsetProperty = { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 } as const;
 const modeProperty = { type: 'string', enum: [...SEARCH_MODES], default: 'hybrid' } as const;
+/** false: search only the query's own words, without the reports' words for them (search/searchEngine.ts queryTerms). */
+const expandProperty = { type: 'boolean', default: true } as const;
 
 export const searchQuerySchema = {
   type: 'object',
@@ -36,6 +38,7 @@ export const searchQuerySchema = {
     k: kProperty,
     offset: offsetProperty,
     by: { type: 'string', enum: ['passage', 'report'], default: 'passage' },
+    expand: expandProperty,
     ...filterProperties,
   },
 } as const;
@@ -45,7 +48,7 @@ export const searchCsvQuerySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['q'],
-  properties: { q: queryText, mode: modeProperty, k: kProperty, ...filterProperties },
+  properties: { q: queryText, mode: modeProperty, k: kProperty, expand: expandProperty, ...filterProperties },
 } as const;
 
 /** The report catalogue: the filters that apply to documents (not section), and a page of them. */

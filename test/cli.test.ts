@@ -38,6 +38,20 @@ describe('search', () => {
     expect(fazhiJson(['search', '双随机、一公开', '--data-dir', dataDir, '-k', '2'])).toHaveLength(2);
   });
 
+  it("notes the reports' words a question in users' words was also searched for; --no-expand searches only its own", () => {
+    const question = '政府当被告打官司，输的比例有多高';
+    const expanded = fazhi(['search', question, '--data-dir', dataDir, '--mode', 'lexical', '--k', '3']);
+    expect(expanded.code, expanded.stderr).toBe(0);
+    expect(expanded.stderr).toMatch(/note: also searched for the reports' words .*败诉率/);
+    const own = fazhi(['search', question, '--data-dir', dataDir, '--mode', 'lexical', '--k', '3', '--no-expand']);
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stderr).not.toMatch(/also searched/);
+    // The sample reports state 败诉率 where the question says 输的比例.
+    expect(expanded.stdout).toContain('败诉率');
+    expect(own.stdout).not.toEqual(expanded.stdout);
+    expect(fazhi(['search', '述法', '--data-dir', dataDir, '--k', '1']).stderr).not.toMatch(/also searched/);
+  });
+
   it('prints the documented JSON shape with the passage text as in the report', () => {
     const [r] = fazhiJson(['search', '三调联动', '--data-dir', dataDir, '--k', '1']);
     expect(Object.keys(r).sort()).toEqual(['id', 'jurisdiction', 'kind', 'score', 'section', 'source', 'text', 'title', 'year'].sort());

@@ -49,6 +49,30 @@ describe('GET /api/search', () => {
     expect(body.facets.province['河南省']).toBeGreaterThan(0);
   });
 
+  it("a question in users' words also searches the reports' words for it, says which, and expand=false searches only its own", async () => {
+    const question = q('穷人请不起律师怎么办');
+    const { status, body } = await get(`/api/search?q=${question}&mode=lexical&k=5`);
+    expect(status).toBe(200);
+    expect(body.expanded).toEqual(expect.arrayContaining(['法律援助', '困难群众']));
+    expect(body.terms).toEqual(expect.arrayContaining(['律师', '法律援助']));
+    // The sample reports' legal-aid passages say 法律援助, never 请不起律师.
+    expect(body.results.some((r: any) => r.text.includes('法律援助'))).toBe(true);
+    const own = await get(`/api/search?q=${question}&mode=lexical&k=5&expand=false`);
+    expect(own.status).toBe(200);
+    expect(own.body.expanded).toEqual([]);
+    expect(own.body.terms).not.toContain('法律援助');
+    expect(own.body.results.map((r: any) => r.id)).not.toEqual(body.results.map((r: any) => r.id));
+    // Facets count what the same search (expanded or not) retrieves.
+    const sum = (facet: Record<string, number>) => Object.values(facet).reduce((a, b) => a + b, 0);
+    expect(sum(body.facets.section)).toBe(body.total);
+    expect(sum(own.body.facets.section)).toBe(own.body.total);
+    const csv = await get(`/api/search.csv?q=${question}&mode=lexical&k=5&expand=false`);
+    expect(parseCsv(csv.body as string, { columns: true, bom: true })).toHaveLength(own.body.total);
+    expect((await get(`/api/search?q=${question}&expand=maybe`)).status).toBe(400);
+    // A query in the reports' own words is searched as it is.
+    expect((await get(`/api/search?q=${q('述法')}&k=1`)).body.expanded).toEqual([]);
+  });
+
   it('filters by province (short name resolved), year and section; by=report groups passages', async () => {
     const { body } = await get(`/api/search?q=${q('述法')}&province=${q('河南')}&k=20`);
     expect(body.results.length).toBeGreaterThan(0);

@@ -77,6 +77,23 @@ describe.skipIf(!available)('web app in chromium', () => {
     clean();
   });
 
+  it("a question in users' words: the page says which reports' words it also searched for, marks them, and can search only the question's own", async () => {
+    await page.goto(`${fx.url}/?q=${encodeURIComponent('穷人请不起律师怎么办')}&mode=lexical`);
+    await page.locator('.result').first().waitFor();
+    const note = page.locator('.expansion');
+    expect(await note.textContent()).toContain('同时检索了报告用语：法律援助、困难群众');
+    expect(await page.locator('.result mark', { hasText: '法律援助' }).count()).toBeGreaterThan(0);
+    await note.locator('a').click();
+    await page.waitForURL(/expand=false/);
+    await page.locator('.expansion', { hasText: '只检索了查询原有的词语' }).waitFor();
+    expect(await page.locator('.result mark', { hasText: '法律援助' }).count()).toBe(0);
+    expect(await page.locator('.csv-link').getAttribute('href')).toContain('expand=false');
+    await page.locator('.expansion a').click();
+    await page.waitForURL((url) => !url.search.includes('expand='));
+    await page.locator('.expansion', { hasText: '同时检索了报告用语' }).waitFor();
+    clean();
+  });
+
   it('type a query, filter by province, group by report; the URL reproduces the page', async () => {
     await page.goto(fx.url);
     await page.fill('#q', '行政执法');

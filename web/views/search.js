@@ -12,7 +12,7 @@ const PAGE = 20;
 /** The query, mode, grouping and filters; the page (offset) is read apart, so that every link built from these starts at page one. */
 function currentParams(params) {
   const state = {};
-  for (const key of ['q', 'mode', 'by', ...FILTERS]) if (params.get(key)) state[key] = params.get(key);
+  for (const key of ['q', 'mode', 'by', 'expand', ...FILTERS]) if (params.get(key)) state[key] = params.get(key);
   return state;
 }
 
@@ -82,13 +82,21 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
     el('a', { href: `/api/search.csv?${new URLSearchParams(csvParams(state))}`, download: `search-${state.q}.csv`, class: 'csv-link' }, '导出 CSV'),
   );
 
+  // The reports' words searched for besides the query's own (the API's `expanded`), and the way back to only those.
+  const expansion =
+    state.expand === 'false'
+      ? el('p', { class: 'expansion', role: 'note' }, '只检索了查询原有的词语。', el('a', { href: withParam(state, 'expand', undefined), 'data-nav': true }, '同时检索报告用语'))
+      : data.expanded.length > 0
+        ? el('p', { class: 'expansion', role: 'note' }, `同时检索了报告用语：${data.expanded.join('、')}。`, el('a', { href: withParam(state, 'expand', 'false'), 'data-nav': true }, '只检索原词'))
+        : null;
+
   // Even the best match is below the noise level (the API's `weak`): say so above the nearest passages.
   const weak = data.weak && shown > 0 ? el('p', { class: 'notice', role: 'note' }, `没有与“${state.q}”明显相关的段落：最佳结果的相关度也低于 0.1，以下只是最接近的段落。可以换一种说法，或减少筛选条件。`) : null;
 
   if (shown === 0) {
     const text = offset > 0 ? `第 ${offset + 1} ${unit}之后没有更多结果。` : '没有找到结果。可以减少筛选条件、换一种说法，或改用“语义”检索。';
     const first = offset > 0 ? el('nav', { class: 'pager', 'aria-label': '翻页' }, el('a', { href: href(state), 'data-nav': true }, '回到第一页')) : null;
-    results.replaceChildren(...[summary, empty(text), first].filter(Boolean));
+    results.replaceChildren(...[summary, expansion, empty(text), first].filter(Boolean));
     return;
   }
   const list = byReport
@@ -102,5 +110,5 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
         ),
       )
     : data.results.map((r) => passageCard(r, data.terms));
-  results.replaceChildren(...[summary, weak, el('div', { class: 'result-list' }, list), pager(state, offset, PAGE, offset + shown < count, Math.ceil(count / PAGE))].filter(Boolean));
+  results.replaceChildren(...[summary, expansion, weak, el('div', { class: 'result-list' }, list), pager(state, offset, PAGE, offset + shown < count, Math.ceil(count / PAGE))].filter(Boolean));
 }
