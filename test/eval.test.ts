@@ -5,18 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { parseReport } from '../pipeline/parseReport.ts';
 import { holdOutTopicSentences } from './eval/autoSet.ts';
 import { buildEvalCorpus } from './eval/evalCorpus.ts';
-import { DEV_GROUPS, DEVSET2_FILE, loadDevSet } from './eval/evalSet.ts';
+import { DEV_GROUPS, DEVSET2_FILE, DEVSET3_FILE, loadDevSet } from './eval/evalSet.ts';
 import { judge, mrrAt, ndcgAt, normalizeForMatch, pairedRandomizationP, scoreQuery, type Judgement } from './eval/metrics.ts';
 
 const CORPUS = path.join(import.meta.dirname, '..', 'corpus');
 
 describe.each([
-  ['dev set', loadDevSet()],
-  ['dev2 set', loadDevSet(DEVSET2_FILE)],
-])('%s', (_name, queries) => {
-  it('has at least 40 queries, each group at least 10', () => {
-    expect(queries.length).toBeGreaterThanOrEqual(40);
-    for (const g of DEV_GROUPS) expect(queries.filter((q) => q.group === g).length, g).toBeGreaterThanOrEqual(10);
+  ['dev set', loadDevSet(), DEV_GROUPS, 40],
+  ['dev2 set', loadDevSet(DEVSET2_FILE), DEV_GROUPS, 40],
+  ['dev3 set', loadDevSet(DEVSET3_FILE), ['paraphrase'], 30],
+] as const)('%s', (_name, queries, groups, size) => {
+  it(`has at least ${size} queries, each of its groups at least 10, and no other group`, () => {
+    expect(queries.length).toBeGreaterThanOrEqual(size);
+    for (const g of groups) expect(queries.filter((q) => q.group === g).length, g).toBeGreaterThanOrEqual(10);
+    expect(queries.every((q) => (groups as readonly string[]).includes(q.group))).toBe(true);
   });
 
   it('judges only with grades 1 and 2, at least one grade 2 per query', () => {

@@ -23,6 +23,11 @@ export interface EvalQuery {
 export const DEVSET_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'devset.json');
 /** The second hand-written set (`--set dev2`), written before the round-2 fixes to confirm them. */
 export const DEVSET2_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'devset2.json');
+/**
+ * The third (`--set dev3`): plain-language questions only, written blind — by a writer who had seen
+ * neither the other sets, the search code nor the users'-words thesaurus — to measure that thesaurus.
+ */
+export const DEVSET3_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'devset3.json');
 
 /** Parses and checks a query set file; a malformed entry is named, not skipped. */
 export function loadQuerySet(file: string, groups: readonly QueryGroup[]): EvalQuery[] {

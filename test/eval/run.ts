@@ -13,7 +13,7 @@ import { DEFAULT_DENSE_WEIGHTS, MAX_K, search, type SearchMode } from '../../sea
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
 import { cachingEncoder } from './embeddingCache.ts';
 import type { DenseCalibration } from '../../models/encoder.ts';
-import { DEVSET2_FILE, loadDevSet, type EvalQuery } from './evalSet.ts';
+import { DEVSET2_FILE, DEVSET3_FILE, loadDevSet, type EvalQuery } from './evalSet.ts';
 import { meanScores, normalizeForMatch, pairedRandomizationP, scoreQuery, type QueryScores } from './metrics.ts';
 
 const K = 10;
@@ -23,7 +23,7 @@ const AUTO_COUNT = 200;
 const FROM_OVERFETCH = 40;
 const MODES: readonly SearchMode[] = ['lexical', 'dense', 'hybrid'];
 
-type SetName = 'dev' | 'dev2' | 'auto';
+type SetName = 'dev' | 'dev2' | 'dev3' | 'auto';
 
 interface Args {
   /** undefined: the CLI's default model. */
@@ -35,6 +35,8 @@ interface Args {
   corporaDir: string;
   /** undefined: the search engine's default (by lexical coverage). */
   denseWeight: number | undefined;
+  /** false: queries searched without the reports' words for their users' words (search/searchEngine.ts queryTerms). */
+  expand: boolean;
   laws: number;
   national: number | undefined;
   /** Overrides the model's fitted dense calibration, to compare alternatives. */
@@ -52,6 +54,7 @@ function parseCli(argv: string[]): Args {
       'eval-dir': { type: 'string' },
       corpora: { type: 'string' },
       'dense-weight': { type: 'string' },
+      'no-expand': { type: 'boolean', default: false },
       laws: { type: 'string' },
       national: { type: 'string' },
       'dense-calibration': { type: 'string' },
@@ -59,7 +62,7 @@ function parseCli(argv: string[]): Args {
     strict: true,
   });
   const set = values.set;
-  if (set !== 'dev' && set !== 'dev2' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, dev2, auto or all, not ${set}`);
+  if (set !== 'dev' && set !== 'dev2' && set !== 'dev3' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, dev2, dev3, auto or all, not ${set}`);
   const denseWeight = values['dense-weight'] === undefined ? undefined : Number(values['dense-weight']);
   if (denseWeight !== undefined && !(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
   const laws = values.laws === undefined ? LAW_COUNT : Number(values.laws);
@@ -73,12 +76,13 @@ function parseCli(argv: string[]): Args {
     laws,
     national,
     models: values.model ?? [undefined],
-    sets: set === 'all' ? ['dev', 'dev2', 'auto'] : [set],
+    sets: set === 'all' ? ['dev', 'dev2', 'dev3', 'auto'] : [set],
     rebuild: values.rebuild,
     json: values.json,
     evalDir: path.resolve(values['eval-dir'] ?? path.join(REPO_ROOT, '.tmp', 'eval')),
     corporaDir: path.resolve(values.corpora ?? process.env.FAZHI_CORPORA ?? path.join(REPO_ROOT, '..', 'shared', 'corpora')),
     denseWeight,
+    expand: !values['no-expand'],
   };
 }
 
@@ -156,12 +160,12 @@ interface QueryResult {
   scores: QueryScores;
 }
 
-async function evaluate(app: App, queries: EvalQuery[], denseWeight: number | undefined): Promise<QueryResult[]> {
+async function evaluate(app: App, queries: EvalQuery[], denseWeight: number | undefined, expand: boolean): Promise<QueryResult[]> {
   const results: QueryResult[] = [];
   for (const mode of MODES) {
     for (const q of queries) {
       const k = q.from ? Math.min(MAX_K, K + FROM_OVERFETCH) : K;
-      const hits = (await search(app, q.query, { k, mode, filter: {}, by: 'passage', denseWeight })).filter((h) => path.basename(h.source) !== q.from);
+      const hits = (await search(app, q.query, { k, mode, filter: {}, by: 'passage', denseWeight, expand })).filter((h) => path.basename(h.source) !== q.from);
       results.push({ id: q.id, group: q.group, mode, scores: scoreQuery(hits, q.relevant, K) });
     }
   }
@@ -258,8 +262,8 @@ async function main(): Promise<void> {
     nationalCount: args.national,
     autoCount: AUTO_COUNT,
   });
-  const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), dev2: loadDevSet(DEVSET2_FILE), auto: corpus.autoQueries };
-  log(`eval corpus: ${corpus.files.length} files (${args.laws} laws, ${args.national ?? 'all'} other national records); dev ${sets.dev.length}, dev2 ${sets.dev2.length}, auto ${sets.auto.length} queries`);
+  const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), dev2: loadDevSet(DEVSET2_FILE), dev3: loadDevSet(DEVSET3_FILE), auto: corpus.autoQueries };
+  log(`eval corpus: ${corpus.files.length} files (${args.laws} laws, ${args.national ?? 'all'} other national records); dev ${sets.dev.length}, dev2 ${sets.dev2.length}, dev3 ${sets.dev3.length}, auto ${sets.auto.length} queries`);
 
   const runs: ModelRun[] = [];
   for (const model of args.models) {
@@ -272,13 +276,13 @@ async function main(): Promise<void> {
       for (const set of args.sets) {
         const unreachable = unreachableJudgements(app, sets[set]);
         if (unreachable.length > 0) log(`warning: ${unreachable.length} ${set} judgements match no indexed passage:\n  ${unreachable.join('\n  ')}`);
-        const results = await evaluate(app, sets[set], args.denseWeight);
+        const results = await evaluate(app, sets[set], args.denseWeight, args.expand);
         run.perSet[set] = results;
         run.rows.push(...summarise(set, results));
       }
       const c = app.encoder.calibration;
       const weights = app.encoder.denseWeights ?? DEFAULT_DENSE_WEIGHTS;
-      process.stdout.write(`hybrid dense weight ${args.denseWeight ?? `${weights.covered} where lexical covers the query, else ${weights.uncovered}`}; dense calibration ${c ? `floor ${c.floor}, median ${c.median}` : 'none'}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
+      process.stdout.write(`${args.expand ? '' : 'queries not expanded (--no-expand); '}hybrid dense weight ${args.denseWeight ?? `${weights.covered} where lexical covers the query, else ${weights.uncovered}`}; dense calibration ${c ? `floor ${c.floor}, median ${c.median}` : 'none'}\n\n${table(run.modelId, run.rows)}\n\n${modeComparisons(run.perSet)}\n\n`);
       runs.push(run);
     } finally {
       app.close();
