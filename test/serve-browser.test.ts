@@ -83,6 +83,7 @@ describe.skipIf(!available)('web app in chromium', () => {
     const note = page.locator('.expansion');
     expect(await note.textContent()).toContain('同时检索了报告用语：法律援助、困难群众');
     expect(await page.locator('.result mark', { hasText: '法律援助' }).count()).toBeGreaterThan(0);
+    await shot('expansion');
     await note.locator('a').click();
     await page.waitForURL(/expand=false/);
     await page.locator('.expansion', { hasText: '只检索了查询原有的词语' }).waitFor();
