@@ -212,8 +212,8 @@ export async function searchCommand(
     // Lexical search reads only the store: loading the vector index cost it 1.1 s of its 4.9 s
     // (and 0.6 GB) on a 250k-passage store.
     if (mode !== 'lexical') app.index.ensureFresh(app.store, app.encoder.modelId);
-    const { results, matches, expansion } = await searchWithMatches(app, query, { k, offset, mode, by, filter, expand: o.flags.expand !== false });
-    if (expansion.length > 0) log(`note: also searched for the reports' words ${expansion.join(' ')} (--no-expand: only the query's own words)`);
+    const { results, matches, terms } = await searchWithMatches(app, query, { k, offset, mode, by, filter, expand: o.flags.expand !== false });
+    if (terms.expansion.length > 0) log(`note: also searched for the reports' words ${terms.expansion.join(' ')} (--no-expand: only the query's own words)`);
     if (nothingMatchesWell(mode, matches)) log(`note: the best match scores ${matches[0]!.score.toFixed(2)}, below ${NOISE_LEVEL}: nothing matches the query well`);
     print(toRows(results), !!o.flags.json, offset);
   });

@@ -223,13 +223,13 @@ export async function search(ctx: SearchContext, query: string, opts: SearchOpti
 /**
  * `search`, also returning every passage retrieved for the query (up to the retrieval depth),
  * best first: what a result page counts its filter facets over, not just the page itself; and
- * the reports' words the search added to the query's (queryTerms), for the page to say so.
+ * the words it looked for (queryTerms), for the page to mark them and name those it added.
  */
 export async function searchWithMatches(
   ctx: SearchContext,
   query: string,
   opts: SearchOptions,
-): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageMatch[]; expansion: string[] }> {
+): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageMatch[]; terms: QueryTerms }> {
   const text = validateQuery(query);
   validateK(opts.k);
   const offset = validateOffset(opts.offset ?? 0);
@@ -247,7 +247,7 @@ export async function searchWithMatches(
   return {
     results: by === 'report' ? groupByReport(ctx.store, ranked, offset, opts.k) : loadMatches(ctx.store, ranked.slice(offset, offset + opts.k)),
     matches: ranked,
-    expansion: terms.expansion,
+    terms,
   };
 }
 

@@ -7,7 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { InputError } from '../pipeline/errors.ts';
 import { SearchParamError } from '../search/errors.ts';
-import { loadMatches, nothingMatchesWell, queryTerms, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
+import { loadMatches, nothingMatchesWell, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
 import { readIndexHealth } from '../search/vectorIndex.ts';
 import { toJsonRow } from '../cli/format.ts';
 import type { Reader } from './reader.ts';
@@ -135,13 +135,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const q = request.query as { q: string; mode: SearchMode; k: number; offset: number; by: 'passage' | 'report'; expand: boolean } & RawFilter;
     const filter = parseFilter(q);
     const ctx = embedQueryOnce(reader.current());
-    const { results, matches, expansion } = await searchWithMatches(ctx, q.q, { k: q.k, offset: q.offset, mode: q.mode, by: q.by, filter, expand: q.expand });
+    const { results, matches, terms } = await searchWithMatches(ctx, q.q, { k: q.k, offset: q.offset, mode: q.mode, by: q.by, filter, expand: q.expand });
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
     const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed, expand: q.expand }));
     const reports = new Set(matches.map((m) => m.docId)).size;
     const weak = nothingMatchesWell(q.mode, matches);
-    const terms = queryTerms(ctx, q.q.trim(), q.expand).tokens;
-    return { query: q.q, terms, expanded: expansion, filter, total: matches.length, reports, offset: q.offset, weak, results: results.map(apiResult), facets };
+    return { query: q.q, terms: terms.tokens, expanded: terms.expansion, filter, total: matches.length, reports, offset: q.offset, weak, results: results.map(apiResult), facets };
   });
 
   app.get(
