@@ -18,6 +18,7 @@ import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
 import { incrementalMeasures } from './incremental.ts';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex, segmentForQuery } from '../pipeline/segment.ts';
+import { loadThesaurus } from '../pipeline/expandColloquial.ts';
 import { runBatch } from '../workers/batch.ts';
 import { startRedisServer } from '../test/helpers/redis.ts';
 import { peakRssOf, spawnWorker, type WorkerProcess } from '../test/helpers/workerProcess.ts';
@@ -231,7 +232,7 @@ async function indexWritten(dataDir: string, passages: number): Promise<void> {
 
 async function searchMeasures(store: Store, index: VectorIndex, encoder: Encoder, repeat: number): Promise<[string, string | number][]> {
   const rows: [string, string | number][] = [];
-  const ctx = { store, index, encoder, segment: segmentForQuery };
+  const ctx = { store, index, encoder, segment: segmentForQuery, thesaurus: loadThesaurus() };
   for (const mode of ['lexical', 'dense', 'hybrid'] as const) {
     for (const q of QUERIES) await search(ctx, q, { k: 10, mode, by: 'passage', filter: {} }); // warm
     const times: number[] = [];

@@ -4,6 +4,7 @@ import { VectorIndex } from '../search/vectorIndex.ts';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { startEncoderThread } from '../models/encoderThread.ts';
 import { segmentForQuery } from '../pipeline/segment.ts';
+import { loadThesaurus, type ColloquialEntry } from '../pipeline/expandColloquial.ts';
 import type { SearchContext } from '../search/searchEngine.ts';
 import { resolveModelDir } from './config.ts';
 
@@ -20,6 +21,14 @@ export interface OpenOptions {
   model?: string;
   /** Readers (search, similar) open the store read-only: only the writer ever writes. */
   readonly?: boolean;
+}
+
+/**
+ * What search expands queries in users' words with (search/searchEngine.ts queryTerms): the bundled
+ * thesaurus, then the entries of the file FAZHI_THESAURUS names (a region's own words, same format).
+ */
+export function configuredThesaurus(): ColloquialEntry[] {
+  return loadThesaurus(process.env.FAZHI_THESAURUS || undefined);
 }
 
 export async function openEncoder(opts: OpenOptions): Promise<{ encoder: Encoder; modelDir: string }> {
@@ -69,6 +78,7 @@ export async function openApp(opts: OpenOptions): Promise<App> {
     index: new VectorIndex(opts.dataDir),
     encoder: thread.encoder,
     segment: segmentForQuery,
+    thesaurus: configuredThesaurus(),
     close: () => {
       opened.close();
       void thread.close();

@@ -1,8 +1,10 @@
-import fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { InputError } from './errors.ts';
 import { normalizeForLexical } from './segment.ts';
 
-const THESAURUS_FILE = fileURLToPath(new URL('./dict/colloquial.tsv', import.meta.url));
+/** The bundled thesaurus: users' words of the rule-of-law domain. */
+export const BUNDLED_THESAURUS_FILE = fileURLToPath(new URL('./dict/colloquial.tsv', import.meta.url));
 
 /** One thesaurus line: the words users write for a thing, and the words reports use for it. */
 export interface ColloquialEntry {
@@ -17,8 +19,8 @@ export interface ColloquialEntry {
 export function parseThesaurus(text: string, file: string): ColloquialEntry[] {
   return text.split('\n').flatMap((line, i) => {
     if (line.trim() === '' || line.startsWith('#')) return [];
-    const bad = (why: string) => new Error(`${file}:${i + 1}: ${why}`);
-    const [users, reports, ...rest] = line.split('\t');
+    const bad = (why: string) => new InputError(`${file}:${i + 1}`, why);
+    const [users, reports, ...rest] = line.replace(/\r$/, '').split('\t');
     if (reports === undefined || rest.length > 0) throw bad('expected the user words, a tab, then the report words');
     const userWords = users!.split('|').map((w) => normalizeForLexical(w));
     const reportWords = reports.split(' ').filter((w) => w !== '');
@@ -30,18 +32,25 @@ export function parseThesaurus(text: string, file: string): ColloquialEntry[] {
   });
 }
 
-let bundled: readonly ColloquialEntry[] | undefined;
-
-function bundledThesaurus(): readonly ColloquialEntry[] {
-  bundled ??= parseThesaurus(fs.readFileSync(THESAURUS_FILE, 'utf8'), THESAURUS_FILE);
-  return bundled;
+/** The bundled thesaurus, then the entries of `extraFile` (a user's own, same format) if given. */
+export function loadThesaurus(extraFile?: string): ColloquialEntry[] {
+  const read = (file: string): ColloquialEntry[] => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new InputError(file, `cannot read the thesaurus: ${(err as Error).message}`);
+    }
+    return parseThesaurus(text, file);
+  };
+  return [...read(BUNDLED_THESAURUS_FILE), ...(extraFile ? read(extraFile) : [])];
 }
 
 /**
  * The reports' words for what a plain-language query says in users' words (打官司 → 诉讼 行政诉讼 应诉),
  * each once, in thesaurus order; none for a query in the reports' own words.
  */
-export function expandColloquial(query: string, thesaurus: readonly ColloquialEntry[] = bundledThesaurus()): string[] {
+export function expandColloquial(query: string, thesaurus: readonly ColloquialEntry[]): string[] {
   const text = normalizeForLexical(query);
   const words = new Set<string>();
   for (const entry of thesaurus) {

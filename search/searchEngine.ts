@@ -4,7 +4,7 @@
 import { SearchParamError } from './errors.ts';
 import { DOCUMENT_KINDS, SECTION_KINDS, type DocumentKind, type Jurisdiction, type SectionKind } from '../pipeline/types.ts';
 import { normalizeForLexical } from '../pipeline/segment.ts';
-import { expandColloquial } from '../pipeline/expandColloquial.ts';
+import { expandColloquial, type ColloquialEntry } from '../pipeline/expandColloquial.ts';
 import { demote } from './boilerplate.ts';
 import { embedQueryText, type QueryVectors } from './queryVector.ts';
 import { pieceCoverage } from '../models/vectors.ts';
@@ -81,6 +81,8 @@ export interface SearchContext {
   encoder: QueryEncoder;
   /** Lexical query tokens: pass pipeline/segment.ts's segmentForQuery. */
   segment: (text: string) => string[];
+  /** Users' words → the reports' words, for queryTerms: pipeline/expandColloquial.ts's loadThesaurus. */
+  thesaurus: readonly ColloquialEntry[];
 }
 
 export type SearchMode = 'hybrid' | 'dense' | 'lexical';
@@ -272,8 +274,8 @@ export interface QueryTerms {
  * get (README.md, "Retrieval quality"); measure names, similar practice (one of its 31 queries
  * expanded) and the automatic set (none) within 0.005.
  */
-export function queryTerms(ctx: Pick<SearchContext, 'segment'>, text: string, expand: boolean): QueryTerms {
-  const expansion = expand ? expandColloquial(text) : [];
+export function queryTerms(ctx: Pick<SearchContext, 'segment' | 'thesaurus'>, text: string, expand: boolean): QueryTerms {
+  const expansion = expand ? expandColloquial(text, ctx.thesaurus) : [];
   return {
     expansion,
     tokens: [...ctx.segment(text), ...expansion.flatMap((word) => ctx.segment(word))],

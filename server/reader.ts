@@ -5,7 +5,7 @@ import { Store } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
 import { segmentForQuery } from '../pipeline/segment.ts';
 import type { SearchContext } from '../search/searchEngine.ts';
-import { openEncoder } from '../cli/app.ts';
+import { configuredThesaurus, openEncoder } from '../cli/app.ts';
 import { requireModelCurrent } from '../search/modelCurrent.ts';
 
 export interface Reader {
@@ -22,7 +22,7 @@ export async function openReader(opts: { dataDir: string; model?: string }): Pro
   const index = new VectorIndex(opts.dataDir);
   // Loads jieba's dictionary now rather than inside the first request.
   segmentForQuery('预热');
-  const ctx: SearchContext = { store, index, encoder, segment: segmentForQuery };
+  const ctx: SearchContext = { store, index, encoder, segment: segmentForQuery, thesaurus: configuredThesaurus() };
   let checkedGeneration = -1;
   const refresh = (): void => {
     const generation = store.generation();

@@ -52,6 +52,22 @@ describe('search', () => {
     expect(fazhi(['search', '述法', '--data-dir', dataDir, '--k', '1']).stderr).not.toMatch(/also searched/);
   });
 
+  it("FAZHI_THESAURUS adds a region's own words after the bundled ones; a malformed file is an error naming its line", () => {
+    const own = path.join(work, 'own-words.tsv');
+    writeFileSync(own, '# 本地说法\n诉讼服务品牌\t榴乡诉递\n');
+    const query = '枣庄的诉讼服务品牌';
+    const plain = fazhi(['search', query, '--data-dir', dataDir, '--mode', 'lexical', '--k', '1']);
+    expect(plain.stderr).not.toMatch(/also searched/);
+    const withOwn = fazhi(['search', query, '--data-dir', dataDir, '--mode', 'lexical', '--k', '1', '--json'], { FAZHI_THESAURUS: own });
+    expect(withOwn.code, withOwn.stderr).toBe(0);
+    expect(withOwn.stderr).toMatch(/also searched for the reports' words 榴乡诉递/);
+    expect(JSON.parse(withOwn.stdout).results[0].text).toContain('榴乡诉递');
+    writeFileSync(own, '诉讼服务品牌 榴乡诉递\n');
+    const bad = fazhi(['search', query, '--data-dir', dataDir, '--k', '1'], { FAZHI_THESAURUS: own });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${own}:1: expected the user words, a tab`);
+  });
+
   it('prints the documented JSON shape with the passage text as in the report', () => {
     const [r] = fazhiJson(['search', '三调联动', '--data-dir', dataDir, '--k', '1']);
     expect(Object.keys(r).sort()).toEqual(['id', 'jurisdiction', 'kind', 'score', 'section', 'source', 'text', 'title', 'year'].sort());

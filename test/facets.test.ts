@@ -41,7 +41,7 @@ function context(): SearchContext {
   const segment = makeSegmenter(reports);
   const index = new VectorIndex(dataDir, { warn: () => {} });
   index.sync(store, 'test-bag-64');
-  return { store, index, encoder: makeEncoder(segment), segment };
+  return { store, index, encoder: makeEncoder(segment), segment, thesaurus: [] };
 }
 
 describe('matchingIds', () => {

@@ -28,7 +28,7 @@ beforeAll(() => {
   updateBoilerplate(store);
   const index = new VectorIndex(dataDir);
   index.ensureFresh(store, 'test-bag-64');
-  ctx = { store, index, encoder: makeEncoder(segmentForQuery), segment: segmentForQuery };
+  ctx = { store, index, encoder: makeEncoder(segmentForQuery), segment: segmentForQuery, thesaurus: [] };
 });
 
 afterAll(() => {

@@ -281,7 +281,7 @@ describe('Store', () => {
     const segment = makeSegmenter(reports);
     const index = new VectorIndex(dataDir, { warn: () => {} });
     index.ensureFresh(store, 'test-bag-64');
-    const hits = await similar({ store, index, encoder: makeEncoder(segment), segment }, { passageId: sourceId! }, { k: 5, mode: 'dense' });
+    const hits = await similar({ store, index, encoder: makeEncoder(segment), segment, thesaurus: [] }, { passageId: sourceId! }, { k: 5, mode: 'dense' });
     expect(hits.length).toBeGreaterThan(0);
     store.close();
     store = Store.open(dataDir);
@@ -374,7 +374,7 @@ function context(reports: ParsedReport[], warnings: string[] = []): SearchContex
   const segment = makeSegmenter(reports.length > 0 ? reports : corpus());
   const index = new VectorIndex(dataDir, { warn: (message) => warnings.push(message) });
   index.sync(store, 'test-bag-64');
-  return { store, index, encoder: makeEncoder(segment), segment };
+  return { store, index, encoder: makeEncoder(segment), segment, thesaurus: [] };
 }
 
 const MODES: SearchMode[] = ['hybrid', 'dense', 'lexical'];
@@ -480,7 +480,7 @@ describe('search', () => {
     const segment = makeSegmenter(reports.map(([report]) => report));
     const index = new VectorIndex(dataDir, { warn: () => {} });
     index.sync(store, 'test-bag-64');
-    const ctx: SearchContext = { store, index, encoder: makeEncoder(segment), segment };
+    const ctx: SearchContext = { store, index, encoder: makeEncoder(segment), segment, thesaurus: [] };
 
     const lexicalIds = new Set(store.lexicalSearch(segment('审查备案'), 100).map((hit) => hit.id));
     const hybrid = await search(ctx, '审查备案', { k: 10, mode: 'hybrid' });
@@ -504,17 +504,17 @@ describe('search', () => {
     index.sync(store, 'clause-64');
     const plain = makeEncoder(segment, 'clause-64');
     const withMatch = { ...plain, clauseMatch: { share: 0.25, calibration: { floor: 0, median: 0.5 } } };
-    const ranked = async (encoder: typeof plain, mode: SearchMode) => (await search({ store, index, encoder, segment }, '复议应诉', { k: 10, mode })).map((hit) => hit.source);
+    const ranked = async (encoder: typeof plain, mode: SearchMode) => (await search({ store, index, encoder, segment, thesaurus: [] }, '复议应诉', { k: 10, mode })).map((hit) => hit.source);
     // 0.75 × 0.5 + 0.25 × 1 = 0.625 against 0.75 × 0.6 + 0.25 × 0.6 = 0.6.
     expect(await ranked(withMatch, 'dense')).toEqual(['several.txt', 'close.txt']);
     expect(await ranked(plain, 'dense')).toEqual(['close.txt', 'several.txt']);
-    const denseScores = (await search({ store, index, encoder: withMatch, segment }, '复议应诉', { k: 10, mode: 'dense' })).map((hit) => hit.score);
+    const denseScores = (await search({ store, index, encoder: withMatch, segment, thesaurus: [] }, '复议应诉', { k: 10, mode: 'dense' })).map((hit) => hit.score);
     expect(denseScores[0]).toBeCloseTo(1 - Math.pow(2, -0.625 / 0.5), 2);
-    const hybridWith = await search({ store, index, encoder: withMatch, segment }, '复议应诉', { k: 10, mode: 'hybrid' });
-    const hybridPlain = await search({ store, index, encoder: plain, segment }, '复议应诉', { k: 10, mode: 'hybrid' });
+    const hybridWith = await search({ store, index, encoder: withMatch, segment, thesaurus: [] }, '复议应诉', { k: 10, mode: 'hybrid' });
+    const hybridPlain = await search({ store, index, encoder: plain, segment, thesaurus: [] }, '复议应诉', { k: 10, mode: 'hybrid' });
     expect(hybridWith).toEqual(hybridPlain);
     // A stored passage as the source: its own pieces are the query's.
-    const fromClose = await similar({ store, index, encoder: withMatch, segment }, { passageId: closeId! }, { k: 10, mode: 'dense' });
+    const fromClose = await similar({ store, index, encoder: withMatch, segment, thesaurus: [] }, { passageId: closeId! }, { k: 10, mode: 'dense' });
     expect(fromClose.map((hit) => hit.source)).toEqual(['several.txt']);
   });
 
@@ -534,7 +534,7 @@ describe('search', () => {
     const shallow = makeEncoder(segment, 'depth-64');
     const deep = { ...shallow, denseDepth: 200 };
     for (const mode of ['dense', 'hybrid'] as const) {
-      const top = async (encoder: typeof shallow) => (await search({ store, index, encoder, segment }, '复议应诉', { k: 10, mode }))[0]!.source;
+      const top = async (encoder: typeof shallow) => (await search({ store, index, encoder, segment, thesaurus: [] }, '复议应诉', { k: 10, mode }))[0]!.source;
       expect(await top(shallow), mode).toBe('law/crowd.md');
       expect(await top(deep), mode).toBe('r/deep.txt');
     }
@@ -552,7 +552,7 @@ describe('search', () => {
     const index = new VectorIndex(dataDir, { warn: () => {} });
     index.sync(store, 'floor-64');
     const encoder = { ...makeEncoder(segment, 'floor-64'), calibration: { floor: 0.5, median: 0.7 } };
-    const hits = await search({ store, index, encoder, segment }, '复议应诉', { k: 10, mode: 'hybrid' });
+    const hits = await search({ store, index, encoder, segment, thesaurus: [] }, '复议应诉', { k: 10, mode: 'hybrid' });
     expect(hits.map((hit) => hit.score)).toEqual([0, 0, 0]);
     expect(hits.map((hit) => hit.source)).toEqual(['far-2.txt', 'far-1.txt', 'far-0.txt']);
   });
