@@ -232,11 +232,24 @@ export async function searchWithMatches(
   query: string,
   opts: SearchOptions,
 ): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageMatch[]; terms: QueryTerms }> {
+  const offset = validateOffset(opts.offset ?? 0);
+  const by = validateBy(opts.by ?? 'passage');
+  const { matches, terms } = await rankMatches(ctx, query, opts);
+  return {
+    results: by === 'report' ? groupByReport(ctx.store, matches, offset, opts.k) : loadMatches(ctx.store, matches.slice(offset, offset + opts.k)),
+    matches,
+    terms,
+  };
+}
+
+/**
+ * Every passage a search retrieves for the query (what searchWithMatches pages through), ranked,
+ * without loading any text: for a caller that loads them all (the search CSV).
+ */
+export async function rankMatches(ctx: SearchContext, query: string, opts: Omit<SearchOptions, 'offset' | 'by'>): Promise<{ matches: PassageMatch[]; terms: QueryTerms }> {
   const text = validateQuery(query);
   validateK(opts.k);
-  const offset = validateOffset(opts.offset ?? 0);
   validateMode(opts.mode);
-  const by = validateBy(opts.by ?? 'passage');
   const filter = validateFilter(opts.filter ?? {});
   const depth = retrievalDepth(opts.k, ctx.encoder);
 
@@ -245,12 +258,8 @@ export async function searchWithMatches(
 
   const terms = queryTerms(ctx, text, opts.expand ?? true);
   const tokens = opts.mode === 'dense' ? [] : terms.tokens;
-  const ranked = await rankQuery(ctx, text, tokens, () => embedQueryText(ctx.encoder, terms.denseText), opts.mode, depth, { filter }, denseWeight);
-  return {
-    results: by === 'report' ? groupByReport(ctx.store, ranked, offset, opts.k) : loadMatches(ctx.store, ranked.slice(offset, offset + opts.k)),
-    matches: ranked,
-    terms,
-  };
+  const matches = await rankQuery(ctx, text, tokens, () => embedQueryText(ctx.encoder, terms.denseText), opts.mode, depth, { filter }, denseWeight);
+  return { matches, terms };
 }
 
 /** What a search looks for: the query's words, and the reports' words for what it says in users' words. */

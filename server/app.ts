@@ -7,7 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { InputError } from '../pipeline/errors.ts';
 import { SearchParamError } from '../search/errors.ts';
-import { loadMatches, nothingMatchesWell, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
+import { loadMatches, nothingMatchesWell, rankMatches, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
 import { readIndexHealth } from '../search/vectorIndex.ts';
 import { toJsonRow } from '../cli/format.ts';
 import type { Reader } from './reader.ts';
@@ -155,7 +155,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     async (request, reply) => {
       const q = request.query as { q: string; mode: SearchMode; k: number; expand: boolean } & RawFilter;
       const ctx = reader.current();
-      const { matches } = await searchWithMatches(ctx, q.q, { k: q.k, mode: q.mode, filter: parseFilter(q), expand: q.expand });
+      const { matches } = await rankMatches(ctx, q.q, { k: q.k, mode: q.mode, filter: parseFilter(q), expand: q.expand });
       // A passage removed meanwhile is left out.
       const passages = loadMatches(ctx.store, matches);
       return reply
