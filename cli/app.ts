@@ -21,6 +21,8 @@ export interface OpenOptions {
   model?: string;
   /** Readers (search, similar) open the store read-only: only the writer ever writes. */
   readonly?: boolean;
+  /** What `search` expands queries with (configuredThesaurus); commands that do not search need none. */
+  thesaurus?: readonly ColloquialEntry[];
 }
 
 /**
@@ -78,7 +80,7 @@ export async function openApp(opts: OpenOptions): Promise<App> {
     index: new VectorIndex(opts.dataDir),
     encoder: thread.encoder,
     segment: segmentForQuery,
-    thesaurus: configuredThesaurus(),
+    thesaurus: opts.thesaurus ?? [],
     close: () => {
       opened.close();
       void thread.close();

@@ -8,7 +8,7 @@ import type { IngestSummary } from '../search/ingest.ts';
 import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
 import { STORE_FILE, Store } from '../search/store.ts';
 import type { SimilarSource } from '../search/searchEngine.ts';
-import type { App } from './app.ts';
+import type { App, OpenOptions } from './app.ts';
 import { requireModelCurrent, staleSources } from '../search/modelCurrent.ts';
 import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
 import { canonicalOfStored, canonicalSources, sourceCandidates } from './identity.ts';
@@ -67,7 +67,7 @@ async function reembed(app: App): Promise<number> {
   }
 }
 
-async function withApp<T>(base: Base & { readonly?: boolean }, fn: (app: App) => Promise<T>): Promise<T> {
+async function withApp<T>(base: Base & Pick<OpenOptions, 'readonly' | 'thesaurus'>, fn: (app: App) => Promise<T>): Promise<T> {
   const { openApp } = await import('./app.ts');
   const app = await openApp(base);
   try {
@@ -206,8 +206,11 @@ export async function searchCommand(
   const mode = validateMode(o.flags.mode);
   const by = validateBy(o.flags.by);
   const filter = parseFilter(o.flags, note);
+  // A bad FAZHI_THESAURUS is named before the model loads; only search reads it.
+  const { configuredThesaurus } = await import('./app.ts');
+  const thesaurus = configuredThesaurus();
   o.checkStore?.();
-  await withApp({ ...o, readonly: true }, async (app) => {
+  await withApp({ ...o, readonly: true, thesaurus }, async (app) => {
     requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
     // Lexical search reads only the store: loading the vector index cost it 1.1 s of its 4.9 s
     // (and 0.6 GB) on a 250k-passage store.

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../pipeline/errors.ts';
-import { openApp, type App } from '../../cli/app.ts';
+import { configuredThesaurus, openApp, type App } from '../../cli/app.ts';
 import { REPO_ROOT, resolveModelDir } from '../../cli/config.ts';
 import { indexFiles } from '../../search/ingest.ts';
 import { updateBoilerplate } from '../../search/boilerplate.ts';
@@ -106,7 +106,7 @@ async function openEvalIndex(modelDir: string, files: string[], evalDir: string,
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(stampFile, JSON.stringify({ modelDir, fingerprint }) + '\n');
 
-  const opened = await openApp({ dataDir, model: modelDir });
+  const opened = await openApp({ dataDir, model: modelDir, thesaurus: configuredThesaurus() });
   // Every text, queries too, goes through the cache; the app's own encoder goes unused.
   const cached = await cachingEncoder(modelDir, path.join(evalDir, 'embeddings'));
   if (calibration) cached.calibration = calibration;
