@@ -414,6 +414,18 @@ describe('search', () => {
     }
   });
 
+  it('reads how well lexical search covers a query from its hits as it ranks them, boilerplate demoted', async () => {
+    const ctx = context(corpus());
+    const scored = async (query: string, denseWeight?: number) => (await search(ctx, query, { k: 10, mode: 'hybrid', denseWeight })).map((hit) => [hit.id, hit.score]);
+    // Only the boilerplate passage holds all these words: raw, it covers the query (dense's share would be
+    // DEFAULT_DENSE_WEIGHTS.covered); demoted as lexical mode ranks it, it does not (.uncovered).
+    const query = '全面推进学习贯彻二十大精神';
+    const [best] = await search(ctx, query, { k: 1, mode: 'lexical' });
+    expect(best!.text).toBe(BOILERPLATE.join(''));
+    expect(await scored(query, DEFAULT_DENSE_WEIGHTS.covered)).not.toEqual(await scored(query, DEFAULT_DENSE_WEIGHTS.uncovered));
+    expect(await scored(query)).toEqual(await scored(query, DEFAULT_DENSE_WEIGHTS.uncovered));
+  });
+
   it('hybrid keeps the lexical order where a first-page hit holds the query verbatim, and mixes in dense where none does', async () => {
     const ctx = context(corpus());
     const ids = async (query: string, mode: SearchMode, denseWeight?: number) => (await search(ctx, query, { k: 10, mode, denseWeight })).map((hit) => hit.id);
