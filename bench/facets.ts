@@ -55,14 +55,14 @@ for (const scenario of scenarios) {
       const filter = JSON.parse(JSON.stringify(scenario.filter(best.get(q)!))) as SearchFilter;
       const ctx = embedQueryOnce(reader.current());
       const started = performance.now();
-      const { matches } = await searchWithMatches(ctx, q, { k: K, mode, filter });
+      const { matches, terms } = await searchWithMatches(ctx, q, { k: K, mode, filter });
       const searched = performance.now();
       // CPU time of this thread's work (the query is already embedded): less disturbed by other load than wall time.
       const cpu = process.cpuUsage();
       let made = 0;
       await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => {
         made++;
-        return matchingIds(ctx, q, { k: K, mode, filter: relaxed });
+        return matchingIds(ctx, terms, { k: K, mode, filter: relaxed });
       });
       const used = process.cpuUsage(cpu);
       if (round === 0) continue; // warm-up

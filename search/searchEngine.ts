@@ -283,7 +283,7 @@ export interface QueryTerms {
  * get (README.md, "Retrieval quality"); measure names, similar practice (one of its 31 queries
  * expanded) and the automatic set (none) within 0.005.
  */
-export function queryTerms(ctx: Pick<SearchContext, 'segment' | 'thesaurus'>, text: string, expand: boolean): QueryTerms {
+function queryTerms(ctx: Pick<SearchContext, 'segment' | 'thesaurus'>, text: string, expand: boolean): QueryTerms {
   const expansion = expand ? expandColloquial(text, ctx.thesaurus) : [];
   return {
     expansion,

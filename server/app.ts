@@ -137,7 +137,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const ctx = embedQueryOnce(reader.current());
     const { results, matches, terms } = await searchWithMatches(ctx, q.q, { k: q.k, offset: q.offset, mode: q.mode, by: q.by, filter, expand: q.expand });
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
-    const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, q.q, { k: q.k, mode: q.mode, filter: relaxed, expand: q.expand }));
+    const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, terms, { k: q.k, mode: q.mode, filter: relaxed }));
     const reports = new Set(matches.map((m) => m.docId)).size;
     const weak = nothingMatchesWell(q.mode, matches);
     return { query: q.q, terms: terms.tokens, expanded: terms.expansion, filter, total: matches.length, reports, offset: q.offset, weak, results: results.map(apiResult), facets };

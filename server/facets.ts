@@ -2,7 +2,7 @@
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
 import { retrievalDepth } from '../search/retrievalDepth.ts';
-import { admitted, queryTerms, type PassageMatch, type QueryEncoder, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { admitted, type PassageMatch, type QueryEncoder, type QueryTerms, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { embedQueryText } from '../search/queryVector.ts';
 import type { PassageFacts, PassageId, SearchFilter, Store } from '../search/store.ts';
 
@@ -89,14 +89,15 @@ export async function disjunctiveFacets(
  * The passages searchWithMatches would retrieve (and so count as matches) for the query under
  * `filter`, without ranking them or loading their rows (that cost more than the retrievals on the
  * eval index): lexical and/or dense candidates to the same depth, the dense filter as the same
- * allow-list. Pass a context from embedQueryOnce, so the query is not embedded again.
+ * allow-list. Takes the search's own words (its `terms`: tokens, and the text dense embeds),
+ * so the query is not segmented or expanded again; pass a context from embedQueryOnce, so it is
+ * not embedded again either.
  */
 export async function matchingIds(
   ctx: SearchContext,
-  query: string,
-  opts: { k: number; mode: SearchMode; filter: SearchFilter; expand?: boolean },
+  terms: Pick<QueryTerms, 'tokens' | 'denseText'>,
+  opts: { k: number; mode: SearchMode; filter: SearchFilter },
 ): Promise<Set<PassageId>> {
-  const terms = queryTerms(ctx, query.trim(), opts.expand ?? true);
   const depth = retrievalDepth(opts.k, ctx.encoder);
   const ids = new Set<PassageId>();
   if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(terms.tokens, depth.lexical, { filter: opts.filter })) ids.add(hit.id);

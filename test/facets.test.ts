@@ -48,10 +48,10 @@ describe('matchingIds', () => {
   it.each(['dense', 'hybrid'] as SearchMode[])('%s: retrieves the passages the search retrieved, for a query of several clauses', async (mode) => {
     const ctx = embedQueryOnce(context());
     const query = '推行行政执法公示制度开展审查备案培训，领导干部';
-    const { matches } = await searchWithMatches(ctx, query, { k: 10, mode, filter: {} });
+    const { matches, terms } = await searchWithMatches(ctx, query, { k: 10, mode, filter: {} });
     // More passages than the retrieval reads, so which ones it reads depends on the query vector.
     expect(store.counts().passages).toBeGreaterThan(matches.length);
-    const ids = await matchingIds(ctx, query, { k: 10, mode, filter: {} });
+    const ids = await matchingIds(ctx, terms, { k: 10, mode, filter: {} });
     expect(ids).toEqual(new Set(matches.map((m) => m.id)));
   });
 });
