@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReport } from '../pipeline/parseReport.ts';
 import { holdOutTopicSentences } from './eval/autoSet.ts';
 import { buildEvalCorpus } from './eval/evalCorpus.ts';
-import { DEV_GROUPS, DEVSET2_FILE, DEVSET3_FILE, loadDevSet } from './eval/evalSet.ts';
+import { DEV_GROUPS, DEVSET2_FILE, DEVSET3_FILE, DEVSET4_FILE, loadDevSet } from './eval/evalSet.ts';
 import { judge, mrrAt, ndcgAt, normalizeForMatch, pairedRandomizationP, scoreQuery, type Judgement } from './eval/metrics.ts';
 
 const CORPUS = path.join(import.meta.dirname, '..', 'corpus');
@@ -14,6 +14,7 @@ describe.each([
   ['dev set', loadDevSet(), DEV_GROUPS, 40],
   ['dev2 set', loadDevSet(DEVSET2_FILE), DEV_GROUPS, 40],
   ['dev3 set', loadDevSet(DEVSET3_FILE), ['paraphrase'], 30],
+  ['dev4 set', loadDevSet(DEVSET4_FILE), DEV_GROUPS, 40],
 ] as const)('%s', (_name, queries, groups, size) => {
   it(`has at least ${size} queries, each of its groups at least 10, and no other group`, () => {
     expect(queries.length).toBeGreaterThanOrEqual(size);

@@ -28,6 +28,12 @@ export const DEVSET2_FILE = path.join(path.dirname(fileURLToPath(import.meta.url
  * neither the other sets, the search code nor the users'-words thesaurus — to measure that thesaurus.
  */
 export const DEVSET3_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'devset3.json');
+/**
+ * The fourth (`--set dev4`): measure names as users type them, short descriptions of a practice,
+ * plain-language questions and pasted paragraphs, written blind as dev3 was, after every ranking
+ * change so far — the check of what was chosen on the other sets.
+ */
+export const DEVSET4_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'devset4.json');
 
 /** Parses and checks a query set file; a malformed entry is named, not skipped. */
 export function loadQuerySet(file: string, groups: readonly QueryGroup[]): EvalQuery[] {

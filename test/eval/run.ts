@@ -13,7 +13,7 @@ import { DEFAULT_DENSE_WEIGHTS, MAX_K, search, type SearchMode } from '../../sea
 import { buildEvalCorpus, modelFingerprint } from './evalCorpus.ts';
 import { cachingEncoder } from './embeddingCache.ts';
 import type { DenseCalibration } from '../../models/encoder.ts';
-import { DEVSET2_FILE, DEVSET3_FILE, loadDevSet, type EvalQuery } from './evalSet.ts';
+import { DEVSET2_FILE, DEVSET3_FILE, DEVSET4_FILE, loadDevSet, type EvalQuery } from './evalSet.ts';
 import { meanScores, normalizeForMatch, pairedRandomizationP, scoreQuery, type QueryScores } from './metrics.ts';
 
 const K = 10;
@@ -23,7 +23,7 @@ const AUTO_COUNT = 200;
 const FROM_OVERFETCH = 40;
 const MODES: readonly SearchMode[] = ['lexical', 'dense', 'hybrid'];
 
-type SetName = 'dev' | 'dev2' | 'dev3' | 'auto';
+type SetName = 'dev' | 'dev2' | 'dev3' | 'dev4' | 'auto';
 
 interface Args {
   /** undefined: the CLI's default model. */
@@ -61,8 +61,11 @@ function parseCli(argv: string[]): Args {
     },
     strict: true,
   });
-  const set = values.set;
-  if (set !== 'dev' && set !== 'dev2' && set !== 'dev3' && set !== 'auto' && set !== 'all') throw new InputError('--set', `must be dev, dev2, dev3, auto or all, not ${set}`);
+  const setNames: readonly SetName[] = ['dev', 'dev2', 'dev3', 'dev4', 'auto'];
+  const sets = values.set === 'all' ? [...setNames] : values.set.split(',');
+  for (const set of sets) {
+    if (!(setNames as readonly string[]).includes(set)) throw new InputError('--set', `must be all or some of ${setNames.join(', ')} joined by commas, not ${values.set}`);
+  }
   const denseWeight = values['dense-weight'] === undefined ? undefined : Number(values['dense-weight']);
   if (denseWeight !== undefined && !(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
   const laws = values.laws === undefined ? LAW_COUNT : Number(values.laws);
@@ -76,7 +79,7 @@ function parseCli(argv: string[]): Args {
     laws,
     national,
     models: values.model ?? [undefined],
-    sets: set === 'all' ? ['dev', 'dev2', 'dev3', 'auto'] : [set],
+    sets: sets as SetName[],
     rebuild: values.rebuild,
     json: values.json,
     evalDir: path.resolve(values['eval-dir'] ?? path.join(REPO_ROOT, '.tmp', 'eval')),
@@ -262,8 +265,15 @@ async function main(): Promise<void> {
     nationalCount: args.national,
     autoCount: AUTO_COUNT,
   });
-  const sets: Record<SetName, EvalQuery[]> = { dev: loadDevSet(), dev2: loadDevSet(DEVSET2_FILE), dev3: loadDevSet(DEVSET3_FILE), auto: corpus.autoQueries };
-  log(`eval corpus: ${corpus.files.length} files (${args.laws} laws, ${args.national ?? 'all'} other national records); dev ${sets.dev.length}, dev2 ${sets.dev2.length}, dev3 ${sets.dev3.length}, auto ${sets.auto.length} queries`);
+  const load: Record<SetName, () => EvalQuery[]> = {
+    dev: () => loadDevSet(),
+    dev2: () => loadDevSet(DEVSET2_FILE),
+    dev3: () => loadDevSet(DEVSET3_FILE),
+    dev4: () => loadDevSet(DEVSET4_FILE),
+    auto: () => corpus.autoQueries,
+  };
+  const sets = Object.fromEntries(args.sets.map((set) => [set, load[set]()])) as Partial<Record<SetName, EvalQuery[]>>;
+  log(`eval corpus: ${corpus.files.length} files (${args.laws} laws, ${args.national ?? 'all'} other national records); ${args.sets.map((set) => `${set} ${sets[set]!.length}`).join(', ')} queries`);
 
   const runs: ModelRun[] = [];
   for (const model of args.models) {
@@ -274,9 +284,9 @@ async function main(): Promise<void> {
       log(`[${app.encoder.modelId}] index: ${counts.documents} documents, ${counts.passages} passages`);
       const run: ModelRun = { modelId: app.encoder.modelId, modelDir, passages: counts.passages, rows: [], perSet: {} };
       for (const set of args.sets) {
-        const unreachable = unreachableJudgements(app, sets[set]);
+        const unreachable = unreachableJudgements(app, sets[set]!);
         if (unreachable.length > 0) log(`warning: ${unreachable.length} ${set} judgements match no indexed passage:\n  ${unreachable.join('\n  ')}`);
-        const results = await evaluate(app, sets[set], args.denseWeight, args.expand);
+        const results = await evaluate(app, sets[set]!, args.denseWeight, args.expand);
         run.perSet[set] = results;
         run.rows.push(...summarise(set, results));
       }
