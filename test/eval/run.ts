@@ -23,7 +23,9 @@ const AUTO_COUNT = 200;
 const FROM_OVERFETCH = 40;
 const MODES: readonly SearchMode[] = ['lexical', 'dense', 'hybrid'];
 
-type SetName = 'dev' | 'dev2' | 'dev3' | 'dev4' | 'auto';
+const SET_NAMES = ['dev', 'dev2', 'dev3', 'dev4', 'auto'] as const;
+type SetName = (typeof SET_NAMES)[number];
+const isSetName = (name: string): name is SetName => (SET_NAMES as readonly string[]).includes(name);
 
 interface Args {
   /** undefined: the CLI's default model. */
@@ -61,11 +63,8 @@ function parseCli(argv: string[]): Args {
     },
     strict: true,
   });
-  const setNames: readonly SetName[] = ['dev', 'dev2', 'dev3', 'dev4', 'auto'];
-  const sets = values.set === 'all' ? [...setNames] : values.set.split(',');
-  for (const set of sets) {
-    if (!(setNames as readonly string[]).includes(set)) throw new InputError('--set', `must be all or some of ${setNames.join(', ')} joined by commas, not ${values.set}`);
-  }
+  const sets = values.set === 'all' ? [...SET_NAMES] : values.set.split(',');
+  if (!sets.every(isSetName)) throw new InputError('--set', `must be all or some of ${SET_NAMES.join(', ')} joined by commas, not ${values.set}`);
   const denseWeight = values['dense-weight'] === undefined ? undefined : Number(values['dense-weight']);
   if (denseWeight !== undefined && !(denseWeight >= 0 && denseWeight <= 1)) throw new InputError('--dense-weight', `must be a number between 0 and 1, not ${values['dense-weight']}`);
   const laws = values.laws === undefined ? LAW_COUNT : Number(values.laws);
@@ -79,7 +78,7 @@ function parseCli(argv: string[]): Args {
     laws,
     national,
     models: values.model ?? [undefined],
-    sets: sets as SetName[],
+    sets,
     rebuild: values.rebuild,
     json: values.json,
     evalDir: path.resolve(values['eval-dir'] ?? path.join(REPO_ROOT, '.tmp', 'eval')),
