@@ -45,6 +45,8 @@ export interface PassageQuery {
   filter?: SearchFilter;
   excludeRegion?: RegionExclusion;
   excludeDocId?: number;
+  /** Leaves out the documents of this kind (lexicalSearch, passageIds). */
+  excludeKind?: DocumentKind;
 }
 
 export interface DocumentRow {
@@ -1066,6 +1068,11 @@ export class Store {
     return { documents: count('documents'), passages: count('passages'), vectors: count('vectors') };
   }
 
+  /** Whether any stored document is of another kind than `kind`. */
+  holdsOtherKindsThan(kind: DocumentKind): boolean {
+    return this.statement(`SELECT EXISTS (SELECT 1 FROM documents WHERE kind <> ?)`).pluck().get(kind) === 1;
+  }
+
   documents(): DocumentRow[] {
     const rows = this.db.prepare(`${DOCUMENT_SELECT} ORDER BY d.source`).all() as DocumentDbRow[];
     return rows.map(toDocumentRow);
@@ -1164,7 +1171,7 @@ export class Store {
   lexicalSearch(tokens: readonly string[], limit: number, query: PassageQuery = {}): LexicalHit[] {
     const distinct = distinctTokens(tokens);
     if (distinct.length === 0) return [];
-    const unfiltered = !query.excludeRegion && query.excludeDocId === undefined && Object.values(query.filter ?? {}).every((v) => v === undefined);
+    const unfiltered = !query.excludeRegion && query.excludeDocId === undefined && query.excludeKind === undefined && Object.values(query.filter ?? {}).every((v) => v === undefined);
     const where = unfiltered ? undefined : buildWhere(query);
     const run = (match: string): RankedRow[] =>
       where
@@ -1696,7 +1703,7 @@ function buildWhere(query: PassageQuery): { sql: string; params: (string | numbe
     clauses.push(sql);
     params.push(...values);
   };
-  const { filter = {}, excludeRegion, excludeDocId } = query;
+  const { filter = {}, excludeRegion, excludeDocId, excludeKind } = query;
   if (filter.province !== undefined) add('d.province = ?', filter.province);
   if (filter.city !== undefined) add('d.city = ?', filter.city);
   if (filter.county !== undefined) add('d.county = ?', filter.county);
@@ -1706,6 +1713,7 @@ function buildWhere(query: PassageQuery): { sql: string; params: (string | numbe
   if (filter.section !== undefined) add('p.section = ?', filter.section);
   if (filter.kind !== undefined) add('d.kind = ?', filter.kind);
   if (excludeDocId !== undefined) add('p.doc_id <> ?', excludeDocId);
+  if (excludeKind !== undefined) add('d.kind <> ?', excludeKind);
   if (excludeRegion) {
     const region = regionCondition(excludeRegion);
     add(`NOT (${region.sql})`, ...region.params);

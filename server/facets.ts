@@ -2,7 +2,7 @@
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
 import { retrievalDepth } from '../search/retrievalDepth.ts';
-import { admitted, type PassageMatch, type QueryEncoder, type QueryTerms, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { admitted, weightedLexicalSearch, type PassageMatch, type QueryEncoder, type QueryTerms, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { embedQueryText } from '../search/queryVector.ts';
 import type { PassageFacts, PassageId, SearchFilter, Store } from '../search/store.ts';
 
@@ -100,7 +100,7 @@ export async function matchingIds(
 ): Promise<Set<PassageId>> {
   const depth = retrievalDepth(opts.k, ctx.encoder);
   const ids = new Set<PassageId>();
-  if (opts.mode !== 'dense') for (const hit of ctx.store.lexicalSearch(terms.tokens, depth.lexical, { filter: opts.filter })) ids.add(hit.id);
+  if (opts.mode !== 'dense') for (const hit of weightedLexicalSearch(ctx.store, terms.tokens, depth.lexical, { filter: opts.filter })) ids.add(hit.id);
   if (opts.mode !== 'lexical') {
     const { vector } = await embedQueryText(ctx.encoder, terms.denseText);
     for (const hit of ctx.index.search(vector, depth.dense, admitted(ctx.store, { filter: opts.filter }))) ids.add(hit.id);

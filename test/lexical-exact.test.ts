@@ -2,13 +2,15 @@
 // skewed vocabulary (a few words in most passages, many in few): the pruned first pass over the
 // rarer tokens (Store.bestMatches) must return exactly the plain FTS5 `t1 OR t2 …` bm25 top list,
 // and the in-memory proximity boost exactly what FTS5 NEAR(a b, 3) per neighbouring pair gave;
-// Store.lexicalScores gives any passage the score a search of unlimited depth would.
+// Store.lexicalScores gives any passage the score a search of unlimited depth would; and the
+// law-weighted retrieval (searchEngine.ts weightedLexicalSearch) is the weighted top list of all matches.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SectionKind } from '../pipeline/types.ts';
 import { STORE_FILE, Store, type SearchFilter } from '../search/store.ts';
+import { weightedLexicalSearch } from '../search/searchEngine.ts';
 import { makeReport, seededRandom, tempDataDir, vectorsFor } from './helpers/searchFixtures.ts';
 
 const WORDS = [
@@ -142,5 +144,42 @@ describe('lexical search returns what the plain FTS5 queries return', () => {
     check();
     store.removeBySource('rare.txt');
     check();
+  });
+
+  it('weighs laws before cutting the list: the law-weighted best of all matches, at several depths', () => {
+    const lawDir = tempDataDir();
+    const mixed = Store.open(lawDir);
+    try {
+      const region = { province: '河南省', city: null, county: null, year: 2021 };
+      // Short law articles outscore long report passages on raw bm25 and fill a shallow list.
+      for (let d = 0; d < 4; d++) {
+        const law = makeReport(`law${d}.md`, region, Array.from({ length: 120 }, () => ({ section: '其他' as SectionKind, words: Array.from({ length: 2 + Math.floor(random() * 5) }, word) })));
+        law.meta.kind = '法律法规';
+        mixed.putReport(law, vectorsFor(law), 'test-bag-64');
+      }
+      for (let d = 0; d < 4; d++) {
+        const report = makeReport(`r${d}.txt`, { ...region, year: 2019 + d }, Array.from({ length: 60 }, () => ({ section: '成效' as SectionKind, words: Array.from({ length: 10 + Math.floor(random() * 30) }, word) })));
+        mixed.putReport(report, vectorsFor(report), 'test-bag-64');
+      }
+      const isLaw = (id: number) => mixed.getPassageFacts([id])[0]!.kind === '法律法规';
+      let reportsLifted = 0;
+      // One word a query: the proximity boost (two or more) is applied to what each retrieval read.
+      for (const token of WORDS) {
+        const all = mixed.lexicalSearch([token], 100_000).map((h) => ({ ...h, weighted: isLaw(h.id) ? 0.7 * h.score : h.score }));
+        all.sort((a, b) => b.weighted - a.weighted);
+        for (const limit of [5, 20, 60]) {
+          const actual = weightedLexicalSearch(mixed, [token], limit, {});
+          const expected = all.slice(0, limit);
+          expect(actual.map((h) => (isLaw(h.id) ? 0.7 * h.score : h.score)), `${token} limit ${limit}`).toEqual(expected.map((h) => h.weighted));
+          const rawFirst = new Set(mixed.lexicalSearch([token], limit).map((h) => h.id));
+          reportsLifted += actual.filter((h) => !rawFirst.has(h.id)).length;
+        }
+      }
+      // The raw list to the same depth would have missed them.
+      expect(reportsLifted).toBeGreaterThan(100);
+    } finally {
+      mixed.close();
+      rmSync(lawDir, { recursive: true, force: true });
+    }
   });
 });

@@ -552,6 +552,24 @@ describe('search', () => {
     }
   });
 
+  it('reads lexical matches as the law weight ranks them: report passages behind 350 better-scoring law articles come first, at any k', async () => {
+    // A short article naming the measure outscores a report passage on raw bm25 (length
+    // normalisation), not once laws weigh 0.7; 350 of them fill the first 3 × 100 read for k 10.
+    const law = makeReport('law/fuyi.md', HENAN, Array.from({ length: 350 }, (_, i) => ({ section: '其他' as const, words: ['第', String(i + 1), '条', '行政复议'] })));
+    law.meta.kind = '法律法规';
+    const reports = [
+      makeReport('r/weihai.txt', WEIHAI, [{ section: '成效', words: ['推行', '行政复议', '体制', '改革', '案件', '办理'] }]),
+      makeReport('r/yicheng.txt', YICHENG, [{ section: '成效', words: ['规范', '行政复议', '案件', '审理', '流程', '公开'] }]),
+    ];
+    const ctx = context([law, ...reports]);
+    for (const mode of ['lexical', 'hybrid'] as const) {
+      const sources = async (k: number) => (await search(ctx, '行政复议', { k, mode })).map((hit) => hit.source);
+      const five = await sources(5);
+      expect(new Set(five.slice(0, 2)), mode).toEqual(new Set(['r/weihai.txt', 'r/yicheng.txt']));
+      expect((await sources(20)).slice(0, 5), mode).toEqual(five);
+    }
+  });
+
   it("hybrid keeps dense's order where nothing matches: no query word stored, every cosine below the model's chance floor", async () => {
     const random = seededRandom(11);
     const query = bagVector(['复议', '应诉']);
