@@ -41,7 +41,7 @@ function filterOptions(cmd: Command): Command {
   return documentFilterOptions(
     cmd.option('-k, --k <n>', 'number of results (1–100)', '10').option('--offset <n>', 'skip the first n results (passages, or reports with --by report): a later page', '0'),
   )
-    .option('--section <s>', 'only this part of the report: 成效 | 不足 | 职责 | 安排')
+    .option('--section <s>', 'only this part of the report: 成效 | 不足 | 职责 | 安排 | 其他 (title, preamble, parts naming none of these)')
     .option('--json', 'print JSON');
 }
 
@@ -191,11 +191,11 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
     .option('--seed <dir>', 'index this directory first when the data dir holds no reports')
     .option('--workers <n>', 'server processes sharing the port, each with its own model and index (≈ one per core)', '1')
     .option('--allow-writes', 'enable upload/remove endpoints (needs FAZHI_TOKEN; requests send it as a bearer token)')
-    .action((o) => serveCommand({ dataDir, root: root(), model: model(), flags: o }));
+    .action((o) => serveCommand({ data, dataDir, root: root(), model: model(), flags: o }));
 
   program
     .command('demo')
-    .description('index corpus/ and run a sample query (what `npm start` runs)')
+    .description('index corpus/ into the data directory and print two sample searches (by passage, then by report)')
     .action(() => {
       checkDataDirUsable(data);
       return demoCommand({ dataDir, root: root(), model: model() });

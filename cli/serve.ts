@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
 import { STORE_FILE, Store } from '../search/store.ts';
 import { ingestCommand } from './commands.ts';
+import { checkDataDirUsable, requireStore, type DataDir } from './config.ts';
 import { parseIntFlag } from './options.ts';
 
 export interface ServeFlags {
@@ -27,20 +28,22 @@ function storeIsEmpty(dataDir: string): boolean {
   }
 }
 
-export async function serveCommand(o: { dataDir: string; root: string; model?: string; flags: ServeFlags }): Promise<void> {
+export async function serveCommand(o: { data: DataDir; dataDir: string; root: string; model?: string; flags: ServeFlags }): Promise<void> {
   const port = parseIntFlag('--port', o.flags.port, 0, 65535);
   const rateLimitPerMinute = parseIntFlag('--rate-limit', o.flags.rateLimit, 0, 1_000_000);
   const token = process.env.FAZHI_TOKEN;
   if (o.flags.allowWrites && !token) throw new InputError('--allow-writes', 'needs a FAZHI_TOKEN environment variable (the bearer token write requests must send)');
   const workers = parseIntFlag('--workers', o.flags.workers, 1, 64);
   if (cluster.isWorker) return serveHere(o, port, rateLimitPerMinute, token);
-  if (o.flags.seed !== undefined && storeIsEmpty(o.dataDir)) {
-    process.stderr.write(`${o.dataDir} is empty: indexing ${o.flags.seed} first\n`);
-    await ingestCommand({ dataDir: o.dataDir, root: o.root, model: o.model, paths: [o.flags.seed], queue: false });
+  if (o.flags.seed !== undefined) {
+    // Seeding writes the data dir as `fazhi ingest` does, so it is checked as ingest checks it.
+    checkDataDirUsable(o.data);
+    if (storeIsEmpty(o.dataDir)) {
+      process.stderr.write(`${o.dataDir} is empty: indexing ${o.flags.seed} first\n`);
+      await ingestCommand({ dataDir: o.dataDir, root: o.root, model: o.model, paths: [o.flags.seed], queue: false });
+    }
   }
-  if (!existsSync(path.join(o.dataDir, STORE_FILE))) {
-    throw new InputError('--data-dir', `${o.dataDir} holds no store: run \`fazhi ingest <dir>\` first (or \`npm start\`, which indexes corpus/)`);
-  }
+  requireStore(o.data);
   if (workers === 1) return serveHere(o, port, rateLimitPerMinute, token);
   // One Node process answers one query at a time; on a multi-core machine several processes,
   // each with its own model and index, share the port (node:cluster reruns this same command).

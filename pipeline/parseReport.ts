@@ -14,6 +14,13 @@ import type { ParsedReport } from './types.ts';
 export { MAX_REPORT_BYTES, SUPPORTED_EXTENSIONS } from './readText.ts';
 
 /**
+ * Control characters no report has (tab, LF, CR and FF aside). The byte check before decoding
+ * refuses a file only above a 5 % share of them, and never a UTF-16 one, so a file that yields
+ * no passage and has any is told as binary rather than as a report that is too short.
+ */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f]/;
+
+/**
  * A plain-text report (.txt, .md) → typed passages with metadata, synchronously.
  * Throws InputError naming `source` for unusable input.
  */
@@ -33,7 +40,7 @@ function parseText(source: string, bytes: Buffer, { text, encoding, fields }: Do
   cleaned.chrome.pageDate = fields?.publishedAt ?? cleaned.chrome.pageDate;
   const blocks = structureReport(cleaned.text);
   const split = splitPassages(blocks);
-  if (split.length === 0) throw new InputError(source, 'no report text left after removing page chrome');
+  if (split.length === 0) throw new InputError(source, noPassagesReason(text, cleaned.text));
   const meta = extractMetadata(source, cleaned, blocks);
   const passages = split.map((passage) => ({ ...passage, context: segmentContext(meta.title, passage.headingPath) }));
   return {
@@ -44,4 +51,14 @@ function parseText(source: string, bytes: Buffer, { text, encoding, fields }: Do
     meta: { ...meta, kind: classifyDocument({ ...meta, texts: passages.map((p) => p.text), sections: passages.map((p) => p.section) }) },
     passages,
   };
+}
+
+/**
+ * Why a file gave no passage, in the terms of what it holds: every line was page chrome (a web
+ * page of navigation only), the bytes are not text, or what is left is only a title or headings.
+ */
+function noPassagesReason(text: string, cleanedText: string): string {
+  if (CONTROL_CHARACTER.test(text)) return 'file looks binary (control bytes), not a text report';
+  if (cleanedText.trim() === '') return 'no report text left after removing page chrome (navigation, headers, footers)';
+  return 'no report text: only a title or headings, no paragraph to index (too short, or not a report)';
 }

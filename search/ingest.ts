@@ -89,18 +89,26 @@ export function normalizeSource(p: string): string {
 }
 
 /**
- * Names starting with `.` or `_` are site/collection metadata (`_index.md`, `.DS_Store`), not
- * documents, when met in a directory walk.
+ * Names starting with `.` or `_` are site/collection metadata, version control or drafts
+ * (`_index.md`, `.DS_Store`, `.git/`, `_drafts/`), not documents, when met in a directory walk:
+ * files, folders and links alike. A path named on the command line is read whatever its name.
  */
-function isReportName(name: string): boolean {
-  return !/^[._]/.test(name) && SUPPORTED_EXTENSIONS.includes(path.extname(name).toLowerCase());
+function isSkippedName(name: string): boolean {
+  return /^[._]/.test(name);
 }
+
+function isReportName(name: string): boolean {
+  return SUPPORTED_EXTENSIONS.includes(path.extname(name).toLowerCase());
+}
+
+const NO_REPORT_FILES = `no report files (${SUPPORTED_EXTENSIONS.join(', ')}) in it or its subfolders (names starting with . or _ are skipped)`;
 
 /**
  * Expands files and directories (recursively) into the list of report files. Files in
  * directories with other extensions are skipped silently (a download folder has images,
  * stylesheets…); a file named explicitly with an unsupported extension is a failure the user
- * should hear about.
+ * should hear about, and so is a directory named explicitly that holds no report file at all
+ * (a mistyped or wrong folder would otherwise ingest nothing without saying why).
  *
  * Symbolic links met in a directory are resolved: one to a report file inside the given
  * directory is ingested under the link's path; one leading outside it is refused with that
@@ -115,6 +123,7 @@ export async function listReportFiles(paths: string[]): Promise<{ files: string[
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
+      if (isSkippedName(e.name)) continue;
       const p = path.join(dir, e.name);
       if (e.isDirectory()) await walk(p, root);
       else if (e.isFile() && isReportName(e.name)) files.push(normalizeSource(p));
@@ -131,8 +140,11 @@ export async function listReportFiles(paths: string[]): Promise<{ files: string[
   for (const p of paths) {
     const st = await stat(p).catch(() => null);
     if (!st) failed.push({ source: p, stage: 'read', reason: 'no such file or directory' });
-    else if (st.isDirectory()) await walk(p, { given: p, real: await realpath(p) });
-    else files.push(normalizeSource(p));
+    else if (st.isDirectory()) {
+      const before = files.length + failed.length;
+      await walk(p, { given: p, real: await realpath(p) });
+      if (files.length + failed.length === before) failed.push({ source: p, stage: 'read', reason: NO_REPORT_FILES });
+    } else files.push(normalizeSource(p));
   }
   return { files, failed };
 }

@@ -40,7 +40,7 @@ afterAll(() => {
 describe('data directory', () => {
   it('a missing one is an error naming it (exit 2) and is not created, except by ingest', () => {
     const missing = path.join(work, 'no-such-data');
-    for (const args of [['status'], ['list'], ['search', '复议'], ['remove', 'x.txt'], ['similar', '1'], ['reindex']]) {
+    for (const args of [['status'], ['list'], ['search', '复议'], ['remove', 'x.txt'], ['similar', '1'], ['reindex'], ['serve']]) {
       const r = fazhi([...args, '--data-dir', missing]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toContain(`--data-dir: ${missing} does not exist`);
@@ -51,9 +51,11 @@ describe('data directory', () => {
     expect(env.stderr).toContain(`FAZHI_DATA_DIR: ${missing} does not exist`);
     const empty = path.join(work, 'empty-folder');
     mkdirSync(empty);
-    const noStore = fazhi(['search', '复议', '--data-dir', empty]);
-    expect(noStore.code).toBe(2);
-    expect(noStore.stderr).toContain(`${empty} holds no store`);
+    for (const args of [['search', '复议'], ['serve']]) {
+      const noStore = fazhi([...args, '--data-dir', empty]);
+      expect(noStore.code, args.join(' ')).toBe(2);
+      expect(noStore.stderr, args.join(' ')).toContain(`--data-dir: ${empty} holds no store (${STORE_FILE}); \`fazhi ingest\` creates one`);
+    }
   });
 
   it('naming a file, or a place that cannot be written, gives a message instead of a trace', () => {
@@ -125,6 +127,12 @@ describe('flags', () => {
     const help = fazhi(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('list');
+    // `npm start` serves the web app; demo ingests corpus/ and prints sample searches.
+    const demo = fazhi(['demo', '--help']);
+    expect(demo.stdout).toContain('two sample searches');
+    expect(demo.stdout).not.toContain('npm start');
+    const search = fazhi(['search', '--help']);
+    expect(search.stdout.replace(/\s+/g, ' ')).toContain('--section <s> only this part of the report: 成效 | 不足 | 职责 | 安排 | 其他');
   });
 
   it('ingest takes a long file list (12,000 paths, as a shell glob gives): the model then loads outside its worker thread', () => {

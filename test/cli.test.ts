@@ -1,9 +1,10 @@
 // End to end through the real CLI on the sample corpus: ingest, search modes, exact filters,
 // similar across regions, re-ingest, replace, remove, and bad input.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { cpSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync, realpathSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SUPPORTED_EXTENSIONS } from '../pipeline/readText.ts';
 import { fazhi, fazhiJson, ROOT } from './helpers/cli.ts';
 
 const base = path.basename;
@@ -99,6 +100,9 @@ describe('search', () => {
     const county = fazhiJson(['--data-dir', dataDir, 'search', '调解', '--county', '环翠', '--from', '2023', '--to', '2023', '--mode', 'lexical']);
     expect(county.length).toBeGreaterThan(0);
     expect(county.every((r) => r.jurisdiction.county === '环翠区' && r.year === 2023)).toBe(true);
+    const other = fazhiJson(['--data-dir', dataDir, 'search', '法治政府建设', '--section', '其他', '--mode', 'lexical', '--k', '20']);
+    expect(other.length).toBeGreaterThan(0);
+    expect(other.every((r) => r.section === '其他')).toBe(true);
   });
 
   it('groups by report', () => {
@@ -254,6 +258,44 @@ describe('ingest lifecycle', () => {
     const allBad = fazhi(['ingest', path.join(dir, 'empty.txt'), '--data-dir', own]);
     expect(allBad.code).not.toBe(0);
     expect(allBad.stderr).toContain('empty.txt');
+  });
+
+  it('skips files and folders whose names start with . or _ inside a directory; a path named so is read', () => {
+    const tree = path.join(work, 'hidden-tree');
+    for (const dir of ['sub', '_drafts', '.hidden']) mkdirSync(path.join(tree, dir), { recursive: true });
+    copyFileSync(path.join(ROOT, 'corpus/000_58c1e1fb0637adbd.txt'), path.join(tree, 'sub', 'report.txt'));
+    copyFileSync(path.join(ROOT, 'corpus/001_9888fa626719769d.txt'), path.join(tree, '_drafts', 'draft.txt'));
+    copyFileSync(path.join(ROOT, 'corpus/002_cdd31fdd8f412dcc.txt'), path.join(tree, '.hidden', 'a.txt'));
+    copyFileSync(path.join(ROOT, 'corpus/003_49b691710f879f5c.txt'), path.join(tree, '.c.txt'));
+    const own = path.join(work, 'hidden-data');
+    const walked = fazhi(['ingest', tree, '--json', '--data-dir', own]);
+    expect(walked.code, walked.stderr).toBe(0);
+    expect(JSON.parse(walked.stdout)).toMatchObject({ added: 1, failed: [] });
+    const listed = JSON.parse(fazhi(['list', '--json', '--data-dir', own]).stdout) as { reports: { source: string }[] };
+    expect(listed.reports.map((r) => base(r.source))).toEqual(['report.txt']);
+    const named = fazhi(['ingest', path.join(tree, '_drafts'), '--json', '--data-dir', own]);
+    expect(named.code, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout)).toMatchObject({ added: 1, failed: [] });
+  });
+
+  it('a directory without report files is an error naming it and the formats looked for, in both modes; beside other paths it is a skipped one', () => {
+    const dir = path.join(work, 'no-reports');
+    mkdirSync(path.join(dir, '_drafts'), { recursive: true });
+    writeFileSync(path.join(dir, 'photo.png'), 'not a report');
+    copyFileSync(path.join(ROOT, 'corpus/004_e41503e62c4741d1.txt'), path.join(dir, '_drafts', 'draft.txt'));
+    const own = path.join(work, 'no-reports-data');
+    const reason = `no report files (${SUPPORTED_EXTENSIONS.join(', ')}) in it or its subfolders`;
+    // The queue producer lists files with the same walker, before it asks Redis anything.
+    for (const args of [['ingest', dir], ['ingest', dir, '--queue', '--redis-down-ms', '1000']]) {
+      const r = fazhi([...args, '--data-dir', own], { REDIS_URL: 'redis://127.0.0.1:1' });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(`fazhi: ${dir}: ${reason}`);
+      expect(existsSync(own), args.join(' ')).toBe(false);
+    }
+    const mixed = fazhi(['ingest', dir, path.join(ROOT, 'corpus/004_e41503e62c4741d1.txt'), '--data-dir', own]);
+    expect(mixed.code, mixed.stderr).toBe(0);
+    expect(mixed.stderr).toMatch(/1 added, .* 1 failed/);
+    expect(mixed.stderr).toContain(`skipped ${dir}: ${reason}`);
   });
 
   it('rejects bad arguments with a message naming them', () => {

@@ -113,6 +113,7 @@ describe('bad input: an InputError naming the file', () => {
     ['truncated PDF', 'cut.pdf', () => half(fixture('seed002.pdf')), /truncated/],
     ['scanned PDF', 'scan.pdf', () => fixture('seed002-scanned.pdf'), /no text layer.*OCR/],
     ['a web page of navigation only', 'nav.html', () => Buffer.from('<html><body><nav>首页 通知公告</nav><footer>版权所有</footer></body></html>'), /no report text|empty/],
+    ['a web page of one short line', 'short.html', () => Buffer.from('<html><body><p>hello world</p></body></html>'), /no report text: only a title or headings/],
     ['50 MB of text', 'huge.txt', () => Buffer.alloc(50 * 1024 * 1024, '法治'), new RegExp(`over the ${MAX_REPORT_BYTES}-byte limit`)],
     ['a 50 MB PDF', 'huge.pdf', () => Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(50 * 1024 * 1024, 0x20)]), /limit/],
     ['wrong encoding (Latin-1 text)', 'latin1.txt', () => Buffer.from('Café crème brûlée à la carte, naïve façade', 'latin1'), /cannot decode/],

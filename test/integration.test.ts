@@ -1,7 +1,7 @@
 // The whole embedded stack in-process on corpus/ with the bundled model: the right reports for
 // our own queries, and filters that are exact in every mode.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openApp, type App } from '../cli/app.ts';
@@ -102,5 +102,48 @@ describe('similar', () => {
     const hybrid = await find('坚持以习近平新时代中国特色社会主义思想为指导 推进法治政府建设', 'hybrid', {}, 10);
     const top = hybrid[0]!;
     expect(hybrid.some((r) => r.boilerplate > 0.3 && r.score > top.score)).toBe(false);
+  });
+});
+
+describe('listing the files of a directory', () => {
+  it('skips names starting with . or _ at every depth, files, folders and links alike, but reads a path named so', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'fazhi-list-'));
+    try {
+      const tree = path.join(work, '_reports');
+      for (const dir of ['sub/_drafts', '.git', '.hidden']) mkdirSync(path.join(tree, dir), { recursive: true });
+      mkdirSync(path.join(work, 'outside'));
+      for (const file of ['a.txt', 'sub/b.md', 'sub/_drafts/c.txt', '.git/d.txt', '.hidden/e.txt', '.f.txt', '_index.md', 'sub/_g.html']) {
+        writeFileSync(path.join(tree, file), '法治');
+      }
+      // A link leading outside is refused with a reason, unless its own name says to skip it.
+      symlinkSync(path.join(work, 'outside'), path.join(tree, '_outside'));
+      const { files, failed } = await listReportFiles([tree, path.join(tree, 'sub/_drafts'), path.join(tree, '.f.txt')]);
+      expect(files).toEqual(['a.txt', 'sub/b.md', 'sub/_drafts/c.txt', '.f.txt'].map((f) => path.join(tree, f)));
+      expect(failed).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('a directory named that yields no report file is a failure naming it and the formats looked for', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'fazhi-list-'));
+    try {
+      const empty = path.join(work, 'empty');
+      const drafts = path.join(work, 'drafts-only');
+      mkdirSync(empty);
+      mkdirSync(path.join(drafts, '_drafts'), { recursive: true });
+      writeFileSync(path.join(drafts, '_drafts', 'a.txt'), '法治');
+      writeFileSync(path.join(drafts, 'photo.png'), '');
+      const reason = 'no report files (.txt, .md, .html, .htm, .shtml, .docx, .pdf) in it or its subfolders (names starting with . or _ are skipped)';
+      expect(await listReportFiles([empty, drafts])).toEqual({
+        files: [],
+        failed: [
+          { source: empty, stage: 'read', reason },
+          { source: drafts, stage: 'read', reason },
+        ],
+      });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -411,6 +411,10 @@ describe('input decoding', () => {
     ['unsupported extension', 'report.pdf', Buffer.from('%PDF-1.7 法治政府建设报告'), /unsupported.*\.pdf/],
     ['oversize', 'huge.txt', Buffer.alloc(MAX_REPORT_BYTES + 1, 0x41), /limit/],
     ['undecodable', 'latin1.txt', Buffer.from('Café crème brûlée à la carte, naïve façade', 'latin1'), /cannot decode/],
+    // Decodes as text but makes no passage: told by what the file holds, not as page chrome.
+    ['title only', 'hello.txt', Buffer.from('hello world\n'), /^hello\.txt: no report text: only a title or headings, no paragraph to index \(too short, or not a report\)$/],
+    ['control bytes below the binary share', 'control.txt', Buffer.from('abc\u0001def ghi jkl mno pqr stu vwx'), /^control\.txt: file looks binary \(control bytes\), not a text report$/],
+    ['page chrome only', 'nav.txt', Buffer.from('当前位置：首页\n打印本页\n'), /^nav\.txt: no report text left after removing page chrome/],
   ];
   it.each(bad)('rejects %s input with an InputError naming the file', (_, file, bytes, message) => {
     let error: unknown;
