@@ -48,10 +48,16 @@ export async function serveCommand(o: { data: DataDir; dataDir: string; root: st
   // One Node process answers one query at a time; on a multi-core machine several processes,
   // each with its own model and index, share the port (node:cluster reruns this same command).
   const forked = Array.from({ length: workers }, () => cluster.fork());
-  const address = await new Promise<{ address: string; port: number }>((resolve, reject) => {
+  const address = await new Promise<{ address: string; port: number } | undefined>((resolve, reject) => {
     forked[0]!.once('listening', resolve);
-    forked[0]!.once('exit', (code) => reject(new Error(`fazhi serve worker exited with ${code} before listening`)));
+    forked[0]!.once('exit', (code) => {
+      if (code !== 2) return reject(new Error(`fazhi serve worker exited with ${code} before listening`));
+      // An argument error (the port in use), which the worker has said already.
+      process.exitCode = 2;
+      resolve(undefined);
+    });
   });
+  if (!address) return;
   printUrl(`http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`, o.dataDir, !!o.flags.allowWrites, workers);
   const stop = () => {
     for (const worker of forked) worker.process.kill('SIGTERM');
@@ -75,7 +81,13 @@ async function serveHere(o: { dataDir: string; model?: string; flags: ServeFlags
     rateLimitPerMinute,
     writes: o.flags.allowWrites ? { token: token!, uploadDir: path.join(o.dataDir, 'uploads'), model: o.model } : undefined,
   });
-  const address = await app.listen({ host: o.flags.host, port });
+  const address = await app.listen({ host: o.flags.host, port }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    // A worker's channel to the primary would keep it alive; disconnecting through the worker (not
+    // process.disconnect, which exits 0) lets it exit with the error's code, which the primary takes on.
+    cluster.worker?.disconnect();
+    throw new InputError('--port', `${port} is already in use on ${o.flags.host}`);
+  });
   if (cluster.isPrimary) printUrl(address, o.dataDir, !!o.flags.allowWrites, 1);
   const stop = () => {
     // A cluster worker's channel to the primary would keep it alive after the server closed.

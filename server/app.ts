@@ -1,4 +1,5 @@
 // `fazhi serve`: the JSON API and the web app in one Fastify process over a read-only store.
+import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
@@ -10,9 +11,11 @@ import { SearchParamError } from '../search/errors.ts';
 import { loadMatches, nothingMatchesWell, rankMatches, searchWithMatches, similar, type PassageResult, type ReportResult, type SearchMode } from '../search/searchEngine.ts';
 import { readIndexHealth } from '../search/vectorIndex.ts';
 import { toJsonRow } from '../cli/format.ts';
+import type { Jurisdiction } from '../pipeline/types.ts';
 import type { Reader } from './reader.ts';
 import {
   idParamSchema,
+  noQuerySchema,
   queryText,
   searchQuerySchema,
   similarBodySchema,
@@ -21,7 +24,7 @@ import {
   searchCsvQuerySchema,
   apiParamOf,
 } from './params.ts';
-import { parseFilter, type RawFilter } from '../search/filter.ts';
+import { parseFilter, parseHomeRegion, type RawFilter } from '../search/filter.ts';
 import { adoption, adoptionCsv, mentioningPassages, passageContext, placeKey, reportView, searchCsv } from './views.ts';
 import { openApiDocument, type RouteDoc } from './openapi.ts';
 import { disjunctiveFacets, embedQueryOnce, matchingIds } from './facets.ts';
@@ -115,7 +118,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) app.log.error(error);
-    return reply.code(status).send({ error: status >= 500 ? 'Internal Server Error' : error.name, message: status >= 500 ? '服务器内部错误' : error.message });
+    // The status's name, as the 400 and 404 bodies say it: plugins' errors (the rate limit's 429, the body limit's 413) are named Error or FastifyError.
+    return reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message: status >= 500 ? '服务器内部错误' : error.message });
   });
 
   const reader = opts.reader;
@@ -174,12 +178,21 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return { results: results.map(apiRow) };
   });
 
-  app.post('/api/similar', { schema: { summary: 'Passages similar to a text', body: similarBodySchema } }, async (request) => {
+  app.post('/api/similar', { schema: { summary: 'Passages similar to a text', body: similarBodySchema } }, async (request, reply) => {
     const body = request.body as { text: string; k?: number; offset?: number; mode?: SearchMode; region?: { province?: string; city?: string; county?: string } } & RawFilter;
     const { text, k, offset, mode, region, ...raw } = body;
-    const home = region ? parseFilter(region) : undefined;
+    let home: Jurisdiction | undefined;
+    try {
+      // As `fazhi similar --text --other-regions`: a county or city alone (峄城, 枣庄) names its whole place, province included.
+      home = region && parseHomeRegion(region);
+    } catch (err) {
+      if (!(err instanceof SearchParamError)) throw err;
+      const param = `region.${apiParamOf(err.param)}`;
+      return reply.code(400).send({ error: 'Bad Request', param, message: err.naming(param) });
+    }
     const ctx = reader.current();
-    const results = await similar(ctx, { text }, { k: k ?? 10, offset, mode, otherRegions: home !== undefined, region: home, filter: parseFilter(raw) });
+    // An empty region names none: `similar` answers that it needs one.
+    const results = await similar(ctx, { text }, { k: k ?? 10, offset, mode, otherRegions: region !== undefined, region: home, filter: parseFilter(raw) });
     return { results: results.map(apiRow) };
   });
 
@@ -201,12 +214,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
   );
 
-  app.get('/api/reports/:id', { schema: { summary: 'A report: metadata, heading tree, passages', params: idParamSchema } }, async (request, reply) => {
+  app.get('/api/reports/:id', { schema: { summary: 'A report: metadata, heading tree, passages', params: idParamSchema, querystring: noQuerySchema } }, async (request, reply) => {
     const { id } = request.params as { id: number };
     return reportView(reader.current().store, id) ?? reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
   });
 
-  app.get('/api/passages/:id', { schema: { summary: 'A passage with its neighbours in the report', params: idParamSchema } }, async (request, reply) => {
+  app.get('/api/passages/:id', { schema: { summary: 'A passage with its neighbours in the report', params: idParamSchema, querystring: noQuerySchema } }, async (request, reply) => {
     const { id } = request.params as { id: number };
     return passageContext(reader.current().store, id) ?? reply.code(404).send({ error: 'Not Found', message: `no passage with id ${id}` });
   });
@@ -237,7 +250,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return { results: hits.map((p) => ({ ...toJsonRow({ ...p, score: 0 }), docId: p.docId, headingPath: p.headingPath })) };
   });
 
-  app.get('/api/status', { schema: { summary: 'Counts, model, store generation, index health', querystring: { type: 'object', additionalProperties: false } } }, async () => {
+  app.get('/api/status', { schema: { summary: 'Counts, model, store generation, index health', querystring: noQuerySchema } }, async () => {
     const ctx = reader.current();
     return {
       model: ctx.encoder.modelId,

@@ -86,6 +86,9 @@ export const similarBodySchema = {
   },
 } as const;
 
+/** A route that takes no query parameters still refuses them (a misspelt one must not be ignored). */
+export const noQuerySchema = { type: 'object', additionalProperties: false } as const;
+
 export const idParamSchema = {
   type: 'object',
   required: ['id'],

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canonicalSource, resolveRoot } from '../cli/identity.ts';
+import { idParamSchema, noQuerySchema } from './params.ts';
 import type { Reader } from './reader.ts';
 
 const run = promisify(execFile);
@@ -78,7 +79,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     return reply.code(201).send({ id: doc?.id ?? null, source: doc?.source ?? source, log: result.output.trim() });
   });
 
-  app.delete('/api/reports/:id', { schema: { summary: 'Remove a report', params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } } }, async (request, reply) => {
+  app.delete('/api/reports/:id', { schema: { summary: 'Remove a report', params: idParamSchema, querystring: noQuerySchema } }, async (request, reply) => {
     const { id } = request.params as { id: number };
     const doc = reader.current().store.getDocument(id);
     if (!doc) return reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });

@@ -2,6 +2,7 @@
 // similar across regions, re-ingest, replace, remove, and bad input.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { cpSync, existsSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync, realpathSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { SUPPORTED_EXTENSIONS } from '../pipeline/readText.ts';
@@ -203,6 +204,24 @@ describe('similar', () => {
     expect(rows.every((r) => r.jurisdiction.county !== '峄城区' && r.source !== seed.source)).toBe(true);
     const byText = fazhiJson(['--data-dir', dataDir, 'similar', '--text', '整合人民调解、行政调解、司法调解资源', '--k', '3']);
     expect(byText.length).toBe(3);
+  });
+});
+
+describe('serve', () => {
+  it('a port already in use is an error naming --port, one process or several', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as net.AddressInfo).port);
+    try {
+      for (const workers of ['1', '2']) {
+        const r = fazhi(['serve', '--data-dir', dataDir, '--port', port, '--workers', workers]);
+        expect(r.code, `--workers ${workers}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain(`fazhi: --port: ${port} is already in use on 127.0.0.1`);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
+    } finally {
+      taken.close();
+    }
   });
 });
 

@@ -363,6 +363,52 @@ describe('similar, reports, passages', () => {
     expect(bad.json().param).toBe('text');
   });
 
+  it('POST /api/similar region: a county or city alone, by its short or full name, leaves out that place, as similar --other-regions does', async () => {
+    const post = (payload: unknown) => fx.app.inject({ method: 'POST', url: '/api/similar', payload: payload as object });
+    const text = '组织党政主要负责人述法';
+    // Without a region, 峄城区's own 述法 passage is the nearest: each region below has to take it out.
+    expect((await post({ text, k: 5 })).json().results[0].jurisdiction.county).toBe('峄城区');
+    for (const region of [{ county: '峄城' }, { county: '峄城区' }, { city: '枣庄' }, { province: '山东', county: '峄城' }, { city: '枣庄市', county: '峄城' }]) {
+      const res = await post({ text, k: 5, region });
+      expect(res.statusCode, JSON.stringify(region)).toBe(200);
+      const results = res.json().results;
+      expect(results).toHaveLength(5);
+      expect(results.some((r: any) => r.jurisdiction.county === '峄城区'), JSON.stringify(region)).toBe(false);
+      if (region.city) expect(results.some((r: any) => r.jurisdiction.city === '枣庄市')).toBe(false);
+    }
+  });
+
+  it('POST /api/similar region: an unknown, ambiguous or misplaced region is a 400 naming region.<level>', async () => {
+    const post = (payload: unknown) => fx.app.inject({ method: 'POST', url: '/api/similar', payload: payload as object });
+    const text = '组织党政主要负责人述法';
+    const cases: [object, string, RegExp][] = [
+      [{ county: '不存在县' }, 'region.county', /unknown county "不存在县"/],
+      [{ city: '不存在市' }, 'region.city', /unknown city/],
+      [{ county: '朝阳' }, 'region.county', /names \d+ regions/],
+      [{ city: '枣庄', county: '环翠' }, 'region.county', /no county "环翠" in 枣庄市/],
+      [{ province: '火星', county: '峄城' }, 'region.province', /unknown province/],
+      [{}, 'region', /home region/],
+    ];
+    for (const [region, param, message] of cases) {
+      const res = await post({ text, region });
+      expect(res.statusCode, JSON.stringify(region)).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'Bad Request', param });
+      expect(res.json().message).toMatch(message);
+      expect(res.json().message.startsWith(`${param}: `)).toBe(true);
+    }
+  });
+
+  it('GET /api/reports/:id and /api/passages/:id refuse unknown parameters, naming them', async () => {
+    for (const url of ['/api/reports/1?foo=1', '/api/passages/1?passage=2', '/api/status?verbose=1']) {
+      const { status, body } = await get(url);
+      expect(status, url).toBe(400);
+      expect(body).toMatchObject({ error: 'Bad Request', param: url.split('?')[1]!.split('=')[0] });
+      expect(body.message).toMatch(/unknown parameter/);
+    }
+    expect((await get('/api/reports/1')).status).toBe(200);
+    expect((await get('/api/passages/1')).status).toBe(200);
+  });
+
   it('GET /api/reports/:id has metadata, a heading tree and every passage; /api/passages/:id has neighbours', async () => {
     const hit = (await get(`/api/search?q=${q('述法')}&city=${q('枣庄')}&k=1`)).body.results[0];
     const { body: report } = await get(`/api/reports/${hit.docId}`);
@@ -433,6 +479,7 @@ describe('status, OpenAPI, security headers, limits', () => {
     expect(csp).not.toContain('unsafe-inline');
     const big = await fx.app.inject({ method: 'POST', url: '/api/similar', payload: { text: '法'.repeat(100_000) } });
     expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ error: 'Payload Too Large' });
     expect((await fx.app.inject({ method: 'POST', url: '/api/reports?filename=a.txt', payload: 'x' })).statusCode).toBe(404);
   });
 
@@ -441,6 +488,9 @@ describe('status, OpenAPI, security headers, limits', () => {
     const codes = [];
     for (let i = 0; i < 5; i++) codes.push((await limited.inject({ method: 'GET', url: '/api/status' })).statusCode);
     expect(codes).toEqual([200, 200, 200, 429, 429]);
+    // Named by its status, as the 400 and 404 bodies are.
+    const refused = (await limited.inject({ method: 'GET', url: '/api/status' })).json();
+    expect(refused).toEqual({ error: 'Too Many Requests', message: expect.stringMatching(/rate limit/i) });
     await limited.close();
   });
 });

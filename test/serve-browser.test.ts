@@ -335,8 +335,15 @@ describe.skipIf(!available)('web app in chromium', () => {
     const error = page.locator('.state.error');
     await error.waitFor();
     expect(await error.textContent()).toContain('province');
-    // The 400 behind the error state is the one console error expected here.
-    problems = problems.filter((p) => !p.includes('400'));
+    // A report or passage that does not exist is said in Chinese, not with the API's English message.
+    for (const [query, said] of [['report=99999', '没有编号为 99999 的报告'], ['similar=99999', '没有编号为 99999 的段落']]) {
+      await page.goto(`${fx.url}/?${query}`);
+      await error.waitFor();
+      expect(await error.textContent()).toContain(said);
+      expect(await error.textContent()).not.toMatch(/no (report|passage) with id/);
+    }
+    // The 400 and 404s behind the error states are the console errors expected here.
+    problems = problems.filter((p) => !p.includes('400') && !p.includes('404'));
     clean();
   });
 

@@ -50,4 +50,12 @@ describe('write endpoints', () => {
     expect((await fx.app.inject({ method: 'GET', url: `/api/reports/${id}` })).statusCode).toBe(404);
     expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
   }, 120_000);
+
+  it('remove refuses an unknown parameter, naming it, and removes nothing', async () => {
+    const removed = await fx.app.inject({ method: 'DELETE', url: '/api/reports/1?force=1', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(removed.statusCode).toBe(400);
+    expect(removed.json()).toMatchObject({ error: 'Bad Request', param: 'force' });
+    expect((await fx.app.inject({ method: 'GET', url: '/api/reports/1' })).statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
+  });
 });

@@ -43,8 +43,9 @@ export function empty(text) {
   return el('div', { class: 'state empty', role: 'status' }, text);
 }
 
-export function failure(error) {
-  const detail = error?.param ? `参数 ${error.param} 有误：${error.message}` : error?.message ?? String(error);
+/** The error state; `notFound` says in Chinese what a 404 means here (the server's message is English, for API clients). */
+export function failure(error, notFound) {
+  const detail = error?.status === 404 && notFound ? notFound : error?.param ? `参数 ${error.param} 有误：${error.message}` : error?.message ?? String(error);
   return el('div', { class: 'state error', role: 'alert' }, el('strong', {}, '出错了'), el('p', {}, detail));
 }
 

@@ -14,7 +14,7 @@ export async function renderReport({ main, params, stillCurrent }) {
   try {
     report = await getJson(`/api/reports/${encodeURIComponent(params.get('report'))}`);
   } catch (error) {
-    if (stillCurrent()) main.replaceChildren(failure(error));
+    if (stillCurrent()) main.replaceChildren(failure(error, `没有编号为 ${params.get('report')} 的报告。`));
     return;
   }
   if (!stillCurrent()) return;

@@ -15,7 +15,7 @@ export async function renderSimilar({ main, params, stillCurrent }) {
   try {
     [source, similar] = await Promise.all([getJson(`/api/passages/${encodeURIComponent(id)}`), getJson(`/api/similar/${encodeURIComponent(id)}`, { k: PAGE + 1, offset: offset || undefined, other_regions: includeOwn ? undefined : 1 })]);
   } catch (error) {
-    if (stillCurrent()) main.replaceChildren(failure(error));
+    if (stillCurrent()) main.replaceChildren(failure(error, `没有编号为 ${id} 的段落。`));
     return;
   }
   if (!stillCurrent()) return;
