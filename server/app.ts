@@ -12,7 +12,7 @@ import { loadMatches, nothingMatchesWell, rankMatches, searchWithMatches, simila
 import { readIndexHealth } from '../search/vectorIndex.ts';
 import { toJsonRow } from '../cli/format.ts';
 import type { Jurisdiction } from '../pipeline/types.ts';
-import type { Reader } from './reader.ts';
+import { StoreNotCurrentError, type Reader } from './reader.ts';
 import {
   idParamSchema,
   noQuerySchema,
@@ -112,6 +112,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (error instanceof SearchParamError) {
       const param = apiParamOf(error.param);
       return reply.code(400).send({ error: 'Bad Request', param, message: error.naming(param) });
+    }
+    if (error instanceof StoreNotCurrentError) {
+      return reply.code(503).send({ error: 'Service Unavailable', message: error.message });
     }
     if (error instanceof InputError) {
       return reply.code(400).send({ error: 'Bad Request', param: error.subject, message: error.message });

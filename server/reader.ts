@@ -1,6 +1,7 @@
 // The server's read-only view of a data directory: the encoder and jieba are loaded once, the
 // store is opened read-only, and before each request the vector index is brought up to the
 // generation the writer (CLI ingest, queue writer) last committed, without a restart.
+import { InputError } from '../pipeline/errors.ts';
 import { Store } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
 import { segmentForQuery } from '../pipeline/segment.ts';
@@ -15,6 +16,12 @@ export interface Reader {
   current(): SearchContext;
   close(): void;
 }
+
+/**
+ * The store holds reports embedded with another model than this server's (a writer switched
+ * models and has not reindexed): not the client's doing, and over once the writer has reindexed.
+ */
+export class StoreNotCurrentError extends Error {}
 
 export async function openReader(opts: { dataDir: string; model?: string }): Promise<Reader> {
   const { encoder, modelDir } = await openEncoder(opts);
@@ -36,7 +43,13 @@ export async function openReader(opts: { dataDir: string; model?: string }): Pro
     dataDir: opts.dataDir,
     modelDir,
     current() {
-      refresh();
+      try {
+        refresh();
+      } catch (error) {
+        // At start the same check is the command's error (exit 2); here it is the server's state.
+        if (error instanceof InputError) throw new StoreNotCurrentError(error.message);
+        throw error;
+      }
       return ctx;
     },
     close: () => store.close(),

@@ -298,6 +298,9 @@ describe.skipIf(!available)('web app in chromium', () => {
     expect(await page.locator('.timeline canvas').count()).toBeGreaterThan(0);
     const rows = await page.locator('.first-mentions tbody tr').allTextContents();
     expect(rows.some((r) => r.includes('山东省/枣庄市/峄城区') && r.includes('2023'))).toBe(true);
+    // Documents of no known place are one row, not counted as a region.
+    const known = rows.filter((r) => !r.includes('地区未知')).length;
+    expect(await page.locator('.adoption-head p').textContent()).toMatch(new RegExp(`^${known} 个地区[及，]`));
     await page.locator('.place-link', { hasText: '山东省/枣庄市/峄城区' }).click();
     await page.locator('.adoption-passages .result').first().waitFor();
     expect((await page.locator('.adoption-passages .result .text').allTextContents()).every((t) => t.includes('述法'))).toBe(true);

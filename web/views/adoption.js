@@ -60,6 +60,16 @@ async function showPassages(box, q, place, year, stillCurrent) {
   }
 }
 
+/**
+ * Documents of no known place (national reports, laws) share one row, 地区未知: counted as a place
+ * they would make a measure look more widespread than the regions' reports show.
+ */
+function placesSummary(places) {
+  const unknown = places.find((p) => !p.jurisdiction.province && !p.jurisdiction.city && !p.jurisdiction.county);
+  const known = places.length - (unknown ? 1 : 0);
+  return `${known} 个地区${unknown ? `及地区未知的 ${unknown.reports} 份文件` : ''}，共`;
+}
+
 export async function renderAdoption({ main, params, stillCurrent }) {
   const q = params.get('q');
   document.title = `${q} 的传播情况 - 法治报告检索`;
@@ -76,7 +86,7 @@ export async function renderAdoption({ main, params, stillCurrent }) {
     'section',
     { class: 'adoption-head' },
     el('h2', {}, `“${q}”的传播情况`),
-    el('p', {}, `${data.places.length} 个地区的 ${data.totals.reports} 份报告、${data.totals.passages} 个段落提到（含全部词语：${data.terms.join('、')}）${data.truncated ? '，提及过多，只统计了一部分' : ''}。 `, el('a', { href: href({ q }), 'data-nav': true }, '← 返回检索结果'), ' ', el('a', { href: `/api/adoption.csv?${new URLSearchParams({ q })}`, download: `adoption-${q}.csv`, class: 'csv-link' }, '导出 CSV')),
+    el('p', {}, `${placesSummary(data.places)} ${data.totals.reports} 份报告、${data.totals.passages} 个段落提到（含全部词语：${data.terms.join('、')}）${data.truncated ? '，提及过多，只统计了一部分' : ''}。 `, el('a', { href: href({ q }), 'data-nav': true }, '← 返回检索结果'), ' ', el('a', { href: `/api/adoption.csv?${new URLSearchParams({ q })}`, download: `adoption-${q}.csv`, class: 'csv-link' }, '导出 CSV')),
   );
   if (data.places.length === 0) {
     main.replaceChildren(header, empty('没有报告提到这项内容。可以换一种写法，或在检索结果中查看意思相近的段落。'));
