@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { classifyDocument } from '../pipeline/classifyDocument.ts';
 import { segmentContext, segmentForIndex } from '../pipeline/segment.ts';
 import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
-import type { DocumentKind, Jurisdiction, ParsedReport, Passage, SectionKind } from '../pipeline/types.ts';
+import { DOCUMENT_KINDS, type DocumentKind, type Jurisdiction, type ParsedReport, type Passage, type SectionKind } from '../pipeline/types.ts';
 import type { DocumentShingles } from './boilerplate.ts';
 import type { PassageVectors } from '../models/encoder.ts';
 import { ftsTerms, nearPairCount, occurrences } from './proximity.ts';
@@ -1068,11 +1068,6 @@ export class Store {
     return { documents: count('documents'), passages: count('passages'), vectors: count('vectors') };
   }
 
-  /** Whether any stored document is of another kind than `kind`. */
-  holdsOtherKindsThan(kind: DocumentKind): boolean {
-    return this.statement(`SELECT EXISTS (SELECT 1 FROM documents WHERE kind <> ?)`).pluck().get(kind) === 1;
-  }
-
   documents(): DocumentRow[] {
     const rows = this.db.prepare(`${DOCUMENT_SELECT} ORDER BY d.source`).all() as DocumentDbRow[];
     return rows.map(toDocumentRow);
@@ -1133,13 +1128,13 @@ export class Store {
     return this.db.prepare(`SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal`).pluck().all(docId) as number[];
   }
 
-  /** Ids of all passages satisfying the query's filter and exclusions. */
-  passageIds(query: PassageQuery): Set<PassageId> {
+  /** Ids of all passages satisfying the query's filter and exclusions (at most `limit`). */
+  passageIds(query: PassageQuery, limit = -1): Set<PassageId> {
     const where = buildWhere(query);
     const ids = this.db
-      .prepare(`SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_id WHERE ${where.sql}`)
+      .prepare(`SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_id WHERE ${where.sql} LIMIT ?`)
       .pluck()
-      .all(...where.params) as number[];
+      .all(...where.params, limit) as number[];
     return new Set(ids);
   }
 
@@ -1713,7 +1708,12 @@ function buildWhere(query: PassageQuery): { sql: string; params: (string | numbe
   if (filter.section !== undefined) add('p.section = ?', filter.section);
   if (filter.kind !== undefined) add('d.kind = ?', filter.kind);
   if (excludeDocId !== undefined) add('p.doc_id <> ?', excludeDocId);
-  if (excludeKind !== undefined) add('d.kind <> ?', excludeKind);
+  if (excludeKind !== undefined) {
+    // The kinds kept, not `<>`: an IN list lets the planner start from documents_kind (the
+    // non-law passages of the full lawrefbook plus reports: 0.2 ms, against 21 ms scanning passages).
+    const kept = DOCUMENT_KINDS.filter((kind) => kind !== excludeKind);
+    add(`d.kind IN (${kept.map(() => '?').join(', ')})`, ...kept);
+  }
   if (excludeRegion) {
     const region = regionCondition(excludeRegion);
     add(`NOT (${region.sql})`, ...region.params);
