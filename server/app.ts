@@ -253,15 +253,17 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return { results: hits.map((p) => ({ ...toJsonRow({ ...p, score: 0 }), docId: p.docId, headingPath: p.headingPath })) };
   });
 
+  // Answers while the store is not searchable with the server's model too: that is when it is asked.
   app.get('/api/status', { schema: { summary: 'Counts, model, store generation, index health', querystring: noQuerySchema } }, async () => {
-    const ctx = reader.current();
+    const { store, modelId, indexGeneration, documentsNeedingReindex } = reader.inspect();
     return {
-      model: ctx.encoder.modelId,
+      model: modelId,
       modelDir: path.relative(ROOT, reader.modelDir),
-      generation: ctx.store.generation(),
-      ...ctx.store.stats(),
-      index: readIndexHealth(reader.dataDir, ctx.store),
-      loadedIndexGeneration: ctx.index.generation,
+      generation: store.generation(),
+      ...store.stats(),
+      index: readIndexHealth(reader.dataDir, store),
+      loadedIndexGeneration: indexGeneration,
+      documentsNeedingReindex,
       writes: opts.writes !== undefined,
     };
   });

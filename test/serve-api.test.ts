@@ -533,9 +533,16 @@ describe('reload without restart, never writing the store', () => {
     const stale = await get(`/api/search?q=${q('述法')}`);
     expect(stale.status).toBe(503);
     expect(stale.body).toMatchObject({ error: 'Service Unavailable' });
+    expect(stale.body.message).toContain('restart `fazhi serve`');
     expect(stale.body.message).toContain('fazhi reindex');
+    expect(stale.body.message).not.toContain('--model');
     expect(stale.body.param).toBeUndefined();
+    // Status still answers, saying why.
+    const status = await get('/api/status');
+    expect(status.status).toBe(200);
+    expect(status.body.documentsNeedingReindex).toBe(1);
     write((store) => store.removeBySource('other-model.txt'));
     expect((await get(`/api/search?q=${q('述法')}`)).status).toBe(200);
+    expect((await get('/api/status')).body.documentsNeedingReindex).toBe(0);
   });
 });
