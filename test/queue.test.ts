@@ -192,10 +192,24 @@ describe.skipIf(!redisServerAvailable())('queue mode', () => {
       await writer.ready;
       await bed.client.redis.set('fazhi:writer-lock', 'intruder');
       for (let i = 0; i < 40 && fatal.length === 0; i++) await sleep(50);
-      expect(fatal.map((e) => e.message)).toEqual(['writer: another process holds the writer lock now']);
+      expect(fatal.map((e) => e.message)).toEqual(['writer: another process holds the writer lock now (intruder)']);
     } finally {
       await writer.close();
     }
     expect(await bed.client.redis.get('fazhi:writer-lock')).toBe('intruder');
+  });
+
+  it('says the writer lock is gone, not taken, when its key vanished (Redis restarted without its data)', async () => {
+    const fatal: Error[] = [];
+    await bed.client.redis.del('fazhi:writer-lock');
+    const writer = startWorkers({ redisUrl: bed.redis.url, roles: ['write'], dataDir: tempDir('data'), writerLockTtlMs: 600, log: () => undefined, onFatal: (err) => fatal.push(err) });
+    try {
+      await writer.ready;
+      await bed.client.redis.del('fazhi:writer-lock');
+      for (let i = 0; i < 40 && fatal.length === 0; i++) await sleep(50);
+      expect(fatal.map((e) => e.message)).toEqual(['writer: the writer lock is gone from Redis (restarted without its data, or the key deleted)']);
+    } finally {
+      await writer.close();
+    }
   });
 });

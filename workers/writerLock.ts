@@ -74,7 +74,12 @@ export async function acquireWriterLock(redis: Redis, opts: WriterLockOptions, s
     scripts['writer-renew']([WRITER_LOCK_KEY], [token, opts.ttlMs]).then(
       (ok) => {
         if (Number(ok) === 1) confirmedAt = sent;
-        else lose('another process holds the writer lock now');
+        // Gone is not taken: a Redis restarted without its data has lost every queue record too.
+        else
+          void redis.get(WRITER_LOCK_KEY).then(
+            (holder) => lose(holder === null ? 'the writer lock is gone from Redis (restarted without its data, or the key deleted)' : `another process holds the writer lock now (${holder})`),
+            () => lose('another process holds the writer lock now'),
+          );
       },
       (err: Error) => {
         if (Date.now() - confirmedAt >= opts.ttlMs) lose(`the writer lock could not be renewed for ${opts.ttlMs} ms (${err.message}); it may have expired`);
