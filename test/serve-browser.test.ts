@@ -109,6 +109,12 @@ describe.skipIf(!available)('web app in chromium', () => {
     await page.check('#by-report');
     await page.waitForURL(/by=report/);
     await page.locator('.report-group').first().waitFor();
+    // The summary's links do not break across lines, wherever the line ends (widths about the 1280 px of this test).
+    for (let width = 1000; width <= 1400; width += 10) {
+      await page.setViewportSize({ width, height: 860 });
+      for (const link of ['.adoption-link', '.csv-link']) expect(await page.locator(`.summary ${link}`).evaluate((a) => a.getClientRects().length), `${link} at ${width} px`).toBe(1);
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
     const shared = page.url();
     const again = await context.newPage();
     await again.goto(shared);
@@ -298,12 +304,43 @@ describe.skipIf(!available)('web app in chromium', () => {
     expect(await page.locator('.timeline canvas').count()).toBeGreaterThan(0);
     const rows = await page.locator('.first-mentions tbody tr').allTextContents();
     expect(rows.some((r) => r.includes('山东省/枣庄市/峄城区') && r.includes('2023'))).toBe(true);
-    // Documents of no known place are one row, not counted as a region.
+    // Documents of no known place are one row, not counted as a region: neither in the summary nor as a first mention on the timeline.
     const known = rows.filter((r) => !r.includes('地区未知')).length;
+    expect(rows).toHaveLength(known + 1);
     expect(await page.locator('.adoption-head p').textContent()).toMatch(new RegExp(`^${known} 个地区[及，]`));
+    // The chart's own data (a string: the test runner would rewrite an import() written as code).
+    const chartData = (selector: string, expression: string) => page.evaluate(`import('/vendor/echarts.js').then((echarts) => { const chart = echarts.getInstanceByDom(document.querySelector('${selector}')); return ${expression}; })`);
+    const [firstMentions, cumulative] = (await chartData('.timeline', 'chart.getOption().series.map((s) => s.data)')) as number[][];
+    expect(firstMentions!.reduce((a, b) => a + b, 0)).toBe(known);
+    expect(cumulative!.at(-1)).toBe(known);
+
+    // A place's passages are a page of their own: in the URL, kept on reload, left and found again by back and forward.
     await page.locator('.place-link', { hasText: '山东省/枣庄市/峄城区' }).click();
+    await page.waitForURL((u) => u.searchParams.get('place') === '山东省/枣庄市/峄城区' && !u.searchParams.has('year'));
     await page.locator('.adoption-passages .result').first().waitFor();
-    expect((await page.locator('.adoption-passages .result .text').allTextContents()).every((t) => t.includes('述法'))).toBe(true);
+    const passages = await page.locator('.adoption-passages .result .text').allTextContents();
+    expect(passages.every((t) => t.includes('述法'))).toBe(true);
+    await page.reload();
+    await page.locator('.adoption-passages .result').first().waitFor();
+    expect(await page.locator('.adoption-passages .result .text').allTextContents()).toEqual(passages);
+    await page.goBack();
+    await page.waitForURL((u) => u.searchParams.get('view') === 'adoption' && !u.searchParams.has('place'));
+    await page.locator('.adoption-passages .muted').waitFor();
+    expect(await page.locator('.adoption-passages .result').count()).toBe(0);
+    await page.goForward();
+    await page.locator('.adoption-passages .result').first().waitFor();
+    expect(await page.locator('.adoption-passages .result .text').allTextContents()).toEqual(passages);
+    // A heatmap cell: the place in that year.
+    await page.locator('.heatmap canvas').first().waitFor();
+    await page.locator('.heatmap').scrollIntoViewIfNeeded();
+    const [x, y] = (await chartData('.heatmap', "chart.convertToPixel({ seriesIndex: 0 }, [chart.getOption().xAxis[0].data.indexOf('2023'), chart.getOption().yAxis[0].data.indexOf('山东省/枣庄市/峄城区')])")) as number[];
+    const heat = (await page.locator('.heatmap').boundingBox())!;
+    await page.mouse.click(heat.x + x!, heat.y + y!);
+    await page.waitForURL((u) => u.searchParams.get('place') === '山东省/枣庄市/峄城区' && u.searchParams.get('year') === '2023');
+    await page.locator('.adoption-passages h3', { hasText: '山东省/枣庄市/峄城区 · 2023 年' }).waitFor();
+    await page.reload();
+    await page.locator('.adoption-passages h3', { hasText: '山东省/枣庄市/峄城区 · 2023 年' }).waitFor();
+    expect(await page.locator('.adoption-passages .result').count()).toBe(passages.length);
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot('adoption');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('.csv-link')]);
@@ -338,6 +375,18 @@ describe.skipIf(!available)('web app in chromium', () => {
     const error = page.locator('.state.error');
     await error.waitFor();
     expect(await error.textContent()).toContain('province');
+    // The schema's errors are said in Chinese, not in the API's English; a length in characters as the server counts them (an emoji is one).
+    for (const [query, said] of [
+      [`q=${encodeURIComponent(`${'法'.repeat(500)}😀`)}`, '查询最多 500 个字符，当前 501 个。'],
+      [`q=${encodeURIComponent('述法')}&offset=20000`, '起始位置不能大于 10000。'],
+      [`q=${encodeURIComponent('述法')}&mode=fast`, '检索方式只能是：hybrid、dense、lexical。'],
+      [`q=${encodeURIComponent('述法')}&year=abc`, '年份须为整数。'],
+    ]) {
+      await page.goto(`${fx.url}/?${query}`);
+      await error.waitFor();
+      expect(await error.textContent()).toContain(said);
+      expect(await error.textContent()).not.toMatch(/must/);
+    }
     // A report or passage that does not exist is said in Chinese, not with the API's English message.
     for (const [query, said] of [['report=99999', '没有编号为 99999 的报告'], ['similar=99999', '没有编号为 99999 的段落']]) {
       await page.goto(`${fx.url}/?${query}`);

@@ -1,9 +1,11 @@
 // Calls to the JSON API; errors carry the server's message (naming the bad parameter).
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, params = {}) {
     super(body?.message ?? `HTTP ${status}`);
     this.status = status;
     this.param = body?.param;
+    // What was sent for that parameter, so that a message can say what is wrong with it (a query's length).
+    this.value = this.param === undefined ? undefined : params[this.param];
   }
 }
 
@@ -13,6 +15,6 @@ export async function getJson(path, params = {}) {
   const qs = query.toString();
   const response = await fetch(qs ? `${path}?${qs}` : path, { headers: { accept: 'application/json' } });
   const body = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, body);
+  if (!response.ok) throw new ApiError(response.status, body, params);
   return body;
 }

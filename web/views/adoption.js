@@ -30,7 +30,8 @@ function heatmapOption(data) {
 
 function timelineOption(data) {
   const counts = new Map();
-  for (const p of data.places) if (p.firstYear !== null) counts.set(p.firstYear, (counts.get(p.firstYear) ?? 0) + 1);
+  // Regions only, as the summary counts them: 地区未知 is no region whose first mention it could be.
+  for (const p of data.places) if (p.firstYear !== null && !unknownPlace(p)) counts.set(p.firstYear, (counts.get(p.firstYear) ?? 0) + 1);
   const years = data.years;
   let total = 0;
   const cumulative = years.map((y) => (total += counts.get(y) ?? 0));
@@ -64,14 +65,21 @@ async function showPassages(box, q, place, year, stillCurrent) {
  * Documents of no known place (national reports, laws) share one row, 地区未知: counted as a place
  * they would make a measure look more widespread than the regions' reports show.
  */
+function unknownPlace(p) {
+  return !p.jurisdiction.province && !p.jurisdiction.city && !p.jurisdiction.county;
+}
+
 function placesSummary(places) {
-  const unknown = places.find((p) => !p.jurisdiction.province && !p.jurisdiction.city && !p.jurisdiction.county);
+  const unknown = places.find(unknownPlace);
   const known = places.length - (unknown ? 1 : 0);
   return `${known} 个地区${unknown ? `及地区未知的 ${unknown.reports} 份文件` : ''}，共`;
 }
 
-export async function renderAdoption({ main, params, stillCurrent }) {
+export async function renderAdoption({ main, params, stillCurrent, navigate }) {
   const q = params.get('q');
+  // The place (and year, for a heatmap cell) whose passages are shown: in the URL, so that a reload or a shared link shows them again.
+  const chosen = { place: params.get('place') || undefined, year: params.get('year') || undefined };
+  const placeHref = (place, year) => href({ view: 'adoption', q, place, year });
   document.title = `${q} 的传播情况 - 法治报告检索`;
   main.append(loading('正在统计…'));
   let data;
@@ -99,7 +107,7 @@ export async function renderAdoption({ main, params, stillCurrent }) {
     el(
       'tr',
       {},
-      el('td', {}, el('a', { href: '#', class: 'place-link', onclick: (e) => (e.preventDefault(), showPassages(passages, q, p.place, undefined, stillCurrent)) }, p.place)),
+      el('td', {}, el('a', { href: placeHref(p.place), 'data-nav': true, class: 'place-link' }, p.place)),
       el('td', {}, p.firstYear ? String(p.firstYear) : '—'),
       el('td', {}, String(p.reports)),
       el('td', {}, String(p.passages)),
@@ -113,12 +121,13 @@ export async function renderAdoption({ main, params, stillCurrent }) {
   );
   // CSSOM, not a style attribute: the CSP allows no inline styles.
   heat.style.height = `${Math.min(MAX_ROWS, data.places.length) * 28 + 110}px`;
+  if (chosen.place) void showPassages(passages, q, chosen.place, chosen.year, stillCurrent);
   try {
     const echarts = await loadEcharts();
     if (!stillCurrent()) return;
     const heatChart = echarts.init(heat, null, { renderer: 'canvas' });
     heatChart.setOption(heatmapOption(data));
-    heatChart.on('click', (p) => showPassages(passages, q, data.places[p.value[1]].place, data.years[p.value[0]], stillCurrent));
+    heatChart.on('click', (p) => navigate(placeHref(data.places[p.value[1]].place, data.years[p.value[0]])));
     echarts.init(timeline, null, { renderer: 'canvas' }).setOption(timelineOption(data));
     main.dataset.chartsReady = 'true';
   } catch (error) {

@@ -43,9 +43,34 @@ export function empty(text) {
   return el('div', { class: 'state empty', role: 'status' }, text);
 }
 
+/** The parameters the web app sends, as the page calls them. */
+const PARAM_NAMES = { q: '查询', mode: '检索方式', offset: '起始位置', province: '省份', city: '城市', county: '县区', year: '年份', from: '起始年份', to: '截止年份', section: '报告板块', kind: '文件类型', by: '分组方式', expand: '同时检索报告用语', place: '地区' };
+
+/**
+ * The server's schema errors (Ajv's wording, "param: why", in English for API clients) that a
+ * URL can cause, in Chinese; `value` is what was sent. Ajv counts characters as code points.
+ */
+const SCHEMA_ERRORS = [
+  [/^must NOT have more than (\d+) characters$/, (name, limit, value) => `${name}最多 ${limit} 个字符${typeof value === 'string' ? `，当前 ${[...value].length} 个` : ''}。`],
+  [/^must be >= (\S+)$/, (name, limit) => `${name}不能小于 ${limit}。`],
+  [/^must be <= (\S+)$/, (name, limit) => `${name}不能大于 ${limit}。`],
+  [/^must be one of (.+)$/, (name, values) => `${name}只能是：${values.split(', ').join('、')}。`],
+  [/^must be integer$/, (name) => `${name}须为整数。`],
+];
+
+/** A 400 about one parameter: in Chinese where the server's wording is known, else as the server says it. */
+function paramProblem(error) {
+  const why = error.message.startsWith(`${error.param}: `) ? error.message.slice(error.param.length + 2) : error.message;
+  for (const [pattern, say] of SCHEMA_ERRORS) {
+    const match = pattern.exec(why);
+    if (match) return say(PARAM_NAMES[error.param] ?? `参数 ${error.param}`, match[1], error.value);
+  }
+  return `参数 ${error.param} 有误：${error.message}`;
+}
+
 /** The error state; `notFound` says in Chinese what a 404 means here (the server's message is English, for API clients). */
 export function failure(error, notFound) {
-  const detail = error?.status === 404 && notFound ? notFound : error?.param ? `参数 ${error.param} 有误：${error.message}` : error?.message ?? String(error);
+  const detail = error?.status === 404 && notFound ? notFound : error?.param ? paramProblem(error) : error?.message ?? String(error);
   return el('div', { class: 'state error', role: 'alert' }, el('strong', {}, '出错了'), el('p', {}, detail));
 }
 
