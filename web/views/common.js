@@ -69,8 +69,12 @@ function paramProblem(error) {
 }
 
 /** The error state; `notFound` says in Chinese what a 404 means here (the server's message is English, for API clients). */
+/** The server's 503: its store holds reports its model cannot search (a model switch under it), not the user's doing. */
+const STORE_NOT_CURRENT = '暂时无法检索：数据目录中有报告是用另一个模型编制索引的，需要重启检索服务（或用当前模型重新编制索引）后才能检索。';
+
 export function failure(error, notFound) {
-  const detail = error?.status === 404 && notFound ? notFound : error?.param ? paramProblem(error) : error?.message ?? String(error);
+  const detail =
+    error?.status === 404 && notFound ? notFound : error?.status === 503 ? STORE_NOT_CURRENT : error?.param ? paramProblem(error) : error?.message ?? String(error);
   return el('div', { class: 'state error', role: 'alert' }, el('strong', {}, '出错了'), el('p', {}, detail));
 }
 
