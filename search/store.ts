@@ -1273,9 +1273,16 @@ export class Store {
     const { rows, terms } = this.ftsAverages();
     const idf = holding.map((n) => fts5Idf(rows, n));
     const phrases = distinct.map(ftsTerms);
+    // Only the rows holding a query term are read out of SQLite, where no term has letter case
+    // (Chinese words, numbers: then `instr` finds what the lowercased check below does). Full
+    // lawrefbook and the reports, the 1,381 passages not laws scored for each of 24 bench queries:
+    // 11.3 → 5.0 ms a query (reading every row's text cost 4.9 ms of it).
+    const firsts = [...new Set(phrases.flatMap((phrase) => (phrase.length > 0 ? [phrase[0]!] : [])))];
+    const prefilter = firsts.length > 0 && firsts.every((term) => term === term.toUpperCase());
+    const holdsTerm = prefilter ? ` AND (${firsts.map(() => `instr(p.tokens, ?) OR instr(p.parts, ?) OR instr(p.context, ?)`).join(' OR ')})` : '';
     const texts = this.statement(
-      `SELECT p.id, p.tokens, p.parts, p.context, s.sz FROM passages p JOIN passages_fts_docsize s ON s.id = p.id WHERE p.id IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(ids)) as { id: number; tokens: string; parts: string; context: string; sz: Buffer }[];
+      `SELECT p.id, p.tokens, p.parts, p.context, s.sz FROM passages p JOIN passages_fts_docsize s ON s.id = p.id WHERE p.id IN (SELECT value FROM json_each(?))${holdsTerm}`,
+    ).all(JSON.stringify(ids), ...(prefilter ? firsts.flatMap((term) => [term, term, term]) : [])) as { id: number; tokens: string; parts: string; context: string; sz: Buffer }[];
     const hits: LexicalHit[] = [];
     for (const row of texts) {
       // The row's term count (all columns) as FTS5 stored it; a column is cut into terms only where
