@@ -6,13 +6,15 @@ import { startEncoderThread } from '../models/encoderThread.ts';
 import { segmentForQuery } from '../pipeline/segment.ts';
 import { loadThesaurus, type ColloquialEntry } from '../pipeline/expandColloquial.ts';
 import type { SearchContext } from '../search/searchEngine.ts';
-import { resolveModelDir } from './config.ts';
+import { chooseModel, resolveModelDir, type ModelChoice } from './config.ts';
 
 export interface App extends SearchContext {
   /** The writer's commands index with it (embedPassages). */
   encoder: Encoder;
   dataDir: string;
   modelDir: string;
+  /** Where the model came from: what messages about it tell the user to change. */
+  model: ModelChoice;
   close(): void;
 }
 
@@ -60,7 +62,8 @@ async function startEncoder(modelDir: string): Promise<{ encoder: Encoder; ready
  * command pays the longer of the two loads instead of their sum.
  */
 export async function openApp(opts: OpenOptions): Promise<App> {
-  const modelDir = resolveModelDir(opts.model, opts.dataDir);
+  const model = chooseModel(opts.model, opts.dataDir);
+  const modelDir = model.dir;
   const thread = await startEncoder(modelDir);
   let store: Store | null = null;
   try {
@@ -76,6 +79,7 @@ export async function openApp(opts: OpenOptions): Promise<App> {
   return {
     dataDir: opts.dataDir,
     modelDir,
+    model,
     store: opened,
     index: new VectorIndex(opts.dataDir),
     encoder: thread.encoder,

@@ -6,11 +6,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from '../pipeline/errors.ts';
 import type { IngestSummary } from '../search/ingest.ts';
 import { refreshDerivedOnce } from '../search/derivedRefresh.ts';
-import { STORE_FILE, Store } from '../search/store.ts';
+import { STORE_FILE, Store, WriterBusyError } from '../search/store.ts';
 import type { SimilarSource } from '../search/searchEngine.ts';
 import type { App, OpenOptions } from './app.ts';
 import { requireModelCurrent, staleSources } from '../search/modelCurrent.ts';
-import { BUNDLED_MODELS_DIR, REPO_ROOT, modelsDir, resolveModelDir, writeDataConfig, readDataConfig } from './config.ts';
+import { type ModelChoice, BUNDLED_MODELS_DIR, REPO_ROOT, defaultModelName, findModel, modelsDir, resolveModelDir, selectedModelSubject, writeDataConfig, readDataConfig } from './config.ts';
 import { canonicalOfStored, canonicalSources, sourceCandidates } from './identity.ts';
 import type { Jurisdiction } from '../pipeline/types.ts';
 import { flagOf, parseIntFlag, parseWholeNumber } from './options.ts';
@@ -36,6 +36,30 @@ interface Rooted {
 
 function log(line: string): void {
   process.stderr.write(`${forTerminal(line)}\n`);
+}
+
+/**
+ * A writer command refused because a `fazhi worker` writer holds the data dir (the store's
+ * WriterBusyError), with what this command can do instead: the store's message knows only
+ * ingest's way around it, and `remove` has no queue mode at all.
+ */
+export class QueueWriterHoldsError extends Error {
+  constructor(busy: WriterBusyError, instead: string) {
+    super(
+      `${busy.path}: a queue writer (\`fazhi worker\` ${busy.holder}) is writing to this data directory ` +
+        `(its hold ends at most ${Math.max(1, Math.ceil((busy.untilMs - Date.now()) / 1000))} s after it stops); ${instead}`,
+    );
+    this.name = 'QueueWriterHoldsError';
+  }
+}
+
+async function refusedWhileQueueWrites<T>(instead: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof WriterBusyError) throw new QueueWriterHoldsError(error, instead);
+    throw error;
+  }
 }
 
 function printSummary(s: IngestSummary): void {
@@ -109,15 +133,17 @@ export async function ingestCommand(o: Base & Rooted & QueueFlags & { paths: str
   const files = canonicalSources(found, o.root);
   const summary = o.queue
     ? await runQueueBatch(o, files)
-    : await withApp(o, async (app) => {
-        const { indexFiles } = await import('../search/ingest.ts');
-        migrateSources(app.store, o.root);
-        const bar = startProgress('ingest');
-        const s = await indexFiles({ ...app, root: o.root }, files, (p) => bar.update(p.done, p.total, forTerminal(path.basename(p.source))));
-        bar.stop();
-        await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
-        return s;
-      });
+    : await refusedWhileQueueWrites('ingest through it with --queue, or stop it first', () =>
+        withApp(o, async (app) => {
+          const { indexFiles } = await import('../search/ingest.ts');
+          migrateSources(app.store, o.root);
+          const bar = startProgress('ingest');
+          const s = await indexFiles({ ...app, root: o.root }, files, (p) => bar.update(p.done, p.total, forTerminal(path.basename(p.source))));
+          bar.stop();
+          await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
+          return s;
+        }),
+      );
   summary.failed.unshift(...failed);
   printSummary(summary);
   if (o.json) {
@@ -153,7 +179,7 @@ async function runQueueBatch(o: Base & Rooted & QueueFlags, files: string[]): Pr
 }
 
 export async function removeCommand(o: Base & Rooted & { source: string }): Promise<void> {
-  const store = Store.open(o.dataDir);
+  const store = await refusedWhileQueueWrites('`fazhi remove` has no queue mode: stop the writer first, then remove', async () => Store.open(o.dataDir));
   try {
     migrateSources(store, o.root);
     const source = sourceCandidates(o.source, o.root).find((s) => store.hasSource(s));
@@ -211,7 +237,7 @@ export async function searchCommand(
   const thesaurus = configuredThesaurus();
   o.checkStore?.();
   await withApp({ ...o, readonly: true, thesaurus }, async (app) => {
-    requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
+    requireModelCurrent(app.store, app.encoder.modelId, app.dataDir, app.model);
     // Lexical search reads only the store: loading the vector index cost it 1.1 s of its 4.9 s
     // (and 0.6 GB) on a 250k-passage store.
     if (mode !== 'lexical') app.index.ensureFresh(app.store, app.encoder.modelId);
@@ -248,7 +274,7 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilter &
   }
   o.checkStore?.();
   await withApp({ ...o, readonly: true }, async (app) => {
-    requireModelCurrent(app.store, app.encoder.modelId, app.dataDir);
+    requireModelCurrent(app.store, app.encoder.modelId, app.dataDir, app.model);
     app.index.ensureFresh(app.store, app.encoder.modelId);
     print(await similar(app, target, { k, offset, mode, otherRegions, filter, region }), !!o.flags.json, offset);
   });
@@ -261,12 +287,55 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilter &
  */
 export async function reindexCommand(o: Base & Rooted & QueueFlags): Promise<void> {
   if (!o.queue) {
-    const passages = await withApp(o, reembed);
-    log(`reindex: ${passages} passages re-embedded`);
+    await refusedWhileQueueWrites('reindex through it with `fazhi reindex --queue`, or stop it first', () =>
+      withApp(o, async (app) => {
+        log(`reindex: ${await reembed(app)} passages re-embedded`);
+        selectIfAllEmbeddedWith(app.store, app.dataDir, app.model, app.encoder.modelId);
+      }),
+    );
     return;
   }
-  const sources = await withApp({ ...o, readonly: true }, async (app) => staleSources(app.store, app.encoder.modelId));
+  const { sources, model, modelId } = await withApp({ ...o, readonly: true }, async (app) => ({
+    sources: staleSources(app.store, app.encoder.modelId),
+    model: app.model,
+    modelId: app.encoder.modelId,
+  }));
   printSummary(await runQueueBatch(o, sources));
+  const store = Store.openReadOnly(o.dataDir);
+  try {
+    selectIfAllEmbeddedWith(store, o.dataDir, model, modelId);
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * A reindex with a model of its own (--model, FAZHI_MODEL) leaves the store embedded with it, so
+ * the data dir selects it too: otherwise every later plain command would refuse the store. Only
+ * once no report is left with another model: a partial reindex keeps the old selection working
+ * wherever it still can, and rerunning finishes it.
+ */
+function selectIfAllEmbeddedWith(store: Store, dataDir: string, model: ModelChoice, modelId: string): void {
+  const { name, origin, dir } = model;
+  if (origin !== '--model' && origin !== 'FAZHI_MODEL') return;
+  const selected = readDataConfig(dataDir).model;
+  if (selected !== undefined && selectedDir(selected, dataDir) === dir) return;
+  const left = staleSources(store, modelId).length;
+  if (left > 0) {
+    log(`reindex: ${left} report(s) still embedded with another model; ${dataDir} keeps ${selected ?? 'the default model'} selected until they are re-embedded too`);
+    return;
+  }
+  writeDataConfig(dataDir, { ...readDataConfig(dataDir), model: name });
+  log(`selected model ${name} for ${dataDir} (as \`fazhi model use ${name}\` does): commands without ${origin} now use it`);
+}
+
+/** Where the data dir's selection points, or undefined when it points at no model (any other is then better). */
+function selectedDir(selected: string, dataDir: string): string | undefined {
+  try {
+    return findModel(selected, selectedModelSubject(dataDir));
+  } catch {
+    return undefined;
+  }
 }
 
 export async function statusCommand(o: Base & { json: boolean }): Promise<void> {
@@ -357,6 +426,8 @@ export async function healthCommand(o: { healthFile?: string; maxAgeMs: string }
 
 export async function modelListCommand(o: { dataDir: string }): Promise<void> {
   const selected = readDataConfig(o.dataDir).model;
+  const selectedAt = selected === undefined ? undefined : selectedDir(selected, o.dataDir);
+  const defaultName = defaultModelName();
   const walk = (root: string, dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
       if (!e.isDirectory() || e.name === 'train' || e.name === 'node_modules') return [];
@@ -364,8 +435,17 @@ export async function modelListCommand(o: { dataDir: string }): Promise<void> {
       return existsSync(path.join(p, 'config.json')) ? [path.relative(root, p)] : walk(root, p);
     });
   const roots = [...new Set([modelsDir(), BUNDLED_MODELS_DIR])].filter((r) => existsSync(r));
-  const names = [...new Set(roots.flatMap((r) => walk(r, r)))].sort();
-  for (const name of names) process.stdout.write(`${name}${name === selected ? '  (selected)' : ''}\n`);
+  const found = roots.flatMap((r) => walk(r, r).map((name) => ({ name, dir: path.join(r, name) })));
+  const names = [...new Set(found.map((f) => f.name))].sort();
+  // A selection by path, outside the models directories, is listed too: it is what commands use.
+  if (selected !== undefined && !found.some((f) => f.dir === selectedAt)) names.push(selected);
+  const isSelected = (name: string) => name === selected || found.some((f) => f.name === name && f.dir === selectedAt);
+  // `*` marks what commands without --model (or FAZHI_MODEL) use in this data dir.
+  const inUse = (name: string) => (selected === undefined ? name === defaultName : isSelected(name));
+  for (const name of names) {
+    const labels = [isSelected(name) ? `selected for ${o.dataDir}` : '', name === defaultName ? 'default' : ''].filter(Boolean);
+    process.stdout.write(`${inUse(name) ? '*' : ' '} ${name}${labels.length > 0 ? ` (${labels.join(', ')})` : ''}\n`);
+  }
 }
 
 export async function modelPullCommand(o: { dataDir: string; hubId: string }): Promise<void> {
@@ -375,11 +455,24 @@ export async function modelPullCommand(o: { dataDir: string; hubId: string }): P
 }
 
 export async function modelUseCommand(o: { dataDir: string; name: string }): Promise<void> {
-  resolveModelDir(o.name, o.dataDir);
-  writeDataConfig(o.dataDir, { ...readDataConfig(o.dataDir), model: o.name });
-  log(`selected model ${o.name} for ${o.dataDir}`);
+  findModel(o.name, `model use ${o.name}`);
+  const select = () => {
+    writeDataConfig(o.dataDir, { ...readDataConfig(o.dataDir), model: o.name });
+    log(`selected model ${o.name} for ${o.dataDir}`);
+  };
   // Chosen before the first ingest: nothing stored yet to re-embed.
-  if (existsSync(path.join(o.dataDir, STORE_FILE))) await withApp({ dataDir: o.dataDir }, ensureModelCurrent);
+  if (!existsSync(path.join(o.dataDir, STORE_FILE))) return select();
+  // The store is opened as its writer before the selection changes: while a queue writer holds
+  // it, the refusal leaves the data dir as it was instead of selecting a model nothing re-embeds.
+  const instead =
+    `nothing was changed; stop it first, or switch through the queue: restart the embed workers with \`--model ${o.name}\`, ` +
+    `then run \`fazhi reindex --queue --model ${o.name}\` (it selects ${o.name} once every report is re-embedded)`;
+  await refusedWhileQueueWrites(instead, () =>
+    withApp({ dataDir: o.dataDir, model: o.name }, async (app) => {
+      select();
+      await ensureModelCurrent(app);
+    }),
+  );
 }
 
 export const DEMO_QUERY = '双随机、一公开 跨部门联合抽查';

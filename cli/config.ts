@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../pipeline/errors.ts';
 import { STORE_FILE } from '../search/store.ts';
+import type { ChosenModel } from '../search/modelCurrent.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the bundled model ships. */
@@ -102,21 +103,46 @@ function findModelDir(name: string, env: NodeJS.ProcessEnv): { dir: string | und
 }
 
 /**
+ * A model named by `subject` (`--model`, `model use nosuch`, …), as a directory. An existing
+ * directory that is no model is told apart from a name found nowhere: the fix differs.
+ */
+export function findModel(name: string, subject: string, env: NodeJS.ProcessEnv = process.env): string {
+  const { dir, candidates } = findModelDir(name, env);
+  if (dir) return dir;
+  const notModel = candidates.find((c) => statSync(c, { throwIfNoEntry: false })?.isDirectory());
+  if (notModel) throw new InputError(subject, `${notModel} holds no model (no config.json; a model directory has config.json, a tokenizer and onnx/); run "fazhi model list"`);
+  throw new InputError(subject, `${name} not found (looked for config.json in ${candidates.join(' and ')}); run "fazhi model list" or "fazhi model pull <hub-id>"`);
+}
+
+export interface ModelChoice extends ChosenModel {
+  dir: string;
+}
+
+/** The data dir's selection as the subject of a message: the user may never have typed --model. */
+export function selectedModelSubject(dataDir: string): string {
+  return `${dataDir}'s selected model (fazhi model use)`;
+}
+
+/**
  * A model is a directory: a name under models/ (e.g. Xenova/bge-small-zh-v1.5) or a path. With
  * none chosen (flag, FAZHI_MODEL, the data dir's config) it is DEFAULT_MODEL, or FALLBACK_MODEL
  * with a note on stderr while the default is not installed.
  */
+export function chooseModel(flag: string | undefined, dataDir: string, env: NodeJS.ProcessEnv = process.env): ModelChoice {
+  if (flag !== undefined) return { dir: findModel(flag, '--model', env), name: flag, origin: '--model' };
+  if (env.FAZHI_MODEL !== undefined) return { dir: findModel(env.FAZHI_MODEL, 'FAZHI_MODEL', env), name: env.FAZHI_MODEL, origin: 'FAZHI_MODEL' };
+  const selected = readDataConfig(dataDir).model;
+  if (selected !== undefined) return { dir: findModel(selected, selectedModelSubject(dataDir), env), name: selected, origin: 'selected' };
+  const name = defaultModelName(env);
+  if (name !== DEFAULT_MODEL) process.stderr.write(`model: using the bundled ${FALLBACK_MODEL}, because the default ${DEFAULT_MODEL} is not installed (run "npm run models")\n`);
+  return { dir: findModel(name, 'model', env), name, origin: 'default' };
+}
+
+/** What runs where nothing chose a model: DEFAULT_MODEL once installed, else FALLBACK_MODEL. */
+export function defaultModelName(env: NodeJS.ProcessEnv = process.env): string {
+  return findModelDir(DEFAULT_MODEL, env).dir ? DEFAULT_MODEL : FALLBACK_MODEL;
+}
+
 export function resolveModelDir(flag: string | undefined, dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
-  let chosen = flag ?? env.FAZHI_MODEL ?? readDataConfig(dataDir).model;
-  if (chosen === undefined) {
-    const preferred = findModelDir(DEFAULT_MODEL, env).dir;
-    if (preferred) return preferred;
-    process.stderr.write(`model: using the bundled ${FALLBACK_MODEL}, because the default ${DEFAULT_MODEL} is not installed (run "npm run models")\n`);
-    chosen = FALLBACK_MODEL;
-  }
-  const { dir, candidates } = findModelDir(chosen, env);
-  if (!dir) {
-    throw new InputError(flag ? '--model' : 'model', `${chosen} not found (looked for config.json in ${candidates.join(' and ')}); run "fazhi model list" or "fazhi model pull <hub-id>"`);
-  }
-  return dir;
+  return chooseModel(flag, dataDir, env).dir;
 }

@@ -22,6 +22,7 @@ import {
   modelPullCommand,
   modelUseCommand,
   demoCommand,
+  QueueWriterHoldsError,
 } from './commands.ts';
 import { serveCommand } from './serve.ts';
 
@@ -218,7 +219,7 @@ async function main(): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (err instanceof WriterBusyError || err instanceof WriterFencedError || err instanceof StoreSchemaError) {
+    if (err instanceof WriterBusyError || err instanceof QueueWriterHoldsError || err instanceof WriterFencedError || err instanceof StoreSchemaError) {
       // Not bad input: another writer has this data directory now, or another version wrote it.
       process.stderr.write(`fazhi: ${forTerminal(err.message)}\n`);
       process.exitCode = 1;

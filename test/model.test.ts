@@ -3,7 +3,7 @@
 // default model only (nothing downloads).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +56,10 @@ describe('fazhi model', () => {
     expect(list).toContain('bge-small-zh-v1.5');
 
     expect(fazhi(['ingest', 'corpus/004_e41503e62c4741d1.txt', '--data-dir', data], env).code).toBe(0);
+    // `*`: what commands without --model use here; nothing selected yet, so the default.
+    const listed = fazhi(['model', 'list', '--data-dir', data], env).stdout.split('\n');
+    expect(listed).toContain('* bge-small-zh-v1.5 (default)');
+    expect(listed).toContain('  fixture/tiny-zh');
     const before = JSON.parse(fazhi(['status', '--json', '--data-dir', data], env).stdout) as { models: { modelId: string }[] };
     // The default is the installed bge-small-zh-v1.5 (npm ci's postinstall, `npm run models`).
     expect(before.models.map((m) => m.modelId)).toEqual([expect.stringMatching(/^bge-small-zh-v1\.5-q@/)]);
@@ -70,18 +74,35 @@ describe('fazhi model', () => {
     const after = JSON.parse(fazhi(['status', '--json', '--data-dir', data], env).stdout) as { models: { modelId: string }[] };
     expect(after.models.map((m) => m.modelId)).toEqual(['tiny-zh']);
     expect(fazhiJson(['search', '行政复议', '--data-dir', data, '--mode', 'dense', '--k', '3'], env)).toHaveLength(3);
+    const selectedList = fazhi(['model', 'list', '--data-dir', data], env).stdout.split('\n');
+    expect(selectedList).toContain(`* fixture/tiny-zh (selected for ${data})`);
+    expect(selectedList).toContain('  bge-small-zh-v1.5 (default)');
 
     // A search with another model cannot re-embed (read commands never write): it says what to run.
     const refused = fazhi(['search', '行政复议', '--model', 'fazhi-mini-zh', '--data-dir', data, '--k', '1'], env);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/--model.*embedded with another model.*fazhi reindex/);
+    expect(refused.stderr).toMatch(/--model: .*embedded with another model \(tiny-zh\) than fazhi-mini-zh@.*run `fazhi reindex --model fazhi-mini-zh`.*or leave out --model/);
     const unchanged = JSON.parse(fazhi(['status', '--json', '--data-dir', data], env).stdout) as { models: { modelId: string }[] };
     expect(unchanged.models.map((m) => m.modelId)).toEqual(['tiny-zh']);
-    // reindex with --model switches back.
+    // reindex with --model switches back, and selects that model: the store holds only its vectors.
     const back = fazhi(['reindex', '--model', 'fazhi-mini-zh', '--data-dir', data], env);
     expect(back.code, back.stderr).toBe(0);
     expect(back.stderr).toMatch(/reindex: \d+ passages re-embedded/);
+    expect(back.stderr).toContain(`selected model fazhi-mini-zh for ${data}`);
     expect(fazhi(['search', '行政复议', '--model', 'fazhi-mini-zh', '--data-dir', data, '--k', '1'], env).code).toBe(0);
+    const plain = fazhi(['search', '行政复议', '--data-dir', data, '--k', '1'], env);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(data, 'config.json'), 'utf8'))).toEqual({ model: 'fazhi-mini-zh' });
+
+    // A data dir selecting one model while its reports were embedded with another (as a reindex
+    // with --model left it before it selected too): no --model was typed, so the selection is named.
+    writeFileSync(path.join(data, 'config.json'), JSON.stringify({ model: 'fixture/tiny-zh' }));
+    const mismatch = fazhi(['search', '行政复议', '--data-dir', data, '--k', '1'], env);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).not.toContain('--model');
+    expect(mismatch.stderr).toMatch(
+      new RegExp(`^fazhi: ${data}'s selected model fixture/tiny-zh \\(fazhi model use\\): 1 report\\(s\\) .* embedded with another model \\(fazhi-mini-zh@.*run \`fazhi reindex\` to re-embed them with it, or \`fazhi model use <name>\``),
+    );
   });
 
   it('fails clearly and leaves nothing behind when the hub lacks the model', async () => {
@@ -99,5 +120,16 @@ describe('fazhi model', () => {
     const bad = fazhi(['model', 'pull', '../../etc'], { HF_ENDPOINT: endpoint, FAZHI_MODELS_DIR: path.join(tmp, 'm') });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('hub-id');
+  });
+
+  it('`model use` names its argument, not --model, and tells a directory holding no model from a name found nowhere', () => {
+    const data = path.join(tmp, 'use-data');
+    const unknown = fazhi(['model', 'use', 'no-such-model', '--data-dir', data]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^fazhi: model use no-such-model: no-such-model not found \(looked for config\.json in /);
+    const notModel = fazhi(['model', 'use', tmp, '--data-dir', data]);
+    expect(notModel.code).toBe(2);
+    expect(notModel.stderr).toMatch(new RegExp(`^fazhi: model use ${tmp}: ${tmp} holds no model \\(no config\\.json`));
+    expect(existsSync(data)).toBe(false);
   });
 });
