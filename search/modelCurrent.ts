@@ -22,18 +22,10 @@ export interface ChosenModel {
 /**
  * Readers (search, similar, the server) never write, so they cannot re-embed: a store whose
  * vectors come from another model than the selected one has to be reindexed by the writer first.
- * Without `chosen` (the server) the model is the one it was started with.
  */
-export function requireModelCurrent(store: Store, modelId: string, dataDir: string, chosen?: ChosenModel): void {
+export function requireModelCurrent(store: Store, modelId: string, dataDir: string, chosen: ChosenModel): void {
   const stale = staleSources(store, modelId).length;
   if (stale === 0) return;
-  if (!chosen) {
-    throw new InputError(
-      '--model',
-      `${stale} report(s) in ${dataDir} were embedded with another model than ${modelId}; ` +
-        'run `fazhi reindex` (or `fazhi model use`) with this model first',
-    );
-  }
   const theirs = store
     .modelsInUse()
     .map((m) => m.modelId)

@@ -103,6 +103,11 @@ describe('fazhi model', () => {
     expect(mismatch.stderr).toMatch(
       new RegExp(`^fazhi: ${data}'s selected model fixture/tiny-zh \\(fazhi model use\\): 1 report\\(s\\) .* embedded with another model \\(fazhi-mini-zh@.*run \`fazhi reindex\` to re-embed them with it, or \`fazhi model use <name>\``),
     );
+    // The server refuses to start on it the same way.
+    const served = fazhi(['serve', '--data-dir', data, '--port', '0'], env);
+    expect(served.code).toBe(2);
+    expect(served.stderr).not.toContain('--model');
+    expect(served.stderr).toContain(`${data}'s selected model fixture/tiny-zh (fazhi model use)`);
   });
 
   it('fails clearly and leaves nothing behind when the hub lacks the model', async () => {
