@@ -85,6 +85,8 @@ describe.skipIf(!available)('web app in chromium', () => {
     const note = page.locator('.expansion');
     expect(await note.textContent()).toContain('同时检索了报告用语：法律援助、困难群众');
     expect(await page.locator('.result mark', { hasText: '法律援助' }).count()).toBeGreaterThan(0);
+    // Lexical mode counts passages holding a query word.
+    expect(await page.locator('.summary').textContent()).toMatch(/^“穷人请不起律师怎么办”：含查询词语的 \d+ 个段落/);
     await shot('expansion');
     await note.locator('a').click();
     await page.waitForURL(/expand=false/);
@@ -189,6 +191,8 @@ describe.skipIf(!available)('web app in chromium', () => {
     const api = (await fx.app.inject({ method: 'GET', url: `/api/search?q=${encodeURIComponent('行政执法')}&k=20` })).json();
     expect(api.total).toBeGreaterThan(20);
     expect(await page.locator('.summary').textContent()).toContain(`显示第 1–20 条`);
+    // A ranking by meaning reads every candidate, the far ones too: counted as ranked, not as found.
+    expect(await page.locator('.summary').textContent()).toMatch(new RegExp(`^“行政执法”：按相关度排列的 ${api.total} 个段落`));
     expect(await page.locator('.pager a[rel="prev"]').count()).toBe(0);
     const firstPage = await page.locator('.result').allTextContents();
     // The CSV holds every passage counted, not just this page.

@@ -68,9 +68,11 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
   const summary = el(
     'p',
     { class: 'summary' },
-    // `total` is what retrieval read (lexical and dense candidates), not a count of passages that
-    // mention the query (the adoption view counts those): said as such, ranked by relevance.
-    `“${state.q}”：检索到 ${data.total} 个段落（来自 ${data.reports} 份报告），按相关度排序${shownRange(offset, shown, count, unit)}`,
+    // `total` is what retrieval read, not a count of passages that mention the query (the adoption
+    // view counts those): in hybrid and dense mode every candidate by meaning, the far ones too, so it
+    // is said as a ranking (检索到 126 个段落 for 述法 read as if all five reports' 126 passages matched);
+    // in lexical mode each holds a query word.
+    `“${state.q}”：${(state.mode ?? 'hybrid') === 'lexical' ? '含查询词语的' : '按相关度排列的'} ${data.total} 个段落（来自 ${data.reports} 份报告）${shownRange(offset, shown, count, unit)}`,
     ' ',
     modeLinks,
     ' ',
