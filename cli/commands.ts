@@ -182,7 +182,8 @@ export async function removeCommand(o: Base & Rooted & { source: string }): Prom
   const store = await refusedWhileQueueWrites('`fazhi remove` has no queue mode: stop the writer first, then remove', async () => Store.open(o.dataDir));
   try {
     migrateSources(store, o.root);
-    const source = sourceCandidates(o.source, o.root).find((s) => store.hasSource(s));
+    const typed = sourceCandidates(o.source, o.root);
+    const source = typed.find((s) => store.hasSource(s)) ?? shownAs(store, typed);
     if (source === undefined) throw new InputError(o.source, 'is not in the store (`fazhi list` shows what is)');
     const removed = store.removeSource(source)!;
     if (removed.removed === 'document' && removed.keptAs === undefined) {
@@ -194,6 +195,19 @@ export async function removeCommand(o: Base & Rooted & { source: string }): Prom
   } finally {
     store.close();
   }
+}
+
+/**
+ * The stored path `fazhi list` printed as one of `typed`: a file name holding escape sequences or
+ * control characters is shown without them (forTerminal), and the user types what was shown.
+ */
+function shownAs(store: Store, typed: readonly string[]): string | undefined {
+  const matching = store
+    .documents()
+    .flatMap((d) => [d.source, ...d.aliases])
+    .filter((stored) => typed.includes(forTerminal(stored)));
+  if (matching.length > 1) throw new InputError(typed[0]!, `names ${matching.length} stored paths once their control characters are left out; remove them by their path as stored (\`fazhi list --json\`)`);
+  return matching[0];
 }
 
 export async function listCommand(o: Base & { flags: Omit<RawFilter, 'section'> & { json?: boolean } }): Promise<void> {

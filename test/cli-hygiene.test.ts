@@ -176,3 +176,15 @@ describe('flags', () => {
     expect(rows.every((r) => r.jurisdiction.county === '陕州区')).toBe(true);
   });
 });
+
+describe('remove', () => {
+  it('takes a path as `fazhi list` shows it, without the control characters its stored name holds', () => {
+    const shown = 'reports/evil.txt';
+    expect(fazhi(['list', '--data-dir', data]).stdout).toMatch(/^reports\/evil\.txt /m);
+    const r = fazhi(['remove', shown, '--data-dir', data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain(ESC);
+    const left = JSON.parse(fazhi(['list', '--json', '--data-dir', data]).stdout) as { reports: { source: string }[] };
+    expect(left.reports.map((d) => path.basename(d.source)).sort()).toEqual(['shanzhou.txt', 'yicheng.txt']);
+  });
+});
