@@ -6,7 +6,7 @@ import { startEncoderThread } from '../models/encoderThread.ts';
 import { segmentForQuery } from '../pipeline/segment.ts';
 import { loadThesaurus, type ColloquialEntry } from '../pipeline/expandColloquial.ts';
 import type { SearchContext } from '../search/searchEngine.ts';
-import { chooseModel, resolveModelDir, type ModelChoice } from './config.ts';
+import { chooseModel, type ModelChoice } from './config.ts';
 
 export interface App extends SearchContext {
   /** The writer's commands index with it (embedPassages). */
@@ -35,9 +35,9 @@ export function configuredThesaurus(): ColloquialEntry[] {
   return loadThesaurus(process.env.FAZHI_THESAURUS || undefined);
 }
 
-export async function openEncoder(opts: OpenOptions): Promise<{ encoder: Encoder; modelDir: string }> {
-  const modelDir = resolveModelDir(opts.model, opts.dataDir);
-  return { encoder: await loadEncoder(modelDir), modelDir };
+export async function openEncoder(opts: OpenOptions): Promise<{ encoder: Encoder; modelDir: string; model: ModelChoice }> {
+  const model = chooseModel(opts.model, opts.dataDir);
+  return { encoder: await loadEncoder(model.dir), modelDir: model.dir, model };
 }
 
 /**

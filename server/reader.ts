@@ -6,7 +6,6 @@ import { VectorIndex } from '../search/vectorIndex.ts';
 import { segmentForQuery } from '../pipeline/segment.ts';
 import type { SearchContext } from '../search/searchEngine.ts';
 import { configuredThesaurus, openEncoder } from '../cli/app.ts';
-import { chooseModel } from '../cli/config.ts';
 import { requireModelCurrent, staleSources } from '../search/modelCurrent.ts';
 
 export interface Reader {
@@ -27,11 +26,11 @@ export interface Reader {
 export class StoreNotCurrentError extends Error {}
 
 export async function openReader(opts: { dataDir: string; model?: string }): Promise<Reader> {
-  const { encoder, modelDir } = await openEncoder(opts);
+  const { encoder, modelDir, model } = await openEncoder(opts);
   const store = Store.openReadOnly(opts.dataDir);
   // At start a store the model cannot search is the command's error (exit 2), not a state to serve,
   // naming where the model came from as the CLI's commands do.
-  requireModelCurrent(store, encoder.modelId, opts.dataDir, chooseModel(opts.model, opts.dataDir));
+  requireModelCurrent(store, encoder.modelId, opts.dataDir, model);
   const index = new VectorIndex(opts.dataDir);
   // Loads jieba's dictionary now rather than inside the first request.
   segmentForQuery('预热');
