@@ -9,8 +9,6 @@ import { toJson, toRows } from '../cli/format.ts';
 import { searchCsv } from '../server/views.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startServeFixture, type ServeFixture } from './helpers/serveFixture.ts';
-import { makeReport, vectorsFor } from './helpers/searchFixtures.ts';
-import { Store } from '../search/store.ts';
 
 let fx: ServeFixture;
 
@@ -520,16 +518,7 @@ describe('reload without restart, never writing the store', () => {
   });
 
   it('answers 503 while a report embedded with another model is stored, and again once it is gone', async () => {
-    const report = makeReport('other-model.txt', { province: '山东省', city: '威海市', county: null, year: 2024 }, [{ section: '成效', words: ['推行', '述法'] }]);
-    const write = (change: (store: Store) => void) => {
-      const store = Store.open(fx.dataDir);
-      try {
-        change(store);
-      } finally {
-        store.close();
-      }
-    };
-    write((store) => store.putReport(report, vectorsFor(report), 'another-model'));
+    const removeIt = fx.storeOtherModelReport();
     const stale = await get(`/api/search?q=${q('述法')}`);
     expect(stale.status).toBe(503);
     expect(stale.body).toMatchObject({ error: 'Service Unavailable' });
@@ -541,7 +530,7 @@ describe('reload without restart, never writing the store', () => {
     const status = await get('/api/status');
     expect(status.status).toBe(200);
     expect(status.body.documentsNeedingReindex).toBe(1);
-    write((store) => store.removeBySource('other-model.txt'));
+    removeIt();
     expect((await get(`/api/search?q=${q('述法')}`)).status).toBe(200);
     expect((await get('/api/status')).body.documentsNeedingReindex).toBe(0);
   });

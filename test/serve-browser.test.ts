@@ -9,8 +9,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { chromiumAvailable, launchChromium } from './helpers/browser.ts';
 import { startServeFixture, type ServeFixture } from './helpers/serveFixture.ts';
-import { makeReport, vectorsFor } from './helpers/searchFixtures.ts';
-import { Store } from '../search/store.ts';
 
 const available = chromiumAvailable();
 const SHOTS = process.env.FAZHI_SCREENSHOTS;
@@ -401,23 +399,14 @@ describe.skipIf(!available)('web app in chromium', () => {
       expect(await error.textContent()).not.toMatch(/no (report|passage) with id/);
     }
     // A store the server's model cannot search (a model switch under it): said in Chinese, what to do included.
-    const stale = makeReport('other-model.txt', { province: '山东省', city: '威海市', county: null, year: 2024 }, [{ section: '成效', words: ['推行', '述法'] }]);
-    const write = (change: (store: Store) => void) => {
-      const store = Store.open(fx.dataDir);
-      try {
-        change(store);
-      } finally {
-        store.close();
-      }
-    };
-    write((store) => store.putReport(stale, vectorsFor(stale), 'another-model'));
+    const removeStale = fx.storeOtherModelReport();
     try {
       await page.goto(`${fx.url}/?q=${encodeURIComponent('述法')}`);
       await error.waitFor();
       expect(await error.textContent()).toContain('需要重启检索服务');
       expect(await error.textContent()).not.toContain('--model');
     } finally {
-      write((store) => store.removeBySource('other-model.txt'));
+      removeStale();
     }
     // The 400, 404 and 503s behind the error states are the console errors expected here.
     problems = problems.filter((p) => !p.includes('400') && !p.includes('404') && !p.includes('503'));

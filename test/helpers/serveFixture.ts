@@ -9,6 +9,8 @@ import { REPO_ROOT } from '../../cli/config.ts';
 import { indexFiles } from '../../search/ingest.ts';
 import { refreshDerivedOnce } from '../../search/derivedRefresh.ts';
 import { openReader, type Reader } from '../../server/reader.ts';
+import { Store } from '../../search/store.ts';
+import { makeReport, vectorsFor } from './searchFixtures.ts';
 import { buildServer, type ServerOptions } from '../../server/app.ts';
 
 export const HOSTILE_FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'hostile-report.txt');
@@ -24,7 +26,18 @@ export interface ServeFixture {
   url: string;
   /** Ingests files with the CLI's writer path, as another process would. */
   ingest(files: string[]): Promise<void>;
+  /** Stores a report embedded with another model, as a writer switching models leaves one; returns its removal. */
+  storeOtherModelReport(): () => void;
   close(): Promise<void>;
+}
+
+function writeStore(dataDir: string, change: (store: Store) => void): void {
+  const store = Store.open(dataDir);
+  try {
+    change(store);
+  } finally {
+    store.close();
+  }
 }
 
 async function writerIngest(dataDir: string, files: string[]): Promise<void> {
@@ -64,6 +77,11 @@ export async function startServeFixture(options: Omit<ServerOptions, 'reader' | 
     app,
     url,
     ingest: (files) => writerIngest(dataDir, files),
+    storeOtherModelReport() {
+      const report = makeReport('other-model.txt', { province: '山东省', city: '威海市', county: null, year: 2024 }, [{ section: '成效', words: ['推行', '述法'] }]);
+      writeStore(dataDir, (store) => store.putReport(report, vectorsFor(report), 'another-model'));
+      return () => writeStore(dataDir, (store) => store.removeBySource(report.source));
+    },
     async close() {
       await app.close();
       reader.close();
