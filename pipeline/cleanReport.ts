@@ -193,7 +193,15 @@ function isLinkText(prev: string, prevIsMarkdownHeading: boolean, text: string, 
 function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean): boolean {
   if (!isUnfinished(prev)) return false;
   if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
-  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && prev.length >= MIN_BROKEN_LINE_CHARS);
+  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && (prev.length >= MIN_BROKEN_LINE_CHARS || leavesOpen(prev)));
+}
+
+/** Pairs a sentence opens and closes: a line with more openers than closers stops inside one (推行“双随机、一⏎公开”…). */
+const PAIRS: readonly [string, string][] = [['“', '”'], ['‘', '’'], ['《', '》'], ['（', '）'], ['(', ')'], ['「', '」']];
+
+function leavesOpen(line: string): boolean {
+  const count = (mark: string) => line.split(mark).length - 1;
+  return PAIRS.some(([open, close]) => count(open) > count(close));
 }
 
 /** A line that text after it can continue: no sentence end or colon at its end, not a bare heading. */

@@ -4,6 +4,8 @@
  * again the next time its file is ingested, instead of being skipped as unchanged (search/store.ts
  * hasCurrent). Stores written before versions were recorded hold 0. 1: an enumeration's items are
  * text, not headings (structureReport), and a numbering marker alone on a line starts the next
- * one (cleanReport).
+ * one (cleanReport). 2: a numbered line with nothing under it is text, not a heading, a line after
+ * the title holding a comma is not a lead line (structureReport: both made no passage), and a line
+ * leaving a quotation or bracket open goes on in the next (cleanReport).
  */
-export const PARSER_VERSION = 1;
+export const PARSER_VERSION = 2;

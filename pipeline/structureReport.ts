@@ -8,6 +8,13 @@ const MAX_PURE_HEADING_CHARS = 60;
 const MAX_TOPIC_CHARS = 80;
 /** Title / issuer / document-number lines before the first sentence are at most this long. */
 const MAX_LEAD_LINE_CHARS = 60;
+/**
+ * Nor do those after the title hold a comma or semicolon (an issuer line lists with 、; a title
+ * may: 劳动者超时加班发生工伤，用工单位…是否承担连带赔偿责任): such a line is the report's opening
+ * sentence cut by a hard line break (2020年，荣成市坚持…全面推行⏎双随机一公开监管，…), and
+ * read as a title it made no passage.
+ */
+const CLAUSE_INSIDE = /[，；,;]/;
 
 interface OpenHeading {
   rank: HeadingRank;
@@ -23,6 +30,8 @@ interface OpenHeading {
 export function structureReport(cleanedText: string): Block[] {
   const open: OpenHeading[] = [];
   const blocks: Block[] = [];
+  /** The numbering rank of each block that is a numbered heading, for keepEmptyHeadingsAsText. */
+  const headingRanks = new Map<Block, HeadingRank>();
   let inLead = true;
   /** Rank of the first item of the enumeration being read; more deeply numbered lines are its sub-items. */
   let itemRank: HeadingRank | null = null;
@@ -40,7 +49,7 @@ export function structureReport(cleanedText: string): Block[] {
     }
     if (rank === null) {
       // A law's first article can be short and end with a colon (第三条 下列不动产权利，依法办理登记：); it is text.
-      const isLeadLine: boolean = inLead && !SENTENCE_END.test(line) && line.length <= MAX_LEAD_LINE_CHARS && !LEGAL_ARTICLE.test(line);
+      const isLeadLine: boolean = inLead && !SENTENCE_END.test(line) && !(i > 0 && CLAUSE_INSIDE.test(line)) && line.length <= MAX_LEAD_LINE_CHARS && !LEGAL_ARTICLE.test(line);
       inLead &&= isLeadLine;
       blocks.push(block(open, line, isLeadLine));
       return;
@@ -53,6 +62,7 @@ export function structureReport(cleanedText: string): Block[] {
     if (body === '' && line.length <= MAX_PURE_HEADING_CHARS) {
       open.push({ rank, text: line });
       blocks.push(block(open, line, true));
+      headingRanks.set(blocks.at(-1)!, rank);
     } else if (body !== '' && topic.length <= MAX_TOPIC_CHARS) {
       open.push({ rank, text: topic });
       blocks.push(block(open, line, false));
@@ -60,7 +70,40 @@ export function structureReport(cleanedText: string): Block[] {
       blocks.push(block(open, line, false));
     }
   });
-  return blocks;
+  return keepEmptyHeadingsAsText(blocks, headingRanks);
+}
+
+/**
+ * A numbered line read as a heading but with nothing under it — the next block is a heading of its
+ * own rank or higher, or there is none — is text: a section written as one-line items
+ * (一、主要成效⏎（一）推进“双随机、一公开”监管。⏎（二）党政主要负责人年终述法。⏎二、…) would otherwise make
+ * no passage, and a measure named only there could not be found. Consecutive such lines under the
+ * same heading are one paragraph, as an enumeration's items are.
+ */
+function keepEmptyHeadingsAsText(blocks: readonly Block[], ranks: ReadonlyMap<Block, HeadingRank>): Block[] {
+  const out: Block[] = [];
+  let lastWasEmptyHeading = false;
+  blocks.forEach((b, i) => {
+    const rank = ranks.get(b);
+    const next = blocks[i + 1];
+    const nextRank = next === undefined ? undefined : ranks.get(next);
+    const empty = rank !== undefined && (next === undefined || (nextRank !== undefined && nextRank <= rank));
+    if (!empty) {
+      out.push(b);
+      lastWasEmptyHeading = false;
+      return;
+    }
+    const headingPath = b.headingPath.slice(0, -1);
+    const prev = out.at(-1);
+    if (lastWasEmptyHeading && prev !== undefined && samePath(prev.headingPath, headingPath)) out[out.length - 1] = { ...prev, text: prev.text + b.text };
+    else out.push({ ...b, headingPath, isHeading: false });
+    lastWasEmptyHeading = true;
+  });
+  return out;
+}
+
+function samePath(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((h, i) => h === b[i]);
 }
 
 /**

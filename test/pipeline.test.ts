@@ -256,6 +256,53 @@ describe('enumerations', () => {
   });
 });
 
+describe('no report text is lost', () => {
+  const texts = (r: ParsedReport) => r.passages.map((p) => p.text);
+  it('a section written as one-line numbered items is a passage under its heading, not headings with nothing under them', () => {
+    const r = parseReport(
+      '西湖区.txt',
+      Buffer.from(
+        '杭州市西湖区关于2021年度法治政府建设情况的报告\n\n2021年，西湖区紧紧围绕法治政府建设目标。\n\n一、主要成效\n（一）推进“双随机、一公开”监管与信用监管相结合。\n（二）党政主要负责人年终述法。\n\n' +
+          '二、存在的不足\n（一）基层法治力量薄弱。\n三、下一步工作安排\n（一）强化执法监督\n开展行政执法案卷评查。\n（二）深化府院联动。\n',
+      ),
+    );
+    expect(texts(r)).toEqual([
+      '2021年，西湖区紧紧围绕法治政府建设目标。',
+      '（一）推进“双随机、一公开”监管与信用监管相结合。（二）党政主要负责人年终述法。',
+      '（一）基层法治力量薄弱。',
+      '开展行政执法案卷评查。',
+      '（二）深化府院联动。',
+    ]);
+    expect(r.passages.map((p) => [p.section, p.headingPath])).toEqual([
+      ['其他', []],
+      ['成效', ['一、主要成效']],
+      ['不足', ['二、存在的不足']],
+      ['安排', ['三、下一步工作安排', '（一）强化执法监督']],
+      ['安排', ['三、下一步工作安排']],
+    ]);
+  });
+  it("a report's opening sentence cut by a hard line break after the title is text, not a title line", () => {
+    const r = parseReport(
+      '荣成市.txt',
+      Buffer.from('威海市荣成市2020年法治政府建设情况报告\n\n2020年，荣成市坚持以习近平法治思想为指导，在市场监管领域全面推行\n双随机一公开监管，全年抽查企业300家。\n'),
+    );
+    expect(r.meta.title).toBe('威海市荣成市2020年法治政府建设情况报告');
+    expect(texts(r).join('')).toBe('2020年，荣成市坚持以习近平法治思想为指导，在市场监管领域全面推行双随机一公开监管，全年抽查企业300家。');
+  });
+  it('a line that leaves a quotation open goes on in the next, so a measure name cut there is whole', () => {
+    const r = parseReport('文登区.txt', Buffer.from('（一）创新监管方式。在市场监管等领域推行“双随机、一\n公开”抽查机制，全年抽查企业560家。\n（二）加强行政复议工作。\n'));
+    expect(texts(r)[0]).toBe('（一）创新监管方式。在市场监管等领域推行“双随机、一公开”抽查机制，全年抽查企业560家。');
+  });
+  it.each(['000', '001', '002', '003', '004'])('seed %s: every paragraph after the title lines is in a passage or a passage\'s heading path', (prefix) => {
+    const r = seed(prefix);
+    const text = normalizeForMatch(texts(r).join(''));
+    const headings = new Set(r.passages.flatMap((p) => p.headingPath));
+    const paragraphs = cleanReport(seedBytes(prefix).toString('utf8')).text.split('\n');
+    const firstSentence = paragraphs.findIndex((p) => /[。！？]/.test(p));
+    for (const p of paragraphs.slice(firstSentence)) expect(headings.has(p) || text.includes(normalizeForMatch(p)), p).toBe(true);
+  });
+});
+
 describe('segmentation', () => {
   it('keeps measure names whole and numbers as one token', () => {
     const { tokens } = segmentForIndex('推行“双随机、一公开”信用监管，覆盖抽查事项100项，组织46个单位的负责人述法，坚持新时代“枫桥经验”。');
