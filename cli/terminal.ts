@@ -14,6 +14,17 @@ const ESCAPE_SEQUENCE =
  */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+/**
+ * Text for a file a terminal or spreadsheet may show raw (CSV): every control character kept, but
+ * as its code (\x1B, \u202E), so it is inert and still tells the reader it was there.
+ */
+export function withVisibleControls(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0).toString(16).toUpperCase();
+    return c.charCodeAt(0) <= 0xff ? `\\x${code.padStart(2, '0')}` : `\\u${code.padStart(4, '0')}`;
+  });
+}
+
 /** Text safe to print on a terminal: escape sequences and control characters removed. */
 export function forTerminal(text: string): string {
   return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '');

@@ -1,6 +1,7 @@
 // What the API returns beyond plain search results: a report with its heading tree, a passage
 // in its context, and where and when a measure is mentioned (adoption).
 import type { Jurisdiction, SectionKind } from '../pipeline/types.ts';
+import { withVisibleControls } from '../cli/terminal.ts';
 import { normalizeForMatch } from '../pipeline/normalizeForMatch.ts';
 import type { PassageResult, SearchContext } from '../search/searchEngine.ts';
 import type { DocumentRow, PassageRow, Store } from '../search/store.ts';
@@ -166,9 +167,12 @@ export function adoption(ctx: SearchContext, query: string): Adoption {
   };
 }
 
-/** A cell a spreadsheet would run as a formula gets a leading apostrophe (CSV injection). */
+/**
+ * A cell a spreadsheet would run as a formula gets a leading apostrophe (CSV injection); control
+ * characters from report text (terminal escapes, bidi overrides) are written as their codes.
+ */
 function csvCell(value: string | number | null): string {
-  let text = value === null ? '' : String(value);
+  let text = value === null ? '' : withVisibleControls(String(value));
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -157,15 +157,16 @@ describe('GET /api/search', () => {
     expect((await get(`/api/search.csv?q=${q('述法')}&offset=20`)).body.param).toBe('offset');
   });
 
-  it('search.csv neutralises report text a spreadsheet would run as a formula, and keeps commas, quotes and line breaks', () => {
+  it('search.csv neutralises report text a spreadsheet would run as a formula or a terminal as an escape, and keeps commas, quotes and line breaks', () => {
     const passage = {
       id: 7, docId: 1, ordinal: 0, section: '成效' as const, headingPath: [], hash: '', boilerplate: 0, kind: '法治政府建设年度报告' as const,
       source: 'r.txt', title: '+1 报告', year: 2023, jurisdiction: { province: '山东省', city: null, county: null, code: null },
-      text: '=HYPERLINK("http://evil.example","点击"),\n第二行', score: 0.5,
+      text: '=HYPERLINK("http://evil.example","点击"),\n第二行\u001b[2J\u202e', score: 0.5,
     };
     const [, row] = parseCsv(searchCsv([passage]).slice(1)) as string[][];
     expect(row![3]).toBe("'+1 报告");
-    expect(row![10]).toBe(`'=HYPERLINK("http://evil.example","点击"),\n第二行`);
+    // Terminal escapes and bidi overrides as their codes: `curl …search.csv` cannot clear a terminal.
+    expect(row![10]).toBe(`'=HYPERLINK("http://evil.example","点击"),\n第二行\\x1B[2J\\u202E`);
     expect(row![5]).toBe('');
   });
 

@@ -422,6 +422,9 @@ describe.skipIf(!available)('web app in chromium', () => {
     expect(texts).toContain('javascript:alert(document.cookie)');
     expect(texts).toContain('\\x1B[31m红色文字');
     expect(texts).not.toContain('\u001b');
+    // A bidi override would draw the rest of the passage in reverse: shown as its code instead.
+    expect(texts).toContain('方向覆盖\\u202E字符顺序');
+    expect(texts).not.toContain('\u202e');
     const injected = await page.evaluate(() => ({
       pwned: (window as unknown as { __pwned?: string }).__pwned ?? null,
       elements: document.querySelectorAll('main script, main img, main iframe, main svg, main style, main a[href^="javascript"]').length,

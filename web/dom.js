@@ -1,9 +1,15 @@
 // DOM helpers. Report text is untrusted: it only ever becomes Text nodes (textContent), never
 // HTML; attributes are set one by one from values this app builds.
 
-/** Control characters (terminal escapes and the like) shown as their code, e.g. \x1B. */
+/**
+ * Control characters shown as their code: terminal escapes as \x1B, and the bidirectional overrides
+ * and isolates as \u202E (applied, they draw the rest of a passage or a file name in reverse).
+ */
 export function visible(text) {
-  return String(text ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return String(text ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0).toString(16).toUpperCase();
+    return c.charCodeAt(0) <= 0xff ? `\\x${code.padStart(2, '0')}` : `\\u${code.padStart(4, '0')}`;
+  });
 }
 
 /**
