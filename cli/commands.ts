@@ -20,7 +20,7 @@ import type { SearchParam } from '../search/errors.ts';
 import { listToJson, listToText, toJson, toRows, toText, type ResultRow } from './format.ts';
 import { startProgress } from './progress.ts';
 import type { HeartbeatView } from '../workers/heartbeat.ts';
-import { forTerminal, jsonForTerminal } from './terminal.ts';
+import { fileNameForTerminal, forTerminal, jsonForTerminal } from './terminal.ts';
 
 interface Base {
   dataDir: string;
@@ -57,7 +57,7 @@ async function refusedWhileQueueWrites<T>(instead: string, fn: () => Promise<T>)
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof WriterBusyError) throw new QueueWriterHoldsError(error, instead);
+    if (error instanceof WriterBusyError && error.kind === 'queue') throw new QueueWriterHoldsError(error, instead);
     throw error;
   }
 }
@@ -65,7 +65,7 @@ async function refusedWhileQueueWrites<T>(instead: string, fn: () => Promise<T>)
 function printSummary(s: IngestSummary): void {
   const aliased = s.aliased > 0 ? `, ${s.aliased} recorded as aliases (same bytes as a stored report)` : '';
   log(`ingested: ${s.added} added, ${s.replaced} replaced, ${s.unchanged} unchanged, ${s.passages} passages, ${s.failed.length} failed${aliased}`);
-  for (const f of s.failed) log(`  skipped ${f.source}: ${f.reason}`);
+  for (const f of s.failed) log(`  skipped ${fileNameForTerminal(f.source)}: ${f.reason}`);
 }
 
 /**
@@ -138,7 +138,7 @@ export async function ingestCommand(o: Base & Rooted & QueueFlags & { paths: str
           const { indexFiles } = await import('../search/ingest.ts');
           migrateSources(app.store, o.root);
           const bar = startProgress('ingest');
-          const s = await indexFiles({ ...app, root: o.root }, files, (p) => bar.update(p.done, p.total, forTerminal(path.basename(p.source))));
+          const s = await indexFiles({ ...app, root: o.root }, files, (p) => bar.update(p.done, p.total, fileNameForTerminal(path.basename(p.source))));
           bar.stop();
           await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
           return s;
@@ -189,9 +189,9 @@ export async function removeCommand(o: Base & Rooted & { source: string }): Prom
     if (removed.removed === 'document' && removed.keptAs === undefined) {
       await refreshDerivedOnce(store, o.dataDir, (await selectedModelId(o)).modelId, log);
     }
-    if (removed.removed === 'alias') log(`removed ${source} (an alias; the report stays stored under its other path)`);
-    else if (removed.keptAs) log(`removed ${source}; its report stays stored under ${removed.keptAs} (same bytes)`);
-    else log(`removed ${source}`);
+    if (removed.removed === 'alias') log(`removed ${fileNameForTerminal(source)} (an alias; the report stays stored under its other path)`);
+    else if (removed.keptAs) log(`removed ${fileNameForTerminal(source)}; its report stays stored under ${fileNameForTerminal(removed.keptAs)} (same bytes)`);
+    else log(`removed ${fileNameForTerminal(source)}`);
   } finally {
     store.close();
   }
@@ -199,13 +199,13 @@ export async function removeCommand(o: Base & Rooted & { source: string }): Prom
 
 /**
  * The stored path `fazhi list` printed as one of `typed`: a file name holding escape sequences or
- * control characters is shown without them (forTerminal), and the user types what was shown.
+ * control characters or line breaks is shown without them (fileNameForTerminal), and the user types what was shown.
  */
 function shownAs(store: Store, typed: readonly string[]): string | undefined {
   const matching = store
     .documents()
     .flatMap((d) => [d.source, ...d.aliases])
-    .filter((stored) => typed.includes(forTerminal(stored)));
+    .filter((stored) => typed.includes(fileNameForTerminal(stored)));
   if (matching.length > 1) throw new InputError(typed[0]!, `names ${matching.length} stored paths once their control characters are left out; remove them by their path as stored (\`fazhi list --json\`)`);
   return matching[0];
 }

@@ -1,6 +1,7 @@
 // SQLite store of record: documents, passages, their vectors and the FTS5 lexical index, in
 // `<dataDir>/fazhi.sqlite`. Everything else (the HNSW file) can be rebuilt from here.
 import { existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { classifyDocument } from '../pipeline/classifyDocument.ts';
@@ -285,22 +286,56 @@ export class StoreSchemaError extends Error {
 }
 
 /**
- * An embedded-mode writer (`fazhi ingest`, `remove`, `reindex` without --queue) would fence out
- * the queue's writer that holds this data directory: it is refused instead, while that writer's
- * lease on the store is current.
+ * One writer per data directory: a writer that would fence out the one holding the store is
+ * refused instead, while that writer's lease is current. An embedded-mode writer (`fazhi ingest`,
+ * `remove`, `reindex` without --queue) is refused by the queue's writer and by another embedded
+ * one; the queue's writer by an embedded one (queue writers take turns through their Redis lock).
  */
 export class WriterBusyError extends Error {
   constructor(
     readonly path: string,
     readonly holder: string,
     readonly untilMs: number,
+    readonly kind: WriterKind,
   ) {
+    const seconds = Math.max(1, Math.ceil((untilMs - Date.now()) / 1000));
     super(
-      `${path}: a queue writer (\`fazhi worker\` ${holder}) is writing to this data directory; ` +
-        'ingest through it with --queue, or stop it first (its hold ends at most ' +
-        `${Math.max(1, Math.ceil((untilMs - Date.now()) / 1000))} s after it stops)`,
+      kind === 'queue'
+        ? `${path}: a queue writer (\`fazhi worker\` ${holder}) is writing to this data directory; ` +
+            `ingest through it with --queue, or stop it first (its hold ends at most ${seconds} s after it stops)`
+        : `${path}: another fazhi process (${holder}) is writing to this data directory (an ingest, remove or reindex); ` +
+            'run this once it has finished',
     );
     this.name = 'WriterBusyError';
+  }
+}
+
+export type WriterKind = 'queue' | 'embedded';
+
+interface StoredLease {
+  holder: string;
+  until: number;
+  /** Absent in leases written before embedded writers held one: those are the queue's. */
+  kind?: WriterKind;
+  pid?: number;
+  host?: string;
+}
+
+/**
+ * An embedded writer's hold on the store lasts this long unless renewed (every EMBEDDED_RENEW_MS,
+ * off the event loop's idle time), so one that died on another machine frees it within a minute;
+ * on this machine a holder whose process is gone frees it at once. Long enough that a writer busy
+ * for a few seconds of synchronous work (an index build) does not lose it.
+ */
+const EMBEDDED_LEASE_MS = 60_000;
+const EMBEDDED_RENEW_MS = 10_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -555,6 +590,7 @@ export class Store {
   }
 
   close(): void {
+    if (this.renewal && this.db.open) this.releaseEmbeddedLease();
     if (!this.readonly && this.db.open) {
       // Leave the file in rollback-journal mode when no one else has it open: a WAL database can
       // only be read where its -shm file can be created, which a read-only copy or directory
@@ -644,30 +680,74 @@ export class Store {
   private epoch: number | null = null;
 
   private claimWriter(epoch: number | undefined, lease: WriterLease | undefined): void {
+    const kind: WriterKind = epoch === undefined ? 'embedded' : 'queue';
     this.db
       .transaction(() => {
         const stored = Number(this.getMeta('writer_epoch') ?? 0);
-        if (epoch === undefined) {
-          const held = this.currentLease();
-          if (held) throw new WriterBusyError(this.path, held.holder, held.until);
+        const held = this.currentLease();
+        if (held && (kind === 'embedded' || held.kind === 'embedded') && !this.abandoned(held)) {
+          throw new WriterBusyError(this.path, held.holder, held.until, held.kind ?? 'queue');
         }
         const claimed = epoch ?? stored + 1;
         if (claimed <= stored) throw new WriterFencedError(this.path, claimed, stored);
         this.putMeta('writer_epoch', String(claimed));
         this.epoch = claimed;
         if (lease) this.putLease(lease);
+        if (kind === 'embedded') this.putEmbeddedLease();
       })
       .immediate();
+    if (kind === 'embedded') {
+      this.renewal = setInterval(() => {
+        try {
+          this.write(() => this.putEmbeddedLease());
+        } catch {
+          // Fenced (another writer took over after this one stalled past its lease): every write of
+          // this process is refused from now on, which tells the command.
+          this.stopRenewal();
+        }
+      }, EMBEDDED_RENEW_MS).unref();
+    }
   }
 
-  private currentLease(): { holder: string; until: number } | null {
+  /** An embedded writer's lease held by this process (a command reopening its store), or by a process on this machine that is gone. */
+  private abandoned(lease: StoredLease): boolean {
+    if (lease.kind !== 'embedded' || lease.host !== hostname() || lease.pid === undefined) return false;
+    return lease.pid === process.pid || !processAlive(lease.pid);
+  }
+
+  private renewal: NodeJS.Timeout | null = null;
+
+  private stopRenewal(): void {
+    if (this.renewal) clearInterval(this.renewal);
+    this.renewal = null;
+  }
+
+  private currentLease(): StoredLease | null {
     const raw = this.getMeta('writer_lease');
-    const lease = raw ? (JSON.parse(raw) as { holder: string; until: number }) : null;
+    const lease = raw ? (JSON.parse(raw) as StoredLease) : null;
     return lease && lease.until > Date.now() ? lease : null;
   }
 
   private putLease(lease: WriterLease): void {
-    this.putMeta('writer_lease', JSON.stringify({ holder: lease.holder, until: Date.now() + lease.ttlMs }));
+    this.putMeta('writer_lease', JSON.stringify({ holder: lease.holder, until: Date.now() + lease.ttlMs, kind: 'queue' } satisfies StoredLease));
+  }
+
+  private putEmbeddedLease(): void {
+    const lease: StoredLease = { holder: `pid ${process.pid} on ${hostname()}`, until: Date.now() + EMBEDDED_LEASE_MS, kind: 'embedded', pid: process.pid, host: hostname() };
+    this.putMeta('writer_lease', JSON.stringify(lease));
+  }
+
+  /** Ends this embedded writer's lease (close), so the next writer need not wait for it to lapse. */
+  private releaseEmbeddedLease(): void {
+    this.stopRenewal();
+    try {
+      this.write(() => {
+        const held = this.currentLease();
+        if (held?.kind === 'embedded' && held.pid === process.pid && held.host === hostname()) this.db.prepare(`DELETE FROM meta WHERE key = 'writer_lease'`).run();
+      });
+    } catch {
+      // Fenced: the lease is another writer's now.
+    }
   }
 
   /** The queue writer extends its lease (fenced like any write: a superseded writer cannot). */

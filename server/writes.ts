@@ -46,6 +46,14 @@ async function fazhi(reader: Reader, opts: WriteOptions, root: string, args: str
 export async function registerWrites(app: FastifyInstance, reader: Reader, opts: WriteOptions): Promise<void> {
   // The children name sources under the same root as the CLI would for this data dir.
   const root = resolveRoot(undefined, reader.dataDir);
+  // One writer per data dir: a child started while another writes would be refused, so this
+  // server's writes run one after another.
+  let previous: Promise<unknown> = Promise.resolve();
+  const write = (args: string[]): Promise<{ ok: boolean; output: string }> => {
+    const next = previous.then(() => fazhi(reader, opts, root, args));
+    previous = next;
+    return next;
+  };
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' && request.url.startsWith('/api/reports') && !authorized(request, opts.token)) {
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Unauthorized', message: 'a valid FAZHI_TOKEN bearer is required' });
@@ -71,7 +79,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     await mkdir(opts.uploadDir, { recursive: true });
     const file = path.join(opts.uploadDir, filename);
     await writeFile(file, request.body);
-    const result = await fazhi(reader, opts, root, ['ingest', file]);
+    const result = await write(['ingest', file]);
     if (!result.ok) return reply.code(400).send({ error: 'Bad Request', param: 'body', message: result.output.trim() });
     const source = canonicalSource(file, root);
     // Bytes equal to a stored report's are recorded as its alias: that report is the answer.
@@ -83,7 +91,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     const { id } = request.params as { id: number };
     const doc = reader.current().store.getDocument(id);
     if (!doc) return reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
-    const result = await fazhi(reader, opts, root, ['remove', doc.source]);
+    const result = await write(['remove', doc.source]);
     if (!result.ok) return reply.code(500).send({ error: 'Internal Server Error', message: result.output.trim() });
     return { removed: id, source: doc.source };
   });
