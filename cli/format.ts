@@ -1,7 +1,7 @@
 // Human and JSON renderings of search results.
 import type { DocumentKind, Jurisdiction } from '../pipeline/types.ts';
 import type { PassageResult, ReportResult } from '../search/searchEngine.ts';
-import { forTerminal, jsonForTerminal } from './terminal.ts';
+import { fileNameForTerminal, forTerminal, jsonForTerminal } from './terminal.ts';
 
 export interface ResultRow {
   id: string | number;
@@ -64,7 +64,7 @@ export function toText(results: ResultRow[], offset = 0): string {
   results.forEach((r, i) => {
     lines.push(`${offset + i + 1}. ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind} · ${r.section}]  score ${r.score.toFixed(4)}`);
     for (const p of r.passages ?? [r]) lines.push(`   #${p.id} ${snippet(p.text)}`);
-    lines.push(`   ${forTerminal(r.source)}`);
+    lines.push(`   ${fileNameForTerminal(r.source)}`);
   });
   return lines.join('\n');
 }
@@ -99,8 +99,8 @@ export function listToText(reports: ListedReport[], filtered = false): string {
   if (reports.length === 0) return filtered ? 'No stored report matches the filters.' : 'No reports stored.';
   const lines: string[] = [];
   for (const r of reports) {
-    lines.push(`${forTerminal(r.source)}  ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind}]  ${r.passages} passages`);
-    for (const alias of r.aliases) lines.push(`   = ${forTerminal(alias)} (same bytes)`);
+    lines.push(`${fileNameForTerminal(r.source)}  ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind}]  ${r.passages} passages`);
+    for (const alias of r.aliases) lines.push(`   = ${fileNameForTerminal(alias)} (same bytes)`);
   }
   lines.push(`${reports.length} report(s), ${reports.reduce((n, r) => n + r.aliases.length, 0)} alias(es)`);
   return lines.join('\n');

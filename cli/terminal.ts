@@ -30,6 +30,11 @@ export function forTerminal(text: string): string {
   return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '');
 }
 
+/** A file name on one line of output: also without line breaks, with which a name could forge lines of its own. */
+export function fileNameForTerminal(name: string): string {
+  return forTerminal(name).replace(/\n/g, '');
+}
+
 /**
  * JSON.stringify already writes C0 controls as \u escapes; this does the same for C1 controls
  * and bidi controls, which it leaves raw, so the JSON is unchanged in value but inert on a terminal.

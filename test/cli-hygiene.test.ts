@@ -187,4 +187,18 @@ describe('remove', () => {
     const left = JSON.parse(fazhi(['list', '--json', '--data-dir', data]).stdout) as { reports: { source: string }[] };
     expect(left.reports.map((d) => path.basename(d.source)).sort()).toEqual(['shanzhou.txt', 'yicheng.txt']);
   });
+
+  it('a line break in a file name cannot forge a line of output: list shows the name on one line, and remove takes it so', () => {
+    const dir = path.join(work, 'names');
+    mkdirSync(dir);
+    copyFileSync(path.join(ROOT, 'corpus/003_49b691710f879f5c.txt'), path.join(dir, 'evil\nforged line.txt'));
+    const namesData = path.join(work, 'names-data');
+    expect(fazhi(['ingest', dir, '--data-dir', namesData]).code).toBe(0);
+    const list = fazhi(['list', '--data-dir', namesData]).stdout;
+    expect(list).toMatch(/^names\/evilforged line\.txt /m);
+    expect(list).not.toMatch(/^forged line/m);
+    const r = fazhi(['remove', 'names/evilforged line.txt', '--data-dir', namesData]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/^forged line/m);
+  });
 });
