@@ -86,7 +86,7 @@ export interface PassageRow {
 }
 
 /** What ranking and facet counts need of a passage, without its text, heading path or title. */
-export type PassageFacts = Pick<PassageRow, 'id' | 'docId' | 'section' | 'boilerplate' | 'kind' | 'jurisdiction' | 'year'>;
+export type PassageFacts = Pick<PassageRow, 'id' | 'docId' | 'section' | 'boilerplate' | 'kind' | 'jurisdiction' | 'year' | 'hash'>;
 
 export interface PutResult {
   changed: boolean;
@@ -1195,11 +1195,11 @@ export class Store {
   getPassageFacts(ids: readonly PassageId[]): PassageFacts[] {
     if (ids.length === 0) return [];
     const rows = this.statement(
-      `SELECT p.id, p.doc_id, p.section, p.boilerplate, d.kind, d.province, d.city, d.county, d.code, d.year
+      `SELECT p.id, p.doc_id, p.section, p.boilerplate, p.hash, d.kind, d.province, d.city, d.county, d.code, d.year
        FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(ids)) as (Omit<PassageDbRow, 'ordinal' | 'heading_path' | 'text' | 'hash' | 'source' | 'title'>)[];
+    ).all(JSON.stringify(ids)) as (Omit<PassageDbRow, 'ordinal' | 'heading_path' | 'text' | 'source' | 'title'>)[];
     const byId = new Map<PassageId, PassageFacts>(
-      rows.map((row) => [row.id, { id: row.id, docId: row.doc_id, section: row.section, boilerplate: row.boilerplate, kind: row.kind, jurisdiction: jurisdictionOf(row), year: row.year }]),
+      rows.map((row) => [row.id, { id: row.id, docId: row.doc_id, section: row.section, boilerplate: row.boilerplate, kind: row.kind, jurisdiction: jurisdictionOf(row), year: row.year, hash: row.hash }]),
     );
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
