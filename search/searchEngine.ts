@@ -683,7 +683,7 @@ function rank(store: Store, candidates: Candidate[], score: Scorer, known?: Map<
  * fill a page with copies of itself. The same text in other reports stays: who else wrote it is
  * what users ask.
  */
-function firstOfItsReport(): (match: PassageFacts) => boolean {
+export function firstOfItsReport(): (match: PassageFacts) => boolean {
   const seen = new Set<string>();
   return (match) => {
     const key = `${match.docId}:${match.hash}`;
