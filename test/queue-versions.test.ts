@@ -13,6 +13,7 @@ import { Store } from '../search/store.ts';
 import { enqueueBatch, queueStatus, runBatch, waitForBatch } from '../workers/batch.ts';
 import { canonicalSources, resolveRoot } from '../cli/identity.ts';
 import type { WriteJob } from '../workers/queues.ts';
+import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
 import { CORPUS_FILES, fazhi } from './helpers/cli.ts';
 import { QUEUE_MODEL_DIR as MODEL_DIR, useQueueInProcess } from './helpers/queueInProcess.ts';
 import { redisServerAvailable } from './helpers/redis.ts';
@@ -144,5 +145,33 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     const status = fazhi(['status', '--json', '--data-dir', dataDir, '--model', MODEL_DIR], { REDIS_URL: bed.redis.url });
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).queue.failures).toEqual([]);
+  });
+
+  it('workers of mixed versions: a parse job of a newer producer and a report of an older parser fail the file, saying to upgrade every worker; nothing is stored', { timeout: 120_000 }, async () => {
+    const dataDir = tempDir('data');
+    const work = tempDir('work');
+    const [older, newer] = [path.join(work, 'older.txt'), path.join(work, 'newer.txt')];
+    copyFileSync(CORPUS[0]!, older);
+    copyFileSync(CORPUS[1]!, newer);
+    const read = (file: string) => [{ source: file, bytes: readFileSync(file) }];
+    // A report an older parse worker made: its write job, with the parser version that worker stamps.
+    const stages = start(['parse', 'embed']);
+    await stages.ready;
+    await enqueueBatch(bed.client, read(older), { modelId: bed.encoder.modelId, batchId: 'older' });
+    const [job] = await waitingWriteJobs(1);
+    await (await bed.client.queues.write.getJob(job!.fileId))!.remove();
+    await bed.client.queues.write.add('write', { ...job!, report: { ...job!.report, parser: PARSER_VERSION - 1 } }, { jobId: job!.fileId });
+    // A file a newer producer sent: its parse job asks for a newer parser than these workers run.
+    await stages.close();
+    await enqueueBatch(bed.client, read(newer), { modelId: bed.encoder.modelId, batchId: 'newer' });
+    const [parseJob] = await bed.client.queues.parse.getJobs(['waiting']);
+    await parseJob!.updateData({ ...parseJob!.data, parser: PARSER_VERSION + 1 });
+
+    const all = start(['parse', 'embed', 'write'], dataDir);
+    await all.ready;
+    const [a, b] = await Promise.all([waitForBatch(bed.client, 'older'), waitForBatch(bed.client, 'newer')]);
+    expect(a.failed.map((f) => f.reason)).toEqual([expect.stringMatching(new RegExp(`parser version ${PARSER_VERSION - 1}, older than this writer's ${PARSER_VERSION}.*upgrade every worker`))]);
+    expect(b.failed.map((f) => f.reason)).toEqual([expect.stringMatching(new RegExp(`runs parser version ${PARSER_VERSION}, older than the producer's ${PARSER_VERSION + 1}.*same fazhi version on every worker`))]);
+    expect(snapshotStore(dataDir)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { InputError } from '../pipeline/errors.ts';
+import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
 import { readModelId } from '../models/encoder.ts';
 import { countDone, emptySummary, readSource, reasonOf, sourceFile, type IngestSummary, type SourceFile } from '../search/ingest.ts';
 import { Store, STORE_FILE } from '../search/store.ts';
@@ -115,7 +116,7 @@ export async function enqueueBatch(
       // (and the writer commits it as this newer version: BatchState.commitVersion).
       const ref: FileRef = { fileId, source: file.source, contentHash, modelId, version };
       const reuse = opts.storedTexts?.(file.source).map(textKey) ?? [];
-      await queues.parse.add('parse', { ...ref, bytesBase64: file.bytes.toString('base64'), reuse }, { ...JOB_OPTIONS, jobId: ref.fileId });
+      await queues.parse.add('parse', { ...ref, bytesBase64: file.bytes.toString('base64'), reuse, parser: PARSER_VERSION }, { ...JOB_OPTIONS, jobId: ref.fileId });
     }
   }
   await state.seal(batchId);

@@ -38,6 +38,12 @@ export interface ParseJob extends FileRef {
    * the store. Absent in jobs of earlier versions: everything is embedded.
    */
   reuse?: string[];
+  /**
+   * The producer's PARSER_VERSION: a parse worker running an older parser leaves the job to
+   * another (retried), so a fleet upgraded part way does not store old parses as current. Absent
+   * in jobs of earlier versions.
+   */
+  parser?: number;
 }
 
 /** The parse stage's output, with its time (the batch summary reports where time went). */

@@ -3,6 +3,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { InputError } from '../pipeline/errors.ts';
 import type { Encoder, PassageVectors } from '../models/encoder.ts';
+import { PARSER_VERSION } from '../pipeline/parserVersion.ts';
 import type { ParsedReport } from '../pipeline/types.ts';
 import { commitStage, embedNewTexts, parseStage, reasonOf, type FileDone, type Stage } from '../search/ingest.ts';
 import { WriterFencedError, type Store } from '../search/store.ts';
@@ -40,6 +41,13 @@ async function runStage<T extends FileRef, R>(ctx: StageContext, job: Job<T>, st
 export function parseProcessor(ctx: StageContext) {
   return (job: Job<ParseJob>) =>
     runStage(ctx, job, 'parse', async () => {
+      if (job.data.parser !== undefined && PARSER_VERSION < job.data.parser) {
+        // Retried: another worker, of the producer's version, may take it.
+        throw new Error(
+          `this parse worker runs parser version ${PARSER_VERSION}, older than the producer's ${job.data.parser}: ` +
+            'run the same fazhi version on every worker (stop them, upgrade, start them again), then ingest again',
+        );
+      }
       const { report, ms } = await parseStage({ source: job.data.source, bytes: Buffer.from(job.data.bytesBase64, 'base64') });
       await ctx.queues.embed.add('embed', { ...refOf(job.data), report, ms: { parse: ms }, reuse: job.data.reuse }, { ...JOB_OPTIONS, jobId: job.data.fileId });
       return { passages: report.passages.length };
@@ -76,6 +84,13 @@ export function writeProcessor(ctx: StageContext, store: Store, fence: WriterFen
     runStage(ctx, job, 'write', async () => {
       if (!fence.isWriter()) return fence.onFenced(new Error('the writer lock was lost; not committing'));
       const { report } = job.data;
+      if ((report.parser ?? 0) < PARSER_VERSION) {
+        // Stored, it would count as current for its bytes while `fazhi status` asks to parse it again.
+        throw new UnrecoverableError(
+          `parsed by parser version ${report.parser ?? 0}, older than this writer's ${PARSER_VERSION}: a parse worker runs an earlier fazhi version; ` +
+            'upgrade every worker, then ingest again',
+        );
+      }
       const version = await ctx.state.commitVersion(refOf(job.data));
       const vectors = version === null ? [] : withStoredVectors(store, report, decodeVectors(job.data.vectors), job.data.modelId);
       if (vectors === null) {
