@@ -171,9 +171,18 @@ async function runQueueBatch(o: Base & Rooted & QueueFlags, files: string[]): Pr
   }
   const { runBatch } = await import('../workers/batch.ts');
   const bar = startProgress('queue');
+  // Ctrl-C stops this producer only: the workers go on with what it queued, which a user who
+  // sees the command end would not expect.
+  const interrupted = () => {
+    bar.stop();
+    log('interrupted: the files queued so far are still ingested by the workers (`fazhi status` shows the batch); run the same ingest again for the rest (what is stored by then is skipped)');
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   try {
     return await runBatch({ dataDir: o.dataDir, modelDir: resolveModelDir(o.model, o.dataDir), files, root: o.root, redisDownMs, onProgress: (p) => bar.update(p.done, p.total) });
   } finally {
+    process.off('SIGINT', interrupted);
     bar.stop();
   }
 }

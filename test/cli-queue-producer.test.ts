@@ -1,6 +1,8 @@
 // `fazhi ingest --queue` when Redis goes away mid-batch and never comes back: the producer gives
 // up after --redis-down-ms with one line naming the Redis URL and exits 2, instead of waiting
-// forever. Real redis-server and CLI process.
+// forever; and when the user interrupts it. Real redis-server and CLI process. The interruption
+// runs first: the Redis test stops the server for good.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +24,34 @@ describe.skipIf(!redisServerAvailable())('the queue producer and a Redis that ne
   afterAll(async () => {
     await redis?.stop();
     rmSync(work, { recursive: true, force: true });
+  });
+
+  it('Ctrl-C stops the producer saying that the workers go on with what it queued', { timeout: 120_000 }, async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/fazhi.js'), 'ingest', '--queue', path.join(ROOT, 'corpus'), '--data-dir', path.join(work, 'interrupted')], {
+      cwd: ROOT,
+      env: { ...process.env, REDIS_URL: redis.url },
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const watcher = connectRedis(redis.url);
+    try {
+      // No workers: the producer waits on its batch once it has queued it.
+      const deadline = Date.now() + 60_000;
+      while ((await watcher.keys('fazhi:batch:*:sources')).length === 0) {
+        if (Date.now() > deadline) throw new Error('the producer never enqueued its batch');
+        await sleep(100);
+      }
+    } finally {
+      watcher.disconnect();
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted: the files queued so far are still ingested by the workers \(`fazhi status` shows the batch\)/);
+    // The next test watches for a batch of its own.
+    const cleaner = connectRedis(redis.url);
+    await cleaner.flushall();
+    cleaner.disconnect();
   });
 
   it('exits 2 naming the Redis URL once Redis has not answered for --redis-down-ms', { timeout: 120_000 }, async () => {
