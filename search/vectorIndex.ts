@@ -352,14 +352,17 @@ export interface IndexHealth {
 /** The index files' state against the store, without loading or rebuilding anything. */
 export function readIndexHealth(dataDir: string, store: Store): IndexHealth {
   const sidecar = readSidecar(dataDir);
-  if (sidecar === null) return { present: false, modelId: null, dim: null, count: null, generation: null, fresh: false, reason: 'missing' };
+  if (sidecar === null) {
+    const reason = existsSync(join(dataDir, SIDECAR_FILE)) ? `${UNREADABLE_SIDECAR}; ${REBUILD}` : 'missing';
+    return { present: false, modelId: null, dim: null, count: null, generation: null, fresh: false, reason };
+  }
   const checked = inspectIndexFile(dataDir, sidecar.modelId);
-  let reason = 'reason' in checked ? checked.reason : null;
+  let reason = 'reason' in checked ? `${checked.reason}; ${REBUILD}` : null;
   const generation = store.generation();
   if (reason === null && sidecar.generation !== generation) {
     reason =
       sidecar.generation < store.changesSince() || sidecar.generation > generation
-        ? `stale (generation ${sidecar.generation}, outside the store's change log)`
+        ? `stale (generation ${sidecar.generation}, outside the store's change log); ${REBUILD}`
         : `behind the store (generation ${sidecar.generation} of ${generation}; readers replay ${store.countVectorChanges(sidecar.generation)} vector changes in memory)`;
   }
   return { present: true, modelId: sidecar.modelId, dim: sidecar.dim, count: sidecar.count, generation: sidecar.generation, fresh: reason === null, reason };
@@ -374,12 +377,16 @@ function readSidecar(dataDir: string): Sidecar | null {
   }
 }
 
+const UNREADABLE_SIDECAR = 'sidecar unreadable or from an older version';
+/** What to do about an index file that no writer will bring up to date by itself. */
+const REBUILD = 'searches rebuild it in memory at every start until `fazhi reindex` saves it again';
+
 /** Everything that can be told about the files without reading the index itself. */
 export function inspectIndexFile(dataDir: string, modelId: string): { sidecar: Sidecar } | { reason: string } {
   const indexPath = join(dataDir, INDEX_FILE);
   if (!existsSync(indexPath) || !existsSync(join(dataDir, SIDECAR_FILE))) return { reason: 'missing' };
   const sidecar = readSidecar(dataDir);
-  if (sidecar === null) return { reason: 'sidecar unreadable or from an older version' };
+  if (sidecar === null) return { reason: UNREADABLE_SIDECAR };
   if (sidecar.modelId !== modelId) return { reason: `built for model ${sidecar.modelId}, not ${modelId}` };
   if (statSync(indexPath).size !== sidecar.fileBytes) return { reason: 'truncated or overwritten (size differs from the sidecar)' };
   return { sidecar };

@@ -803,7 +803,8 @@ describe('VectorIndex', () => {
 
     const indexPath = join(dataDir, INDEX_FILE);
     truncateSync(indexPath, Math.floor(readFileSync(indexPath).length / 2));
-    expect(readIndexHealth(dataDir, store)).toMatchObject({ fresh: false, reason: expect.stringMatching(/truncated/) });
+    // Status says what brings it back: no writer saves a file it did not change.
+    expect(readIndexHealth(dataDir, store)).toMatchObject({ fresh: false, reason: expect.stringMatching(/truncated.*until `fazhi reindex` saves it again/) });
     opened = reopen();
     expect(opened.result.reason).toMatch(/truncated/);
     expectCorrect(opened.index);
@@ -816,6 +817,10 @@ describe('VectorIndex', () => {
     opened = reopen();
     expect(opened.result.reason).toMatch(/unreadable/);
     expectCorrect(opened.index);
+    // A sidecar that is not JSON is unreadable, not missing.
+    writeFileSync(sidecarPath, 'garbage');
+    expect(readIndexHealth(dataDir, store)).toMatchObject({ present: false, reason: expect.stringMatching(/^sidecar unreadable.*`fazhi reindex`/) });
+    writeFileSync(sidecarPath, JSON.stringify({ ...sidecar, fileBytes: readFileSync(indexPath).length }));
 
     store.replaceVectors('other-model', [...store.iterateVectors('test-bag-64')].map((item) => ({ ...item, pieces: [] })));
     opened = reopen('other-model');
