@@ -570,6 +570,20 @@ describe('search', () => {
     }
   });
 
+  it('a law is one answer: past its best two articles, its further ones fall behind the report passages they outscored, in every mode', async () => {
+    // Short articles naming the topic twice (法律援助法) outscore a report passage naming it once even at the law weight.
+    const law = makeReport('law/yuanzhu.md', HENAN, Array.from({ length: 40 }, (_, i) => ({ section: '其他' as const, words: ['第', String(i + 1), '条', '法律援助', '机构', '法律援助'] })));
+    law.meta.kind = '法律法规';
+    const report = makeReport('r/yicheng.txt', YICHENG, [{ section: '成效', words: ['受理', '法律援助', '案件', '八百', '余件', '办结', '七百', '余件', '挽回', '损失', '三百', '万元'] }]);
+    const ctx = context([law, report]);
+    for (const mode of ['lexical', 'hybrid'] as const) {
+      const hits = await search(ctx, '法律援助', { k: 10, mode });
+      expect(hits.map((hit) => hit.source), mode).toEqual(['law/yuanzhu.md', 'law/yuanzhu.md', 'r/yicheng.txt', ...Array(7).fill('law/yuanzhu.md')]);
+      const scores = hits.map((hit) => hit.score);
+      expect(scores, mode).toEqual([...scores].sort((a, b) => b - a));
+    }
+  });
+
   it("hybrid keeps dense's order where nothing matches: no query word stored, every cosine below the model's chance floor", async () => {
     const random = seededRandom(11);
     const query = bagVector(['复议', '应诉']);
