@@ -106,7 +106,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       const param = invalidParam(error);
       const v = error.validation[0]!;
       const allowed = v.keyword === 'enum' ? (v.params as { allowedValues?: unknown[] }).allowedValues : undefined;
-      const why = 'additionalProperty' in v.params ? 'unknown parameter' : allowed ? `must be one of ${allowed.join(', ')}` : v.message;
+      // A text of spaces only fails `pattern: \S` (or minLength 1): say that, not the pattern.
+      const blank = (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === '\\S') || (v.keyword === 'minLength' && (v.params as { limit?: number }).limit === 1);
+      const why = 'additionalProperty' in v.params ? 'unknown parameter' : allowed ? `must be one of ${allowed.join(', ')}` : blank ? 'must not be empty or only spaces' : v.message;
       return reply.code(400).send({ error: 'Bad Request', param, message: param ? `${param}: ${why}` : error.message });
     }
     if (error instanceof SearchParamError) {
@@ -246,9 +248,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     required: ['q', 'place'],
     properties: { q: queryText, place: { type: 'string', minLength: 1, maxLength: 100 }, year: { type: 'integer' } },
   } as const;
-  app.get('/api/adoption/passages', { schema: { summary: 'The passages behind one adoption cell (place, optionally year)', querystring: adoptionPassagesQuery } }, async (request) => {
+  app.get('/api/adoption/passages', { schema: { summary: 'The passages behind one adoption cell (place, optionally year)', querystring: adoptionPassagesQuery } }, async (request, reply) => {
     const q = request.query as { q: string; place: string; year?: number };
-    const { passages } = mentioningPassages(reader.current(), q.q);
+    const ctx = reader.current();
+    // A place no stored report is from is a mistyped link, not an empty cell.
+    if (!ctx.store.documents().some((d) => placeKey(d.jurisdiction) === q.place)) {
+      return reply.code(400).send({ error: 'Bad Request', param: 'place', message: `place: no stored report is from ${q.place} (a place as the adoption table names it, e.g. 山东省/枣庄市/峄城区)` });
+    }
+    const { passages } = mentioningPassages(ctx, q.q);
     const hits = passages.filter((p) => placeKey(p.jurisdiction) === q.place && (q.year === undefined || p.year === q.year));
     return { results: hits.map((p) => ({ ...toJsonRow({ ...p, score: 0 }), docId: p.docId, headingPath: p.headingPath })) };
   });

@@ -359,9 +359,11 @@ describe('similar, reports, passages', () => {
     const results = res.json().results;
     expect(results.length).toBeGreaterThan(0);
     expect(results.every((r: any) => r.jurisdiction.province !== '山东省')).toBe(true);
-    const bad = await post({ text: '' });
-    expect(bad.statusCode).toBe(400);
-    expect(bad.json().param).toBe('text');
+    for (const text of ['', '   ']) {
+      const bad = await post({ text });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ param: 'text', message: 'text: must not be empty or only spaces' });
+    }
   });
 
   it('POST /api/similar region: a county or city alone, by its short or full name, leaves out that place, as similar --other-regions does', async () => {
@@ -438,6 +440,11 @@ describe('adoption', () => {
     const cell = await get(`/api/adoption/passages?q=${q('述法')}&place=${q(yicheng.place)}&year=2023`);
     expect(cell.body.results).toHaveLength(yicheng.passages);
     expect(cell.body.results.every((r: any) => r.text.includes('述法'))).toBe(true);
+    // A place no report is from is a 400 naming it; a stored place the measure is not mentioned in is an empty cell.
+    const nowhere = await get(`/api/adoption/passages?q=${q('述法')}&place=${q('山东省/某市')}`);
+    expect(nowhere.status).toBe(400);
+    expect(nowhere.body).toMatchObject({ param: 'place', message: expect.stringContaining('no stored report is from 山东省/某市') });
+    expect((await get(`/api/adoption/passages?q=${q('述法')}&place=${q(yicheng.place)}&year=1999`)).body.results).toEqual([]);
     const csv = await get(`/api/adoption.csv?q=${q('述法')}`);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.headers['content-disposition']).toMatch(/attachment/);

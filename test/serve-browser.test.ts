@@ -385,6 +385,7 @@ describe.skipIf(!available)('web app in chromium', () => {
       [`q=${encodeURIComponent('述法')}&offset=20000`, '起始位置不能大于 10000。'],
       [`q=${encodeURIComponent('述法')}&mode=fast`, '检索方式只能是：hybrid、dense、lexical。'],
       [`q=${encodeURIComponent('述法')}&year=abc`, '年份须为整数。'],
+      [`q=${encodeURIComponent('述法')}&view=adoption&place=${encodeURIComponent('山东省/某市')}`, '地区“山东省/某市”没有已入库的报告。'],
     ]) {
       await page.goto(`${fx.url}/?${query}`);
       await error.waitFor();

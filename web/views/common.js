@@ -56,6 +56,8 @@ const SCHEMA_ERRORS = [
   [/^must be <= (\S+)$/, (name, limit) => `${name}不能大于 ${limit}。`],
   [/^must be one of (.+)$/, (name, values) => `${name}只能是：${values.split(', ').join('、')}。`],
   [/^must be integer$/, (name) => `${name}须为整数。`],
+  [/^must not be empty or only spaces$/, (name) => `${name}不能为空。`],
+  [/^no stored report is from (.+?) \(/, (name, place) => `${name}“${place}”没有已入库的报告。`],
 ];
 
 /** A 400 about one parameter: in Chinese where the server's wording is known, else as the server says it. */
