@@ -74,6 +74,12 @@ describe.skipIf(!available)('web app in chromium', () => {
     expect(await page.locator('.result mark').first().textContent()).toBe('述法');
     expect(await page.locator('.facet[data-facet="province"] li').count()).toBeGreaterThan(1);
     await shot('search');
+    // A query's single characters (不, 全) are not marked wherever they stand, its words are.
+    await page.goto(`${fx.url}/?q=${encodeURIComponent('合法性审查全覆盖不')}&mode=lexical`);
+    await page.locator('.result').first().waitFor();
+    const marks = await page.locator('.result mark').allTextContents();
+    expect(marks).toContain('合法性审查');
+    expect(marks.filter((m) => [...m].length === 1)).toEqual([]);
     clean();
   });
 

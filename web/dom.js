@@ -45,7 +45,11 @@ export function clear(node) {
 export function highlighted(text, terms) {
   const fragment = document.createDocumentFragment();
   const source = visible(text);
-  const words = [...new Set(terms)].filter((t) => t.length > 0).sort((a, b) => b.length - a.length);
+  const unique = [...new Set(terms)].filter((t) => t.length > 0);
+  // A single character (不 of 领导干部不懂法, 全 of 合法性审查全覆盖) stands all over a passage:
+  // marked only where the query has nothing longer.
+  const longer = unique.filter((t) => [...t].length > 1);
+  const words = (longer.length > 0 ? longer : unique).sort((a, b) => b.length - a.length);
   if (words.length === 0) {
     fragment.append(source);
     return fragment;
