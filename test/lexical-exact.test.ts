@@ -199,4 +199,43 @@ describe('lexical search returns what the plain FTS5 queries return', () => {
       rmSync(lawDir, { recursive: true, force: true });
     }
   });
+
+  it("a law with more matching articles than the first read: another law's best articles still come in at their weight", () => {
+    const lawDir = tempDataDir();
+    const mixed = Store.open(lawDir);
+    try {
+      const region = { province: '河南省', city: null, county: null, year: 2024 };
+      // Law A's 40 short articles name the topic twice and fill the first read; after its best two
+      // they decay below law B's articles, which name it once and were not read.
+      const lawA = makeReport('law/a.md', region, Array.from({ length: 40 }, (_, i) => ({ section: '其他' as SectionKind, words: ['第', `甲${i}`, '条', '法律援助', '法律援助'] })));
+      const lawB = makeReport('law/b.md', region, Array.from({ length: 3 }, (_, i) => ({ section: '其他' as SectionKind, words: ['第', `乙${i}`, '条', '法律援助', '机构', '应当', '依法'] })));
+      for (const law of [lawA, lawB]) law.meta.kind = '法律法规';
+      const report = makeReport('r/x.txt', region, [{ section: '成效', words: ['开展', '法律援助', '活动', '受理', '案件', '办结', '挽回', '损失', '群众', '满意'] }]);
+      for (const r of [lawA, lawB, report]) mixed.putReport(r, vectorsFor(r), 'test-bag-64');
+      // The reference: every match weighed (laws 0.7, halved past a law's best two), best first.
+      const seen = new Map<number, number>();
+      const all = mixed
+        .lexicalSearch(['法律援助'], 1000)
+        .sort((a, b) => b.score - a.score || a.id - b.id)
+        .map((h) => {
+          const { kind, docId } = mixed.getPassageFacts([h.id])[0]!;
+          if (kind !== '法律法规') return { id: h.id, weighted: h.score };
+          const n = (seen.get(docId) ?? 0) + 1;
+          seen.set(docId, n);
+          return { id: h.id, weighted: 0.7 * h.score * Math.pow(0.5, Math.max(0, n - 2)) };
+        })
+        .sort((a, b) => b.weighted - a.weighted);
+      const weightOf = new Map(all.map((h) => [h.id, h.weighted]));
+      const lawBIds = new Set(mixed.lexicalSearch(['法律援助'], 1000).filter((h) => mixed.getPassage(h.id)!.source === 'law/b.md').map((h) => h.id));
+      for (const limit of [5, 10]) {
+        const actual = weightedLexicalSearch(mixed, ['法律援助'], limit, {});
+        actual.forEach((h, i) => expect(Math.abs(weightOf.get(h.id)! - all[i]!.weighted), `limit ${limit} #${i}`).toBeLessThanOrEqual(1e-12 * all[i]!.weighted));
+        // Law B's articles are among them, though the first read held only law A's.
+        expect(actual.filter((h) => lawBIds.has(h.id)).length, `limit ${limit}`).toBeGreaterThan(0);
+      }
+    } finally {
+      mixed.close();
+      rmSync(lawDir, { recursive: true, force: true });
+    }
+  });
 });
