@@ -193,15 +193,22 @@ function isLinkText(prev: string, prevIsMarkdownHeading: boolean, text: string, 
 function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean): boolean {
   if (!isUnfinished(prev)) return false;
   if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
-  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && (prev.length >= MIN_BROKEN_LINE_CHARS || leavesOpen(prev)));
+  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && (prev.length >= MIN_BROKEN_LINE_CHARS || closesWhatIsOpen(prev, next)));
 }
 
-/** Pairs a sentence opens and closes: a line with more openers than closers stops inside one (推行“双随机、一⏎公开”…). */
-const PAIRS: readonly [string, string][] = [['“', '”'], ['‘', '’'], ['《', '》'], ['（', '）'], ['(', ')'], ['「', '」']];
+/** Marks a sentence opens and closes (full and half width alike); each pair: openers, closers. */
+const PAIRS: readonly [string, string][] = [['“', '”'], ['‘', '’'], ['《', '》'], ['（(', '）)'], ['「', '」']];
 
-function leavesOpen(line: string): boolean {
-  const count = (mark: string) => line.split(mark).length - 1;
-  return PAIRS.some(([open, close]) => count(open) > count(close));
+/**
+ * A line that leaves a pair open, followed by one that closes it before its first sentence ends, is
+ * one sentence cut there (推行“双随机、一⏎公开”抽查机制，…). Both are needed: a title with a mistyped
+ * quote (关于深化“放管服“改革…的报告) leaves one open too, and the issuer line after it closes nothing.
+ */
+function closesWhatIsOpen(line: string, next: string): boolean {
+  const count = (text: string, marks: string) => [...text].filter((c) => marks.includes(c)).length;
+  const end = next.search(SENTENCE_END);
+  const head = end === -1 ? next : next.slice(0, end);
+  return PAIRS.some(([open, close]) => count(line, open) > count(line, close) && count(head, close) > count(head, open));
 }
 
 /** A line that text after it can continue: no sentence end or colon at its end, not a bare heading. */

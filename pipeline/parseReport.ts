@@ -39,7 +39,7 @@ function parseText(source: string, bytes: Buffer, { text, encoding, fields }: Do
   cleaned.chrome.articleSource = fields?.articleSource ?? cleaned.chrome.articleSource;
   cleaned.chrome.pageDate = fields?.publishedAt ?? cleaned.chrome.pageDate;
   const blocks = structureReport(cleaned.text);
-  const split = splitPassages(blocks);
+  const split = keptOnce(splitPassages(blocks));
   if (split.length === 0) throw new InputError(source, noPassagesReason(text, cleaned.text));
   const meta = extractMetadata(source, cleaned, blocks);
   const passages = split.map((passage) => ({ ...passage, context: segmentContext(meta.title, passage.headingPath) }));
@@ -51,6 +51,21 @@ function parseText(source: string, bytes: Buffer, { text, encoding, fields }: Do
     meta: { ...meta, kind: classifyDocument({ ...meta, texts: passages.map((p) => p.text), sections: passages.map((p) => p.section) }) },
     passages,
   };
+}
+
+/**
+ * A passage the document already holds word for word (a web page carrying the report twice, a file
+ * of one phrase repeated) is kept once: its copies filled every page of results for their words,
+ * and the retrieval's depth held nothing else. Ordinals run on without gaps.
+ */
+function keptOnce<P extends { hash: string; ordinal: number }>(passages: P[]): P[] {
+  const seen = new Set<string>();
+  const kept = passages.filter((p) => {
+    if (seen.has(p.hash)) return false;
+    seen.add(p.hash);
+    return true;
+  });
+  return kept.map((p, ordinal) => ({ ...p, ordinal }));
 }
 
 /**

@@ -6,6 +6,7 @@
  * text, not headings (structureReport), and a numbering marker alone on a line starts the next
  * one (cleanReport). 2: a numbered line with nothing under it is text, not a heading, a line after
  * the title holding a comma is not a lead line (structureReport: both made no passage), and a line
- * leaving a quotation or bracket open goes on in the next (cleanReport).
+ * leaving a quotation or bracket open goes on in the next (cleanReport). 3: a passage a document
+ * repeats word for word is kept once (splitPassages).
  */
-export const PARSER_VERSION = 2;
+export const PARSER_VERSION = 3;

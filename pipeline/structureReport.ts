@@ -15,6 +15,8 @@ const MAX_LEAD_LINE_CHARS = 60;
  * read as a title it made no passage.
  */
 const CLAUSE_INSIDE = /[，；,;]/;
+/** An addressee line (区委，区人大常委会：) is short and ends with a colon: a lead line, comma or not. */
+const MAX_ADDRESSEE_CHARS = 20;
 
 interface OpenHeading {
   rank: HeadingRank;
@@ -30,8 +32,8 @@ interface OpenHeading {
 export function structureReport(cleanedText: string): Block[] {
   const open: OpenHeading[] = [];
   const blocks: Block[] = [];
-  /** The numbering rank of each block that is a numbered heading, for keepEmptyHeadingsAsText. */
-  const headingRanks = new Map<Block, HeadingRank>();
+  /** The numbering rank of each block a numbered line starts (headings and topics with a body), for keepEmptyHeadingsAsText. */
+  const numberRanks = new Map<Block, HeadingRank>();
   let inLead = true;
   /** Rank of the first item of the enumeration being read; more deeply numbered lines are its sub-items. */
   let itemRank: HeadingRank | null = null;
@@ -49,7 +51,7 @@ export function structureReport(cleanedText: string): Block[] {
     }
     if (rank === null) {
       // A law's first article can be short and end with a colon (第三条 下列不动产权利，依法办理登记：); it is text.
-      const isLeadLine: boolean = inLead && !SENTENCE_END.test(line) && !(i > 0 && CLAUSE_INSIDE.test(line)) && line.length <= MAX_LEAD_LINE_CHARS && !LEGAL_ARTICLE.test(line);
+      const isLeadLine: boolean = inLead && !SENTENCE_END.test(line) && !(i > 0 && CLAUSE_INSIDE.test(line) && !isAddressee(line)) && line.length <= MAX_LEAD_LINE_CHARS && !LEGAL_ARTICLE.test(line);
       inLead &&= isLeadLine;
       blocks.push(block(open, line, isLeadLine));
       return;
@@ -62,20 +64,21 @@ export function structureReport(cleanedText: string): Block[] {
     if (body === '' && line.length <= MAX_PURE_HEADING_CHARS) {
       open.push({ rank, text: line });
       blocks.push(block(open, line, true));
-      headingRanks.set(blocks.at(-1)!, rank);
     } else if (body !== '' && topic.length <= MAX_TOPIC_CHARS) {
       open.push({ rank, text: topic });
       blocks.push(block(open, line, false));
     } else {
       blocks.push(block(open, line, false));
     }
+    numberRanks.set(blocks.at(-1)!, rank);
   });
-  return keepEmptyHeadingsAsText(blocks, headingRanks);
+  return keepEmptyHeadingsAsText(blocks, numberRanks);
 }
 
 /**
- * A numbered line read as a heading but with nothing under it — the next block is a heading of its
- * own rank or higher, or there is none — is text: a section written as one-line items
+ * A numbered line read as a heading but with nothing under it — the next block is numbered at its
+ * own rank or higher (a heading or a topic with its body), or there is none — is text, under the
+ * heading above it: a section written as one-line items
  * (一、主要成效⏎（一）推进“双随机、一公开”监管。⏎（二）党政主要负责人年终述法。⏎二、…) would otherwise make
  * no passage, and a measure named only there could not be found. Consecutive such lines under the
  * same heading are one paragraph, as an enumeration's items are.
@@ -87,7 +90,7 @@ function keepEmptyHeadingsAsText(blocks: readonly Block[], ranks: ReadonlyMap<Bl
     const rank = ranks.get(b);
     const next = blocks[i + 1];
     const nextRank = next === undefined ? undefined : ranks.get(next);
-    const empty = rank !== undefined && (next === undefined || (nextRank !== undefined && nextRank <= rank));
+    const empty = b.isHeading && rank !== undefined && (next === undefined || (nextRank !== undefined && nextRank <= rank));
     if (!empty) {
       out.push(b);
       lastWasEmptyHeading = false;
@@ -96,7 +99,7 @@ function keepEmptyHeadingsAsText(blocks: readonly Block[], ranks: ReadonlyMap<Bl
     const headingPath = b.headingPath.slice(0, -1);
     const prev = out.at(-1);
     if (lastWasEmptyHeading && prev !== undefined && samePath(prev.headingPath, headingPath)) out[out.length - 1] = { ...prev, text: prev.text + b.text };
-    else out.push({ ...b, headingPath, isHeading: false });
+    else out.push({ ...b, headingPath, section: classifySection(headingPath), isHeading: false });
     lastWasEmptyHeading = true;
   });
   return out;
@@ -131,6 +134,10 @@ function opensEnumeration(lines: readonly string[], i: number, rank: HeadingRank
 function isBodiless(line: string): boolean {
   const end = line.search(SENTENCE_END);
   return end === -1 || end === line.length - 1;
+}
+
+function isAddressee(line: string): boolean {
+  return INTRODUCES.test(line) && line.length <= MAX_ADDRESSEE_CHARS;
 }
 
 function block(open: readonly OpenHeading[], text: string, isHeading: boolean): Block {

@@ -715,29 +715,13 @@ function rank(store: Store, candidates: Candidate[], score: Scorer, known?: Map<
       return [{ match: { ...row, score: score(bm25, cosine, fused) }, raw: bm25 + cosine + fused }];
     })
     .sort((a, b) => b.match.score - a.match.score || b.raw - a.raw || a.match.id - b.match.id)
-    .map((c) => c.match)
-    .filter(firstOfItsReport());
+    .map((c) => c.match);
   const decay = lawArticleDecay(ranked);
   if (decay.size === 0) return ranked;
   // A stable sort: ties keep the order above.
   return ranked.map((m) => ({ ...m, score: m.score * (decay.get(m.id) ?? 1) })).sort((a, b) => b.score - a.score);
 }
 
-/**
- * Keeps the best-ranked of passages with the same text in one report: a report that repeats a
- * paragraph (a web page holding the report twice, a file of one phrase repeated) would otherwise
- * fill a page with copies of itself. The same text in other reports stays: who else wrote it is
- * what users ask.
- */
-export function firstOfItsReport(): (match: PassageFacts) => boolean {
-  const seen = new Set<string>();
-  return (match) => {
-    const key = `${match.docId}:${match.hash}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  };
-}
 
 /** The matches as results, in order, with their text (a passage removed meanwhile is left out). */
 export function loadMatches(store: Store, matches: readonly PassageMatch[]): PassageResult[] {

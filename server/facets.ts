@@ -2,7 +2,7 @@
 // query's matches with the filters of the OTHER dimensions applied, so after choosing 河南省 the
 // sidebar still lists the other provinces with their counts, and a user can switch or compare.
 import { retrievalDepth } from '../search/retrievalDepth.ts';
-import { admitted, firstOfItsReport, weightedLexicalSearch, type PassageMatch, type QueryEncoder, type QueryTerms, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
+import { admitted, weightedLexicalSearch, type PassageMatch, type QueryEncoder, type QueryTerms, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { embedQueryText } from '../search/queryVector.ts';
 import type { PassageFacts, PassageId, SearchFilter, Store } from '../search/store.ts';
 
@@ -75,9 +75,8 @@ export async function disjunctiveFacets(
   matches: readonly PassageMatch[],
   retrieve: (filter: SearchFilter) => Promise<Iterable<PassageId>>,
 ): Promise<Facets> {
-  // Ids the store lacks (removed meanwhile) are left out, and a report's repeats of a passage count
-  // once, as the ranking lists them.
-  const factsOf = async (ids: Promise<Iterable<PassageId>>): Promise<readonly PassageFacts[]> => store.getPassageFacts([...(await ids)]).filter(firstOfItsReport());
+  // Ids the store lacks (removed meanwhile) are left out.
+  const factsOf = async (ids: Promise<Iterable<PassageId>>): Promise<readonly PassageFacts[]> => store.getPassageFacts([...(await ids)]);
   // The page's own matches carry their facts: an unfiltered page reads nothing more.
   const own: Promise<readonly PassageFacts[]> = Promise.resolve(matches);
   const bases = facetBases(filter, FACET_NAMES, own, (relaxed) => factsOf(retrieve(relaxed)));

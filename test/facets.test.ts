@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParsedReport, SectionKind } from '../pipeline/types.ts';
-import { disjunctiveFacets, embedQueryOnce, matchingIds } from '../server/facets.ts';
+import { embedQueryOnce, matchingIds } from '../server/facets.ts';
 import { searchWithMatches, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { Store } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
@@ -53,31 +53,5 @@ describe('matchingIds', () => {
     expect(store.counts().passages).toBeGreaterThan(matches.length);
     const ids = await matchingIds(ctx, terms, { k: 10, mode, filter: {} });
     expect(ids).toEqual(new Set(matches.map((m) => m.id)));
-  });
-});
-
-describe('disjunctiveFacets', () => {
-  it("counts a report's word-for-word repeats once, as the ranking lists them: a year's count is what filtering to it gives", async () => {
-    const repeated = ['推行', '行政执法', '公示', '制度'];
-    const reports = [
-      makeReport('a.txt', { province: '山东省', city: null, county: null, year: 2021 }, [
-        ...Array.from({ length: 4 }, () => ({ section: '成效' as SectionKind, words: repeated })),
-        { section: '成效', words: ['开展', '行政执法', '培训'] },
-      ]),
-      makeReport('b.txt', { province: '河南省', city: null, county: null, year: 2022 }, [{ section: '成效', words: repeated }]),
-    ];
-    for (const report of reports) store.putReport(report, vectorsFor(report), 'test-bag-64');
-    const segment = makeSegmenter(reports);
-    const index = new VectorIndex(dataDir, { warn: () => {} });
-    index.sync(store, 'test-bag-64');
-    const ctx = embedQueryOnce({ store, index, encoder: makeEncoder(segment), segment, thesaurus: [] });
-    for (const mode of ['lexical', 'hybrid'] as SearchMode[]) {
-      const filter = { year: 2022 };
-      const { matches, terms } = await searchWithMatches(ctx, '推行行政执法公示制度', { k: 10, mode, filter });
-      const facets = await disjunctiveFacets(store, filter, matches, async (relaxed) => matchingIds(ctx, terms, { k: 10, mode, filter: relaxed }));
-      const clicked = await searchWithMatches(ctx, '推行行政执法公示制度', { k: 10, mode, filter: { year: 2021 } });
-      expect(facets.year['2021'], mode).toBe(clicked.matches.length);
-      expect(facets.year['2021'], mode).toBe(2);
-    }
   });
 });

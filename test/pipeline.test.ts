@@ -293,6 +293,26 @@ describe('no report text is lost', () => {
     const r = parseReport('文登区.txt', Buffer.from('（一）创新监管方式。在市场监管等领域推行“双随机、一\n公开”抽查机制，全年抽查企业560家。\n（二）加强行政复议工作。\n'));
     expect(texts(r)[0]).toBe('（一）创新监管方式。在市场监管等领域推行“双随机、一公开”抽查机制，全年抽查企业560家。');
   });
+  it('a one-line item before an item with a body is text too; a table of contents is text of no section', () => {
+    const head = '某区2021年法治政府建设情况报告\n2021年，我区坚持以习近平法治思想为指导，全面推进依法行政。\n';
+    const mixed = parseReport('mixed.txt', Buffer.from(`${head}一、主要成效\n（一）推进“双随机、一公开”监管全覆盖。\n（二）深化领导干部述法。全年组织46名部门主要负责人述法。\n`));
+    expect(mixed.passages.map((p) => [p.text, p.section, p.headingPath])).toContainEqual(['（一）推进“双随机、一公开”监管全覆盖。', '成效', ['一、主要成效']]);
+    const toc = parseReport('toc.txt', Buffer.from(`${head}一、主要成效\n二、存在问题\n一、主要成效\n全年办理行政复议案件120件。\n二、存在问题\n基层执法力量薄弱。\n`));
+    expect(toc.passages.map((p) => [p.text, p.section])).toContainEqual(['一、主要成效二、存在问题', '其他']);
+  });
+  it('a title with a mistyped quote and an addressee line with a comma stay lead lines', () => {
+    const r = parseReport('b.txt', Buffer.from('关于深化“放管服“改革推进法治政府建设情况的报告\n区委，区人大常委会：\n2021年，我市坚持以习近平法治思想为指导，全面推进依法行政。\n'));
+    expect(r.meta.title).toBe('关于深化“放管服“改革推进法治政府建设情况的报告');
+    expect(texts(r)).toEqual(['2021年，我市坚持以习近平法治思想为指导，全面推进依法行政。']);
+  });
+  it('a passage the report repeats word for word is kept once; ordinals run on without gaps', () => {
+    const practice = '全面推行“双随机、一公开”监管，全年开展联合抽查12次，抽查企业300家。';
+    const r = parseReport('twice.txt', Buffer.from(`某区2023年法治政府建设情况报告\n${practice}\n党政主要负责人年终述法。\n${practice}\n${practice.replace('12', '１２')}\n`));
+    expect(texts(r)).toEqual([practice, '党政主要负责人年终述法。']);
+    expect(r.passages.map((p) => p.ordinal)).toEqual([0, 1]);
+    // A file of one phrase repeated, cut at the passage cap into identical pieces, is one passage and its tail.
+    expect(parseReport('spam.txt', Buffer.from('法治'.repeat(30_000))).passages.length).toBeLessThanOrEqual(2);
+  });
   it.each(['000', '001', '002', '003', '004'])('seed %s: every paragraph after the title lines is in a passage or a passage\'s heading path', (prefix) => {
     const r = seed(prefix);
     const text = normalizeForMatch(texts(r).join(''));

@@ -616,18 +616,6 @@ describe('search', () => {
     }
   });
 
-  it('shows one of the passages a report repeats word for word, in every mode; the same text in another report stays', async () => {
-    const words = ['推行', '双随机一公开', '监管', '全面', '落实'];
-    const repeating = makeReport('r/repeats.txt', HUANCUI, [...Array.from({ length: 6 }, () => ({ section: '成效' as const, words })), { section: '成效', words: ['开展', '述法', '评议'] }]);
-    const other = makeReport('r/other.txt', HENAN, [{ section: '成效', words }]);
-    const ctx = context([repeating, other]);
-    for (const mode of MODES) {
-      const hits = await search(ctx, '双随机一公开监管落实', { k: 10, mode });
-      const same = hits.filter((hit) => hit.text === words.join(''));
-      expect(same.map((hit) => hit.source).sort(), mode).toEqual(['r/other.txt', 'r/repeats.txt']);
-    }
-  });
-
   it('groups by report: one row per report, best passages first, report score = best passage', async () => {
     const ctx = context(corpus());
     const reports = await search(ctx, '推行双随机一公开检查', { k: 3, mode: 'hybrid', by: 'report' });
