@@ -1,6 +1,6 @@
 // SQLite store of record: documents, passages, their vectors and the FTS5 lexical index, in
 // `<dataDir>/fazhi.sqlite`. Everything else (the HNSW file) can be rebuilt from here.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -86,7 +86,7 @@ export interface PassageRow {
 }
 
 /** What ranking and facet counts need of a passage, without its text, heading path or title. */
-export type PassageFacts = Pick<PassageRow, 'id' | 'docId' | 'section' | 'boilerplate' | 'kind' | 'jurisdiction' | 'year' | 'hash'>;
+export type PassageFacts = Pick<PassageRow, 'id' | 'docId' | 'section' | 'boilerplate' | 'kind' | 'jurisdiction' | 'year'>;
 
 export interface PutResult {
   changed: boolean;
@@ -318,6 +318,7 @@ interface StoredLease {
   /** Absent in leases written before embedded writers held one: those are the queue's. */
   kind?: WriterKind;
   pid?: number;
+  /** pidScope() of the holder. */
   host?: string;
 }
 
@@ -329,6 +330,19 @@ interface StoredLease {
  */
 const EMBEDDED_LEASE_MS = 60_000;
 const EMBEDDED_RENEW_MS = 10_000;
+
+/**
+ * Where a pid means this process's kind of pid: the host name and the pid namespace. Containers
+ * may share a host name (host networking) but not their pids; a holder seen from another namespace
+ * is never taken for gone, and waits out its lease instead.
+ */
+function pidScope(): string {
+  try {
+    return `${hostname()} ${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return hostname();
+  }
+}
 
 function processAlive(pid: number): boolean {
   try {
@@ -700,10 +714,11 @@ export class Store {
       this.renewal = setInterval(() => {
         try {
           this.write(() => this.putEmbeddedLease());
-        } catch {
+        } catch (err) {
           // Fenced (another writer took over after this one stalled past its lease): every write of
-          // this process is refused from now on, which tells the command.
-          this.stopRenewal();
+          // this process is refused from now on, which tells the command. Anything else (the
+          // database busy, the disk full) is tried again at the next renewal.
+          if (err instanceof WriterFencedError) this.stopRenewal();
         }
       }, EMBEDDED_RENEW_MS).unref();
     }
@@ -711,7 +726,7 @@ export class Store {
 
   /** An embedded writer's lease held by this process (a command reopening its store), or by a process on this machine that is gone. */
   private abandoned(lease: StoredLease): boolean {
-    if (lease.kind !== 'embedded' || lease.host !== hostname() || lease.pid === undefined) return false;
+    if (lease.kind !== 'embedded' || lease.host !== pidScope() || lease.pid === undefined) return false;
     return lease.pid === process.pid || !processAlive(lease.pid);
   }
 
@@ -733,7 +748,7 @@ export class Store {
   }
 
   private putEmbeddedLease(): void {
-    const lease: StoredLease = { holder: `pid ${process.pid} on ${hostname()}`, until: Date.now() + EMBEDDED_LEASE_MS, kind: 'embedded', pid: process.pid, host: hostname() };
+    const lease: StoredLease = { holder: `pid ${process.pid} on ${hostname()}`, until: Date.now() + EMBEDDED_LEASE_MS, kind: 'embedded', pid: process.pid, host: pidScope() };
     this.putMeta('writer_lease', JSON.stringify(lease));
   }
 
@@ -743,7 +758,7 @@ export class Store {
     try {
       this.write(() => {
         const held = this.currentLease();
-        if (held?.kind === 'embedded' && held.pid === process.pid && held.host === hostname()) this.db.prepare(`DELETE FROM meta WHERE key = 'writer_lease'`).run();
+        if (held?.kind === 'embedded' && held.pid === process.pid && held.host === pidScope()) this.db.prepare(`DELETE FROM meta WHERE key = 'writer_lease'`).run();
       });
     } catch {
       // Fenced: the lease is another writer's now.
@@ -1195,11 +1210,11 @@ export class Store {
   getPassageFacts(ids: readonly PassageId[]): PassageFacts[] {
     if (ids.length === 0) return [];
     const rows = this.statement(
-      `SELECT p.id, p.doc_id, p.section, p.boilerplate, p.hash, d.kind, d.province, d.city, d.county, d.code, d.year
+      `SELECT p.id, p.doc_id, p.section, p.boilerplate, d.kind, d.province, d.city, d.county, d.code, d.year
        FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(ids)) as (Omit<PassageDbRow, 'ordinal' | 'heading_path' | 'text' | 'source' | 'title'>)[];
+    ).all(JSON.stringify(ids)) as (Omit<PassageDbRow, 'ordinal' | 'heading_path' | 'text' | 'hash' | 'source' | 'title'>)[];
     const byId = new Map<PassageId, PassageFacts>(
-      rows.map((row) => [row.id, { id: row.id, docId: row.doc_id, section: row.section, boilerplate: row.boilerplate, kind: row.kind, jurisdiction: jurisdictionOf(row), year: row.year, hash: row.hash }]),
+      rows.map((row) => [row.id, { id: row.id, docId: row.doc_id, section: row.section, boilerplate: row.boilerplate, kind: row.kind, jurisdiction: jurisdictionOf(row), year: row.year }]),
     );
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
