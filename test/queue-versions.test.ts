@@ -170,7 +170,7 @@ describe.skipIf(!redisServerAvailable())('versions in order', () => {
     const all = start(['parse', 'embed', 'write'], dataDir);
     await all.ready;
     const [a, b] = await Promise.all([waitForBatch(bed.client, 'older'), waitForBatch(bed.client, 'newer')]);
-    expect(a.failed.map((f) => f.reason)).toEqual([expect.stringMatching(new RegExp(`parser version ${PARSER_VERSION - 1}, older than this writer's ${PARSER_VERSION}.*upgrade every worker`))]);
+    expect(a.failed.map((f) => f.reason)).toEqual([expect.stringMatching(new RegExp(`parser version ${PARSER_VERSION - 1}, older than this writer's ${PARSER_VERSION}.*ingest it again once every worker runs this version`))]);
     expect(b.failed.map((f) => f.reason)).toEqual([expect.stringMatching(new RegExp(`runs parser version ${PARSER_VERSION}, older than the producer's ${PARSER_VERSION + 1}.*same fazhi version on every worker`))]);
     expect(snapshotStore(dataDir)).toEqual([]);
   });

@@ -84,14 +84,14 @@ export function writeProcessor(ctx: StageContext, store: Store, fence: WriterFen
     runStage(ctx, job, 'write', async () => {
       if (!fence.isWriter()) return fence.onFenced(new Error('the writer lock was lost; not committing'));
       const { report } = job.data;
-      if ((report.parser ?? 0) < PARSER_VERSION) {
+      const version = await ctx.state.commitVersion(refOf(job.data));
+      if (version !== null && (report.parser ?? 0) < PARSER_VERSION) {
         // Stored, it would count as current for its bytes while `fazhi status` asks to parse it again.
         throw new UnrecoverableError(
-          `parsed by parser version ${report.parser ?? 0}, older than this writer's ${PARSER_VERSION}: a parse worker runs an earlier fazhi version; ` +
-            'upgrade every worker, then ingest again',
+          `parsed by parser version ${report.parser ?? 0}, older than this writer's ${PARSER_VERSION} ` +
+            '(by a parse worker of an earlier fazhi version, or before an upgrade): ingest it again once every worker runs this version',
         );
       }
-      const version = await ctx.state.commitVersion(refOf(job.data));
       const vectors = version === null ? [] : withStoredVectors(store, report, decodeVectors(job.data.vectors), job.data.modelId);
       if (vectors === null) {
         // The stored version changed since the producer looked (another version of the source was
