@@ -219,7 +219,7 @@ function shownAs(store: Store, typed: readonly string[]): string | undefined {
   return matching[0];
 }
 
-export async function listCommand(o: Base & { flags: Omit<RawFilter, 'section'> & { json?: boolean } }): Promise<void> {
+export async function listCommand(o: Base & Rooted & { flags: Omit<RawFilter, 'section'> & { json?: boolean } }): Promise<void> {
   const { parseFilter } = await import('../search/filter.ts');
   const { json, ...raw } = o.flags;
   const filter = parseFilter(raw, note);
@@ -227,7 +227,10 @@ export async function listCommand(o: Base & { flags: Omit<RawFilter, 'section'> 
   const store = Store.openReadOnly(o.dataDir);
   try {
     const { catalogueEntry } = await import('../server/catalogue.ts');
-    const reports = store.documentsMatching(filter).map(catalogueEntry);
+    // A report whose file was deleted or moved since stays stored until removed: said, so that a
+    // spring's re-ingest of a folder can be followed by removing what left it.
+    const gone = (source: string) => !existsSync(path.resolve(o.root, source));
+    const reports = store.documentsMatching(filter).map((d) => ({ ...catalogueEntry(d), missing: gone(d.source), aliasesMissing: d.aliases.filter(gone) }));
     process.stdout.write((json ? listToJson(reports) : listToText(reports, Object.keys(filter).length > 0)) + '\n');
   } finally {
     store.close();

@@ -78,6 +78,10 @@ export interface ListedReport {
   year: number | null;
   passages: number;
   aliases: string[];
+  /** The source file is no longer at its path (deleted or moved since it was ingested). */
+  missing: boolean;
+  /** The aliases whose files are no longer at their paths. */
+  aliasesMissing: string[];
 }
 
 export function listToJson(reports: ListedReport[]): string {
@@ -90,6 +94,8 @@ export function listToJson(reports: ListedReport[]): string {
       year: r.year,
       passages: r.passages,
       aliases: r.aliases,
+      missing: r.missing,
+      aliasesMissing: r.aliasesMissing,
     })),
   });
 }
@@ -99,9 +105,14 @@ export function listToText(reports: ListedReport[], filtered = false): string {
   if (reports.length === 0) return filtered ? 'No stored report matches the filters.' : 'No reports stored.';
   const lines: string[] = [];
   for (const r of reports) {
-    lines.push(`${fileNameForTerminal(r.source)}  ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind}]  ${r.passages} passages`);
-    for (const alias of r.aliases) lines.push(`   = ${fileNameForTerminal(alias)} (same bytes)`);
+    const gone = (missing: boolean) => (missing ? ' (file gone)' : '');
+    lines.push(`${fileNameForTerminal(r.source)}${gone(r.missing)}  ${forTerminal(r.title)}  [${place(r.jurisdiction)} · ${r.year ?? '年份未知'} · ${r.kind}]  ${r.passages} passages`);
+    for (const alias of r.aliases) lines.push(`   = ${fileNameForTerminal(alias)} (same bytes)${gone(r.aliasesMissing.includes(alias))}`);
   }
-  lines.push(`${reports.length} report(s), ${reports.reduce((n, r) => n + r.aliases.length, 0)} alias(es)`);
+  const missing = reports.filter((r) => r.missing).length;
+  lines.push(
+    `${reports.length} report(s), ${reports.reduce((n, r) => n + r.aliases.length, 0)} alias(es)` +
+      (missing > 0 ? `; ${missing} whose file is gone (\`fazhi remove <path>\` takes one out)` : ''),
+  );
   return lines.join('\n');
 }

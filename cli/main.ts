@@ -101,7 +101,7 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
       .option('--json', 'print JSON'),
   ).action((o) => {
     store();
-    return listCommand({ dataDir, flags: o });
+    return listCommand({ dataDir, root: root(), flags: o });
   });
 
   filterOptions(

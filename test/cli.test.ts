@@ -1,7 +1,7 @@
 // End to end through the real CLI on the sample corpus: ingest, search modes, exact filters,
 // similar across regions, re-ingest, replace, remove, and bad input.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync, realpathSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync, realpathSync, renameSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -240,6 +240,16 @@ describe('ingest lifecycle', () => {
     const hits = fazhiJson(['search', '文明典范城市', '--data-dir', own, '--mode', 'lexical']);
     expect(hits[0].text).toContain('全国文明典范城市');
     expect(fazhiJson(['search', '示范市目标', '--data-dir', own, '--mode', 'lexical']).some((r) => r.text.includes('创建法治政府建设示范市目标'))).toBe(false);
+
+    // Moved away, the report stays stored, and list says that its file is gone.
+    const listedMissing = () => (JSON.parse(fazhi(['list', '--json', '--data-dir', own]).stdout) as { reports: { missing: boolean }[] }).reports.map((r) => r.missing);
+    expect(listedMissing()).toEqual([false]);
+    renameSync(file, `${file}.moved`);
+    const listed = fazhi(['list', '--data-dir', own]).stdout;
+    expect(listed).toMatch(/report\.txt \(file gone\) /);
+    expect(listed).toMatch(/1 whose file is gone/);
+    expect(listedMissing()).toEqual([true]);
+    renameSync(`${file}.moved`, file);
 
     expect(fazhi(['remove', file, '--data-dir', own]).code).toBe(0);
     expect(fazhiJson(['search', '文明典范城市', '--data-dir', own, '--mode', 'lexical'])).toEqual([]);
