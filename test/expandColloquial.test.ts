@@ -16,6 +16,8 @@ describe('expandColloquial', () => {
     expect(expandColloquial('穷人请不起律师怎么办', bundled)).toEqual(expect.arrayContaining(['法律援助', '困难群众']));
     expect(expandColloquial('外国公司和本地公司闹矛盾', bundled)).toEqual(expect.arrayContaining(['涉外', '矛盾纠纷']));
     expect(expandColloquial('告政府打官司', bundled)).toEqual(['诉讼', '行政诉讼', '应诉']);
+    // A measure's short name: the words of what it names, for reports describing it without the name.
+    expect(expandColloquial('三调联动', bundled)).toEqual(['人民调解', '行政调解', '司法调解']);
   });
 
   it("adds nothing to a query in the reports' own words, whatever its spelling", () => {
