@@ -523,7 +523,13 @@ function fuseLists(
     add(lexical, 1 - weight, dense.some((h) => !lexicalIds.has(h.id)) ? 0 : undefined);
     add(dense, weight);
   }
-  return { evidence, candidates: [...fused].map(([id, score]) => ({ id, fused: score })) };
+  const candidates: Candidate[] = [...fused].map(([id, score]) => ({ id, fused: score }));
+  // Where dense steps aside it still lists what it found, scored 0, after every lexical hit, in its
+  // own order: the passages a search counts (total, facets) are then those it lists, and a filter
+  // whose passages are all far from the query (枣庄市: 31 counted, 1 listed once clicked) lists the
+  // passages its count promised.
+  if (weight === 0) for (const h of dense) if (!fused.has(h.id)) candidates.push({ id: h.id, fused: 0, cosine: h.score });
+  return { evidence, candidates };
 }
 
 /**

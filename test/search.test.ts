@@ -601,6 +601,26 @@ describe('search', () => {
     expect(hits.map((hit) => hit.source)).toEqual(['far-2.txt', 'far-1.txt', 'far-0.txt']);
   });
 
+  it('hybrid lists what dense found where it steps aside: after the lexical hits, scored 0, in its order, so a count of them is what is listed', async () => {
+    const random = seededRandom(12);
+    const query = bagVector(['复议', '应诉']);
+    // One passage holds a query word; two hold none; every cosine is below the model's chance floor.
+    const stored: [string, string[], number][] = [
+      ['word.txt', ['复议', '案件'], 0.1],
+      ['near.txt', ['执法', '培训'], 0.3],
+      ['far.txt', ['执法', '检查'], 0.2],
+    ];
+    for (const [source, words, c] of stored) store.putReport(makeReport(source, HUANCUI, [{ section: '成效', words }]), withoutPieces([atCosine(query, c, random)]), 'floor-64');
+    const segment = makeSegmenter([makeReport('q.txt', HUANCUI, [{ section: '成效', words: ['复议', '应诉', '案件', '执法', '培训', '检查'] }])]);
+    const index = new VectorIndex(dataDir, { warn: () => {} });
+    index.sync(store, 'floor-64');
+    const encoder = { ...makeEncoder(segment, 'floor-64'), calibration: { floor: 0.5, median: 0.7 } };
+    const hits = await search({ store, index, encoder, segment, thesaurus: [] }, '复议应诉', { k: 10, mode: 'hybrid' });
+    expect(hits.map((hit) => hit.source)).toEqual(['word.txt', 'near.txt', 'far.txt']);
+    expect(hits[0]!.score).toBeGreaterThan(0);
+    expect(hits.slice(1).map((hit) => hit.score)).toEqual([0, 0]);
+  });
+
   it('ranks a report passage above a law passage that matches as well, in every mode; --kind still lists laws', async () => {
     const words = ['推行', '证明事项', '告知承诺制', '全面', '落实'];
     const law = makeReport('law/a.md', HENAN, [{ section: '其他', words }]);
