@@ -302,7 +302,11 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilter &
   await withApp({ ...o, readonly: true }, async (app) => {
     requireModelCurrent(app.store, app.encoder.modelId, app.dataDir, app.model);
     app.index.ensureFresh(app.store, app.encoder.modelId);
-    print(await similar(app, target, { k, offset, mode, otherRegions, filter, region }), !!o.flags.json, offset);
+    const results = await similar(app, target, { k, offset, mode, otherRegions, filter, region });
+    const home = o.id === undefined ? undefined : app.store.getPassage(Number(o.id))?.jurisdiction;
+    // A passage of no known region (a national report, a law): --other-regions had nothing to leave out.
+    if (otherRegions && home && !home.province && !home.city && !home.county) log(`note: passage ${o.id}'s document is of no known region; --other-regions left nothing out`);
+    print(results, !!o.flags.json, offset);
   });
 }
 

@@ -175,6 +175,23 @@ describe('flags', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.jurisdiction.county === '陕州区')).toBe(true);
   });
+
+  it('similar <id> --other-regions says so where the passage is of no known region (nothing to leave out)', () => {
+    const dir = path.join(work, 'nowhere');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'opinion.txt'), '关于推进法治政府建设的意见\n各地要全面推行行政执法公示制度、执法全过程记录制度、重大执法决定法制审核制度，严格规范公正文明执法。\n');
+    copyFileSync(path.join(ROOT, 'corpus/003_49b691710f879f5c.txt'), path.join(dir, 'yicheng.txt'));
+    const nowhereData = path.join(work, 'nowhere-data');
+    expect(fazhi(['ingest', dir, '--data-dir', nowhereData]).code).toBe(0);
+    const [hit] = fazhiJson(['search', '执法全过程记录制度', '--k', '1', '--data-dir', nowhereData]);
+    expect(hit!.jurisdiction).toMatchObject({ province: null, city: null, county: null });
+    const r = fazhi(['similar', String(hit!.id), '--other-regions', '--data-dir', nowhereData]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: passage ${hit!.id}'s document is of no known region; --other-regions left nothing out`);
+    // A passage of a known region: nothing to note.
+    const [known] = fazhiJson(['search', '行政复议', '--county', '峄城区', '--k', '1', '--data-dir', nowhereData]);
+    expect(fazhi(['similar', String(known!.id), '--other-regions', '--data-dir', nowhereData]).stderr).not.toContain('note:');
+  });
 });
 
 describe('remove', () => {

@@ -23,14 +23,18 @@ export async function renderSimilar({ main, params, stillCurrent }) {
   // One more than a page is asked for (always, so every page ranks alike): it says whether a next page exists.
   const shown = similar.results.slice(0, PAGE);
   const state = includeOwn ? { similar: id, own: 1 } : { similar: id };
-  const toggle = includeOwn
-    ? el('a', { href: href({ similar: id }), 'data-nav': true }, '只看其他地区')
-    : el('a', { href: href({ similar: id, own: 1 }), 'data-nav': true }, '也包括本地区');
+  // A passage of no known region (a national report, a law) has no home region to leave out.
+  const homeUnknown = !source.jurisdiction.province && !source.jurisdiction.city && !source.jurisdiction.county;
+  const toggle = homeUnknown
+    ? el('span', {}, '本段所在文件地区未知，未排除任何地区')
+    : includeOwn
+      ? el('a', { href: href({ similar: id }), 'data-nav': true }, '只看其他地区')
+      : el('a', { href: href({ similar: id, own: 1 }), 'data-nav': true }, '也包括本地区');
   main.replaceChildren(
     el(
       'section',
       { class: 'similar-source' },
-      el('h2', {}, includeOwn ? '类似做法' : '其他地区的类似做法'),
+      el('h2', {}, includeOwn || homeUnknown ? '类似做法' : '其他地区的类似做法'),
       el('p', { class: 'meta' }, '与这段内容相近：', el('a', { href: reportHref(source.docId, source.id), 'data-nav': true }, source.title), ` （${place(source.jurisdiction)}${source.year ? ` · ${source.year} 年` : ''}） `, toggle),
       el('blockquote', { class: 'text' }, source.text),
     ),
