@@ -229,9 +229,11 @@ export async function listCommand(o: Base & Rooted & { flags: Omit<RawFilter, 's
     const { catalogueEntry } = await import('../server/catalogue.ts');
     // A report whose file was deleted or moved since stays stored until removed: said, so that a
     // spring's re-ingest of a folder can be followed by removing what left it.
-    const gone = (source: string) => !existsSync(path.resolve(o.root, source));
+    // Looked for where ingest would have named it from: under the root, or (a store that kept
+    // sources as typed) from here.
+    const gone = (source: string) => canonicalOfStored(source, o.root) === null;
     const reports = store.documentsMatching(filter).map((d) => ({ ...catalogueEntry(d), missing: gone(d.source), aliasesMissing: d.aliases.filter(gone) }));
-    process.stdout.write((json ? listToJson(reports) : listToText(reports, Object.keys(filter).length > 0)) + '\n');
+    process.stdout.write((json ? listToJson(reports) : listToText(reports, o.root, Object.keys(filter).length > 0)) + '\n');
   } finally {
     store.close();
   }

@@ -100,8 +100,8 @@ export function listToJson(reports: ListedReport[]): string {
   });
 }
 
-/** `filtered`: the list is of the reports a filter admits, not of all stored. */
-export function listToText(reports: ListedReport[], filtered = false): string {
+/** `root`: where the sources were looked for; `filtered`: the list is of the reports a filter admits, not of all stored. */
+export function listToText(reports: ListedReport[], root: string, filtered = false): string {
   if (reports.length === 0) return filtered ? 'No stored report matches the filters.' : 'No reports stored.';
   const lines: string[] = [];
   for (const r of reports) {
@@ -112,7 +112,7 @@ export function listToText(reports: ListedReport[], filtered = false): string {
   const missing = reports.filter((r) => r.missing).length;
   lines.push(
     `${reports.length} report(s), ${reports.reduce((n, r) => n + r.aliases.length, 0)} alias(es)` +
-      (missing > 0 ? `; ${missing} whose file is gone (\`fazhi remove <path>\` takes one out)` : ''),
+      (missing > 0 ? `; ${missing} whose file is gone from ${fileNameForTerminal(root)} (\`fazhi remove <path>\` takes one out)` : ''),
   );
   return lines.join('\n');
 }

@@ -54,15 +54,17 @@ function parseText(source: string, bytes: Buffer, { text, encoding, fields }: Do
 }
 
 /**
- * A passage the document already holds word for word (a web page carrying the report twice, a file
- * of one phrase repeated) is kept once: its copies filled every page of results for their words,
- * and the retrieval's depth held nothing else. Ordinals run on without gaps.
+ * A passage the document already holds word for word under the same headings (a web page carrying
+ * the report twice, a file of one phrase repeated) is kept once: its copies filled every page of
+ * results for their words, and the retrieval's depth held nothing else. The same sentence under
+ * another heading (成效 and 安排) is kept there too. Ordinals run on without gaps.
  */
-function keptOnce<P extends { hash: string; ordinal: number }>(passages: P[]): P[] {
+function keptOnce<P extends { hash: string; ordinal: number; headingPath: string[] }>(passages: P[]): P[] {
   const seen = new Set<string>();
   const kept = passages.filter((p) => {
-    if (seen.has(p.hash)) return false;
-    seen.add(p.hash);
+    const key = `${p.headingPath.join('\u0000')}\u0001${p.hash}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
     return true;
   });
   return kept.map((p, ordinal) => ({ ...p, ordinal }));

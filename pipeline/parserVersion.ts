@@ -7,6 +7,7 @@
  * one (cleanReport). 2: a numbered line with nothing under it is text, not a heading, a line after
  * the title holding a comma is not a lead line (structureReport: both made no passage), and a line
  * leaving a quotation or bracket open goes on in the next (cleanReport). 3: a passage a document
- * repeats word for word is kept once (splitPassages).
+ * repeats word for word is kept once (parseReport). 4: only where it repeats under the same
+ * headings; a short opening sentence ending with a colon is text, an addressee line is not.
  */
-export const PARSER_VERSION = 3;
+export const PARSER_VERSION = 4;

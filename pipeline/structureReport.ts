@@ -15,8 +15,12 @@ const MAX_LEAD_LINE_CHARS = 60;
  * read as a title it made no passage.
  */
 const CLAUSE_INSIDE = /[，；,;]/;
-/** An addressee line (区委，区人大常委会：) is short and ends with a colon: a lead line, comma or not. */
-const MAX_ADDRESSEE_CHARS = 20;
+/**
+ * An addressee line (区委，区人大常委会：) is a lead line, comma or not: it ends with a colon and each
+ * of its parts names a body or an audience. A short opening sentence ending with a colon
+ * (一年来，主要做了以下工作：) is text.
+ */
+const ADDRESSEE = /^(?:[^，、,：:]{1,15}(?:委员会|常委会|委|政协|政府|法院|检察院|院|局|厅|部|办公室|办|代表|同志们|同志)[，、,]?)+[：:]$/;
 
 interface OpenHeading {
   rank: HeadingRank;
@@ -137,7 +141,7 @@ function isBodiless(line: string): boolean {
 }
 
 function isAddressee(line: string): boolean {
-  return INTRODUCES.test(line) && line.length <= MAX_ADDRESSEE_CHARS;
+  return ADDRESSEE.test(line);
 }
 
 function block(open: readonly OpenHeading[], text: string, isHeading: boolean): Block {

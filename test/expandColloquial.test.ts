@@ -18,6 +18,8 @@ describe('expandColloquial', () => {
     expect(expandColloquial('告政府打官司', bundled)).toEqual(['诉讼', '行政诉讼', '应诉']);
     // A measure's short name: the words of what it names, for reports describing it without the name.
     expect(expandColloquial('三调联动', bundled)).toEqual(['人民调解', '行政调解', '司法调解']);
+    expect(expandColloquial('放管服改革', bundled)).toEqual(['简政放权', '放管结合', '优化服务']);
+    expect(expandColloquial('两法衔接', bundled)).toEqual(['行政执法', '刑事司法']);
   });
 
   it("adds nothing to a query in the reports' own words, whatever its spelling", () => {

@@ -227,11 +227,15 @@ describe('lexical search returns what the plain FTS5 queries return', () => {
         .sort((a, b) => b.weighted - a.weighted);
       const weightOf = new Map(all.map((h) => [h.id, h.weighted]));
       const lawBIds = new Set(mixed.lexicalSearch(['法律援助'], 1000).filter((h) => mixed.getPassage(h.id)!.source === 'law/b.md').map((h) => h.id));
+      const lawsOnly = all.filter((h) => mixed.getPassageFacts([h.id])[0]!.kind === '法律法规');
       for (const limit of [5, 10]) {
-        const actual = weightedLexicalSearch(mixed, ['法律援助'], limit, {});
-        actual.forEach((h, i) => expect(Math.abs(weightOf.get(h.id)! - all[i]!.weighted), `limit ${limit} #${i}`).toBeLessThanOrEqual(1e-12 * all[i]!.weighted));
-        // Law B's articles are among them, though the first read held only law A's.
-        expect(actual.filter((h) => lawBIds.has(h.id)).length, `limit ${limit}`).toBeGreaterThan(0);
+        // Unfiltered, and with --kind 法律法规 (laws alone, weighed as laws).
+        for (const [filter, expected] of [[{}, all], [{ kind: '法律法规' as const }, lawsOnly]] as const) {
+          const actual = weightedLexicalSearch(mixed, ['法律援助'], limit, { filter });
+          actual.forEach((h, i) => expect(Math.abs(weightOf.get(h.id)! - expected[i]!.weighted), `limit ${limit} #${i}`).toBeLessThanOrEqual(1e-12 * expected[i]!.weighted));
+          // Law B's articles are among them, though the first read held only law A's.
+          expect(actual.filter((h) => lawBIds.has(h.id)).length, `limit ${limit}`).toBeGreaterThan(0);
+        }
       }
     } finally {
       mixed.close();

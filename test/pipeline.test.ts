@@ -304,6 +304,9 @@ describe('no report text is lost', () => {
     const r = parseReport('b.txt', Buffer.from('关于深化“放管服“改革推进法治政府建设情况的报告\n区委，区人大常委会：\n2021年，我市坚持以习近平法治思想为指导，全面推进依法行政。\n'));
     expect(r.meta.title).toBe('关于深化“放管服“改革推进法治政府建设情况的报告');
     expect(texts(r)).toEqual(['2021年，我市坚持以习近平法治思想为指导，全面推进依法行政。']);
+    // A short opening sentence ending with a colon is text, not an addressee.
+    const opening = parseReport('c.txt', Buffer.from('某区2021年法治政府建设情况报告\n一年来，主要做了以下工作：\n（一）推进依法行政；\n（二）加强执法监督。\n'));
+    expect(texts(opening).join('')).toContain('一年来，主要做了以下工作：');
   });
   it('a passage the report repeats word for word is kept once; ordinals run on without gaps', () => {
     const practice = '全面推行“双随机、一公开”监管，全年开展联合抽查12次，抽查企业300家。';
@@ -312,6 +315,9 @@ describe('no report text is lost', () => {
     expect(r.passages.map((p) => p.ordinal)).toEqual([0, 1]);
     // A file of one phrase repeated, cut at the passage cap into identical pieces, is one passage and its tail.
     expect(parseReport('spam.txt', Buffer.from('法治'.repeat(30_000))).passages.length).toBeLessThanOrEqual(2);
+    // The same sentence under another heading is kept there too: a search of that section finds it.
+    const twoSections = parseReport('two.txt', Buffer.from(`某区报告\n一、主要成效\n${practice}\n二、下一步工作安排\n${practice}\n`));
+    expect(twoSections.passages.map((p) => p.section)).toEqual(['成效', '安排']);
   });
   it.each(['000', '001', '002', '003', '004'])('seed %s: every paragraph after the title lines is in a passage or a passage\'s heading path', (prefix) => {
     const r = seed(prefix);
