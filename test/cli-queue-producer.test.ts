@@ -12,6 +12,20 @@ import { connectRedis } from '../workers/connection.ts';
 import { fazhiAsync, ROOT } from './helpers/cli.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from './helpers/redis.ts';
 
+/** Resolves once a producer has queued its batch in the Redis at `url`. */
+async function batchQueued(url: string): Promise<void> {
+  const watcher = connectRedis(url);
+  try {
+    const deadline = Date.now() + 60_000;
+    while ((await watcher.keys('fazhi:batch:*:sources')).length === 0) {
+      if (Date.now() > deadline) throw new Error('the producer never enqueued its batch');
+      await sleep(100);
+    }
+  } finally {
+    watcher.disconnect();
+  }
+}
+
 describe.skipIf(!redisServerAvailable())('the queue producer and a Redis that never returns', () => {
   let redis: RedisServer;
   let work: string;
@@ -34,17 +48,8 @@ describe.skipIf(!redisServerAvailable())('the queue producer and a Redis that ne
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const watcher = connectRedis(redis.url);
-    try {
-      // No workers: the producer waits on its batch once it has queued it.
-      const deadline = Date.now() + 60_000;
-      while ((await watcher.keys('fazhi:batch:*:sources')).length === 0) {
-        if (Date.now() > deadline) throw new Error('the producer never enqueued its batch');
-        await sleep(100);
-      }
-    } finally {
-      watcher.disconnect();
-    }
+    // No workers: the producer waits on its batch once it has queued it.
+    await batchQueued(redis.url);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(stderr).toMatch(/interrupted: the files queued so far are still ingested by the workers \(`fazhi status` shows the batch\)/);
@@ -58,16 +63,7 @@ describe.skipIf(!redisServerAvailable())('the queue producer and a Redis that ne
     const downMs = 3000;
     // No workers: the batch waits, as it would for workers that died with Redis.
     const run = fazhiAsync(['ingest', '--queue', path.join(ROOT, 'corpus'), '--data-dir', path.join(work, 'data'), '--redis-down-ms', String(downMs)], { REDIS_URL: redis.url });
-    const watcher = connectRedis(redis.url);
-    try {
-      const deadline = Date.now() + 60_000;
-      while ((await watcher.keys('fazhi:batch:*:sources')).length === 0) {
-        if (Date.now() > deadline) throw new Error('the producer never enqueued its batch');
-        await sleep(100);
-      }
-    } finally {
-      watcher.disconnect();
-    }
+    await batchQueued(redis.url);
     await redis.stop();
     const stoppedAt = Date.now();
     const r = await run;
