@@ -55,7 +55,7 @@ export function structureReport(cleanedText: string): Block[] {
     }
     if (rank === null) {
       // A law's first article can be short and end with a colon (第三条 下列不动产权利，依法办理登记：); it is text.
-      const isLeadLine: boolean = inLead && !SENTENCE_END.test(line) && !(i > 0 && CLAUSE_INSIDE.test(line) && !isAddressee(line)) && line.length <= MAX_LEAD_LINE_CHARS && !LEGAL_ARTICLE.test(line);
+      const isLeadLine: boolean = inLead && !SENTENCE_END.test(line) && !(i > 0 && CLAUSE_INSIDE.test(line) && !ADDRESSEE.test(line)) && line.length <= MAX_LEAD_LINE_CHARS && !LEGAL_ARTICLE.test(line);
       inLead &&= isLeadLine;
       blocks.push(block(open, line, isLeadLine));
       return;
@@ -138,10 +138,6 @@ function opensEnumeration(lines: readonly string[], i: number, rank: HeadingRank
 function isBodiless(line: string): boolean {
   const end = line.search(SENTENCE_END);
   return end === -1 || end === line.length - 1;
-}
-
-function isAddressee(line: string): boolean {
-  return ADDRESSEE.test(line);
 }
 
 function block(open: readonly OpenHeading[], text: string, isHeading: boolean): Block {

@@ -605,9 +605,10 @@ function kindWeighted(score: number, kind: DocumentKind): number {
  * raw bm25 beats the list's last weighted score; only then are the other kinds' passages read
  * (otherKindsScores) and merged. The first retrieval reads LAW_OVERREAD times deeper, so that the
  * second is rarely needed; where one law's decayed articles (LAW_ARTICLE_DECAY) fill the first
- * read, it reads twice as deep until no unread law article could enter (at most MAX_LAW_REREADS times deeper). Eval index (32k passages, two thirds laws), 257 eval queries, 100
- * wanted, CPU per query: raw bm25 alone 5.2 ms; 1× 14.5 ms (second retrieval for 239), 2× 9.6 ms
- * (79), 3× 8.6 ms (33), 4× 9.2 ms (14); read 1× deep, 7 queries' first ten differed from this ranking.
+ * read, it reads twice as deep until no unread law article could enter (at most MAX_LAW_REREADS
+ * times deeper). Eval index (32k passages, two thirds laws), 257 eval queries, 100 wanted, CPU
+ * per query: raw bm25 alone 5.2 ms; 1× 14.5 ms (second retrieval for 239), 2× 9.6 ms (79), 3×
+ * 8.6 ms (33), 4× 9.2 ms (14); read 1× deep, 7 queries' first ten differed from this ranking.
  */
 export function weightedLexicalSearch(store: Store, tokens: readonly string[], limit: number, query: PassageQuery): LexicalHit[] {
   // Other kinds alone are weighed alike: their raw order is the weighted one.
@@ -734,7 +735,6 @@ function rank(store: Store, candidates: Candidate[], score: Scorer, known?: Map<
   // A stable sort: ties keep the order above.
   return ranked.map((m) => ({ ...m, score: m.score * (decay.get(m.id) ?? 1) })).sort((a, b) => b.score - a.score);
 }
-
 
 /** The matches as results, in order, with their text (a passage removed meanwhile is left out). */
 export function loadMatches(store: Store, matches: readonly PassageMatch[]): PassageResult[] {

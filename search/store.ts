@@ -344,6 +344,11 @@ function pidScope(): string {
   }
 }
 
+/** Whether `lease` is this process's own embedded writer's. */
+function ownLease(lease: StoredLease): boolean {
+  return lease.kind === 'embedded' && lease.pid === process.pid && lease.host === pidScope();
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -727,7 +732,7 @@ export class Store {
   /** An embedded writer's lease held by this process (a command reopening its store), or by a process on this machine that is gone. */
   private abandoned(lease: StoredLease): boolean {
     if (lease.kind !== 'embedded' || lease.host !== pidScope() || lease.pid === undefined) return false;
-    return lease.pid === process.pid || !processAlive(lease.pid);
+    return ownLease(lease) || !processAlive(lease.pid);
   }
 
   private renewal: NodeJS.Timeout | null = null;
@@ -758,10 +763,11 @@ export class Store {
     try {
       this.write(() => {
         const held = this.currentLease();
-        if (held?.kind === 'embedded' && held.pid === process.pid && held.host === pidScope()) this.db.prepare(`DELETE FROM meta WHERE key = 'writer_lease'`).run();
+        if (held && ownLease(held)) this.db.prepare(`DELETE FROM meta WHERE key = 'writer_lease'`).run();
       });
     } catch {
-      // Fenced: the lease is another writer's now.
+      // Fenced (the lease is another writer's now), or the database busy: a lease left behind
+      // lapses by itself within EMBEDDED_LEASE_MS, which beats failing a command that is done.
     }
   }
 
