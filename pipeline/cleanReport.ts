@@ -29,6 +29,16 @@ export interface CleanedReport {
  */
 const PAGE_FURNITURE = /^(?:通知公告|政策解读|政务公开|当前位置[:：].*|您当前的位置[:：].*|(?:打印本页|关闭窗口|【?打印】?|【?关闭】?|返回顶部|\[\s*\]|\s)+|[↑↓]+|Public domain|false|true)$/;
 /**
+ * Lines a printed page puts around the text, left in reports saved as text or Word from print
+ * layout: page numbers (- 3 -, — 4 —, 第5页 共8页, 5/8) and the 版头 repeated as a running header
+ * (罗庄区人民政府文件). Each stood as a passage of its own, or cut a sentence in two: the text around
+ * one goes on across it as across a soft break (see ZERO_WIDTH).
+ */
+const PAGE_BREAK_MARK =
+  /^(?:[-—–－─]\s*\d{1,3}\s*[-—–－─]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*\/\s*\d{1,3}|[^，,。：:、\s]{2,30}(?:人民政府|委员会|政府|局|办公室|厅)文件)$/;
+/** A web article's credits and link lists inside its body: （责任编辑：王某某）, 审核：李某, 相关链接：, 分享到：. */
+const ARTICLE_CREDITS = /^(?:[（(]?(?:责任编辑|编辑|审核|校对|初审|复审|终审)[:：][^，,。]{0,20}?[）)]?|(?:相关链接|分享到|扫一扫在手机打开当前页)[:：]?.{0,40})$/;
+/**
  * Wikisource's licence template (本作品是中华人民共和国的法律、法规…属于公有领域。) opens the page
  * footer: it and every paragraph after it (its notes, 本模板所指的…) are not the document.
  */
@@ -49,7 +59,7 @@ const MAX_LINK_LINE_CHARS = 20;
  * A numbering marker alone on a line (一、 / （二） / 三是 / 二要) is the start of the line after it:
  * Wikisource's markup set some apart (…方向是：⏎一、⏎继续增加能源…), 65 in the national records.
  */
-const BARE_MARKER = /^(?:[一二三四五六七八九十]+[、.．是要]|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、])$/;
+const BARE_MARKER = /^(?:[一二三四五六七八九十]+[、.．是要]|[（(][一二三四五六七八九十\d０-９]{1,3}[）)]|[\d０-９]{1,2}[.．、])$/;
 /** Header line of a web article: 文章来源 / 发布日期 / 访问次数 / 字号 run together. */
 const ARTICLE_HEADER = /(?:^(?:文章)?来源[:：]|发布(?:日期|时间)[:：]|访问次数|浏览次数|字号[:：])/;
 /** Content-farm spam wrapped around copied reports. */
@@ -61,6 +71,17 @@ const DATE_LINE = /^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$/;
 const SIGNATORY = /^[^，,。；;：:、\s]{2,30}(?:委员会|委|人民政府|政府|局|办公室|办|院|厅|部|中心)$/;
 /** A line this long without an ending mark is body text cut by a page break, not a title. */
 const MIN_BROKEN_LINE_CHARS = 40;
+/**
+ * Text saved with hard line breaks at the page's width (公文 set 28 characters a line; text copied
+ * out of a PDF) has most of its lines the same length, which MIN_BROKEN_LINE_CHARS misses where it
+ * is shorter: a length shared by at least WRAP_SHARE of the lines of WRAP_MIN_LINE_CHARS or more
+ * (and by WRAP_MIN_LINES of them) is the width, and an unfinished line within WRAP_SLACK characters
+ * of it (half-width digits and marks make lines a little shorter or longer) goes on in the next.
+ */
+const WRAP_MIN_LINE_CHARS = 15;
+const WRAP_SHARE = 0.3;
+const WRAP_MIN_LINES = 5;
+const WRAP_SLACK = 2;
 /** YAML front matter of a markdown file (static-site collections of laws). */
 const FRONT_MATTER = /^\uFEFF?---\n[\s\S]*?\n---(?:\n|$)/;
 const HTML_COMMENT = /<!--[\s\S]*?-->/g;
@@ -90,6 +111,8 @@ export function cleanReport(text: string): CleanedReport {
   // Only a zero-width line right between two lines of text is a soft break: one set apart by
   // blank lines (after a law's title, at a record's top) is as blank as they are.
   let softBreak = false;
+  // A page break lies between the last line and the next, whatever blank lines stand around its mark.
+  let pageBreak = false;
   for (const written of body.replace(HTML_COMMENT, '').split('\n')) {
     const raw = written.replace(ZERO_WIDTH, '').trim();
     if (raw === '' && written.trim() !== '') {
@@ -102,7 +125,11 @@ export function cleanReport(text: string): CleanedReport {
       softBreak = false;
       continue;
     }
-    if (PAGE_FURNITURE.test(line) || SPAM.test(line)) continue;
+    if (PAGE_BREAK_MARK.test(line)) {
+      pageBreak = lines.some((l) => l.text !== '');
+      continue;
+    }
+    if (PAGE_FURNITURE.test(line) || ARTICLE_CREDITS.test(line) || SPAM.test(line)) continue;
     if (ARTICLE_HEADER.test(line) && line.length < 120) {
       chrome.articleSource ??= line.match(/来源[:：]\s*(.+?)\s*(?=发布|访问|浏览|字号|$)/)?.[1] || null;
       const date = line.match(/发布(?:日期|时间)[:：]\s*(.*)/)?.[1];
@@ -114,8 +141,9 @@ export function cleanReport(text: string): CleanedReport {
       chrome.signer = signer[1]!.trim();
       continue;
     }
-    lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw), softBreak });
+    lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw), softBreak: softBreak || pageBreak });
     softBreak = false;
+    pageBreak = false;
   }
   const paragraphs = dropSourceFooter(dropRepeatedLeadLines(joinBrokenLines(lines)));
   takeClosingSignature(paragraphs, chrome);
@@ -148,7 +176,8 @@ function stripMarkdown(line: string): string {
   // clearly emphasis: around a whole line, or around a phrase that ends a sentence ("**二是…。**").
   const whole = unheaded.match(/^\*\*([^*]+)\*\*$/);
   if (whole) return whole[1]!;
-  return unheaded.replace(/\*\*([^*\n]+?[。：:；;！？!?])\*\*/g, '$1');
+  // A pair inside longer runs of asterisks (纠纷***件。**区) is masking, not emphasis.
+  return unheaded.replace(/(?<!\*)\*\*([^*\n]+?[。：:；;！？!?])\*\*(?!\*)/g, '$1');
 }
 
 /**
@@ -162,6 +191,7 @@ function stripMarkdown(line: string): string {
  */
 function joinBrokenLines(lines: readonly Line[]): string[] {
   const body = lines.filter((line) => line.text !== '');
+  const brokenFrom = Math.min(MIN_BROKEN_LINE_CHARS, wrapWidth(body.map((line) => line.text)) - WRAP_SLACK);
   const out: string[] = [];
   let prevHeading = false;
   body.forEach((line, i) => {
@@ -170,7 +200,7 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
       prev !== undefined &&
       !line.heading &&
       (BARE_MARKER.test(prev) ||
-        continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak) ||
+        continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak, brokenFrom) ||
         CONTINUATION_START.test(line.text) ||
         isLinkText(prev, prevHeading, line.text, body[i + 1]));
     if (joins) {
@@ -190,10 +220,19 @@ function isLinkText(prev: string, prevIsMarkdownHeading: boolean, text: string, 
   return !prevIsMarkdownHeading && isUnfinished(prev);
 }
 
-function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean): boolean {
+function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean, brokenFrom: number): boolean {
   if (!isUnfinished(prev)) return false;
   if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
-  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && (prev.length >= MIN_BROKEN_LINE_CHARS || closesWhatIsOpen(prev, next)));
+  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && (prev.length >= brokenFrom || closesWhatIsOpen(prev, next)));
+}
+
+/** The width the text was hard-wrapped at (see WRAP_SHARE), or Infinity where it was not. */
+function wrapWidth(texts: readonly string[]): number {
+  const lengths = texts.map((t) => t.length).filter((n) => n >= WRAP_MIN_LINE_CHARS);
+  const counts = new Map<number, number>();
+  for (const n of lengths) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const [width, count] = [...counts].reduce((best, c) => (c[1] > best[1] ? c : best), [Infinity, 0]);
+  return count >= WRAP_MIN_LINES && count >= WRAP_SHARE * lengths.length ? width : Infinity;
 }
 
 /** Marks a sentence opens and closes (full and half width alike); each pair: openers, closers. */
@@ -239,14 +278,21 @@ function dropRepeatedLeadLines(paragraphs: string[]): string[] {
   });
 }
 
+/**
+ * The signature block: the last lines naming bodies, with or without the date. Only a block after a
+ * finished sentence or one holding the date is one: a table at the end of an appendix ends with a
+ * body's name too (…⏎4⏎区司法局), which is the table's text.
+ */
 function takeClosingSignature(paragraphs: string[], chrome: ReportChrome): void {
-  const closing: string[] = [];
-  while (paragraphs.length > 1) {
-    const last = paragraphs.at(-1)!;
-    if (DATE_LINE.test(last) && chrome.closingDate === null) chrome.closingDate = isoDate(last);
-    else if (SIGNATORY.test(last)) closing.unshift(last);
-    else break;
-    paragraphs.pop();
+  let start = paragraphs.length;
+  let date: string | null = null;
+  while (start > 1) {
+    const line = paragraphs[start - 1]!;
+    if (DATE_LINE.test(line) && date === null) date = isoDate(line);
+    else if (!SIGNATORY.test(line)) break;
+    start--;
   }
-  chrome.signatories = closing;
+  if (start === paragraphs.length || (date === null && !SENTENCE_END.test(paragraphs[start - 1]!.at(-1)!))) return;
+  chrome.closingDate = date;
+  chrome.signatories = paragraphs.splice(start).filter((line) => !DATE_LINE.test(line));
 }

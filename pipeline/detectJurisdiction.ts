@@ -91,7 +91,8 @@ export function detectJurisdiction(header: string, body: string): Jurisdiction {
       (cities.length === 0 || cities.some((c) => c.code === r.cityCode)) &&
       (provinces.length === 0 || provinces.some((p) => p.code === r.provinceCode)),
   );
-  if (counties.length > 1 && cities.length === 0 && provinces.length === 0) {
+  // The same county found twice (the title is in the header again as a lead line) is one county.
+  if (new Set(counties.map((r) => r.code)).size > 1 && cities.length === 0 && provinces.length === 0) {
     counties = counties.filter((r) => mentionsParent(body, r));
   }
   const { names } = regionTables();

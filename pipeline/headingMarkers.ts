@@ -6,8 +6,9 @@ export type HeadingRank = 1 | 2 | 3 | 4;
 const RANKED_MARKERS: readonly [RegExp, HeadingRank][] = [
   [/^(?:第[一二三四五六七八九十]+(?:部分|章)|[一二三四五六七八九十]+[、.．])\s*/, 1],
   [/^[（(]\s*[一二三四五六七八九十]+\s*[）)]\s*/, 2],
-  [/^\d{1,2}[.．、](?!\d)\s*/, 3],
-  [/^[（(]\s*\d{1,2}\s*[）)]\s*/, 4],
+  // Digits full width too (１．, （１）): typed so on a Chinese keyboard, and kept so by .docx and .txt.
+  [/^[\d０-９]{1,2}[.．、](?![\d０-９])\s*/, 3],
+  [/^[（(]\s*[\d０-９]{1,2}\s*[）)]\s*/, 4],
 ];
 
 /** The heading rank of a line that starts with a numbering marker, or null for an ordinary line. */

@@ -8,6 +8,11 @@
  * the title holding a comma is not a lead line (structureReport: both made no passage), and a line
  * leaving a quotation or bracket open goes on in the next (cleanReport). 3: a passage a document
  * repeats word for word is kept once (parseReport). 4: only where it repeats under the same
- * headings; a short opening sentence ending with a colon is text, an addressee line is not.
+ * headings; a short opening sentence ending with a colon is text, an addressee line is not. 5: page
+ * numbers, running headers and web credits are dropped, a hard-wrapped text is rejoined, a last
+ * line naming a body is a signature only after a sentence or with the date, full-width numbering
+ * is numbering (cleanReport); a title over two lines is whole, the year is read from full-width or
+ * character digits, 2023年以来 and the template's words, a county named twice is one
+ * (extractMetadata); Word's list numbers are drawn, PDFs with standard CJK fonts are read.
  */
-export const PARSER_VERSION = 4;
+export const PARSER_VERSION = 5;
