@@ -22,6 +22,14 @@ const CLAUSE_INSIDE = /[，；,;]/;
  */
 const ADDRESSEE = /^(?:[^，、,：:]{1,15}(?:委员会|常委会|委|政协|政府|法院|检察院|院|局|厅|部|办公室|办|代表|同志们|同志)[，、,]?)+[：:]$/;
 
+/**
+ * 附件 after the body opens the appendix (附件：⏎2023年度行政执法主体名单⏎序号…, 附件1. …): its lists
+ * and tables belong to no part of the report, and under the last heading they were counted as 安排.
+ */
+const APPENDIX = /^附\s*件\s*[\d一二三四五六七八九十]*\s*(?:[:：.．、]|$)/;
+/** The heading path of an appendix's blocks. */
+const APPENDIX_HEADING = '附件';
+
 interface OpenHeading {
   rank: HeadingRank;
   text: string;
@@ -53,6 +61,12 @@ export function structureReport(cleanedText: string): Block[] {
       else blocks[blocks.length - 1] = { ...intro, text: intro.text + line };
       return;
     }
+    if (rank === null && !inLead && APPENDIX.test(line)) {
+      open.splice(0, open.length, { rank: 1, text: APPENDIX_HEADING });
+      // 附件： alone names what follows; 附件1：2023年度…名单 is also its text.
+      blocks.push(block(open, line, line.replace(APPENDIX, '').trim() === ''));
+      return;
+    }
     if (rank === null) {
       // A law's first article can be short and end with a colon (第三条 下列不动产权利，依法办理登记：); it is text.
       const isLeadLine: boolean = inLead && !SENTENCE_END.test(line) && !(i > 0 && CLAUSE_INSIDE.test(line) && !ADDRESSEE.test(line)) && line.length <= MAX_LEAD_LINE_CHARS && !LEGAL_ARTICLE.test(line);
@@ -76,7 +90,32 @@ export function structureReport(cleanedText: string): Block[] {
     }
     numberRanks.set(blocks.at(-1)!, rank);
   });
-  return keepEmptyHeadingsAsText(blocks, numberRanks);
+  return joinTableCells(keepEmptyHeadingsAsText(blocks, numberRanks));
+}
+
+/**
+ * A table flattened into text is one short line per cell (序号⏎执法主体⏎1⏎区公安局⏎…), and each
+ * made a passage of its own that matched a query by one word. A run of at least TABLE_MIN_CELLS
+ * such lines under the same headings is one block, its cells set apart by spaces.
+ */
+const TABLE_CELL_MAX_CHARS = 15;
+const TABLE_MIN_CELLS = 3;
+
+function joinTableCells(blocks: readonly Block[]): Block[] {
+  const isCell = (b: Block) => !b.isHeading && b.text.length <= TABLE_CELL_MAX_CHARS && !/[，,；;：:]/.test(b.text) && !SENTENCE_END.test(b.text);
+  const out: Block[] = [];
+  for (let i = 0; i < blocks.length; ) {
+    let end = i;
+    while (end < blocks.length && isCell(blocks[end]!) && samePath(blocks[end]!.headingPath, blocks[i]!.headingPath)) end++;
+    if (end - i >= TABLE_MIN_CELLS) {
+      out.push({ ...blocks[i]!, text: blocks.slice(i, end).map((b) => b.text).join(' ') });
+      i = end;
+    } else {
+      out.push(blocks[i]!);
+      i++;
+    }
+  }
+  return out;
 }
 
 /**

@@ -111,6 +111,16 @@ describe('page furniture and layout', () => {
     expect(signed.meta.publishedAt).toBe('2024-01-17');
   });
 
+  it('an appendix belongs to no part of the report, and a table flattened into lines is one passage', () => {
+    const report = parse(['临沂市兰山区2023年法治政府建设年度报告', OPENING, ...BODY, '附件：', '2023年度行政执法主体名单', '序号', '执法主体', '1', '区公安局', '2', '区司法局']);
+    const appendix = report.passages.filter((p) => p.headingPath[0] === '附件');
+    expect(appendix.map((p) => [p.section, p.text])).toEqual([['其他', '2023年度行政执法主体名单 序号 执法主体 1 区公安局 2 区司法局']]);
+    expect(report.passages.filter((p) => p.section === '安排').map((p) => p.text)).toEqual([BODY.at(-1)]);
+    // Two short lines are not a table; a line holding a clause is not a cell.
+    const short = parse(['某市2023年法治政府建设年度报告', OPENING, ...BODY, '主要做法', '百花齐放', '的方针，推陈出新']).passages.map((p) => p.text);
+    expect(short.slice(-3)).toEqual(['主要做法', '百花齐放', '的方针，推陈出新']);
+  });
+
   it('full-width numbering is numbering', () => {
     const report = parse(['兰陵县2023年法治政府建设年度报告', OPENING, ...BODY.slice(0, 2), '１．规范涉企检查。建立涉企检查备案制度，实行“综合查一次”。', '（２）推行柔性执法。制定轻微违法行为免罚清单。', ...BODY.slice(2)]);
     expect(report.passages.find((p) => p.text.startsWith('１．'))!.headingPath.at(-1)).toBe('１．规范涉企检查。');
