@@ -55,12 +55,12 @@ for (const scenario of scenarios) {
       const filter = JSON.parse(JSON.stringify(scenario.filter(best.get(q)!))) as SearchFilter;
       const ctx = embedQueryOnce(reader.current());
       const started = performance.now();
-      const { matches, terms } = await searchWithMatches(ctx, q, { k: K, mode, filter });
+      const { matches, truncated, terms } = await searchWithMatches(ctx, q, { k: K, mode, filter });
       const searched = performance.now();
       // CPU time of this thread's work (the query is already embedded): less disturbed by other load than wall time.
       const cpu = process.cpuUsage();
       let made = 0;
-      await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => {
+      await disjunctiveFacets(ctx.store, filter, { matches, truncated }, (relaxed) => {
         made++;
         return matchingIds(ctx, terms, { k: K, mode, filter: relaxed });
       });

@@ -238,13 +238,14 @@ export async function searchWithMatches(
   ctx: SearchContext,
   query: string,
   opts: SearchOptions,
-): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageMatch[]; terms: QueryTerms }> {
+): Promise<{ results: PassageResult[] | ReportResult[]; matches: PassageMatch[]; truncated: boolean; terms: QueryTerms }> {
   const offset = validateOffset(opts.offset ?? 0);
   const by = validateBy(opts.by ?? 'passage');
-  const { matches, terms } = await rankMatches(ctx, query, opts);
+  const { matches, truncated, terms } = await rankMatches(ctx, query, opts);
   return {
     results: by === 'report' ? groupByReport(ctx.store, matches, offset, opts.k) : loadMatches(ctx.store, matches.slice(offset, offset + opts.k)),
     matches,
+    truncated,
     terms,
   };
 }
@@ -253,7 +254,11 @@ export async function searchWithMatches(
  * Every passage a search retrieves for the query (what searchWithMatches pages through), ranked,
  * without loading any text: for a caller that loads them all (the search CSV).
  */
-export async function rankMatches(ctx: SearchContext, query: string, opts: Omit<SearchOptions, 'offset' | 'by'>): Promise<{ matches: PassageMatch[]; terms: QueryTerms }> {
+export async function rankMatches(
+  ctx: SearchContext,
+  query: string,
+  opts: Omit<SearchOptions, 'offset' | 'by'>,
+): Promise<{ matches: PassageMatch[]; truncated: boolean; terms: QueryTerms }> {
   const text = validateQuery(query);
   validateK(opts.k);
   validateMode(opts.mode);
@@ -265,8 +270,8 @@ export async function rankMatches(ctx: SearchContext, query: string, opts: Omit<
 
   const terms = queryTerms(ctx, text, opts.expand ?? true);
   const tokens = opts.mode === 'dense' ? [] : terms.tokens;
-  const matches = await rankQuery(ctx, text, tokens, () => embedQueryText(ctx.encoder, terms.denseText), opts.mode, depth, { filter }, denseWeight);
-  return { matches, terms };
+  const { matches, truncated } = await rankQuery(ctx, text, tokens, () => embedQueryText(ctx.encoder, terms.denseText), opts.mode, depth, { filter }, denseWeight);
+  return { matches, truncated, terms };
 }
 
 /** What a search looks for: the query's words, and the reports' words for what it says in users' words. */
@@ -331,8 +336,8 @@ export async function similar(ctx: SearchContext, source: SimilarSource, opts: S
   }
   const excludeRegion = opts.otherRegions && home ? regionOf(home) : undefined;
   const tokens = mode === 'dense' ? [] : telltaleTokens(ctx.store, ctx.segment(text));
-  const ranked = await rankQuery(ctx, text, tokens, vector, mode, retrievalDepth(opts.k, ctx.encoder), { filter, excludeRegion, excludeDocId }, undefined);
-  return loadMatches(ctx.store, ranked.slice(offset, offset + opts.k));
+  const { matches } = await rankQuery(ctx, text, tokens, vector, mode, retrievalDepth(opts.k, ctx.encoder), { filter, excludeRegion, excludeDocId }, undefined);
+  return loadMatches(ctx.store, matches.slice(offset, offset + opts.k));
 }
 
 /**
@@ -358,6 +363,9 @@ export function telltaleTokens(store: Store, tokens: readonly string[]): string[
 /**
  * The ranking every search and similar runs: lexical over `tokens`, dense over the text's vector
  * (made only when needed) or both fused, each retrieval restricted to the passages `query` admits.
+ * `truncated`: a retrieval read as deep as it may, so passages it did not read could match too — a
+ * count over the matches is a lower bound, and a filter, which retrieves inside itself, can find
+ * more of its own (dense retrieval always does where the store holds more passages than its depth).
  */
 async function rankQuery(
   ctx: SearchContext,
@@ -368,17 +376,19 @@ async function rankQuery(
   depth: RetrievalDepth,
   query: PassageQuery,
   denseWeight: number | undefined,
-): Promise<PassageMatch[]> {
+): Promise<{ matches: PassageMatch[]; truncated: boolean }> {
   const lexical = mode === 'dense' ? [] : weightedLexicalSearch(ctx.store, tokens, depth.lexical, query);
   const bound = lexical.length === 0 ? 0 : ctx.store.lexicalScoreBound(tokens);
-  if (mode === 'lexical') return rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25, bound));
+  const lexicalTruncated = lexical.length >= depth.lexical;
+  if (mode === 'lexical') return { matches: rank(ctx.store, lexical.map((h) => ({ id: h.id, bm25: h.score })), (bm25) => lexicalRelevance(bm25, bound)), truncated: lexicalTruncated };
   const queryVectors = await vector();
   const dense = denseSearch(ctx, queryVectors.vector, depth.dense, admitted(ctx.store, query));
+  const truncated = lexicalTruncated || dense.length >= depth.dense;
   if (mode === 'dense') {
     const { hits, calibration } = matchClauses(ctx, queryVectors, dense);
-    return rank(ctx.store, hits.map((h) => ({ id: h.id, cosine: h.score })), (_, score) => denseRelevance(score, calibration));
+    return { matches: rank(ctx.store, hits.map((h) => ({ id: h.id, cosine: h.score })), (_, score) => denseRelevance(score, calibration)), truncated };
   }
-  return rankFused(ctx, text, { tokens, hits: lexical, bound }, { vector: queryVectors.vector, hits: dense }, denseWeight);
+  return { matches: rankFused(ctx, text, { tokens, hits: lexical, bound }, { vector: queryVectors.vector, hits: dense }, denseWeight), truncated };
 }
 
 /**

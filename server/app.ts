@@ -130,26 +130,42 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const reader = opts.reader;
 
   const searchDescription =
-    'Answers {query, terms, expanded, filter, total, reports, offset, weak, results, facets}. terms: the words lexical search looked for; ' +
+    'Answers {query, terms, expanded, filter, total, totalAtLeast, reports, offset, weak, results, facets, facetsAtLeast}. terms: the words lexical search looked for; ' +
     'expanded: the reports\' words searched for besides the query\'s own, for what it says in users\' words (打官司 → 诉讼 行政诉讼 应诉; ' +
-    'none with expand=false). total: the passages retrieved for the query, ' +
+    'none with expand=false). total: the passages retrieved for the query; totalAtLeast: a retrieval read as deep as it may (always so in ' +
+    'hybrid and dense mode on a store larger than the retrieval depth), so more passages could match and a filter can list more of its own; ' +
     'reports: the reports they are in; offset pages through them (results offset + 1 … offset + k; with by=report, reports). ' +
     'weak: even the best match scores below 0.1, the noise level (hybrid and lexical mode): nothing matches the query well. ' +
     'filter: the filters as applied (region names resolved, ' +
     'a kind alias as its name, year as from = to). facets holds province, city, county, year, section and kind, each ' +
     'value → passage count over the retrieved matches (not just the page). Each dimension is counted with the filters of ' +
     'the other dimensions applied and its own left out (disjunctive facets: after province=河南 the other provinces keep ' +
-    'their counts); province ignores city and county too, city ignores county, year ignores from/to.';
+    'their counts); province ignores city and county too, city ignores county, year ignores from/to. facetsAtLeast: the dimensions ' +
+    'whose counts are lower bounds (their retrieval was truncated, see totalAtLeast): a click on a value may list more than its count; ' +
+    'elsewhere a count is what the click lists.';
   app.get('/api/search', { schema: { summary: 'Search passages (or reports) by meaning and words', description: searchDescription, querystring: searchQuerySchema } }, async (request) => {
     const q = request.query as { q: string; mode: SearchMode; k: number; offset: number; by: 'passage' | 'report'; expand: boolean } & RawFilter;
     const filter = parseFilter(q);
     const ctx = embedQueryOnce(reader.current());
-    const { results, matches, terms } = await searchWithMatches(ctx, q.q, { k: q.k, offset: q.offset, mode: q.mode, by: q.by, filter, expand: q.expand });
+    const { results, matches, truncated, terms } = await searchWithMatches(ctx, q.q, { k: q.k, offset: q.offset, mode: q.mode, by: q.by, filter, expand: q.expand });
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
-    const facets = await disjunctiveFacets(ctx.store, filter, matches, (relaxed) => matchingIds(ctx, terms, { k: q.k, mode: q.mode, filter: relaxed }));
+    const { facets, atLeast } = await disjunctiveFacets(ctx.store, filter, { matches, truncated }, (relaxed) => matchingIds(ctx, terms, { k: q.k, mode: q.mode, filter: relaxed }));
     const reports = new Set(matches.map((m) => m.docId)).size;
     const weak = nothingMatchesWell(q.mode, matches);
-    return { query: q.q, terms: terms.tokens, expanded: terms.expansion, filter, total: matches.length, reports, offset: q.offset, weak, results: results.map(apiResult), facets };
+    return {
+      query: q.q,
+      terms: terms.tokens,
+      expanded: terms.expansion,
+      filter,
+      total: matches.length,
+      totalAtLeast: truncated,
+      reports,
+      offset: q.offset,
+      weak,
+      results: results.map(apiResult),
+      facets,
+      facetsAtLeast: atLeast,
+    };
   });
 
   app.get(

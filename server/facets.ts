@@ -72,22 +72,40 @@ export function facetBases<N extends FacetName, T>(filter: SearchFilter, names: 
 export async function disjunctiveFacets(
   store: Store,
   filter: SearchFilter,
-  matches: readonly PassageMatch[],
-  retrieve: (filter: SearchFilter) => Promise<Iterable<PassageId>>,
-): Promise<Facets> {
+  own: { matches: readonly PassageMatch[]; truncated: boolean },
+  retrieve: (filter: SearchFilter) => Promise<Retrieved>,
+): Promise<{ facets: Facets; atLeast: FacetName[] }> {
   // Ids the store lacks (removed meanwhile) are left out.
-  const factsOf = async (ids: Promise<Iterable<PassageId>>): Promise<readonly PassageFacts[]> => store.getPassageFacts([...(await ids)]);
+  const factsOf = async (retrieved: Promise<Retrieved>): Promise<{ facts: readonly PassageFacts[]; truncated: boolean }> => {
+    const { ids, truncated } = await retrieved;
+    return { facts: store.getPassageFacts([...ids]), truncated };
+  };
   // The page's own matches carry their facts: an unfiltered page reads nothing more.
-  const own: Promise<readonly PassageFacts[]> = Promise.resolve(matches);
-  const bases = facetBases(filter, FACET_NAMES, own, (relaxed) => factsOf(retrieve(relaxed)));
+  const ownBase: Promise<{ facts: readonly PassageFacts[]; truncated: boolean }> = Promise.resolve({ facts: own.matches, truncated: own.truncated });
+  const bases = facetBases(filter, FACET_NAMES, ownBase, (relaxed) => factsOf(retrieve(relaxed)));
   const facets = {} as Facets;
-  for (const name of FACET_NAMES) facets[name] = countValues(await bases.get(name)!, (facts) => facetValue(facts, name));
-  return facets;
+  const atLeast: FacetName[] = [];
+  for (const name of FACET_NAMES) {
+    const { facts, truncated } = await bases.get(name)!;
+    facets[name] = countValues(facts, (f) => facetValue(f, name));
+    if (truncated) atLeast.push(name);
+  }
+  return { facets, atLeast };
+}
+
+/**
+ * The passages a search retrieved, and whether a retrieval read as deep as it may (searchEngine.ts
+ * rankQuery): then each count over them is a lower bound — a click on a value retrieves inside it
+ * and finds more of its own (述法 on 16 reports: 山东省 counted 90, listed 100 once clicked).
+ */
+export interface Retrieved {
+  ids: Iterable<PassageId>;
+  truncated: boolean;
 }
 
 /**
  * The passages searchWithMatches would retrieve (and so count as matches) for the query under
- * `filter`, without ranking them or loading their rows (that cost more than the retrievals on the
+ * `filter`, and whether it would call them truncated, without ranking them or loading their rows (that cost more than the retrievals on the
  * eval index): lexical and/or dense candidates to the same depth, the dense filter as the same
  * allow-list. Takes the search's own words (its `terms`: tokens, and the text dense embeds),
  * so the query is not segmented or expanded again; pass a context from embedQueryOnce, so it is
@@ -97,15 +115,22 @@ export async function matchingIds(
   ctx: SearchContext,
   terms: Pick<QueryTerms, 'tokens' | 'denseText'>,
   opts: { k: number; mode: SearchMode; filter: SearchFilter },
-): Promise<Set<PassageId>> {
+): Promise<{ ids: Set<PassageId>; truncated: boolean }> {
   const depth = retrievalDepth(opts.k, ctx.encoder);
   const ids = new Set<PassageId>();
-  if (opts.mode !== 'dense') for (const hit of weightedLexicalSearch(ctx.store, terms.tokens, depth.lexical, { filter: opts.filter })) ids.add(hit.id);
+  let truncated = false;
+  if (opts.mode !== 'dense') {
+    const hits = weightedLexicalSearch(ctx.store, terms.tokens, depth.lexical, { filter: opts.filter });
+    for (const hit of hits) ids.add(hit.id);
+    truncated = hits.length >= depth.lexical;
+  }
   if (opts.mode !== 'lexical') {
     const { vector } = await embedQueryText(ctx.encoder, terms.denseText);
-    for (const hit of ctx.index.search(vector, depth.dense, admitted(ctx.store, { filter: opts.filter }))) ids.add(hit.id);
+    const hits = ctx.index.search(vector, depth.dense, admitted(ctx.store, { filter: opts.filter }));
+    for (const hit of hits) ids.add(hit.id);
+    truncated ||= hits.length >= depth.dense;
   }
-  return ids;
+  return { ids, truncated };
 }
 
 /**

@@ -4,7 +4,8 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParsedReport, SectionKind } from '../pipeline/types.ts';
-import { embedQueryOnce, matchingIds } from '../server/facets.ts';
+import type { SearchFilter } from '../search/store.ts';
+import { disjunctiveFacets, embedQueryOnce, FACET_NAMES, matchingIds } from '../server/facets.ts';
 import { searchWithMatches, type SearchContext, type SearchMode } from '../search/searchEngine.ts';
 import { Store } from '../search/store.ts';
 import { VectorIndex } from '../search/vectorIndex.ts';
@@ -51,7 +52,39 @@ describe('matchingIds', () => {
     const { matches, terms } = await searchWithMatches(ctx, query, { k: 10, mode, filter: {} });
     // More passages than the retrieval reads, so which ones it reads depends on the query vector.
     expect(store.counts().passages).toBeGreaterThan(matches.length);
-    const ids = await matchingIds(ctx, terms, { k: 10, mode, filter: {} });
+    const { ids, truncated } = await matchingIds(ctx, terms, { k: 10, mode, filter: {} });
     expect(ids).toEqual(new Set(matches.map((m) => m.id)));
+    expect(truncated).toBe(true);
+  });
+});
+
+describe('facet counts and clicks', () => {
+  /** What a click on `value` lists: the search again with that dimension's filter set to it. */
+  const clickTotal = async (ctx: SearchContext, query: string, mode: SearchMode, name: (typeof FACET_NAMES)[number], value: string) => {
+    const filter: SearchFilter = name === 'year' ? { year: Number(value) } : name === 'section' ? { section: value as SectionKind } : { [name]: value };
+    return (await searchWithMatches(ctx, query, { k: 10, mode, filter })).matches.length;
+  };
+
+  it.each([
+    ['lexical', '独2-7 独4-9 独5-1', false],
+    ['dense', '推行行政执法公示制度', true],
+    ['hybrid', '推行行政执法公示制度', true],
+  ] as [SearchMode, string, boolean][])('%s: a count is what its click lists, or is marked a lower bound where retrieval was truncated', async (mode, query, truncated) => {
+    const ctx = embedQueryOnce(context());
+    const { matches, truncated: own, terms } = await searchWithMatches(ctx, query, { k: 10, mode, filter: {} });
+    expect(own).toBe(truncated);
+    const { facets, atLeast } = await disjunctiveFacets(store, {}, { matches, truncated: own }, (relaxed) => matchingIds(ctx, terms, { k: 10, mode, filter: relaxed }));
+    expect(atLeast).toEqual(truncated ? [...FACET_NAMES] : []);
+    let larger = 0;
+    for (const name of ['province', 'year', 'section'] as const) {
+      for (const [value, count] of Object.entries(facets[name])) {
+        const clicked = await clickTotal(ctx, query, mode, name, value);
+        if (truncated) expect(clicked, `${name}=${value}`).toBeGreaterThanOrEqual(count);
+        else expect(clicked, `${name}=${value}`).toBe(count);
+        if (clicked > count) larger++;
+      }
+    }
+    // Truncated retrieval is why counts are marked: clicks there do list more than their counts.
+    if (truncated) expect(larger).toBeGreaterThan(0);
   });
 });
