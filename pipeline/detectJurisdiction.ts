@@ -109,7 +109,46 @@ export function detectJurisdiction(header: string, body: string): Jurisdiction {
   if (city) return { province: names.get(city.provinceCode)!, city: city.name, county: null, code: city.code };
   const province = only(provinces);
   if (province) return { province: province.name, city: null, county: null, code: province.code };
-  return { ...UNKNOWN };
+  return zoneJurisdiction(header) ?? { ...UNKNOWN };
+}
+
+/**
+ * Development zones and new areas report too, and most are named by their city's or province's
+ * short name, which detectJurisdiction otherwise never takes (成都高新区, 青岛西海岸新区, 河北雄安新区):
+ * a header line naming a zone is read as that city (else province) when its opening is one's short
+ * name. The national new areas named by neither are listed.
+ */
+const ZONE = /(?:高新技术产业开发区|经济技术开发区|高新区|经开区|新区|开发区|工业园区|保税区|试验区)/;
+const NEW_AREAS: Readonly<Record<string, { province: string; city?: string }>> = {
+  两江新区: { province: '重庆', city: '重庆' },
+  雄安新区: { province: '河北' },
+  西咸新区: { province: '陕西' },
+  贵安新区: { province: '贵州' },
+  天府新区: { province: '四川', city: '成都' },
+  湘江新区: { province: '湖南', city: '长沙' },
+  滇中新区: { province: '云南', city: '昆明' },
+  赣江新区: { province: '江西', city: '南昌' },
+  金普新区: { province: '辽宁', city: '大连' },
+};
+
+function zoneJurisdiction(header: string): Jurisdiction | null {
+  for (const line of header.split('\n')) {
+    if (!ZONE.test(line)) continue;
+    const area = Object.keys(NEW_AREAS).find((name) => line.includes(name));
+    if (area) {
+      const { province, city } = NEW_AREAS[area]!;
+      const region = city ? resolveRegion('city', city)[0]! : resolveRegion('province', province)[0]!;
+      return { province: region.province, city: region.city, county: null, code: region.code };
+    }
+    for (const length of [4, 3, 2]) {
+      const stem = line.slice(0, length);
+      const cities = resolveRegion('city', stem);
+      if (cities.length === 1) return { province: cities[0]!.province, city: cities[0]!.name, county: null, code: cities[0]!.code };
+      const provinces = resolveRegion('province', stem);
+      if (provinces.length === 1) return { province: provinces[0]!.name, city: null, county: null, code: provinces[0]!.code };
+    }
+  }
+  return null;
 }
 
 /** A current region a user's name resolved to, with its parents' names. */

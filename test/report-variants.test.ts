@@ -26,6 +26,18 @@ describe('metadata of reports as they arrive', () => {
     expect(jurisdiction).toEqual({ province: '山东省', city: '临沂市', county: '平邑县', code: '371326' });
   });
 
+  it("a development zone or new area is its city's or province's, named by their short names", () => {
+    const place = (title: string) => {
+      const { province, city, county } = parse([title, OPENING, ...BODY]).meta.jurisdiction;
+      return [province, city, county];
+    };
+    expect(place('成都高新区2023年法治政府建设年度报告')).toEqual(['四川省', '成都市', null]);
+    expect(place('青岛西海岸新区管委会关于2023年法治政府建设情况的报告')).toEqual(['山东省', '青岛市', null]);
+    expect(place('河北雄安新区2023年法治政府建设情况报告')).toEqual(['河北省', null, null]);
+    expect(place('两江新区2023年法治政府建设年度报告')).toEqual(['重庆市', '重庆市', null]);
+    expect(place('某开发区2023年法治政府建设年度报告')).toEqual([null, null, null]);
+  });
+
   it('a title broken over two lines is one title, and its kind is read from all of it', () => {
     const split = parse(['威海市文登区人民政府关于2023年法治政府建设', '情况的报告', OPENING, ...BODY]).meta;
     expect(split.title).toBe('威海市文登区人民政府关于2023年法治政府建设情况的报告');
