@@ -12,8 +12,8 @@
  * numbers, running headers and web credits are dropped, a hard-wrapped text is rejoined, a last
  * line naming a body is a signature only after a sentence or with the date, full-width numbering
  * is numbering (cleanReport); a title over two lines is whole, the year is read from full-width or
- * character digits, 2023年以来 and the template's words, a county named twice is one
- * (extractMetadata); 附件 opens a part of its own and a table flattened into short lines is one
+ * character digits, 2023年以来 and the template's words, a county named twice is one,
+ * a zone is its city's (extractMetadata, detectJurisdiction); 附件 opens a part of its own and a table flattened into short lines is one
  * block (structureReport); Word's list numbers are drawn, PDFs with standard CJK fonts are read.
  */
 export const PARSER_VERSION = 5;
