@@ -131,7 +131,7 @@ export function cleanReport(text: string): CleanedReport {
     }
     if (PAGE_FURNITURE.test(line) || ARTICLE_CREDITS.test(line) || SPAM.test(line)) continue;
     if (ARTICLE_HEADER.test(line) && line.length < 120) {
-      chrome.articleSource ??= line.match(/来源[:：]\s*(.+?)\s*(?=发布|访问|浏览|字号|$)/)?.[1] || null;
+      chrome.articleSource ??= line.match(/来源[:：]\s*(.+?)\s*(?=发布|访问|浏览|字号|字体|编辑|【|\[|$)/)?.[1] || null;
       const date = line.match(/发布(?:日期|时间)[:：]\s*(.*)/)?.[1];
       chrome.pageDate ??= date ? isoDate(date) : null;
       continue;

@@ -16,10 +16,17 @@ const BLOCK_TAGS = new Set([
 ]);
 /** The charset a page declares: <meta charset=…> or <meta http-equiv="Content-Type" content="…; charset=…">. */
 const DECLARED_CHARSET = /<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)/i;
-/** Separators between article, channel and site names in <title>. */
-const TITLE_SEPARATOR = /[_|｜]|\s[-—–]\s/;
-/** The line under a title with 发布日期 / 来源 / 访问次数. */
-const INFO_LINE = /(?:发布(?:日期|时间)|来源)[:：]/;
+/**
+ * Separators between article, channel and site names in <title>: _ and |, and a dash, spaced or not
+ * ("…年度报告-潍坊市奎文区人民政府"). A dash between digits is a range (2022-2023年) and a doubled one (——)
+ * opens a subtitle; neither separates.
+ */
+const TITLE_SEPARATOR = /[_|｜]|\s[-—–－]\s|(?<![\d\-—–－])[-—–－](?![\d\-—–－])/;
+/** Labels of the line under a title with 发布日期 / 来源 / 访问次数; each field may sit in an element of its own. */
+const DATE_LABEL = /发布(?:日期|时间)[:：]/;
+const SOURCE_LABEL = /来源[:：]/;
+/** The source runs up to the next field of the line or a page widget (【字体：大 中 小】, [打印]). */
+const SOURCE = /来源[:：]\s*(.+?)\s*(?=发布|时间|日期|作者|编辑|访问|浏览|点击|字号|字体|【|\[|$)/;
 const MAX_INFO_LINE_CHARS = 200;
 const CJK = /[\u3400-\u4dbf\u4e00-\u9fff]/g;
 
@@ -39,9 +46,9 @@ export function readHtml(source: string, bytes: Buffer): DocumentText {
 function pageFields($: cheerio.CheerioAPI): PageFields {
   // TRS and 大汉 pages carry the article's fields as <meta name="ArticleTitle" …>; templates vary, so fall back to the page.
   const meta = (name: string) => $(`meta[name="${name}"]`).attr('content')?.trim() || undefined;
-  const infoLine = innermostMatch($, INFO_LINE).replace(/\s+/g, ' ');
-  const date = meta('PubDate') ?? infoLine.match(/发布(?:日期|时间)[:：]\s*([\d\s\-/.年月日]+)/)?.[1];
-  const articleSource = meta('ContentSource') ?? infoLine.match(/来源[:：]\s*(.+?)\s*(?=发布|时间|日期|作者|访问|浏览|点击|字号|$)/)?.[1];
+  const infoLine = (label: RegExp) => innermostMatch($, label).replace(/\s+/g, ' ');
+  const date = meta('PubDate') ?? infoLine(DATE_LABEL).match(/发布(?:日期|时间)[:：]\s*([\d\s\-/.年月日]+)/)?.[1];
+  const articleSource = meta('ContentSource') ?? infoLine(SOURCE_LABEL).match(SOURCE)?.[1];
   const title = meta('ArticleTitle') ?? pageTitle($);
   const publishedAt = date ? isoDate(date) : null;
   return {
@@ -54,7 +61,8 @@ function pageFields($: cheerio.CheerioAPI): PageFields {
 /**
  * The article's title. <title> joins it with channel and site names ("报告标题_通知公告_威海市司法局", or
  * the site first); the article's title is the longest part. A heading that contains it may be fuller
- * (a subtitle) and wins; an <h1> alone is not trusted, as it is often the site's logo.
+ * (a subtitle, or a title a dash of its own split) and wins; an <h1> alone is not trusted, as it is often
+ * the site's logo.
  */
 function pageTitle($: cheerio.CheerioAPI): string | undefined {
   const parts = $('title').text().replace(/\s+/g, ' ').split(TITLE_SEPARATOR).map((p) => p.trim());

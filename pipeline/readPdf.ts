@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { extractTextItems, getDocumentProxy, type StructuredTextItem } from 'unpdf';
 import { InputError } from './errors.ts';
 import { headingRank, SENTENCE_END } from './headingMarkers.ts';
@@ -26,6 +28,14 @@ const PAGE_NUMBER = /^(?:[-—–－\s]*\d{1,4}[-—–－\s]*|第\s*\d+\s*页(?
 const CJK = '\\u3000-\\u303f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uff00-\\uffef';
 /** PDF text layers put a space where the font changes or glyphs are spaced out ("2023 年"); Chinese text has none. */
 const SPACE_AT_CJK = new RegExp(`(?<=[${CJK}])\\s+|\\s+(?=[${CJK}])`, 'g');
+/**
+ * pdf.js's character maps (pdfjs-dist, the version unpdf bundles): a PDF in one of the standard Chinese fonts
+ * it does not embed (STSong-Light, encoding UniGB-UCS2-H, as reportlab and many government templates write)
+ * maps its glyph codes to text only through them; without them every such page has no text. unpdf's own
+ * default is a file: URL, which pdf.js's Node reader hands to fs.readFile as a string and cannot open, so
+ * the directory is given as a path, with the trailing separator pdf.js appends file names to.
+ */
+const CMAP_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'cmaps') + path.sep;
 
 interface PdfLine {
   text: string;
@@ -61,7 +71,7 @@ async function textItems(source: string, bytes: Buffer): Promise<StructuredTextI
   let pdf;
   try {
     // pdf.js takes ownership of the array it is given, so it gets a copy.
-    pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
+    pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0, cMapUrl: CMAP_DIR });
   } catch (e) {
     const reason = (e as Error).name === 'PasswordException' ? 'PDF is encrypted with a password' : `cannot read PDF (${(e as Error).message})`;
     throw new InputError(source, reason);

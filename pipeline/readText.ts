@@ -22,8 +22,21 @@ const GB_FAMILY = new Set(['gb2312', 'gbk', 'gb18030', 'x-gbk', 'cp936', 'euc-cn
 const BINARY_SAMPLE_BYTES = 64 * 1024;
 /** Share of control bytes above which a file is taken for binary. Real reports have none besides tab/CR/LF/FF. */
 const MAX_CONTROL_SHARE = 0.05;
-/** A GB18030 decoding is only believed when nearly all characters are CJK, ASCII or CJK punctuation. */
+/** A GB18030 decoding is only believed when nearly all characters are CJK, ASCII, punctuation or GB symbols. */
 const MIN_PLAUSIBLE_SHARE = 0.9;
+/**
+ * What Chinese text holds: ASCII, CJK ideographs and punctuation, full-width forms, and the symbols of
+ * GB2312's rows 1–9 that reports use in lists and tables (① ⑴ ⒈ ㈠, Ⅰ ⅰ, √ × ÷ ∑ ≤, ■ □ ○ ● ★ → ↑, ℃ ㎡ ㎏ №,
+ * box drawing, Greek letters, pinyin vowels). Without them a GBK report with a table of ticks and circled
+ * numbers fell below the share and was refused. GB2312's kana are left out: Japanese EUC-JP text, whose kana
+ * sit at the same codes, would otherwise pass for Chinese.
+ */
+const PLAUSIBLE_CHAR = new RegExp(
+  '[\\x21-\\x7e\\u00a4\\u00a7\\u00a8\\u00b0\\u00b1\\u00b7\\u00d7\\u00e0-\\u00fc\\u0101-\\u01dc\\u02c7-\\u02d9' +
+    '\\u0391-\\u03c9\\u2010-\\u2027\\u2030-\\u205e\\u2103-\\u2121\\u2160-\\u2179\\u2190-\\u2199\\u2200-\\u22bf\\u2312' +
+    '\\u2460-\\u249b\\u2500-\\u2595\\u25a0-\\u25e5\\u2605\\u2606\\u2609\\u2640\\u2642\\u3000-\\u303f' +
+    '\\u3220-\\u3229\\u32a3\\u338e-\\u33d5\\u3400-\\u4dbf\\u4e00-\\u9fff\\ufe30-\\ufe6b\\uff00-\\uffef]',
+);
 
 /** Checks what every reader needs: a known extension (one of `accepted`) and a size within the limit. */
 export function checkFileInput(source: string, bytes: Buffer, accepted: readonly string[] = SUPPORTED_EXTENSIONS): void {
@@ -66,14 +79,19 @@ export function decodeBytes(source: string, bytes: Buffer, declaredCharset?: str
     return { text: iconv.decode(bytes, declared), encoding: declared.toUpperCase() };
   }
   const text = iconv.decode(bytes, 'gb18030');
-  if (!text.includes('\ufffd') && plausibleChineseShare(text) >= MIN_PLAUSIBLE_SHARE) {
-    return { text, encoding: 'GB18030' };
-  }
+  const invalid = text.match(/\ufffd/g)?.length ?? 0;
+  const share = plausibleChineseShare(text);
+  if (invalid === 0 && share >= MIN_PLAUSIBLE_SHARE) return { text, encoding: 'GB18030' };
+  // chardet's guess names another encoding to convert from; when it guesses GB18030 itself, the reason the
+  // decoding was refused is what helps.
   const guess = chardet.detect(bytes);
-  throw new InputError(
-    source,
-    `cannot decode as UTF-8 or GB18030/GBK${guess ? ` (looks like ${guess})` : ''}; convert it to UTF-8`,
-  );
+  const why =
+    guess && !GB_FAMILY.has(guess.toLowerCase())
+      ? `looks like ${guess}`
+      : invalid > 0
+        ? `${invalid} byte sequence${invalid === 1 ? ' is' : 's are'} not valid GB18030`
+        : `only ${Math.round(share * 100)}% of it reads as Chinese text in GB18030`;
+  throw new InputError(source, `cannot decode as UTF-8 or GB18030/GBK (${why}); convert it to UTF-8`);
 }
 
 function looksBinary(bytes: Buffer): boolean {
@@ -92,7 +110,7 @@ function plausibleChineseShare(text: string): number {
   for (const ch of text) {
     if (/\s/.test(ch)) continue;
     total++;
-    if (/[\x21-\x7e\u3000-\u303f\u4e00-\u9fff\u3400-\u4dbf\uff00-\uffef\u2010-\u2027\u2030-\u205e\u00b7\u00d7]/.test(ch)) plausible++;
+    if (PLAUSIBLE_CHAR.test(ch)) plausible++;
   }
   return total === 0 ? 1 : plausible / total;
 }

@@ -83,6 +83,10 @@ describe('page furniture and layout', () => {
     expect(report.passages.find((p) => p.text.includes('严格落实重大行政'))!.text).toBe('（一）健全依法决策机制。严格落实重大行政决策程序规定，公布年度重大行政决策事项目录。');
   });
 
+  it("a web article's source line in a text copy ends before the font-size widget", () => {
+    expect(parse(['寿光市2023年度法治政府建设情况的报告', '发布日期：2024年1月30日　　信息来源：寿光市司法局　　【字体：大 中 小】', OPENING, ...BODY]).meta.issuer).toBe('寿光市司法局');
+  });
+
   it("drops a web article's editor credits and link list", () => {
     const text = allText(parse(['诸城市2023年法治政府建设工作情况报告', OPENING, ...BODY, '（责任编辑：王某某）', '审核：李某', '相关链接：']));
     for (const credit of ['责任编辑', '审核：', '相关链接']) expect(text).not.toContain(credit);

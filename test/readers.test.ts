@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import JSZip from 'jszip';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../pipeline/errors.ts';
+import { formatListNumber } from '../pipeline/listNumberFormat.ts';
+import { parseDocument } from '../pipeline/parseReport.ts';
+import { readDocumentText } from '../pipeline/readDocument.ts';
+import { decodeText } from '../pipeline/readText.ts';
+
+const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'readers');
+const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+
+describe('PDF', () => {
+  it('a PDF in a standard Chinese font it does not embed (STSong-Light) gives its text', async () => {
+    // Made by fixtures/readers/make-cid-pdf.py with reportlab, as many government templates write such PDFs.
+    const { text } = await readDocumentText('cid.pdf', fs.readFileSync(path.join(FIXTURES, 'cid-stsong.pdf')));
+    expect(lines(text)).toEqual(['某县2023年法治政府建设年度报告', '一、主要举措和成效', '全年完成合法性审查事项126件。']);
+  });
+});
+
+describe('DOCX list numbers drawn by Word', () => {
+  const W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
+  const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/';
+  const rels = (targets: [string, string][]) =>
+    `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${targets
+      .map(([type, target], i) => `<Relationship Id="rId${i + 1}" Type="${REL}${type}" Target="${target}"/>`)
+      .join('')}</Relationships>`;
+  /** A DOCX as Word writes one: the paragraphs name a list (numId) and level (ilvl); numbering.xml says how it is drawn. */
+  async function docx(body: string, numbering: string, styles = ''): Promise<Buffer> {
+    const zip = new JSZip();
+    zip.file(
+      '[Content_Types].xml',
+      '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+    );
+    zip.file('_rels/.rels', rels([['officeDocument', 'word/document.xml']]));
+    zip.file('word/_rels/document.xml.rels', rels([['numbering', 'numbering.xml'], ['styles', 'styles.xml']]));
+    zip.file('word/document.xml', `<w:document ${W}><w:body>${body}</w:body></w:document>`);
+    zip.file('word/numbering.xml', `<w:numbering ${W}>${numbering}</w:numbering>`);
+    zip.file('word/styles.xml', `<w:styles ${W}>${styles}</w:styles>`);
+    return zip.generateAsync({ type: 'nodebuffer' });
+  }
+  const p = (text: string, pPr = '') => `<w:p>${pPr && `<w:pPr>${pPr}</w:pPr>`}<w:r><w:t>${text}</w:t></w:r></w:p>`;
+  const lvl = (ilvl: number, numFmt: string, lvlText: string, extra = '') =>
+    `<w:lvl w:ilvl="${ilvl}"><w:start w:val="1"/><w:numFmt w:val="${numFmt}"/>${extra}<w:lvlText w:val="${lvlText}"/></w:lvl>`;
+
+  it('headings numbered by their styles get 一、 and （一）, and the report its sections', async () => {
+    // Heading styles link to a two-level list, as a Chinese Word template does; the second level is found
+    // by the style it names (w:pStyle), since that style's numPr gives the list only.
+    const numbering =
+      `<w:abstractNum w:abstractNumId="0">${lvl(0, 'chineseCounting', '%1、')}${lvl(1, 'chineseCounting', '（%2）', '<w:pStyle w:val="H2"/>')}</w:abstractNum>` +
+      '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>';
+    const style = (id: string, numPr: string) => `<w:style w:type="paragraph" w:styleId="${id}"><w:name w:val="${id}"/><w:pPr><w:numPr>${numPr}</w:numPr></w:pPr></w:style>`;
+    const styles = style('H1', '<w:ilvl w:val="0"/><w:numId w:val="1"/>') + style('H2', '<w:numId w:val="1"/>');
+    const h1 = '<w:pStyle w:val="H1"/>';
+    const h2 = '<w:pStyle w:val="H2"/>';
+    const body = [
+      p('某县2023年法治政府建设年度报告'),
+      p('2023年，全县扎实推进法治政府建设，各项工作取得明显成效。现将有关情况报告如下：'),
+      p('2023年推进法治政府建设的主要举措和成效', h1),
+      p('健全依法决策机制', h2),
+      p('全年完成合法性审查事项126件，提出修改意见300余条，确保决策程序合法、内容合规。'),
+      p('深化行政执法改革', h2),
+      p('全面推行行政执法三项制度，组织联合抽查45次，覆盖市场主体1496户。'),
+      p('存在的不足和原因', h1),
+      p('一是法治队伍专业化水平有待提高。二是行政复议纠错力度仍需加大，部分案件办理周期较长。'),
+      p('2024年推进法治政府建设的主要安排', h1),
+      p('持续提升依法行政能力', h2),
+      p('组织领导干部旁听庭审，开展行政执法人员全员轮训，提升依法行政能力和水平。'),
+    ].join('');
+    const bytes = await docx(body, numbering, styles);
+    const { text } = await readDocumentText('numbered.docx', bytes);
+    expect(lines(text).filter((l) => !l.endsWith('。') && !l.endsWith('：'))).toEqual([
+      '某县2023年法治政府建设年度报告',
+      '一、2023年推进法治政府建设的主要举措和成效',
+      '（一）健全依法决策机制',
+      '（二）深化行政执法改革',
+      '二、存在的不足和原因',
+      '三、2024年推进法治政府建设的主要安排',
+      '（一）持续提升依法行政能力',
+    ]);
+    const { passages } = await parseDocument('numbered.docx', bytes);
+    const shortcoming = passages.find((x) => x.text.startsWith('一是法治队伍'));
+    expect(shortcoming?.headingPath[0]).toBe('二、存在的不足和原因');
+    expect(shortcoming?.section).toBe('不足');
+  });
+
+  it('counts as Word does: lists of one definition continue, a start override restarts, an empty item counts unnumbered', async () => {
+    const numbering =
+      `<w:abstractNum w:abstractNumId="0">${lvl(0, 'decimal', '%1.')}</w:abstractNum>` +
+      '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>' +
+      '<w:num w:numId="2"><w:abstractNumId w:val="0"/></w:num>' +
+      '<w:num w:numId="3"><w:abstractNumId w:val="0"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>';
+    const item = (numId: number) => `<w:numPr><w:ilvl w:val="0"/><w:numId w:val="${numId}"/></w:numPr>`;
+    const body = [
+      p('2023年完成立法项目', item(1)),
+      '<w:p><w:pPr>' + item(1) + '</w:pPr></w:p>',
+      p('规范涉企检查', item(2)),
+      p('重新编号的第一项', item(3)),
+      p('第二项', item(3)),
+      p('不编号的段落', item(0)),
+    ].join('');
+    const { text } = await readDocumentText('decimal.docx', await docx(body, numbering));
+    // A space after a Latin number, or 1. and 2023年 would read as the decimal 1.2023.
+    expect(lines(text)).toEqual(['1. 2023年完成立法项目', '3. 规范涉企检查', '1. 重新编号的第一项', '2. 第二项', '不编号的段落']);
+  });
+
+  it('number formats', () => {
+    const cases: [number, string, string][] = [
+      [3, 'chineseCounting', '三'], [10, 'chineseCounting', '十'], [12, 'chineseCountingThousand', '十二'],
+      [20, 'chineseCounting', '二十'], [105, 'chineseCounting', '一百零五'], [11, 'chineseLegalSimplified', '拾壹'],
+      [2, 'ideographTraditional', '乙'], [3, 'decimalEnclosedCircle', '③'], [3, 'decimalEnclosedParen', '⑶'],
+      [12, 'decimalFullWidth', '１２'], [4, 'upperRoman', 'IV'], [28, 'lowerLetter', 'bb'], [7, 'unknownFormat', '7'],
+    ];
+    expect(cases.map(([n, numFmt]) => formatListNumber(n, numFmt))).toEqual(cases.map(([, , drawn]) => drawn));
+  });
+});
+
+describe('GBK text', () => {
+  const report = '某县2023年法治政府建设年度报告\n一、主要举措和成效\n全年完成合法性审查事项126件，提出修改意见300余条。\n';
+  it('a GBK report with a table of symbols (①②③ ■ √ ℃ ㎡ Ⅰ Ⅱ) is read', () => {
+    const table = Array.from({ length: 30 }, (_, i) => `${i + 1} 事项${i + 1} √ ■ ①②③ ℃ ㎡ Ⅰ Ⅱ ★ → ㈠ №`).join('\n');
+    const decoded = decodeText('symbols.txt', iconv.encode(report + table, 'gbk'));
+    expect(decoded).toEqual({ text: report + table, encoding: 'GB18030' });
+  });
+  it('a GBK file with a byte that is not GB18030 says so, not that it looks like GB18030', () => {
+    const bytes = Buffer.concat([iconv.encode(report, 'gbk'), Buffer.from([0x81])]);
+    expect(() => decodeText('stray.txt', bytes)).toThrow(InputError);
+    expect(() => decodeText('stray.txt', bytes)).toThrow(/cannot decode as UTF-8 or GB18030\/GBK \(1 byte sequence is not valid GB18030\)/);
+  });
+  it('Japanese EUC-JP, whose kana sit where GB2312 has them, is still refused', () => {
+    const japanese = iconv.encode('行政手続の透明性を確保するため、全ての処分について理由を示す。東京都の報告書です。', 'euc-jp');
+    expect(() => decodeText('japanese.txt', japanese)).toThrow(/cannot decode/);
+  });
+});
+
+describe('web page fields', () => {
+  const page = (title: string, info = '') =>
+    Buffer.from(`<html><head><meta charset="utf-8"><title>${title}</title></head><body>${info}<div id="zoom"><p>全年完成合法性审查事项126件。</p></div></body></html>`);
+  it.each([
+    ['潍坊市奎文区2023年法治政府建设年度报告-潍坊市奎文区人民政府', '潍坊市奎文区2023年法治政府建设年度报告'],
+    ['潍坊市奎文区2023年法治政府建设年度报告—潍坊市奎文区人民政府', '潍坊市奎文区2023年法治政府建设年度报告'],
+    ['潍坊市奎文区人民政府－潍坊市奎文区2023年法治政府建设年度报告', '潍坊市奎文区2023年法治政府建设年度报告'],
+    ['潍坊市奎文区2023年法治政府建设年度报告_潍坊市奎文区人民政府', '潍坊市奎文区2023年法治政府建设年度报告'],
+    ['潍坊市奎文区2023年法治政府建设年度报告|潍坊市奎文区人民政府', '潍坊市奎文区2023年法治政府建设年度报告'],
+    ['某县2022-2023年法治政府建设情况报告', '某县2022-2023年法治政府建设情况报告'],
+    ['法治政府建设年度报告——以某县为例-某县人民政府', '法治政府建设年度报告——以某县为例'],
+  ])('<title>%s → %s', async (title, expected) => {
+    expect((await readDocumentText('page.html', page(title))).fields?.title).toBe(expected);
+  });
+  it('the source on an info line ends before the page widgets (【字体：大 中 小】)', async () => {
+    const info = '<div class="sj">发布日期：2024年1月30日　　信息来源：寿光市司法局　　【字体：<a>大</a> <a>中</a> <a>小</a>】</div>';
+    expect((await readDocumentText('page.html', page('报告', info))).fields).toMatchObject({ publishedAt: '2024-01-30', articleSource: '寿光市司法局' });
+  });
+  it('date and source in elements of their own are both found', async () => {
+    const info = '<div class="info"><span>发布时间：2024-02-05 09:30</span> <span>来源：奎文区司法局</span> <span>浏览次数：123</span></div>';
+    expect((await readDocumentText('page.html', page('报告', info))).fields).toMatchObject({ publishedAt: '2024-02-05', articleSource: '奎文区司法局' });
+  });
+});
