@@ -72,14 +72,14 @@ function printUrl(address: string, dataDir: string, writes: boolean, workers: nu
   process.stdout.write(`fazhi serve: ${url.href}  (data ${dataDir}${writes ? ', writes allowed' : ', read-only'}${workers > 1 ? `, ${workers} processes` : ''})\n`);
 }
 
-async function serveHere(o: { dataDir: string; model?: string; flags: ServeFlags }, port: number, rateLimitPerMinute: number, token: string | undefined): Promise<void> {
+async function serveHere(o: { dataDir: string; root: string; model?: string; flags: ServeFlags }, port: number, rateLimitPerMinute: number, token: string | undefined): Promise<void> {
   const { openReader } = await import('../server/reader.ts');
   const { buildServer } = await import('../server/app.ts');
   const reader = await openReader(o);
   const app = await buildServer({
     reader,
     rateLimitPerMinute,
-    writes: o.flags.allowWrites ? { token: token!, uploadDir: path.join(o.dataDir, 'uploads'), model: o.model } : undefined,
+    writes: o.flags.allowWrites ? { token: token!, uploadDir: path.join(o.dataDir, 'uploads'), root: o.root, model: o.model } : undefined,
   });
   const address = await app.listen({ host: o.flags.host, port }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;

@@ -729,6 +729,16 @@ export class Store {
     }
   }
 
+  /**
+   * The writer holding this data directory now, as a write it refuses is told (for a reader, such
+   * as the server, saying why the write it asked a child process for was refused), or null.
+   */
+  currentWriter(): WriterBusyError | null {
+    const held = this.currentLease();
+    if (!held || (held.kind === 'embedded' && held.host === pidScope() && held.pid !== undefined && !processAlive(held.pid))) return null;
+    return new WriterBusyError(this.path, held.holder, held.until, held.kind ?? 'queue');
+  }
+
   /** An embedded writer's lease held by this process (a command reopening its store), or by a process on this machine that is gone. */
   private abandoned(lease: StoredLease): boolean {
     if (lease.kind !== 'embedded' || lease.host !== pidScope() || lease.pid === undefined) return false;

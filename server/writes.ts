@@ -3,12 +3,12 @@
 // `fazhi remove`) as a child process, so it takes the same single-writer path as the command line.
 import { execFile } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { canonicalSource, resolveRoot } from '../cli/identity.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { canonicalSource } from '../cli/identity.ts';
 import { idParamSchema, noQuerySchema } from './params.ts';
 import type { Reader } from './reader.ts';
 
@@ -22,6 +22,8 @@ export interface WriteOptions {
   token: string;
   /** Where uploaded files are kept (they are the ingested reports' sources). */
   uploadDir: string;
+  /** The source root the children name sources under (`serve --root`, as the CLI resolves it). */
+  root: string;
   model?: string;
 }
 
@@ -44,8 +46,7 @@ async function fazhi(reader: Reader, opts: WriteOptions, root: string, args: str
 }
 
 export async function registerWrites(app: FastifyInstance, reader: Reader, opts: WriteOptions): Promise<void> {
-  // The children name sources under the same root as the CLI would for this data dir.
-  const root = resolveRoot(undefined, reader.dataDir);
+  const { root } = opts;
   // One writer per data dir: a child started while another writes would be refused, so this
   // server's writes run one after another.
   let previous: Promise<unknown> = Promise.resolve();
@@ -78,9 +79,14 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     }
     await mkdir(opts.uploadDir, { recursive: true });
     const file = path.join(opts.uploadDir, filename);
+    // A refused upload leaves the file as it was: a stored report's source keeps its bytes.
+    const before = await readFile(file).catch(() => null);
     await writeFile(file, request.body);
     const result = await write(['ingest', file]);
-    if (!result.ok) return reply.code(400).send({ error: 'Bad Request', param: 'body', message: result.output.trim() });
+    if (!result.ok) {
+      await (before === null ? rm(file, { force: true }) : writeFile(file, before));
+      return refused(reply, reader, result.output, { code: 400, error: 'Bad Request', param: 'body' });
+    }
     const source = canonicalSource(file, root);
     // Bytes equal to a stored report's are recorded as its alias: that report is the answer.
     const doc = reader.current().store.documents().find((d) => d.source === source || d.aliases.includes(source));
@@ -92,7 +98,22 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     const doc = reader.current().store.getDocument(id);
     if (!doc) return reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
     const result = await write(['remove', doc.source]);
-    if (!result.ok) return reply.code(500).send({ error: 'Internal Server Error', message: result.output.trim() });
+    if (!result.ok) return refused(reply, reader, result.output, { code: 500, error: 'Internal Server Error' });
     return { removed: id, source: doc.source };
   });
+}
+
+/**
+ * A write the child refused: 409 with Retry-After where another writer holds the data directory (a
+ * `fazhi worker` writer, or an ingest from the command line) — a conflict to wait out, not the
+ * client's error — else `otherwise`, with the child's message.
+ */
+function refused(reply: FastifyReply, reader: Reader, output: string, otherwise: { code: number; error: string; param?: string }): FastifyReply {
+  const busy = reader.current().store.currentWriter();
+  if (busy) {
+    const seconds = Math.max(1, Math.ceil((busy.untilMs - Date.now()) / 1000));
+    return reply.code(409).header('retry-after', String(seconds)).send({ error: 'Conflict', message: busy.message });
+  }
+  const { code, ...body } = otherwise;
+  return reply.code(code).send({ ...body, message: output.trim() });
 }

@@ -1,9 +1,11 @@
 // `fazhi serve --allow-writes`: upload and remove need the FAZHI_TOKEN bearer (401 otherwise)
 // and run through the CLI's single writer in a child process; the server stays read-only.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../cli/config.ts';
+import { Store } from '../search/store.ts';
 import { startServeFixture, type ServeFixture } from './helpers/serveFixture.ts';
 
 const TOKEN = 'test-token-7f3a';
@@ -58,4 +60,41 @@ describe('write endpoints', () => {
     expect((await fx.app.inject({ method: 'GET', url: '/api/reports/1' })).statusCode).toBe(200);
     expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
   });
+});
+
+describe('writes while another writer holds the data directory', () => {
+  it('answer 409 with Retry-After, not a client error, and leave no uploaded file behind', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' };
+    // An embedded writer (as `fazhi ingest` from the command line) holds the store meanwhile.
+    const writer = Store.open(fx.dataDir);
+    try {
+      const upload = await fx.app.inject({ method: 'POST', url: '/api/reports?filename=while-busy.txt', headers, payload: Buffer.from(report) });
+      expect(upload.statusCode).toBe(409);
+      expect(Number(upload.headers['retry-after'])).toBeGreaterThan(0);
+      expect(upload.json().message).toContain('writing to this data directory');
+      expect(existsSync(path.join(path.dirname(fx.dataDir), 'uploads', 'while-busy.txt'))).toBe(false);
+      const removed = await fx.app.inject({ method: 'DELETE', url: '/api/reports/1', headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(removed.statusCode).toBe(409);
+    } finally {
+      writer.close();
+    }
+    expect((await fx.app.inject({ method: 'GET', url: '/api/reports/1' })).statusCode).toBe(200);
+    expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
+  }, 120_000);
+});
+
+describe('serve --root', () => {
+  it('uploads are named under the root the server was given, as the CLI names them', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'fazhi-root-'));
+    const own = await startServeFixture({ writeToken: TOKEN, writeRoot: root });
+    try {
+      const upload = await own.app.inject({ method: 'POST', url: '/api/reports?filename=rooted-2025.txt', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' }, payload: Buffer.from(report) });
+      expect(upload.statusCode).toBe(201);
+      // Outside that root, a source is its absolute real path (the default root would have made it uploads/…).
+      expect(upload.json().source).toBe(realpathSync(path.join(path.dirname(own.dataDir), 'uploads', 'rooted-2025.txt')));
+    } finally {
+      await own.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -51,10 +51,13 @@ async function writerIngest(dataDir: string, files: string[]): Promise<void> {
 }
 
 /**
- * `writeToken`: serve with the write endpoints on (as `--allow-writes` with FAZHI_TOKEN);
+ * `writeToken`: serve with the write endpoints on (as `--allow-writes` with FAZHI_TOKEN), naming
+ * sources under `writeRoot` (`--root`; default: the folder holding the data dir, as the CLI's);
  * `otherKinds`: also store the documents of OTHER_KINDS_DIR.
  */
-export async function startServeFixture(options: Omit<ServerOptions, 'reader' | 'writes'> & { writeToken?: string; otherKinds?: boolean } = {}): Promise<ServeFixture> {
+export async function startServeFixture(
+  options: Omit<ServerOptions, 'reader' | 'writes'> & { writeToken?: string; writeRoot?: string; otherKinds?: boolean } = {},
+): Promise<ServeFixture> {
   const root = mkdtempSync(path.join(tmpdir(), 'fazhi-serve-'));
   const dataDir = path.join(root, 'data');
   const filesDir = path.join(root, 'reports');
@@ -66,8 +69,8 @@ export async function startServeFixture(options: Omit<ServerOptions, 'reader' | 
   if (options.otherKinds) for (const name of readdirSync(OTHER_KINDS_DIR)) copyFileSync(path.join(OTHER_KINDS_DIR, name), path.join(filesDir, name));
   await writerIngest(dataDir, readdirSync(filesDir).sort().map((name) => path.join(filesDir, name)));
   const reader = await openReader({ dataDir });
-  const { writeToken, otherKinds: _, ...serverOptions } = options;
-  const writes = writeToken ? { token: writeToken, uploadDir: path.join(root, 'uploads') } : undefined;
+  const { writeToken, writeRoot, otherKinds: _, ...serverOptions } = options;
+  const writes = writeToken ? { token: writeToken, uploadDir: path.join(root, 'uploads'), root: writeRoot ?? root } : undefined;
   const app = await buildServer({ reader, ...serverOptions, writes });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
