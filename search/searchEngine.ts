@@ -828,7 +828,9 @@ export function validateText(text: string): string {
 function checkedText(param: 'query' | 'text', value: string, max: number): string {
   const text = value.trim();
   if (text.length === 0) throw new SearchParamError('empty', param, 'is empty');
-  if (text.length > max) throw new SearchParamError('too_long', param, `is ${text.length} characters; at most ${max}`);
+  // Characters as code points, as the API's schema (Ajv) counts them: 𠀀 is one, not its two UTF-16 units.
+  const chars = [...text].length;
+  if (chars > max) throw new SearchParamError('too_long', param, `is ${chars} characters; at most ${max}`);
   return text;
 }
 

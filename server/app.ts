@@ -53,10 +53,12 @@ function apiRow(r: PassageResult): Record<string, unknown> {
   return { ...toJsonRow(r), docId: r.docId, headingPath: r.headingPath };
 }
 
-function apiResult(r: PassageResult | ReportResult): Record<string, unknown> {
+/** `matched`: passages per report among the matches counted in `total`. */
+function apiResult(r: PassageResult | ReportResult, matched: ReadonlyMap<number, number>): Record<string, unknown> {
   if (!('passages' in r)) return apiRow(r);
-  // As the CLI's --by report: the documented fields filled from the best passage.
-  return { ...apiRow(r.passages[0]!), score: r.score, passages: r.passages.map(apiRow) };
+  // As the CLI's --by report: the documented fields filled from the best passage. `passages` holds
+  // only its best few (PASSAGES_PER_REPORT); `matched` says how many it has.
+  return { ...apiRow(r.passages[0]!), score: r.score, matched: matched.get(r.docId), passages: r.passages.map(apiRow) };
 }
 
 /** The parameter a validation error is about, from Ajv's report. */
@@ -134,7 +136,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     'expanded: the reports\' words searched for besides the query\'s own, for what it says in users\' words (打官司 → 诉讼 行政诉讼 应诉; ' +
     'none with expand=false). total: the passages retrieved for the query; totalAtLeast: a retrieval read as deep as it may (always so in ' +
     'hybrid and dense mode on a store larger than the retrieval depth), so more passages could match and a filter can list more of its own; ' +
-    'reports: the reports they are in; offset pages through them (results offset + 1 … offset + k; with by=report, reports). ' +
+    'reports: the reports they are in; offset pages through them (results offset + 1 … offset + k; with by=report, reports, ' +
+    'each with its best passages and matched: how many of the total are in it). ' +
     'weak: even the best match scores below 0.1, the noise level (hybrid and lexical mode): nothing matches the query well. ' +
     'filter: the filters as applied (region names resolved, ' +
     'a kind alias as its name, year as from = to). facets holds province, city, county, year, section and kind, each ' +
@@ -150,7 +153,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const { results, matches, truncated, terms } = await searchWithMatches(ctx, q.q, { k: q.k, offset: q.offset, mode: q.mode, by: q.by, filter, expand: q.expand });
     // Same query, mode and depth (k) under each facet's relaxed filter: the counts are of the matches a click would retrieve.
     const { facets, atLeast } = await disjunctiveFacets(ctx.store, filter, { matches, truncated }, (relaxed) => matchingIds(ctx, terms, { k: q.k, mode: q.mode, filter: relaxed }));
-    const reports = new Set(matches.map((m) => m.docId)).size;
+    const perReport = new Map<number, number>();
+    for (const m of matches) perReport.set(m.docId, (perReport.get(m.docId) ?? 0) + 1);
     const weak = nothingMatchesWell(q.mode, matches);
     return {
       query: q.q,
@@ -159,10 +163,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       filter,
       total: matches.length,
       totalAtLeast: truncated,
-      reports,
+      reports: perReport.size,
       offset: q.offset,
       weak,
-      results: results.map(apiResult),
+      results: results.map((r) => apiResult(r, perReport)),
       facets,
       facetsAtLeast: atLeast,
     };

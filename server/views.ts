@@ -136,6 +136,14 @@ export function mentioningPassages(ctx: SearchContext, query: string): { terms: 
   return { terms, passages, truncated };
 }
 
+/** Every year from the first mention's to the last's, those without one too: a time axis with gaps closed would misstate when a measure spread. */
+function yearSpan(passages: readonly PassageRow[]): number[] {
+  const known = passages.flatMap((p) => (p.year === null ? [] : [p.year]));
+  if (known.length === 0) return [];
+  const first = Math.min(...known);
+  return Array.from({ length: Math.max(...known) - first + 1 }, (_, i) => first + i);
+}
+
 export function adoption(ctx: SearchContext, query: string): Adoption {
   const { terms, passages, truncated } = mentioningPassages(ctx, query);
   const cells = new Map<string, AdoptionCell & { docs: Set<number> }>();
@@ -160,7 +168,7 @@ export function adoption(ctx: SearchContext, query: string): Adoption {
     terms,
     // Earliest adopters first: the order of a first-mention timeline.
     places: [...places.values()].map(strip).sort((a, b) => (a.firstYear ?? Infinity) - (b.firstYear ?? Infinity) || a.place.localeCompare(b.place, 'zh')),
-    years: [...new Set(passages.flatMap((p) => (p.year === null ? [] : [p.year])))].sort((a, b) => a - b),
+    years: yearSpan(passages),
     cells: [...cells.values()].map(strip),
     totals: { reports: new Set(passages.map((p) => p.docId)).size, passages: passages.length },
     truncated,

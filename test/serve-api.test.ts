@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { search } from '../search/searchEngine.ts';
 import { toJson, toRows } from '../cli/format.ts';
-import { searchCsv } from '../server/views.ts';
+import { adoption, mentioningPassages, searchCsv } from '../server/views.ts';
+import type { Store } from '../search/store.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startServeFixture, type ServeFixture } from './helpers/serveFixture.ts';
 
@@ -73,6 +74,14 @@ describe('GET /api/search', () => {
     expect((await get(`/api/search?q=${q('述法')}&k=1`)).body.expanded).toEqual([]);
   });
 
+  it("counts a query's length in characters (code points), as its schema does: 300 characters outside the BMP are searched, 501 are a 400", async () => {
+    const ok = await get(`/api/search?q=${q('𠀀'.repeat(300))}&k=1`);
+    expect(ok.status, ok.body.message).toBe(200);
+    const long = await get(`/api/search?q=${q('𠀀'.repeat(501))}&k=1`);
+    expect(long.status).toBe(400);
+    expect(long.body).toMatchObject({ param: 'q', message: 'q: must NOT have more than 500 characters' });
+  });
+
   it('filters by province (short name resolved), year and section; by=report groups passages', async () => {
     const { body } = await get(`/api/search?q=${q('述法')}&province=${q('河南')}&k=20`);
     expect(body.results.length).toBeGreaterThan(0);
@@ -114,6 +123,11 @@ describe('GET /api/search', () => {
       expect(r.status, bad).toBe(400);
       expect(r.body.param, bad).toBe('offset');
     }
+    // Each report says how many of the passages counted in total are its own, beyond the best few it lists.
+    const grouped = await get(`/api/search?q=${q('行政执法')}&by=report&k=100`);
+    expect(grouped.body.results.reduce((n: number, r: any) => n + r.matched, 0)).toBe(grouped.body.total);
+    expect(grouped.body.results.every((r: any) => r.matched >= r.passages.length)).toBe(true);
+    expect(grouped.body.results.some((r: any) => r.matched > r.passages.length)).toBe(true);
     const similarAll = await get(`/api/similar/${whole.body.results[0].id}?k=6`);
     const similarLater = await get(`/api/similar/${whole.body.results[0].id}?k=3&offset=3`);
     expect(similarLater.body.results.map((r: any) => r.id)).toEqual(similarAll.body.results.slice(3).map((r: any) => r.id));
@@ -452,6 +466,16 @@ describe('adoption', () => {
     expect(lines[0]).toBe('地区,省,市,县区,年份,报告数,段落数,首次提及年份');
     expect(lines).toContain(`山东省/枣庄市/峄城区,山东省,枣庄市,峄城区,2023,1,${yicheng.passages},2023`);
     expect(lines).toHaveLength(body.cells.length + 1);
+  });
+
+  it('lists every year from the first mention to the last, those without one too', () => {
+    const ctx = fx.reader.current();
+    // The fixture's reports are of 2022 and 2023: two of its mentions moved to 2016 and 2019 leave years between them unmentioned.
+    const moved = mentioningPassages(ctx, '述法').passages.slice(0, 2).map((p, i) => ({ ...p, year: i === 0 ? 2016 : 2019 }));
+    const store = { lexicalSearch: (terms: string[], n: number) => ctx.store.lexicalSearch(terms, n), getPassages: () => moved } as unknown as Store;
+    const table = adoption({ ...ctx, store }, '述法');
+    expect(table.years).toEqual([2016, 2017, 2018, 2019]);
+    expect(table.cells.map((c) => c.year).sort()).toEqual([2016, 2019]);
   });
 
   it('an unmentioned measure gives an empty table, not an error', async () => {

@@ -7,6 +7,7 @@ import { renderReport } from './views/report.js';
 import { renderSimilar } from './views/similar.js';
 import { renderAdoption } from './views/adoption.js';
 import { renderHome } from './views/home.js';
+import { errorText, setRetry } from './views/common.js';
 import { renderReports } from './views/reports.js';
 
 const main = document.getElementById('main');
@@ -17,9 +18,23 @@ const modeSelect = document.getElementById('mode');
 /** Render calls start with a new token; a slower earlier render that finishes late is dropped. */
 let renderToken = 0;
 
+// The app restores scroll positions itself, once a page's content has arrived: the browser's
+// own restoration runs before that, on a page still loading.
+history.scrollRestoration = 'manual';
+
 export function navigate(href) {
+  // Kept with the page left, for Back to return to it where it was read.
+  history.replaceState({ ...history.state, scrollY: window.scrollY }, '');
   history.pushState(null, '', href);
-  render();
+  void render().then((rendered) => rendered && focusContent());
+}
+
+/** After an in-app navigation focus would stay on the link clicked, now gone: it goes to the new page's heading or summary. */
+function focusContent() {
+  const target = main.querySelector('h1, h2, .summary, .state.error, .state.empty');
+  if (!target) return;
+  target.setAttribute('tabindex', '-1');
+  target.focus({ preventScroll: true });
 }
 
 function searchHref(params) {
@@ -32,10 +47,17 @@ async function render() {
   const token = ++renderToken;
   const stillCurrent = () => token === renderToken;
   input.value = params.get('q') ?? '';
+  checkQueryLength();
   modeSelect.value = params.get('mode') ?? 'hybrid';
   clear(main);
   window.scrollTo(0, 0);
-  const view = { main, params, stillCurrent, navigate };
+  await renderView({ main, params, stillCurrent, navigate });
+  // Whether this render is still the page shown (a later navigation replaced it otherwise).
+  return stillCurrent();
+}
+
+function renderView(view) {
+  const { params } = view;
   if (params.has('report')) return renderReport(view);
   if (params.has('similar')) return renderSimilar(view);
   if (params.get('view') === 'adoption' && params.get('q')) return renderAdoption(view);
@@ -44,6 +66,18 @@ async function render() {
   document.title = '法治政府建设年度报告检索';
   return renderHome(view);
 }
+
+setRetry(render);
+
+/** The API's limit, in characters as it counts them (code points: 𠀀 is one, though two UTF-16 units, which an input's maxlength would count). */
+const MAX_QUERY_CHARS = 500;
+
+function checkQueryLength() {
+  const length = [...input.value.trim()].length;
+  input.setCustomValidity(length > MAX_QUERY_CHARS ? `查询最多 ${MAX_QUERY_CHARS} 个字符，当前 ${length} 个。` : '');
+}
+
+input.addEventListener('input', checkQueryLength);
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -75,7 +109,12 @@ document.addEventListener('click', (event) => {
   navigate(link.getAttribute('href'));
 });
 
-window.addEventListener('popstate', render);
+window.addEventListener('popstate', async (event) => {
+  const scrollY = event.state?.scrollY;
+  if (!(await render())) return;
+  focusContent();
+  if (scrollY) window.scrollTo(0, scrollY);
+});
 
 async function showStatus() {
   const footer = document.getElementById('status-line');
@@ -83,7 +122,7 @@ async function showStatus() {
     const s = await getJson('/api/status');
     footer.replaceChildren(el('a', { href: '/?view=reports', 'data-nav': true, class: 'catalogue-link' }, `已收录 ${s.documents} 份报告`), ` · ${s.passages} 个段落 · 模型 ${s.model}`);
   } catch (error) {
-    footer.replaceChildren(el('span', { class: 'error' }, `无法读取状态：${error.message}`));
+    footer.replaceChildren(el('span', { class: 'error' }, `无法读取状态：${errorText(error)}`));
   }
 }
 

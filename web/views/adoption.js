@@ -1,13 +1,18 @@
 // Where and when a measure spread: jurisdiction × year heatmap, first-mention timeline, CSV.
-import { el } from '../dom.js';
+import { el, visible } from '../dom.js';
 import { getJson } from '../api.js';
-import { empty, failure, href, loading, passageCard } from './common.js';
+import { SEARCH_STATE, adoptionHref, empty, failure, href, loading, passageCard } from './common.js';
 
 /** Heatmap rows beyond this many places make labels unreadable; the CSV has them all. */
 const MAX_ROWS = 60;
 
 async function loadEcharts() {
   return import('/vendor/echarts.js');
+}
+
+/** The API's key for documents of no known place, said as the other pages say it. */
+function placeLabel(key) {
+  return key === '(地区未知)' ? '地区未知' : key;
 }
 
 function heatmapOption(data) {
@@ -19,10 +24,11 @@ function heatmapOption(data) {
   return {
     animation: false,
     // Rich-text tooltips are drawn on the canvas: no HTML is ever built from place names.
-    tooltip: { renderMode: 'richText', formatter: (p) => `${places[p.value[1]]}\n${years[p.value[0]]} 年：${p.value[2]} 份报告，${p.value[3]} 个段落` },
-    grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
-    xAxis: { type: 'category', data: years, name: '年份', splitArea: { show: true } },
-    yAxis: { type: 'category', data: places, inverse: true, splitArea: { show: true } },
+    tooltip: { renderMode: 'richText', formatter: (p) => `${placeLabel(places[p.value[1]])}\n${years[p.value[0]]} 年：${p.value[2]} 份报告，${p.value[3]} 个段落` },
+    // containLabel makes room for the year labels only: the axis name goes under them, and the colour legend under that.
+    grid: { left: 8, right: 16, top: 8, bottom: 96, containLabel: true },
+    xAxis: { type: 'category', data: years, name: '年份', nameLocation: 'middle', nameGap: 30, splitArea: { show: true } },
+    yAxis: { type: 'category', data: places.map(placeLabel), inverse: true, splitArea: { show: true } },
     visualMap: { min: 0, max, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, text: ['报告多', '少'], inRange: { color: ['#e0ecf8', '#08519c'] } },
     series: [{ type: 'heatmap', data: cells, label: { show: true, formatter: (p) => String(p.value[2]) }, emphasis: { itemStyle: { borderColor: '#333', borderWidth: 1 } } }],
   };
@@ -49,12 +55,13 @@ function timelineOption(data) {
   };
 }
 
-async function showPassages(box, q, place, year, stillCurrent) {
+async function showPassages(box, q, terms, place, year, stillCurrent) {
   box.replaceChildren(loading('正在读取段落…'));
   try {
     const data = await getJson('/api/adoption/passages', { q, place, year });
     if (!stillCurrent()) return;
-    box.replaceChildren(el('h3', {}, `${place}${year ? ` · ${year} 年` : ''}：${data.results.length} 个提及段落`), el('div', { class: 'result-list' }, data.results.map((r) => passageCard(r, [q]))));
+    // The query's words as the adoption view matched them (述法工作 → 述法, 工作), not the query as typed.
+    box.replaceChildren(el('h3', {}, `${placeLabel(place)}${year ? ` · ${year} 年` : ''}：${data.results.length} 个提及段落`), el('div', { class: 'result-list' }, data.results.map((r) => passageCard(r, terms))));
     box.scrollIntoView({ block: 'start' });
   } catch (error) {
     if (stillCurrent()) box.replaceChildren(failure(error));
@@ -79,8 +86,11 @@ export async function renderAdoption({ main, params, stillCurrent, navigate }) {
   const q = params.get('q');
   // The place (and year, for a heatmap cell) whose passages are shown: in the URL, so that a reload or a shared link shows them again.
   const chosen = { place: params.get('place') || undefined, year: params.get('year') || undefined };
-  const placeHref = (place, year) => href({ view: 'adoption', q, place, year });
-  document.title = `${q} 的传播情况 - 法治报告检索`;
+  // The search this view was opened from: its way back returns there.
+  const search = { q };
+  for (const key of SEARCH_STATE) if (params.get(key)) search[key] = params.get(key);
+  const placeHref = (place, year) => adoptionHref(search, { place, year });
+  document.title = `${visible(q)} 的传播情况 - 法治报告检索`;
   main.append(loading('正在统计…'));
   let data;
   try {
@@ -94,7 +104,7 @@ export async function renderAdoption({ main, params, stillCurrent, navigate }) {
     'section',
     { class: 'adoption-head' },
     el('h2', {}, `“${q}”的传播情况`),
-    el('p', {}, `${placesSummary(data.places)} ${data.totals.reports} 份报告、${data.totals.passages} 个段落提到（含全部词语：${data.terms.join('、')}）${data.truncated ? '，提及过多，只统计了一部分' : ''}。 `, el('a', { href: href({ q }), 'data-nav': true }, '← 返回检索结果'), ' ', el('a', { href: `/api/adoption.csv?${new URLSearchParams({ q })}`, download: `adoption-${q}.csv`, class: 'csv-link' }, '导出 CSV')),
+    el('p', {}, `${placesSummary(data.places)} ${data.totals.reports} 份报告、${data.totals.passages} 个段落提到（含全部词语：${data.terms.join('、')}）${data.truncated ? '，提及过多，只统计了一部分' : ''}。 `, el('a', { href: href(search), 'data-nav': true, class: 'back-link' }, '← 返回检索结果'), ' ', el('a', { href: `/api/adoption.csv?${new URLSearchParams({ q })}`, download: `adoption-${q}.csv`, class: 'csv-link' }, '导出 CSV')),
   );
   if (data.places.length === 0) {
     main.replaceChildren(header, empty('没有报告提到这项内容。可以换一种写法，或在检索结果中查看意思相近的段落。'));
@@ -107,7 +117,7 @@ export async function renderAdoption({ main, params, stillCurrent, navigate }) {
     el(
       'tr',
       {},
-      el('td', {}, el('a', { href: placeHref(p.place), 'data-nav': true, class: 'place-link' }, p.place)),
+      el('td', {}, el('a', { href: placeHref(p.place), 'data-nav': true, class: 'place-link' }, placeLabel(p.place))),
       el('td', {}, p.firstYear ? String(p.firstYear) : '—'),
       el('td', {}, String(p.reports)),
       el('td', {}, String(p.passages)),
@@ -119,9 +129,9 @@ export async function renderAdoption({ main, params, stillCurrent, navigate }) {
     el('section', { class: 'first-mentions' }, el('h3', {}, '各地区首次提及'), el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, '地区'), el('th', {}, '首次提及年份'), el('th', {}, '报告数'), el('th', {}, '段落数'))), el('tbody', {}, rows))),
     passages,
   );
-  // CSSOM, not a style attribute: the CSP allows no inline styles.
-  heat.style.height = `${Math.min(MAX_ROWS, data.places.length) * 28 + 110}px`;
-  if (chosen.place) void showPassages(passages, q, chosen.place, chosen.year, stillCurrent);
+  // CSSOM, not a style attribute: the CSP allows no inline styles. Beside the rows: the year labels, the axis name and the colour legend.
+  heat.style.height = `${Math.min(MAX_ROWS, data.places.length) * 28 + 150}px`;
+  if (chosen.place) void showPassages(passages, q, data.terms, chosen.place, chosen.year, stillCurrent);
   try {
     const echarts = await loadEcharts();
     if (!stillCurrent()) return;

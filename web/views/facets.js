@@ -29,7 +29,11 @@ function isChosen(applied, name, value) {
   return (applied.from === undefined || y >= applied.from) && (applied.to === undefined || y <= applied.to);
 }
 
-export function facetList(title, name, counts, state, applied, label = (v) => v) {
+/**
+ * `atLeast`: the counts are lower bounds (the API's facetsAtLeast: retrieval read as deep as it may),
+ * shown as 90+ — a click retrieves inside the value and can list more.
+ */
+export function facetList(title, name, counts, state, applied, label = (v) => v, atLeast = false) {
   const selected = chosenValue(applied, name);
   const all = { ...counts };
   // A chosen value with no matches under the other filters is still listed, so it can be seen and undone.
@@ -57,7 +61,7 @@ export function facetList(title, name, counts, state, applied, label = (v) => v)
             return el(
               'li',
               { class: chosen ? 'selected' : undefined },
-              el('a', { href: target, 'data-nav': true, dataset: { value }, 'aria-current': chosen ? 'true' : undefined }, el('span', {}, label(value)), el('span', { class: 'count' }, String(count))),
+              el('a', { href: target, 'data-nav': true, dataset: { value }, 'aria-current': chosen ? 'true' : undefined }, el('span', {}, label(value)), atLeast ? el('span', { class: 'count', title: `至少 ${count} 个；选中后在该范围内检索，可能更多` }, `${count}+`) : el('span', { class: 'count' }, String(count))),
             );
           }),
         ),
@@ -65,23 +69,33 @@ export function facetList(title, name, counts, state, applied, label = (v) => v)
 }
 
 /** Province, then city once a province or city is chosen, then county once a city or county is. */
-export function regionFacets(facets, state, applied) {
-  return [
-    facetList('省份', 'province', facets.province, state, applied),
-    state.province || state.city ? facetList('城市', 'city', facets.city, state, applied) : null,
-    state.city || state.county ? facetList('县区', 'county', facets.county, state, applied) : null,
-  ];
+export function regionFacets(facets, state, applied, atLeast = []) {
+  const list = (title, name) => facetList(title, name, facets[name], state, applied, undefined, atLeast.includes(name));
+  return [list('省份', 'province'), state.province || state.city ? list('城市', 'city') : null, state.city || state.county ? list('县区', 'county') : null];
 }
 
-export function yearRange(state, years) {
+/**
+ * The year range: two lists and a button that applies them (lists that navigated on change would
+ * leave the page at the first arrow key). A year that would put the start after the end is not
+ * offered (the API refuses such a range).
+ */
+export function yearRange(state, years, navigate) {
   const known = Object.keys(years ?? {}).map(Number).sort((a, b) => a - b);
   const options = (selected) => [el('option', { value: '' }, '不限'), ...known.map((y) => el('option', { value: String(y), selected: String(y) === selected }, String(y)))];
   const from = el('select', { 'aria-label': '起始年份', class: 'from' }, options(state.from ?? state.year));
   const to = el('select', { 'aria-label': '截止年份', class: 'to' }, options(state.to ?? state.year));
-  const apply = (navigate) => () => {
+  const offerPossible = () => {
+    for (const option of to.options) option.disabled = option.value !== '' && from.value !== '' && Number(option.value) < Number(from.value);
+    for (const option of from.options) option.disabled = option.value !== '' && to.value !== '' && Number(option.value) > Number(to.value);
+  };
+  from.addEventListener('change', offerPossible);
+  to.addEventListener('change', offerPossible);
+  offerPossible();
+  const apply = (event) => {
+    event.preventDefault();
     const next = { ...state, from: from.value || undefined, to: to.value || undefined };
     delete next.year;
     navigate(href(next));
   };
-  return { from, to, apply };
+  return el('form', { class: 'year-range-form', onsubmit: apply }, from, ' 至 ', to, ' ', el('button', { type: 'submit', class: 'apply' }, '应用'));
 }

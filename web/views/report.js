@@ -1,5 +1,5 @@
 // The report reader: metadata, heading tree, every passage; opens scrolled to the asked passage.
-import { el, highlighted, place } from '../dom.js';
+import { el, highlighted, place, visible } from '../dom.js';
 import { getJson } from '../api.js';
 import { SECTION_NAMES, failure, loading, similarHref } from './common.js';
 
@@ -18,13 +18,17 @@ export async function renderReport({ main, params, stillCurrent }) {
     return;
   }
   if (!stillCurrent()) return;
-  document.title = `${report.title} - 法治报告检索`;
+  document.title = `${visible(report.title)} - 法治报告检索`;
   const target = Number(params.get('passage'));
   // The words of the search the reader was opened from, marked as on the result page.
   const terms = (params.get('hl') ?? '').split(/\s+/).filter(Boolean);
   const pick = (event, id) => {
     event.preventDefault();
-    document.getElementById(`p-${id}`)?.scrollIntoView({ block: 'start' });
+    const passage = document.getElementById(`p-${id}`);
+    if (!passage) return;
+    passage.scrollIntoView({ block: 'start' });
+    // Keyboard and screen-reader users go on reading from the passage, not from the TOC link.
+    passage.focus({ preventScroll: true });
   };
   const details = [
     ['地区', place(report.jurisdiction)],
@@ -38,7 +42,7 @@ export async function renderReport({ main, params, stillCurrent }) {
   const passages = report.passages.map((p) =>
     el(
       'section',
-      { class: p.id === target ? 'passage target' : 'passage', id: `p-${p.id}`, dataset: { passageId: p.id } },
+      { class: p.id === target ? 'passage target' : 'passage', id: `p-${p.id}`, tabindex: '-1', dataset: { passageId: p.id } },
       el('p', { class: 'meta' }, el('span', { class: 'heading-path' }, p.headingPath.join(' › ') || '正文'), el('span', { class: 'section' }, SECTION_NAMES[p.section] ?? p.section)),
       el('p', { class: 'text' }, highlighted(p.text, terms)),
       el('p', { class: 'actions' }, el('a', { href: similarHref(p.id), 'data-nav': true, class: 'similar-link' }, '其他地区的类似做法')),

@@ -56,5 +56,5 @@ export async function renderReports({ main, params, stillCurrent }) {
     el('thead', {}, el('tr', {}, ['报告', '地区', '年份', '类型', '段落'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, rows),
   );
-  list.replaceChildren(...[summary, table, pager(state, offset, PAGE, offset + shown < data.total, Math.ceil(data.total / PAGE))].filter(Boolean));
+  list.replaceChildren(...[summary, table, pager(state, offset, PAGE, offset + shown < data.total, data.total)].filter(Boolean));
 }

@@ -1,8 +1,8 @@
 // Search results with a filter sidebar, group-by-report toggle. The API counts each facet with the
 // other dimensions' filters applied, so a facet keeps listing its other values after one is chosen.
-import { append, el, place } from '../dom.js';
+import { append, el, place, visible } from '../dom.js';
 import { getJson } from '../api.js';
-import { SECTION_NAMES, empty, failure, href, loading, pageOffset, pager, passageCard, reportHref, shownRange } from './common.js';
+import { SECTION_NAMES, adoptionHref, empty, failure, href, loading, pageOffset, pager, passageCard, reportHref, shownRange } from './common.js';
 import { facetList, regionFacets, withParam, yearRange } from './facets.js';
 
 const FILTERS = ['province', 'city', 'county', 'year', 'from', 'to', 'section', 'kind'];
@@ -25,7 +25,7 @@ function csvParams(state) {
 export async function renderSearch({ main, params, stillCurrent, navigate }) {
   const state = currentParams(params);
   const offset = pageOffset(params);
-  document.title = `${state.q} - 法治报告检索`;
+  document.title = `${visible(state.q)} - 法治报告检索`;
   const sidebar = el('aside', { class: 'filters', 'aria-label': '筛选' });
   const results = el('section', { class: 'results' }, loading());
   main.append(el('div', { class: 'search-layout' }, sidebar, results));
@@ -34,22 +34,22 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
     data = await getJson('/api/search', { k: PAGE, ...state, offset: offset || undefined });
   } catch (error) {
     if (!stillCurrent()) return;
-    results.replaceChildren(failure(error));
+    // A filter the API refuses (a place it does not know, a range ending before it starts): the way to the search without it.
+    const without = FILTERS.includes(error.param) && state[error.param] ? el('p', {}, el('a', { href: withParam(state, error.param, undefined), 'data-nav': true, class: 'drop-filter' }, '去掉这个筛选条件重新检索')) : null;
+    results.replaceChildren(...[failure(error), without].filter(Boolean));
     return;
   }
   if (!stillCurrent()) return;
 
   const applied = data.filter;
-  const range = yearRange(state, data.facets.year);
-  range.from.addEventListener('change', range.apply(navigate));
-  range.to.addEventListener('change', range.apply(navigate));
+  const range = yearRange(state, data.facets.year, navigate);
   append(sidebar, [
     el('h3', {}, '筛选'),
-    regionFacets(data.facets, state, applied),
-    facetList('年份', 'year', data.facets.year, state, applied, (y) => `${y} 年`),
-    el('section', { class: 'facet year-range' }, el('h4', {}, '年份范围'), el('p', {}, range.from, ' 至 ', range.to)),
-    facetList('报告板块', 'section', data.facets.section, state, applied, (s) => SECTION_NAMES[s] ?? s),
-    facetList('文件类型', 'kind', data.facets.kind, state, applied),
+    regionFacets(data.facets, state, applied, data.facetsAtLeast),
+    facetList('年份', 'year', data.facets.year, state, applied, (y) => `${y} 年`, data.facetsAtLeast.includes('year')),
+    el('section', { class: 'facet year-range' }, el('h4', {}, '年份范围'), range),
+    facetList('报告板块', 'section', data.facets.section, state, applied, (s) => SECTION_NAMES[s] ?? s, data.facetsAtLeast.includes('section')),
+    facetList('文件类型', 'kind', data.facets.kind, state, applied, undefined, data.facetsAtLeast.includes('kind')),
   ]);
 
   const byReport = state.by === 'report';
@@ -72,13 +72,13 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
     // view counts those): in hybrid and dense mode every candidate by meaning, the far ones too, so it
     // is said as a ranking (检索到 126 个段落 for 述法 read as if all five reports' 126 passages matched);
     // in lexical mode each holds a query word.
-    `“${state.q}”：${(state.mode ?? 'hybrid') === 'lexical' ? '含查询词语的' : '按相关度排列的'} ${data.total} 个段落（来自 ${data.reports} 份报告）${shownRange(offset, shown, count, unit)}`,
+    `“${state.q}”：${(state.mode ?? 'hybrid') === 'lexical' ? '含查询词语的' : '按相关度排列的'} ${data.total}${data.totalAtLeast ? '+' : ''} 个段落（来自 ${data.reports} 份报告）${shownRange(offset, shown, count, unit)}`,
     ' ',
     modeLinks,
     ' ',
     toggle,
     ' ',
-    el('a', { href: href({ view: 'adoption', q: state.q }), 'data-nav': true, class: 'adoption-link' }, '查看传播情况 →'),
+    el('a', { href: adoptionHref(state), 'data-nav': true, class: 'adoption-link' }, '查看传播情况 →'),
     ' ',
     // Every passage counted above, not just this page: the same query, mode, depth (k) and filters.
     el('a', { href: `/api/search.csv?${new URLSearchParams(csvParams(state))}`, download: `search-${state.q}.csv`, class: 'csv-link' }, '导出 CSV'),
@@ -96,7 +96,7 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
   const weak = data.weak && shown > 0 ? el('p', { class: 'notice', role: 'note' }, `没有与“${state.q}”明显相关的段落：最佳结果的相关度也低于 0.1，以下只是最接近的段落。可以换一种说法，或减少筛选条件。`) : null;
 
   if (shown === 0) {
-    const text = offset > 0 ? `第 ${offset + 1} ${unit}之后没有更多结果。` : '没有找到结果。可以减少筛选条件、换一种说法，或改用“语义”检索。';
+    const text = offset > 0 ? `第 ${offset} ${unit}之后没有更多结果。` : '没有找到结果。可以减少筛选条件、换一种说法，或改用“语义”检索。';
     const first = offset > 0 ? el('nav', { class: 'pager', 'aria-label': '翻页' }, el('a', { href: href(state), 'data-nav': true }, '回到第一页')) : null;
     results.replaceChildren(...[summary, expansion, empty(text), first].filter(Boolean));
     return;
@@ -107,10 +107,10 @@ export async function renderSearch({ main, params, stillCurrent, navigate }) {
           'article',
           { class: 'report-group' },
           el('h3', {}, el('a', { href: reportHref(r.docId, r.passages[0]?.id, data.terms), 'data-nav': true, class: 'report-link' }, r.title || r.source)),
-          el('p', { class: 'meta' }, el('span', { class: 'place' }, place(r.jurisdiction)), el('span', {}, r.year ? `${r.year} 年` : '年份未知'), el('span', {}, `${r.passages.length} 个相关段落`)),
+          el('p', { class: 'meta' }, el('span', { class: 'place' }, place(r.jurisdiction)), el('span', {}, r.year ? `${r.year} 年` : '年份未知'), el('span', { class: 'matched' }, r.matched > r.passages.length ? `${r.matched} 个段落，显示前 ${r.passages.length} 个` : `${r.matched} 个段落`)),
           r.passages.map((p) => passageCard(p, data.terms, { showReportTitle: false })),
         ),
       )
     : data.results.map((r) => passageCard(r, data.terms));
-  results.replaceChildren(...[summary, expansion, weak, el('div', { class: 'result-list' }, list), pager(state, offset, PAGE, offset + shown < count, Math.ceil(count / PAGE))].filter(Boolean));
+  results.replaceChildren(...[summary, expansion, weak, el('div', { class: 'result-list' }, list), pager(state, offset, PAGE, offset + shown < count, count)].filter(Boolean));
 }
