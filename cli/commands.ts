@@ -10,7 +10,7 @@ import { STORE_FILE, Store, WriterBusyError } from '../search/store.ts';
 import type { SimilarSource } from '../search/searchEngine.ts';
 import type { App, OpenOptions } from './app.ts';
 import { requireModelCurrent, staleSources } from '../search/modelCurrent.ts';
-import { type ModelChoice, BUNDLED_MODELS_DIR, REPO_ROOT, defaultModelName, findModel, modelsDir, resolveModelDir, selectedModelSubject, writeDataConfig, readDataConfig } from './config.ts';
+import { type ModelChoice, BUNDLED_MODELS_DIR, REPO_ROOT, defaultModelName, findModel, modelsDir, resolveModelDir, selectedModelSubject, selectionName, writeDataConfig, readDataConfig } from './config.ts';
 import { canonicalOfStored, canonicalSources, sourceCandidates } from './identity.ts';
 import type { Jurisdiction } from '../pipeline/types.ts';
 import { flagOf, parseIntFlag, parseWholeNumber } from './options.ts';
@@ -140,6 +140,11 @@ export async function ingestCommand(o: Base & Rooted & QueueFlags & { paths: str
           const bar = startProgress('ingest');
           const s = await indexFiles({ ...app, root: o.root }, files, (p) => bar.update(p.done, p.total, fileNameForTerminal(path.basename(p.source))));
           bar.stop();
+          // A store of two models answers no search: reports embedded with another (FAZHI_MODEL
+          // changed between ingests) are re-embedded with this one, which the data dir then selects
+          // where it was named (--model, FAZHI_MODEL), so later commands without it agree.
+          await ensureModelCurrent(app);
+          selectIfAllEmbeddedWith(app.store, app.dataDir, app.model, app.encoder.modelId);
           await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
           return s;
         }),
@@ -357,7 +362,7 @@ function selectIfAllEmbeddedWith(store: Store, dataDir: string, model: ModelChoi
     log(`reindex: ${left} report(s) still embedded with another model; ${dataDir} keeps ${selected ?? 'the default model'} selected until they are re-embedded too`);
     return;
   }
-  writeDataConfig(dataDir, { ...readDataConfig(dataDir), model: name });
+  writeDataConfig(dataDir, { ...readDataConfig(dataDir), model: selectionName(name) });
   log(`selected model ${name} for ${dataDir} (as \`fazhi model use ${name}\` does): commands without ${origin} now use it`);
 }
 
@@ -489,7 +494,7 @@ export async function modelPullCommand(o: { dataDir: string; hubId: string }): P
 export async function modelUseCommand(o: { dataDir: string; name: string }): Promise<void> {
   findModel(o.name, `model use ${o.name}`);
   const select = () => {
-    writeDataConfig(o.dataDir, { ...readDataConfig(o.dataDir), model: o.name });
+    writeDataConfig(o.dataDir, { ...readDataConfig(o.dataDir), model: selectionName(o.name) });
     log(`selected model ${o.name} for ${o.dataDir}`);
   };
   // Chosen before the first ingest: nothing stored yet to re-embed.

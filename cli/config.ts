@@ -103,6 +103,17 @@ function findModelDir(name: string, env: NodeJS.ProcessEnv): { dir: string | und
 }
 
 /**
+ * How a data dir's selection records a model: a name found as a path from the current directory
+ * (`model use mymodels/mini`) is recorded absolute, since later commands, a server under a
+ * supervisor, run from anywhere and would look for it from theirs; a name under the models
+ * directories stays a name.
+ */
+export function selectionName(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const { dir } = findModelDir(name, env);
+  return dir !== undefined && dir === path.resolve(name) && !path.isAbsolute(name) ? dir : name;
+}
+
+/**
  * A model named by `subject` (`--model`, `model use nosuch`, …), as a directory. An existing
  * directory that is no model is told apart from a name found nowhere: the fix differs.
  */

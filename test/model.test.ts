@@ -110,6 +110,33 @@ describe('fazhi model', () => {
     expect(served.stderr).toContain(`${data}'s selected model fixture/tiny-zh (fazhi model use)`);
   });
 
+  it("an ingest with another model than the store's re-embeds it, and the model it was named by is selected: never a store of two models", () => {
+    const data = path.join(tmp, 'two-models');
+    const first = fazhi(['ingest', 'corpus/004_e41503e62c4741d1.txt', '--data-dir', data], { FAZHI_MODEL: 'fazhi-mini-zh' });
+    expect(first.code, first.stderr).toBe(0);
+    // Created with FAZHI_MODEL: commands without it use that model here, not the default.
+    expect(JSON.parse(readFileSync(path.join(data, 'config.json'), 'utf8'))).toEqual({ model: 'fazhi-mini-zh' });
+    expect(fazhi(['search', '行政复议', '--data-dir', data, '--k', '1']).code).toBe(0);
+    const other = fazhi(['ingest', 'corpus/003_49b691710f879f5c.txt', '--data-dir', data, '--model', 'bge-small-zh-v1.5']);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toMatch(/1 report\(s\) were embedded with another model; re-embedding with bge-small-zh-v1\.5/);
+    const status = JSON.parse(fazhi(['status', '--json', '--data-dir', data]).stdout) as { models: { modelId: string }[]; documents: number };
+    expect(status.documents).toBe(2);
+    expect(status.models.map((m) => m.modelId)).toEqual([expect.stringMatching(/^bge-small-zh-v1\.5-q@/)]);
+    const plain = fazhi(['search', '行政复议', '--data-dir', data, '--k', '1']);
+    expect(plain.code, plain.stderr).toBe(0);
+  });
+
+  it('`model use` with a path from here records it absolute: commands run elsewhere still find it', () => {
+    const data = path.join(tmp, 'relative-use');
+    expect(fazhi(['ingest', 'corpus/004_e41503e62c4741d1.txt', '--data-dir', data, '--model', 'fazhi-mini-zh']).code).toBe(0);
+    const use = fazhi(['model', 'use', 'models/fazhi-mini-zh', '--data-dir', data]);
+    expect(use.code, use.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(data, 'config.json'), 'utf8'))).toEqual({ model: path.join(ROOT, 'models', 'fazhi-mini-zh') });
+    const elsewhere = fazhi(['search', '行政复议', '--data-dir', data, '--k', '1'], {}, os.tmpdir());
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+  });
+
   it('fails clearly and leaves nothing behind when the hub lacks the model', async () => {
     const models = path.join(tmp, 'models-404');
     const r = await fazhiAsync(['model', 'pull', 'fixture/missing'], { HF_ENDPOINT: endpoint, FAZHI_MODELS_DIR: models });
