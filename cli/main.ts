@@ -38,10 +38,9 @@ function documentFilterOptions(cmd: Command): Command {
     .option('--kind <kind>', 'only documents of this kind: 法治政府建设年度报告 | 政府报告 | 法律法规 | 其他 (or rule-of-law-report | government-report | law | other)');
 }
 
-function filterOptions(cmd: Command): Command {
-  return documentFilterOptions(
-    cmd.option('-k, --k <n>', 'number of results (1–100)', '10').option('--offset <n>', 'skip the first n results (passages, or reports with --by report): a later page', '0'),
-  )
+/** `offsetUnit`: what --offset skips (search's --by report pages through reports). */
+function filterOptions(cmd: Command, offsetUnit = 'results'): Command {
+  return documentFilterOptions(cmd.option('-k, --k <n>', 'number of results (1–100)', '10').option('--offset <n>', `skip the first n ${offsetUnit}: a later page`, '0'))
     .option('--section <s>', 'only this part of the report: 成效 | 不足 | 职责 | 安排 | 其他 (title, preamble, parts naming none of these)')
     .option('--json', 'print JSON');
 }
@@ -112,6 +111,7 @@ export function buildProgram({ data, root: rootFlag }: Globals): Command {
       .addOption(new Option('--mode <mode>', 'hybrid | dense | lexical').default('hybrid'))
       .addOption(new Option('--by <unit>', 'passage | report (one row per report with its best passages)').default('passage'))
       .option('--no-expand', "search only the query's own words, not also the reports' words for them (打官司 → 诉讼)"),
+    'results (passages, or reports with --by report)',
   ).action((query: string, o) => {
     return searchCommand({ dataDir, model: model(), query, flags: o, checkStore: storeAndModel });
   });

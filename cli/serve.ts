@@ -82,11 +82,12 @@ async function serveHere(o: { dataDir: string; root: string; model?: string; fla
     writes: o.flags.allowWrites ? { token: token!, uploadDir: path.join(o.dataDir, 'uploads'), root: o.root, model: o.model } : undefined,
   });
   const address = await app.listen({ host: o.flags.host, port }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EADDRINUSE') throw err;
+    const refusal = listenRefusal(err, o.flags.host, port);
+    if (!refusal) throw err;
     // A worker's channel to the primary would keep it alive; disconnecting through the worker (not
     // process.disconnect, which exits 0) lets it exit with the error's code, which the primary takes on.
     cluster.worker?.disconnect();
-    throw new InputError('--port', `${port} is already in use on ${o.flags.host}`);
+    throw refusal;
   });
   if (cluster.isPrimary) printUrl(address, o.dataDir, !!o.flags.allowWrites, 1);
   const stop = () => {
@@ -98,4 +99,21 @@ async function serveHere(o: { dataDir: string; root: string; model?: string; fla
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Why the system refused to listen, as the flag to change; null for a failure that is not the flags' (it is thrown as it is). */
+function listenRefusal(err: NodeJS.ErrnoException, host: string, port: number): InputError | null {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new InputError('--port', `${port} is already in use on ${host}`);
+    case 'EACCES':
+      return new InputError('--port', `${port} needs privileges this user lacks (ports below 1024); choose a port from 1024 up`);
+    case 'EADDRNOTAVAIL':
+      return new InputError('--host', `${host} is not an address of this machine`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new InputError('--host', `${host} cannot be resolved to an address`);
+    default:
+      return null;
+  }
 }

@@ -144,6 +144,9 @@ export async function listReportFiles(paths: string[]): Promise<{ files: string[
       const before = files.length + failed.length;
       await walk(p, { given: p, real: await realpath(p) });
       if (files.length + failed.length === before) failed.push({ source: p, stage: 'read', reason: NO_REPORT_FILES });
+    } else if (!isReportName(p)) {
+      // Named, yet no report by its type: bad input like a folder holding none (exit 2 when alone).
+      failed.push({ source: p, stage: 'read', reason: `unsupported file type "${path.extname(p) || '(none)'}"; supported: ${SUPPORTED_EXTENSIONS.join(', ')}` });
     } else files.push(normalizeSource(p));
   }
   return { files, failed };

@@ -133,6 +133,11 @@ describe('flags', () => {
     expect(demo.stdout).not.toContain('npm start');
     const search = fazhi(['search', '--help']);
     expect(search.stdout.replace(/\s+/g, ' ')).toContain('--section <s> only this part of the report: 成效 | 不足 | 职责 | 安排 | 其他');
+    expect(search.stdout.replace(/\s+/g, ' ')).toContain('--offset <n> skip the first n results (passages, or reports with --by report)');
+    // similar has no --by, so its help names none.
+    const similar = fazhi(['similar', '--help']);
+    expect(similar.stdout).not.toContain('--by');
+    expect(similar.stdout.replace(/\s+/g, ' ')).toContain('--offset <n> skip the first n results: a later page');
   });
 
   it('ingest takes a long file list (12,000 paths, as a shell glob gives): the model then loads outside its worker thread', () => {

@@ -223,6 +223,15 @@ describe('serve', () => {
       taken.close();
     }
   });
+
+  it('a host that is no address of this machine, or that resolves to none, is an error naming --host', () => {
+    const elsewhere = fazhi(['serve', '--data-dir', dataDir, '--host', '10.255.255.1', '--port', '0']);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toBe('fazhi: --host: 10.255.255.1 is not an address of this machine\n');
+    const unknown = fazhi(['serve', '--data-dir', dataDir, '--host', 'no-such-host.invalid', '--port', '0']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('fazhi: --host: no-such-host.invalid cannot be resolved to an address\n');
+  });
 });
 
 describe('ingest lifecycle', () => {
@@ -325,6 +334,20 @@ describe('ingest lifecycle', () => {
     expect(mixed.code, mixed.stderr).toBe(0);
     expect(mixed.stderr).toMatch(/1 added, .* 1 failed/);
     expect(mixed.stderr).toContain(`skipped ${dir}: ${reason}`);
+  });
+
+  it('a named file of no report type is bad input as a folder without reports is; beside other paths it is a skipped one', () => {
+    const photo = path.join(work, 'scan.xyz');
+    writeFileSync(photo, 'not a report');
+    const own = path.join(work, 'no-type-data');
+    const reason = `unsupported file type ".xyz"; supported: ${SUPPORTED_EXTENSIONS.join(', ')}`;
+    const alone = fazhi(['ingest', photo, '--data-dir', own]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain(`fazhi: ${photo}: ${reason}`);
+    expect(existsSync(own)).toBe(false);
+    const mixed = fazhi(['ingest', photo, path.join(ROOT, 'corpus/004_e41503e62c4741d1.txt'), '--data-dir', own]);
+    expect(mixed.code, mixed.stderr).toBe(0);
+    expect(mixed.stderr).toContain(`skipped ${photo}: ${reason}`);
   });
 
   it('rejects bad arguments with a message naming them', () => {
