@@ -47,10 +47,11 @@ export async function serveCommand(o: { data: DataDir; dataDir: string; root: st
   if (workers === 1) return serveHere(o, port, rateLimitPerMinute, token);
   // One Node process answers one query at a time; on a multi-core machine several processes,
   // each with its own model and index, share the port (node:cluster reruns this same command).
-  const forked = Array.from({ length: workers }, () => cluster.fork());
+  const first = cluster.fork();
+  for (let i = 1; i < workers; i++) cluster.fork();
   const address = await new Promise<{ address: string; port: number } | undefined>((resolve, reject) => {
-    forked[0]!.once('listening', resolve);
-    forked[0]!.once('exit', (code) => {
+    first.once('listening', resolve);
+    first.once('exit', (code) => {
       if (code !== 2) return reject(new Error(`fazhi serve worker exited with ${code} before listening`));
       // An argument error (the port in use), which the worker has said already.
       process.exitCode = 2;
@@ -59,12 +60,35 @@ export async function serveCommand(o: { data: DataDir; dataDir: string; root: st
   });
   if (!address) return;
   printUrl(`http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`, o.dataDir, !!o.flags.allowWrites, workers);
-  const stop = () => {
-    for (const worker of forked) worker.process.kill('SIGTERM');
+  let stopping = false;
+  const stop = (exitCode: number) => {
+    stopping = true;
+    process.exitCode = exitCode;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // A process that dies (killed, out of memory) is replaced, so the server keeps its capacity; one
+  // that keeps dying stops the whole server with exit 1, for its supervisor to see and restart.
+  const exits: number[] = [];
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    const now = Date.now();
+    exits.push(now);
+    while (exits[0]! < now - RESTART_WINDOW_MS) exits.shift();
+    const how = signal ?? `code ${code}`;
+    if (exits.length > MAX_RESTARTS) {
+      process.stderr.write(`fazhi serve: server processes keep exiting (${exits.length} in a minute, the last with ${how}); stopping\n`);
+      return stop(1);
+    }
+    process.stderr.write(`fazhi serve: process ${worker.process.pid} exited (${how}); starting another\n`);
+    cluster.fork();
+  });
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
 }
+
+/** serve --workers replaces a process that exits, up to this many times within RESTART_WINDOW_MS. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
 
 function printUrl(address: string, dataDir: string, writes: boolean, workers: number): void {
   const url = new URL(address);

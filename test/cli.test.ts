@@ -1,7 +1,8 @@
 // End to end through the real CLI on the sample corpus: ingest, search modes, exact filters,
 // similar across regions, re-ingest, replace, remove, and bad input.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, mkdirSync, realpathSync, renameSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, readFileSync, readdirSync, mkdirSync, realpathSync, renameSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -207,6 +208,20 @@ describe('similar', () => {
   });
 });
 
+/** A process's children, from /proc (no procps needed); a process gone meanwhile is left out. */
+function childrenOf(parent: number): number[] {
+  const parentOf = (pid: string): number => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return -1;
+    }
+  };
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n) && parentOf(n) === parent).map(Number);
+}
+
 describe('serve', () => {
   it('a port already in use is an error naming --port, one process or several', async () => {
     const taken = net.createServer();
@@ -223,6 +238,34 @@ describe('serve', () => {
       taken.close();
     }
   });
+
+  it('--workers 2: a process killed is replaced and the server keeps answering; SIGTERM stops it with 0', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/fazhi.js'), 'serve', '--data-dir', dataDir, '--port', '0', '--workers', '2'], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = async (done: () => boolean, what: string) => {
+      for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+      if (!done()) throw new Error(`${what} did not happen: ${stderr}`);
+    };
+    try {
+      await until(() => /http:\/\/\S+/.test(stdout), 'listening');
+      const url = stdout.match(/http:\/\/\S+/)![0].replace('localhost', '127.0.0.1');
+      const pids = () => childrenOf(child.pid!);
+      await until(() => pids().length === 2, 'two processes');
+      process.kill(pids()[0]!, 'SIGKILL');
+      await until(() => stderr.includes('starting another'), 'a replacement');
+      await until(() => pids().length === 2, 'two processes again');
+      const answered = await fetch(new URL('/api/status', url));
+      expect(answered.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/fazhi serve: process \d+ exited \(SIGKILL\); starting another/);
+  }, 120_000);
 
   it('a host that is no address of this machine, or that resolves to none, is an error naming --host', () => {
     const elsewhere = fazhi(['serve', '--data-dir', dataDir, '--host', '10.255.255.1', '--port', '0']);
