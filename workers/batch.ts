@@ -1,6 +1,6 @@
 // The producer side of queue mode: enqueue a batch of files, follow it to the end.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
@@ -11,7 +11,7 @@ import { countDone, emptySummary, readSource, reasonOf, sourceFile, type IngestS
 import { Store, STORE_FILE } from '../search/store.ts';
 import { BatchState, STORE_ID_KEY, type BatchProgress, type FailureRecord } from './batchState.ts';
 import { answers, connectProbe, connectRedis, DEFAULT_REDIS_DOWN_MS, redisUrlFromEnv } from './connection.ts';
-import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, textKey, type FileRef, type Queues } from './queues.ts';
+import { fileIdOf, JOB_OPTIONS, openQueues, QUEUE_NAMES, textKey, type FileRef, type Queues, type StoreTarget } from './queues.ts';
 import { holderOfWriterLock } from './writerLock.ts';
 import { DEFAULT_BEAT_MS, readHeartbeats, type HeartbeatView } from './heartbeat.ts';
 
@@ -58,6 +58,8 @@ export interface EnqueueOptions {
    * (Store.embeddedTextsOfSource): a changed or re-parsed file then embeds only its new texts.
    */
   storedTexts?: (source: string) => readonly string[];
+  /** The store the batch is for: the writer refuses to commit its files into another one. */
+  store?: StoreTarget;
   pollMs?: number;
   signal?: AbortSignal;
 }
@@ -114,7 +116,7 @@ export async function enqueueBatch(
     if (status !== 'settled') {
       // A job with this id already in flight makes BullMQ drop this add; that job settles us
       // (and the writer commits it as this newer version: BatchState.commitVersion).
-      const ref: FileRef = { fileId, source: file.source, contentHash, modelId, version };
+      const ref: FileRef = { fileId, source: file.source, contentHash, modelId, version, store: opts.store };
       const reuse = opts.storedTexts?.(file.source).map(textKey) ?? [];
       await queues.parse.add('parse', { ...ref, bytesBase64: file.bytes.toString('base64'), reuse, parser: PARSER_VERSION }, { ...JOB_OPTIONS, jobId: ref.fileId });
     }
@@ -231,7 +233,7 @@ export interface RunBatchOptions {
 export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
   const modelId = await readModelId(opts.modelDir);
   // The producer only reads: opening the store as a writer would fence out the queue's writer.
-  const store = existsSync(path.join(opts.dataDir, STORE_FILE)) ? Store.openReadOnly(opts.dataDir) : null;
+  const store = openStoreIfAny(opts.dataDir);
   const redisUrl = opts.redisUrl ?? redisUrlFromEnv();
   const client = openQueueClient(redisUrl);
   const readMs = { total: 0 };
@@ -246,14 +248,26 @@ export async function runBatch(opts: RunBatchOptions): Promise<IngestSummary> {
       expected: opts.files.length,
       isCurrent: (source, hash) => store?.hasCurrent(source, hash, modelId) ?? false,
       storedTexts: (source) => store?.embeddedTextsOfSource(source, modelId) ?? [],
+      store: { id: store?.getMeta('store_id') ?? null, dataDir: realPath(opts.dataDir) },
       onProgress: (p) => opts.onProgress?.({ done: p.done + p.failed, failed: p.failed, total: p.total }),
       onNotice: opts.onNotice ?? ((line) => process.stderr.write(`\n${line}\n`)),
       signal: watch.signal,
     });
     batch.catch(() => undefined);
     const result = await Promise.race([batch, watch.down]);
-    // No writer had bound the queue when the batch started: the one that took it must be ours.
-    if (!boundBefore) await checkSameStore(client.redis, store, opts.dataDir, 'the batch was written to another data directory: ');
+    // No writer had bound the queue when the batch started: the one that took it must be ours. One
+    // that is not refuses the batch's files (stages.ts) unless the directories only look alike
+    // (the same path on another machine, the store not yet written by a queue writer).
+    if (!boundBefore) {
+      // A store that was not there when the batch started may be there now, created by that writer.
+      const now = store ?? openStoreIfAny(opts.dataDir);
+      try {
+        const stored = result.added + result.replaced + result.aliased > 0;
+        await checkSameStore(client.redis, now, opts.dataDir, stored ? 'the batch was written to another data directory: ' : 'the batch was not stored: ');
+      } finally {
+        if (now !== store) now?.close();
+      }
+    }
     const { batchId: _batchId, total: _total, ...summary } = result;
     return { ...summary, timings: { ...summary.timings, read: readMs.total } };
   } finally {
@@ -324,6 +338,18 @@ async function checkSameStore(redis: Redis, store: Store | null, dataDir: string
     );
   }
   return true;
+}
+
+function openStoreIfAny(dataDir: string): Store | null {
+  return existsSync(path.join(dataDir, STORE_FILE)) ? Store.openReadOnly(dataDir) : null;
+}
+
+/** An absolute path with symlinks resolved, as the writer's `realpathSync` gives once the directory exists. */
+function realPath(dir: string): string {
+  const abs = path.resolve(dir);
+  if (existsSync(abs)) return realpathSync(abs);
+  const parent = path.dirname(abs);
+  return parent === abs ? abs : path.join(realPath(parent), path.basename(abs));
 }
 
 async function* readFiles(paths: string[], root: string, readMs: { total: number }): AsyncGenerator<BatchInput> {

@@ -127,6 +127,17 @@ export class BatchState {
     )) as number;
   }
 
+  /**
+   * Called once BullMQ has removed the file's failed job: the failure no longer answers batches
+   * that subscribe later, which queue the file again. It was kept only so that a batch subscribing
+   * while the job still existed (BullMQ drops an add with its id) learns how it ended; replayed for
+   * all of OUTCOME_TTL_MS, it failed a rerun started seconds after the cause was fixed (space freed
+   * after "database or disk is full") without trying the file again.
+   */
+  async forgetFailure(ref: FileRef): Promise<void> {
+    await this.scripts['forget-failure']([keys.outcome(ref.fileId)], []);
+  }
+
   /** Settles a file the producer handled without a job; false when the source was already in the batch. */
   async settleDirect(batchId: string, source: string, result: { done: FileDone } | { failed: FileFailure }): Promise<boolean> {
     const [kind, value] = 'done' in result ? ['done', result.done] : ['failed', result.failed];

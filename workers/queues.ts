@@ -27,6 +27,22 @@ export interface FileRef {
    * source): the writer never lets a smaller one replace a larger one.
    */
   version: number;
+  /**
+   * The store the producer's batch is for: the writer commits into no other (stages.ts). Absent
+   * in jobs of earlier versions.
+   */
+  store?: StoreTarget;
+}
+
+/** A store as the producer of a batch names it. */
+export interface StoreTarget {
+  /**
+   * Its `store_id` meta, or null where it has none: no store there yet, or one only embedded
+   * writers have written (the first queue writer gives it one).
+   */
+  id: string | null;
+  /** The producer's data directory, absolute, symlinks resolved. */
+  dataDir: string;
 }
 
 /** Workers may run on machines that cannot read the producer's paths: the bytes travel. */

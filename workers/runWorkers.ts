@@ -1,8 +1,10 @@
 // `fazhi worker`: runs worker roles until SIGTERM/SIGINT, and never lingers. A process that
 // cannot go on (writer lock lost, Redis unreachable past a bound, a worker loop that ended)
-// says why in one line and exits non-zero for its supervisor to restart it; a stop request
+// says why in one line and exits 1 for its supervisor to restart it, one started with a data or
+// model directory it cannot use exits 2 (bad input, which a restart only repeats); a stop request
 // drains the running jobs within a deadline shorter than docker-compose's stop grace period.
 import type { Redis } from 'ioredis';
+import { describeSystemError } from '../cli/systemErrors.ts';
 import { InputError } from '../pipeline/errors.ts';
 import { answers, connectProbe, DEFAULT_REDIS_DOWN_MS, redisUrlFromEnv } from './connection.ts';
 import { DEFAULT_BEAT_MS, removeHeartbeat, workerId, writeHealthFile, writeHeartbeat, type Heartbeat } from './heartbeat.ts';
@@ -44,11 +46,12 @@ export function parseRoles(roles: string[]): Role[] {
   return [...new Set(roles)] as Role[];
 }
 
-type Stop = { kind: 'signal'; signal: string } | { kind: 'fatal'; reason: string };
+type Stop = { kind: 'signal'; signal: string } | { kind: 'fatal' | 'bad input'; reason: string };
 
 /**
  * Runs until stopped and resolves with the exit code: 0 after a signal and a complete drain,
- * 1 when the process could not go on or had to abandon running jobs. The caller exits with it
+ * 1 when the process could not go on or had to abandon running jobs, 2 when it could not start
+ * with the directories it was given (badStart). The caller exits with it
  * (connections to an unreachable Redis would otherwise keep the process alive).
  */
 export async function runWorkers(opts: RunWorkersOptions): Promise<number> {
@@ -72,7 +75,10 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<number> {
   });
   handle.ready.then(
     () => log(`worker: ${roles.join(',')} ready on ${redisUrl} (pid ${process.pid})`),
-    (err: Error) => stopWith({ kind: 'fatal', reason: err.message }),
+    (err: Error) => {
+      const bad = badStart(err, opts.dataDir);
+      stopWith(bad ? { kind: 'bad input', reason: bad } : { kind: 'fatal', reason: err.message });
+    },
   );
 
   let signals = 0;
@@ -89,11 +95,11 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<number> {
   const watchdog = startWatchdog({ ...opts, redisUrl, roles, handle, log, onFatal: (reason) => stopWith({ kind: 'fatal', reason }) });
   const stop = await stopped;
   let code: number;
-  if (stop.kind === 'fatal') {
-    log(`worker: ${stop.reason}; exiting so that the supervisor restarts this worker`);
+  if (stop.kind !== 'signal') {
+    log(`worker: ${stop.reason}; ${stop.kind === 'fatal' ? 'exiting so that the supervisor restarts this worker' : 'fix that and start the worker again (restarting it as it is fails the same way)'}`);
     watchdog.state('draining');
     await within(FATAL_CLOSE_MS, handle.close({ force: true }));
-    code = 1;
+    code = stop.kind === 'fatal' ? 1 : 2;
   } else {
     const running = handle.activeJobs();
     log(`worker: ${stop.signal}, ${running > 0 ? `finishing ${running} running job(s) (at most ${drainMs / 1000} s)…` : 'stopping…'}`);
@@ -108,6 +114,17 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<number> {
   }
   await watchdog.stop();
   return code;
+}
+
+/**
+ * Why the worker cannot start with the directories it was given (the data directory a file,
+ * not writable, a read-only store; a model directory that is none), naming the path; null for
+ * a failure a restart may get past (Redis, the writer lock, a full disk).
+ */
+function badStart(err: Error, dataDir: string | undefined): string | null {
+  if (err instanceof InputError) return err.message;
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'SQLITE_FULL' ? null : describeSystemError(err, dataDir);
 }
 
 /** Whether `work` settled within `ms` (the timer holds the process open until then). */
@@ -152,16 +169,23 @@ function startWatchdog(opts: WatchdogOptions) {
   let downSince: number | null = null;
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
+  // Two checks at least within redisDownMs, and once Redis is silent the next one when that bound
+  // is up: checked only every beat, a 3 s bound gave up after 5 s.
+  const everyMs = Math.min(beatMs, Math.floor(redisDownMs / 2));
+  const nextCheckMs = () => (downSince === null ? everyMs : Math.min(everyMs, Math.max(0, downSince + redisDownMs - Date.now())));
 
   const check = async () => {
+    if (stopping) return;
     const problems = opts.handle.problems();
     if (problems.length > 0) return opts.onFatal(problems.join('; '));
     if (!(await answers(redis, PING_TIMEOUT_MS))) {
       downSince ??= Date.now();
-      if (Date.now() - downSince > redisDownMs) opts.onFatal(`Redis at ${opts.redisUrl} has not answered for ${Math.round((Date.now() - downSince) / 1000)} s`);
+      if (Date.now() - downSince >= redisDownMs) opts.onFatal(`Redis at ${opts.redisUrl} has not answered for ${Math.round((Date.now() - downSince) / 1000)} s`);
       return;
     }
     downSince = null;
+    // Stopped meanwhile: the heartbeat is being removed, and must not come back.
+    if (stopping) return;
     beat.at = new Date().toISOString();
     await writeHeartbeat(redis, beat).catch(() => undefined);
     if (opts.healthFile) {
@@ -173,7 +197,7 @@ function startWatchdog(opts: WatchdogOptions) {
     }
   };
   let running: Promise<void> = Promise.resolve();
-  /** Checks now (once the previous check is over), then every beatMs. */
+  /** Checks now (once the previous check is over), then every everyMs. */
   const checkNow = () => {
     if (stopping) return;
     clearTimeout(timer);
@@ -181,7 +205,7 @@ function startWatchdog(opts: WatchdogOptions) {
       .then(check)
       .catch((err: Error) => opts.log(`worker: self-check failed: ${err.message}`))
       .finally(() => {
-        if (!stopping) timer = setTimeout(checkNow, beatMs).unref();
+        if (!stopping) timer = setTimeout(checkNow, nextCheckMs()).unref();
       });
   };
   // First beat as soon as Redis and the roles are up, and again right after every reconnect.
@@ -198,6 +222,9 @@ function startWatchdog(opts: WatchdogOptions) {
     stop: async () => {
       stopping = true;
       clearTimeout(timer);
+      // A check in flight wrote the heartbeat after it was removed: a worker that failed at startup
+      // left a record in state draining, which `fazhi status` listed for a day.
+      await within(2 * PING_TIMEOUT_MS, running);
       await within(PING_TIMEOUT_MS, removeHeartbeat(redis, beat.id));
       redis.disconnect();
     },

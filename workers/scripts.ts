@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
-export const SCRIPT_NAMES = ['subscribe', 'settle', 'settle-direct', 'writer-acquire', 'writer-renew', 'writer-release', 'writer-raise-epoch'] as const;
+export const SCRIPT_NAMES = ['subscribe', 'settle', 'settle-direct', 'forget-failure', 'writer-acquire', 'writer-renew', 'writer-release', 'writer-raise-epoch'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 export interface LuaScript {

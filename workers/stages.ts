@@ -8,7 +8,7 @@ import type { ParsedReport } from '../pipeline/types.ts';
 import { commitStage, embedNewTexts, parseStage, reasonOf, type FileDone, type Stage } from '../search/ingest.ts';
 import { WriterFencedError, type Store } from '../search/store.ts';
 import type { BatchState } from './batchState.ts';
-import { decodeVectors, encodeVectors, JOB_OPTIONS, textKey, type EmbedJob, type FileRef, type ParseJob, type Queues, type WriteJob } from './queues.ts';
+import { decodeVectors, encodeVectors, JOB_OPTIONS, textKey, type EmbedJob, type FileRef, type ParseJob, type Queues, type StoreTarget, type WriteJob } from './queues.ts';
 
 export interface StageContext {
   state: BatchState;
@@ -16,7 +16,7 @@ export interface StageContext {
 }
 
 function refOf(data: FileRef): FileRef {
-  return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId, version: data.version };
+  return { fileId: data.fileId, source: data.source, contentHash: data.contentHash, modelId: data.modelId, version: data.version, store: data.store };
 }
 
 /**
@@ -79,10 +79,15 @@ export interface WriterFence {
   onFenced(err: Error): Promise<never>;
 }
 
-export function writeProcessor(ctx: StageContext, store: Store, fence: WriterFence) {
+/** `own`: the writer's store (its id and data directory), which a job's batch must be for. */
+export function writeProcessor(ctx: StageContext, store: Store, fence: WriterFence, own: StoreTarget) {
   return (job: Job<WriteJob>) =>
     runStage(ctx, job, 'write', async () => {
       if (!fence.isWriter()) return fence.onFenced(new Error('the writer lock was lost; not committing'));
+      // The producer's check that the queue is bound to its store only works once a writer bound
+      // it: a batch queued before the first writer started was committed into that writer's store.
+      const refused = refusedStore(job.data.store, own);
+      if (refused) throw new UnrecoverableError(refused);
       const { report } = job.data;
       const version = await ctx.state.commitVersion(refOf(job.data));
       if (version !== null && (report.parser ?? 0) < PARSER_VERSION) {
@@ -114,6 +119,19 @@ export function writeProcessor(ctx: StageContext, store: Store, fence: WriterFen
       await ctx.state.settleDone(refOf(job.data), done);
       return done;
     });
+}
+
+/**
+ * Why a job of a batch for `wanted` is not committed into `own`, or null when it is the same
+ * store. Its id decides where the producer's store had one (one store may be mounted at other
+ * paths on other machines); without one, the real path of the data directory does.
+ */
+function refusedStore(wanted: StoreTarget | undefined, own: StoreTarget): string | null {
+  if (!wanted || (wanted.id !== null ? wanted.id === own.id : wanted.dataDir === own.dataDir)) return null;
+  return (
+    `not stored: the batch is for the data directory ${wanted.dataDir} (${wanted.id === null ? 'no queue writer has written it' : `store ${wanted.id}`}), ` +
+    `but this queue's writer writes to ${own.dataDir} (store ${own.id}); ingest with that data directory, or run a separate Redis for ${wanted.dataDir}`
+  );
 }
 
 /**

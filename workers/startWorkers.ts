@@ -1,4 +1,5 @@
 // Starts the requested worker roles in this process.
+import { realpathSync } from 'node:fs';
 import { Worker, type Job } from 'bullmq';
 import { loadEncoder, type Encoder } from '../models/encoder.ts';
 import { segmentForIndex } from '../pipeline/segment.ts';
@@ -67,6 +68,13 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
   const workers: Worker[] = [];
   const cleanups: (() => Promise<void> | void)[] = [];
   const shutdown = new AbortController();
+  const closed = new Promise<never>((_, reject) => shutdown.signal.addEventListener('abort', () => reject(shutdown.signal.reason as Error), { once: true }));
+  closed.catch(() => undefined);
+  /**
+   * BullMQ does not wait for Redis before it starts a worker: without this, a parse or embed
+   * worker whose Redis was unreachable said it was ready. close() ends the wait.
+   */
+  const connected = (worker: Pick<Worker, 'waitUntilReady'>): Promise<void> => Promise.race([worker.waitUntilReady(), closed]);
   let active = 0;
 
   const startWorker = <T extends FileRef>(queue: string, stage: Stage, processor: (job: Job<T>) => Promise<unknown>, concurrency: number): Worker<T> => {
@@ -85,10 +93,14 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
     worker.on('failed', (job) => {
       if (!job?.deferredFailure) active = Math.max(0, active - 1);
     });
-    // A job that stalled too often is failed by BullMQ before our processor runs: settle it here.
     worker.on('failed', (job, err) => {
-      if (job?.deferredFailure) {
-        ctx.state.settleFailed(job.data, { stage, reason: err.message }).catch((e: Error) => log(`${queue}: ${e.message}`));
+      if (!job) return;
+      // A job that stalled too often is failed by BullMQ before our processor runs: settle it here.
+      const settled = job.deferredFailure ? ctx.state.settleFailed(job.data, { stage, reason: err.message }) : Promise.resolve(0);
+      // Failed for good (finishedOn; a retry has none) and removed (removeOnFail): a batch asking
+      // for the file from now on must run it again, not be told this failure.
+      if (job.deferredFailure || job.finishedOn) {
+        settled.then(() => ctx.state.forgetFailure(job.data)).catch((e: Error) => log(`${queue}: ${e.message}`));
       }
     });
     workers.push(worker as unknown as Worker);
@@ -101,10 +113,10 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
     // that job's lock renewal.
     if (role !== 'write') segmentForIndex('法治政府');
     if (role === 'parse') {
-      startWorker(PARSE_QUEUE, 'parse', parseProcessor(ctx), concurrency);
+      await connected(startWorker(PARSE_QUEUE, 'parse', parseProcessor(ctx), concurrency));
     } else if (role === 'embed') {
       const encoder = opts.encoder ?? (await loadEncoder(opts.modelDir!));
-      startWorker(EMBED_QUEUE, 'embed', embedProcessor(ctx, encoder), concurrency);
+      await connected(startWorker(EMBED_QUEUE, 'embed', embedProcessor(ctx, encoder), concurrency));
     } else {
       const writerLockTtlMs = opts.writerLockTtlMs ?? DEFAULT_WRITER_LOCK_TTL_MS;
       let writer: Worker<WriteJob> | undefined;
@@ -126,6 +138,7 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
       const store = await openFenced(opts.dataDir!, lock, lease);
       cleanups.push(() => store.close());
       await bindQueueToStore(redis, store, opts.dataDir!);
+      const own = { id: store.getMeta('store_id'), dataDir: realpathSync(opts.dataDir!) };
       const derived = derivedFollower(store, opts.dataDir!, log, onFatal);
       cleanups.push(() => derived.close());
       // A commit refused by the store's fence means a successor writes now: stop at once and exit
@@ -154,7 +167,7 @@ export function startWorkers(opts: StartWorkersOptions): WorkerHandle {
           // fenced out: the successor's lease stands
         }
       });
-      writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store, { isWriter: () => lock.held, onFenced }), 1);
+      writer = startWorker(WRITE_QUEUE, 'write', writeProcessor(ctx, store, { isWriter: () => lock.held, onFenced }, own), 1);
       // Derived data follows in a worker thread: during a long batch whenever enough vector
       // changes are pending, and once a burst of writes is over.
       writer.on('completed', () => derived.afterCommit());
