@@ -143,8 +143,11 @@ export async function ingestCommand(o: Base & Rooted & QueueFlags & { paths: str
           // A store of two models answers no search: reports embedded with another (FAZHI_MODEL
           // changed between ingests) are re-embedded with this one, which the data dir then selects
           // where it was named (--model, FAZHI_MODEL), so later commands without it agree.
-          await ensureModelCurrent(app);
-          selectIfAllEmbeddedWith(app.store, app.dataDir, app.model, app.encoder.modelId);
+          // Not where nothing could be ingested: a command that failed changes nothing else.
+          if (s.added + s.replaced + s.unchanged + s.aliased > 0) {
+            await ensureModelCurrent(app);
+            selectIfAllEmbeddedWith(app.store, app.dataDir, app.model, app.encoder.modelId, 'ingest');
+          }
           await refreshDerivedOnce(app.store, app.dataDir, app.encoder.modelId, log);
           return s;
         }),
@@ -352,14 +355,14 @@ export async function reindexCommand(o: Base & Rooted & QueueFlags): Promise<voi
  * once no report is left with another model: a partial reindex keeps the old selection working
  * wherever it still can, and rerunning finishes it.
  */
-function selectIfAllEmbeddedWith(store: Store, dataDir: string, model: ModelChoice, modelId: string): void {
+function selectIfAllEmbeddedWith(store: Store, dataDir: string, model: ModelChoice, modelId: string, command = 'reindex'): void {
   const { name, origin, dir } = model;
   if (origin !== '--model' && origin !== 'FAZHI_MODEL') return;
   const selected = readDataConfig(dataDir).model;
   if (selected !== undefined && selectedDir(selected, dataDir) === dir) return;
   const left = staleSources(store, modelId).length;
   if (left > 0) {
-    log(`reindex: ${left} report(s) still embedded with another model; ${dataDir} keeps ${selected ?? 'the default model'} selected until they are re-embedded too`);
+    log(`${command}: ${left} report(s) still embedded with another model; ${dataDir} keeps ${selected ?? 'the default model'} selected until they are re-embedded too`);
     return;
   }
   writeDataConfig(dataDir, { ...readDataConfig(dataDir), model: selectionName(name) });

@@ -60,6 +60,11 @@ const MAX_LINK_LINE_CHARS = 20;
  * Wikisource's markup set some apart (…方向是：⏎一、⏎继续增加能源…), 65 in the national records.
  */
 const BARE_MARKER = /^(?:[一二三四五六七八九十]+[、.．是要]|[（(][一二三四五六七八九十\d０-９]{1,3}[）)]|[\d０-９]{1,2}[.．、])$/;
+/**
+ * The source on a web article's info line, in a page (readHtml) or a text copy of one: it runs up to
+ * the line's next field or a page widget (【字体：大 中 小】, [打印]).
+ */
+export const ARTICLE_SOURCE = /来源[:：]\s*(.+?)\s*(?=发布|时间|日期|作者|编辑|访问|浏览|点击|字号|字体|【|\[|$)/;
 /** Header line of a web article: 文章来源 / 发布日期 / 访问次数 / 字号 run together. */
 const ARTICLE_HEADER = /(?:^(?:文章)?来源[:：]|发布(?:日期|时间)[:：]|访问次数|浏览次数|字号[:：])/;
 /** Content-farm spam wrapped around copied reports. */
@@ -76,7 +81,8 @@ const MIN_BROKEN_LINE_CHARS = 40;
  * out of a PDF) has most of its lines the same length, which MIN_BROKEN_LINE_CHARS misses where it
  * is shorter: a length shared by at least WRAP_SHARE of the lines of WRAP_MIN_LINE_CHARS or more
  * (and by WRAP_MIN_LINES of them) is the width, and an unfinished line within WRAP_SLACK characters
- * of it (half-width digits and marks make lines a little shorter or longer) goes on in the next.
+ * of it (half-width digits and marks make lines a little shorter or longer) goes on in the next —
+ * once a clause has been read: a title of about that width stands alone.
  */
 const WRAP_MIN_LINE_CHARS = 15;
 const WRAP_SHARE = 0.3;
@@ -125,13 +131,14 @@ export function cleanReport(text: string): CleanedReport {
       softBreak = false;
       continue;
     }
-    if (PAGE_BREAK_MARK.test(line)) {
-      pageBreak = lines.some((l) => l.text !== '');
+    // The 版头 heading the first page is a lead line (its issuer names the place); repeated below it is a running header.
+    if (PAGE_BREAK_MARK.test(line) && lines.some((l) => l.text !== '')) {
+      pageBreak = true;
       continue;
     }
     if (PAGE_FURNITURE.test(line) || ARTICLE_CREDITS.test(line) || SPAM.test(line)) continue;
     if (ARTICLE_HEADER.test(line) && line.length < 120) {
-      chrome.articleSource ??= line.match(/来源[:：]\s*(.+?)\s*(?=发布|访问|浏览|字号|字体|编辑|【|\[|$)/)?.[1] || null;
+      chrome.articleSource ??= line.match(ARTICLE_SOURCE)?.[1] || null;
       const date = line.match(/发布(?:日期|时间)[:：]\s*(.*)/)?.[1];
       chrome.pageDate ??= date ? isoDate(date) : null;
       continue;
@@ -191,16 +198,21 @@ function stripMarkdown(line: string): string {
  */
 function joinBrokenLines(lines: readonly Line[]): string[] {
   const body = lines.filter((line) => line.text !== '');
-  const brokenFrom = Math.min(MIN_BROKEN_LINE_CHARS, wrapWidth(body.map((line) => line.text)) - WRAP_SLACK);
+  const width = wrapWidth(body.map((line) => line.text));
   const out: string[] = [];
   let prevHeading = false;
+  // Only a line of the wrap's width was cut by it, and a title never was: before the first clause, a
+  // line of about that width is a title (威海市文登区人民政府关于…的年度报告), not a wrapped one.
+  let clauseSeen = false;
+  let prevLineChars = 0;
   body.forEach((line, i) => {
     const prev = out.at(-1);
+    const wrapped = clauseSeen && Math.abs(prevLineChars - width) <= WRAP_SLACK;
     const joins =
       prev !== undefined &&
       !line.heading &&
       (BARE_MARKER.test(prev) ||
-        continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak, brokenFrom) ||
+        continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak, wrapped) ||
         CONTINUATION_START.test(line.text) ||
         isLinkText(prev, prevHeading, line.text, body[i + 1]));
     if (joins) {
@@ -209,6 +221,8 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
       out.push(line.text);
       prevHeading = line.heading;
     }
+    clauseSeen ||= /[，,；;。！？!?]/.test(line.text);
+    prevLineChars = line.text.length;
   });
   return out;
 }
@@ -220,10 +234,10 @@ function isLinkText(prev: string, prevIsMarkdownHeading: boolean, text: string, 
   return !prevIsMarkdownHeading && isUnfinished(prev);
 }
 
-function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean, brokenFrom: number): boolean {
+function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean, wrapped: boolean): boolean {
   if (!isUnfinished(prev)) return false;
   if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
-  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && (prev.length >= brokenFrom || closesWhatIsOpen(prev, next)));
+  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && (prev.length >= MIN_BROKEN_LINE_CHARS || wrapped || closesWhatIsOpen(prev, next)));
 }
 
 /** The width the text was hard-wrapped at (see WRAP_SHARE), or Infinity where it was not. */
@@ -278,10 +292,13 @@ function dropRepeatedLeadLines(paragraphs: string[]): string[] {
   });
 }
 
+/** 特此报告 and its kin close a report, often without a full stop. */
+const CLOSING_FORMULA = /^特此[\u4e00-\u9fa5]{1,4}$/;
+
 /**
  * The signature block: the last lines naming bodies, with or without the date. Only a block after a
- * finished sentence or one holding the date is one: a table at the end of an appendix ends with a
- * body's name too (…⏎4⏎区司法局), which is the table's text.
+ * finished sentence (or 特此报告) or one holding the date is one: a table at the end of an appendix
+ * ends with a body's name too (…⏎4⏎区司法局), which is the table's text.
  */
 function takeClosingSignature(paragraphs: string[], chrome: ReportChrome): void {
   let start = paragraphs.length;
@@ -292,7 +309,8 @@ function takeClosingSignature(paragraphs: string[], chrome: ReportChrome): void 
     else if (!SIGNATORY.test(line)) break;
     start--;
   }
-  if (start === paragraphs.length || (date === null && !SENTENCE_END.test(paragraphs[start - 1]!.at(-1)!))) return;
+  const before = paragraphs[start - 1]!;
+  if (start === paragraphs.length || (date === null && !SENTENCE_END.test(before.at(-1)!) && !CLOSING_FORMULA.test(before))) return;
   chrome.closingDate = date;
   chrome.signatories = paragraphs.splice(start).filter((line) => !DATE_LINE.test(line));
 }

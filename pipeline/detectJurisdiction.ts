@@ -142,10 +142,11 @@ function zoneJurisdiction(header: string): Jurisdiction | null {
     }
     for (const length of [4, 3, 2]) {
       const stem = line.slice(0, length);
-      const cities = resolveRegion('city', stem);
-      if (cities.length === 1) return { province: cities[0]!.province, city: cities[0]!.name, county: null, code: cities[0]!.code };
+      // A province's short name first: 海南 is also 海南藏族自治州's, 吉林 吉林市's, and the province is right either way.
       const provinces = resolveRegion('province', stem);
       if (provinces.length === 1) return { province: provinces[0]!.name, city: null, county: null, code: provinces[0]!.code };
+      const cities = resolveRegion('city', stem);
+      if (cities.length === 1) return { province: cities[0]!.province, city: cities[0]!.name, county: null, code: cities[0]!.code };
     }
   }
   return null;

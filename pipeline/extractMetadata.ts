@@ -12,7 +12,10 @@ const DOC_NUMBER = /[\u4e00-\u9fa5]{1,12}\s*[〔［[【（(]\s*\d{4}\s*[〕］\]
 const YEAR = /((?:19|20)\d{2})\s*年/;
 /** The opening sentence of a report names the year it covers: "2022年，我区…", "2023年度，…". */
 const OPENING_YEAR = /^((?:19|20)\d{2})\s*年度?\s*[，,]/;
-/** …or the year since whose start: "2023年以来，全县…" — in its first paragraph only (a resolution's "1958年以来" looks back). */
+/**
+ * …or, where the title names none, the year since whose start: "2023年以来，全县…" — in its first
+ * paragraph only (a resolution's "1958年以来" looks back, and so may a report's "2021年以来").
+ */
 const SINCE_YEAR = /^((?:19|20)\d{2})\s*年以来\s*[，,]/;
 /**
  * Where neither the opening nor the title names the year, the report does elsewhere in the words the
@@ -104,7 +107,9 @@ function findTitle(leadLines: readonly string[]): number {
 /**
  * The year reported on. Rule: when the opening paragraph starts "YYYY年，…" that year wins over the
  * title's year, because reposted copies often carry the year they were posted in the title (seed 001 is
- * titled "2023年度…报告" but opens "2022年,我区…" and reports on 2022). Otherwise the title's year.
+ * titled "2023年度…报告" but opens "2022年,我区…" and reports on 2022). Otherwise the title's year;
+ * where it names none, the first paragraph's "YYYY年以来", then the template's words (PREAMBLE_YEAR,
+ * FIRST_PART_YEAR).
  */
 function reportYear(title: string, preamble: readonly string[], blocks: readonly Block[]): number | null {
   const firstMatch = (texts: readonly string[], pattern: RegExp): number | null => {
@@ -114,8 +119,8 @@ function reportYear(title: string, preamble: readonly string[], blocks: readonly
   const firstHeading = blocks.filter((b) => b.isHeading && b.headingPath.length > 0).slice(0, 1).map((b) => b.text);
   return (
     firstMatch(preamble, OPENING_YEAR) ??
-    firstMatch(preamble.slice(0, 1), SINCE_YEAR) ??
     titleYear(title) ??
+    firstMatch(preamble.slice(0, 1), SINCE_YEAR) ??
     firstMatch(preamble, PREAMBLE_YEAR) ??
     firstMatch(firstHeading, FIRST_PART_YEAR)
   );

@@ -1,6 +1,6 @@
 import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
-import { isoDate } from './cleanReport.ts';
+import { ARTICLE_SOURCE, isoDate } from './cleanReport.ts';
 import type { DocumentText, PageFields } from './readDocument.ts';
 import { decodeBytes } from './readText.ts';
 
@@ -25,8 +25,6 @@ const TITLE_SEPARATOR = /[_|｜]|\s[-—–－]\s|(?<![\d\-—–－])[-—–�
 /** Labels of the line under a title with 发布日期 / 来源 / 访问次数; each field may sit in an element of its own. */
 const DATE_LABEL = /发布(?:日期|时间)[:：]/;
 const SOURCE_LABEL = /来源[:：]/;
-/** The source runs up to the next field of the line or a page widget (【字体：大 中 小】, [打印]). */
-const SOURCE = /来源[:：]\s*(.+?)\s*(?=发布|时间|日期|作者|编辑|访问|浏览|点击|字号|字体|【|\[|$)/;
 const MAX_INFO_LINE_CHARS = 200;
 const CJK = /[\u3400-\u4dbf\u4e00-\u9fff]/g;
 
@@ -48,7 +46,7 @@ function pageFields($: cheerio.CheerioAPI): PageFields {
   const meta = (name: string) => $(`meta[name="${name}"]`).attr('content')?.trim() || undefined;
   const infoLine = (label: RegExp) => innermostMatch($, label).replace(/\s+/g, ' ');
   const date = meta('PubDate') ?? infoLine(DATE_LABEL).match(/发布(?:日期|时间)[:：]\s*([\d\s\-/.年月日]+)/)?.[1];
-  const articleSource = meta('ContentSource') ?? infoLine(SOURCE_LABEL).match(SOURCE)?.[1];
+  const articleSource = meta('ContentSource') ?? infoLine(SOURCE_LABEL).match(ARTICLE_SOURCE)?.[1];
   const title = meta('ArticleTitle') ?? pageTitle($);
   const publishedAt = date ? isoDate(date) : null;
   return {

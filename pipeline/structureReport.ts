@@ -26,12 +26,13 @@ const ADDRESSEE = /^(?:[^，、,：:]{1,15}(?:委员会|常委会|委|政协|政
  * 附件 after the body opens the appendix (附件：⏎2023年度行政执法主体名单⏎序号…, 附件1. …): its lists
  * and tables belong to no part of the report, and under the last heading they were counted as 安排.
  */
-const APPENDIX = /^附\s*件\s*[\d一二三四五六七八九十]*\s*(?:[:：.．、]|$)/;
+const APPENDIX = /^附\s*件\s*[\d０-９一二三四五六七八九十]*\s*(?:[:：.．、]|$)/;
 /** The heading path of an appendix's blocks. */
 const APPENDIX_HEADING = '附件';
 
 interface OpenHeading {
-  rank: HeadingRank;
+  /** 0: the appendix, below which every heading of the appendix's own (一、…) nests. */
+  rank: HeadingRank | 0;
   text: string;
 }
 
@@ -62,7 +63,7 @@ export function structureReport(cleanedText: string): Block[] {
       return;
     }
     if (rank === null && !inLead && APPENDIX.test(line)) {
-      open.splice(0, open.length, { rank: 1, text: APPENDIX_HEADING });
+      open.splice(0, open.length, { rank: 0, text: APPENDIX_HEADING });
       // 附件： alone names what follows; 附件1：2023年度…名单 is also its text.
       blocks.push(block(open, line, line.replace(APPENDIX, '').trim() === ''));
       return;

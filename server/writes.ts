@@ -50,9 +50,9 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
   // One writer per data dir: a child started while another writes would be refused, so this
   // server's writes run one after another.
   let previous: Promise<unknown> = Promise.resolve();
-  const write = (args: string[]): Promise<{ ok: boolean; output: string }> => {
-    const next = previous.then(() => fazhi(reader, opts, root, args));
-    previous = next;
+  const serialized = <T>(step: () => Promise<T>): Promise<T> => {
+    const next = previous.then(step);
+    previous = next.catch(() => undefined);
     return next;
   };
   app.addHook('onRequest', async (request, reply) => {
@@ -77,16 +77,19 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
       return reply.code(400).send({ error: 'Bad Request', param: 'body', message: 'body: send the file as application/octet-stream' });
     }
-    await mkdir(opts.uploadDir, { recursive: true });
+    const body = request.body;
     const file = path.join(opts.uploadDir, filename);
-    // A refused upload leaves the file as it was: a stored report's source keeps its bytes.
-    const before = await readFile(file).catch(() => null);
-    await writeFile(file, request.body);
-    const result = await write(['ingest', file]);
-    if (!result.ok) {
-      await (before === null ? rm(file, { force: true }) : writeFile(file, before));
-      return refused(reply, reader, result.output, { code: 400, error: 'Bad Request', param: 'body' });
-    }
+    // One step, not interleaved with another upload of the same name: a refused upload leaves the
+    // file as it was (a stored report's source keeps its bytes).
+    const result = await serialized(async () => {
+      await mkdir(opts.uploadDir, { recursive: true });
+      const before = await readFile(file).catch(() => null);
+      await writeFile(file, body);
+      const done = await fazhi(reader, opts, root, ['ingest', file]);
+      if (!done.ok) await (before === null ? rm(file, { force: true }) : writeFile(file, before));
+      return done;
+    });
+    if (!result.ok) return refused(reply, reader, result.output, { code: 400, error: 'Bad Request', param: 'body' });
     const source = canonicalSource(file, root);
     // Bytes equal to a stored report's are recorded as its alias: that report is the answer.
     const doc = reader.current().store.documents().find((d) => d.source === source || d.aliases.includes(source));
@@ -97,7 +100,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     const { id } = request.params as { id: number };
     const doc = reader.current().store.getDocument(id);
     if (!doc) return reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
-    const result = await write(['remove', doc.source]);
+    const result = await serialized(() => fazhi(reader, opts, root, ['remove', doc.source]));
     if (!result.ok) return refused(reply, reader, result.output, { code: 500, error: 'Internal Server Error' });
     return { removed: id, source: doc.source };
   });

@@ -35,6 +35,8 @@ describe('metadata of reports as they arrive', () => {
     expect(place('青岛西海岸新区管委会关于2023年法治政府建设情况的报告')).toEqual(['山东省', '青岛市', null]);
     expect(place('河北雄安新区2023年法治政府建设情况报告')).toEqual(['河北省', null, null]);
     expect(place('两江新区2023年法治政府建设年度报告')).toEqual(['重庆市', '重庆市', null]);
+    // A province's short name is the province's, though a city shares it (海南藏族自治州).
+    expect(place('海南自由贸易试验区2023年法治政府建设年度报告')).toEqual(['海南省', null, null]);
     expect(place('某开发区2023年法治政府建设年度报告')).toEqual([null, null, null]);
   });
 
@@ -56,6 +58,8 @@ describe('metadata of reports as they arrive', () => {
     expect(year(['长阳土家族自治县人民政府关于法治政府建设情况的报告', '2021年以来，全县深入贯彻习近平法治思想。', ...BODY])).toBe(2021);
     expect(year(['沂南县人民政府关于法治政府建设情况的报告', '按照上级要求，现将我县2022年度法治政府建设情况报告如下：', ...BODY])).toBe(2022);
     expect(year(['沂南县人民政府关于法治政府建设情况的报告', '今年以来，全县扎实推进法治政府建设。', ...BODY])).toBe(2023);
+    // "Since" may look back further than the year a title names.
+    expect(year(['莒县2023年法治政府建设年度报告', '2021年以来，全县深入贯彻习近平法治思想。', ...BODY])).toBe(2023);
     // A year in characters opening a paragraph of other documents is history, not their year.
     expect(year(['中华人民共和国宪法', '一九四九年，中国人民取得了新民主主义革命的伟大胜利。', '第一条 中华人民共和国是社会主义国家。'])).toBeNull();
   });
@@ -80,6 +84,9 @@ describe('page furniture and layout', () => {
     ]);
     const text = allText(report);
     for (const furniture of ['- 2 -', '— 3 —', '人民政府文件', '第5页']) expect(text).not.toContain(furniture);
+    // The 版头 heading the first page is a lead line: its issuer names the place.
+    const letterhead = parse(['临沂市罗庄区人民政府文件', '罗政发〔2024〕1号', '关于2023年度法治政府建设情况的报告', OPENING, ...BODY]).meta;
+    expect([letterhead.title, letterhead.jurisdiction.county]).toEqual(['关于2023年度法治政府建设情况的报告', '罗庄区']);
     expect(report.passages.find((p) => p.text.includes('严格落实重大行政'))!.text).toBe('（一）健全依法决策机制。严格落实重大行政决策程序规定，公布年度重大行政决策事项目录。');
   });
 
@@ -115,8 +122,13 @@ describe('page furniture and layout', () => {
     const texts = parse(wrapped).passages.map((p) => p.text);
     expect(texts).toContain('（一）健全依法决策机制。严格落实重大行政决策程序规定，公布年度重大行政决策事项目录，全年完成合法性审查事项126件。');
     expect(texts).toContain('主要负责同志带头学法用法，年终述法实现全覆盖，常务会议会前学法12次，专题研究法治政府建设工作4次。');
-    // Lines of other lengths are not taken for a wrap: a short line ending without a mark stays apart.
-    expect(parse(['某市2023年法治政府建设年度报告', OPENING, '主要做法', '一是坚持依法决策。', ...BODY]).passages.map((p) => p.text)).not.toContain('主要做法一是坚持依法决策。');
+    // Only lines of the wrap's width go on: a longer line without an ending mark stands apart, and so
+    // does a title of about that width, read before any clause.
+    const title = '威海市文登区人民政府关于2023年度法治政府建设工作情况的年度报告';
+    const longer = '坚持和发展新时代枫桥经验推进矛盾纠纷多元化解工作机制不断完善取得实效';
+    const mixed = parse([title, ...wrapped.slice(1, 10), longer, '全年调解矛盾纠纷3200余件。', ...wrapped.slice(10)]);
+    expect(mixed.meta.title).toBe(title);
+    expect(mixed.passages.map((p) => p.text)).toContain(longer);
   });
 
   it("keeps an appendix table's last cell, while a signature after the last sentence is still taken off", () => {
@@ -125,6 +137,8 @@ describe('page furniture and layout', () => {
     const signed = parse(['临沂市兰山区2023年法治政府建设年度报告', OPENING, ...BODY, '中共临沂市兰山区委员会', '临沂市兰山区人民政府', '2024年1月17日']);
     expect(allText(signed)).not.toContain('兰山区人民政府');
     expect(signed.meta.publishedAt).toBe('2024-01-17');
+    // 特此报告 closes a report, full stop or not.
+    expect(allText(parse(['莒县2023年法治政府建设年度报告', OPENING, ...BODY, '特此报告', '莒县人民政府']))).not.toContain('莒县人民政府');
   });
 
   it('an appendix belongs to no part of the report, and a table flattened into lines is one passage', () => {
@@ -132,6 +146,9 @@ describe('page furniture and layout', () => {
     const appendix = report.passages.filter((p) => p.headingPath[0] === '附件');
     expect(appendix.map((p) => [p.section, p.text])).toEqual([['其他', '2023年度行政执法主体名单 序号 执法主体 1 区公安局 2 区司法局']]);
     expect(report.passages.filter((p) => p.section === '安排').map((p) => p.text)).toEqual([BODY.at(-1)]);
+    // Numbered parts of the appendix are its own, not the report's (安排).
+    const numbered = parse(['某市2023年法治政府建设年度报告', OPENING, ...BODY, '附件１：', '2023年度重点工作任务清单', '一、2024年推进法治政府建设工作安排', '完善行政执法协调监督工作体系。']);
+    expect(numbered.passages.at(-1)!).toMatchObject({ section: '其他', headingPath: ['附件', '一、2024年推进法治政府建设工作安排'] });
     // Two short lines are not a table; a line holding a clause is not a cell.
     const short = parse(['某市2023年法治政府建设年度报告', OPENING, ...BODY, '主要做法', '百花齐放', '的方针，推陈出新']).passages.map((p) => p.text);
     expect(short.slice(-3)).toEqual(['主要做法', '百花齐放', '的方针，推陈出新']);

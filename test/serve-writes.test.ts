@@ -65,9 +65,15 @@ describe('write endpoints', () => {
 describe('writes while another writer holds the data directory', () => {
   it('answer 409 with Retry-After, not a client error, and leave no uploaded file behind', async () => {
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' };
+    const kept = path.join(path.dirname(fx.dataDir), 'uploads', 'kept-2025.txt');
+    expect((await fx.app.inject({ method: 'POST', url: '/api/reports?filename=kept-2025.txt', headers, payload: Buffer.from(report) })).statusCode).toBe(201);
     // An embedded writer (as `fazhi ingest` from the command line) holds the store meanwhile.
     const writer = Store.open(fx.dataDir);
     try {
+      // A refused new version of a stored report's file leaves the file its stored bytes.
+      const again = await fx.app.inject({ method: 'POST', url: '/api/reports?filename=kept-2025.txt', headers, payload: Buffer.from(`${report}\n六、又一项新举措。\n`) });
+      expect(again.statusCode).toBe(409);
+      expect(readFileSync(kept, 'utf8')).toBe(report);
       const upload = await fx.app.inject({ method: 'POST', url: '/api/reports?filename=while-busy.txt', headers, payload: Buffer.from(report) });
       expect(upload.statusCode).toBe(409);
       expect(Number(upload.headers['retry-after'])).toBeGreaterThan(0);
@@ -79,7 +85,7 @@ describe('writes while another writer holds the data directory', () => {
       writer.close();
     }
     expect((await fx.app.inject({ method: 'GET', url: '/api/reports/1' })).statusCode).toBe(200);
-    expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
+    expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(7);
   }, 120_000);
 });
 
