@@ -90,6 +90,10 @@ describe.skipIf(!redisServerAvailable())('embedded writers and a queue writer on
     expect(fazhi(['ingest', report, '--data-dir', dataDir, '--model', MODEL_DIR]).code).toBe(0);
     const modelIds = () => (JSON.parse(fazhi(['status', '--json', '--data-dir', dataDir, '--model', MODEL_DIR]).stdout) as { models: { modelId: string }[] }).models.map((m) => m.modelId);
     expect(modelIds()).toEqual([expect.stringMatching(/^fazhi-mini-zh@/)]);
+    // The ingest named its model, so the data dir selects it.
+    const config = path.join(dataDir, 'config.json');
+    const selected = readFileSync(config, 'utf8');
+    expect(JSON.parse(selected)).toEqual({ model: MODEL_DIR });
 
     const target = 'bge-small-zh-v1.5';
     const worker = spawnWorker(['bin/fazhi.js', 'worker', '--data-dir', dataDir, '--model', target, '--writer-lock-ms', String(TTL_MS)], redis.url);
@@ -102,7 +106,7 @@ describe.skipIf(!redisServerAvailable())('embedded writers and a queue writer on
     expect(use.stderr).toContain(
       `nothing was changed; stop it first, or switch through the queue: restart the embed workers with \`--model ${target}\`, then run \`fazhi reindex --queue --model ${target}\``,
     );
-    expect(existsSync(path.join(dataDir, 'config.json'))).toBe(false);
+    expect(readFileSync(config, 'utf8')).toBe(selected);
     expect(modelIds()).toEqual([expect.stringMatching(/^fazhi-mini-zh@/)]);
 
     // The embed worker already runs the target model: the reindex the refusal names goes through it.
