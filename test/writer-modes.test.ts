@@ -2,7 +2,7 @@
 // directory, the embedded writers (`fazhi ingest`, `remove`, `reindex` without --queue) refuse
 // with a message saying so and leave the store and the queue's writer as they were; once the
 // worker has stopped they go through. Real redis-server, real worker and CLI processes.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
