@@ -27,10 +27,10 @@ export interface CleanedReport {
  * the national reports in ../shared/corpora come from: footnote back-links (↑) and the licence
  * template's flags (Public domain, false).
  */
-const PAGE_FURNITURE = /^(?:通知公告|政策解读|政务公开|当前位置[:：].*|您当前的位置[:：].*|(?:打印本页|关闭窗口|【?打印】?|【?关闭】?|返回顶部|\[\s*\]|\s)+|[↑↓]+|Public domain|false|true)$/;
+const PAGE_FURNITURE = /^(?:通知公告|政策解读|政务公开|当前位置[:：].*|您当前的位置[:：].*|(?:打印本页|关闭窗口|【?打印】?|【?关闭】?|返回顶部|\[\s*\]|\s)+|[↑↓]+|Public domain|false|true|粗体文字|斜体文字)$/;
 /**
  * Lines a printed page puts around the text, left in reports saved as text or Word from print
- * layout: page numbers (- 3 -, — 4 —, 第5页 共8页, 5/8) and the 版头 repeated as a running header
+ * layout: page numbers (- 3 -, — 4 —, 第5页 共8页, 5/8; a bare number may be a subscript, M⏎2) and the 版头 repeated as a running header
  * (罗庄区人民政府文件). Each stood as a passage of its own, or cut a sentence in two: the text around
  * one goes on across it as across a soft break (see ZERO_WIDTH).
  */
@@ -59,6 +59,12 @@ const MAX_LINK_LINE_CHARS = 20;
  * A numbering marker alone on a line (一、 / （二） / 三是 / 二要) is the start of the line after it:
  * Wikisource's markup set some apart (…方向是：⏎一、⏎继续增加能源…), 65 in the national records.
  */
+/**
+ * A line of marks only (——, ', ……) is no text of its own: Wikisource's markup set a dash or a quote
+ * apart from the words it opens (——⏎改革开放⏎深入推进…), and alone each was a passage that only a
+ * query the model cannot read (骉龘靐齉: unknown characters) came near, at relevance 0.40.
+ */
+const MARKS_ONLY = /^[^\p{L}\p{N}]+$/u;
 const BARE_MARKER = /^(?:[一二三四五六七八九十]+[、.．是要]|[（(][一二三四五六七八九十\d０-９]{1,3}[）)]|[\d０-９]{1,2}[.．、])$/;
 /**
  * The source on a web article's info line, in a page (readHtml) or a text copy of one: it runs up to
@@ -152,7 +158,7 @@ export function cleanReport(text: string): CleanedReport {
     softBreak = false;
     pageBreak = false;
   }
-  const paragraphs = dropSourceFooter(dropRepeatedLeadLines(joinBrokenLines(lines)));
+  const paragraphs = dropSourceFooter(dropRepeatedLeadLines(joinBrokenLines(lines))).filter((p) => !MARKS_ONLY.test(p));
   takeClosingSignature(paragraphs, chrome);
   return { text: paragraphs.join('\n'), chrome };
 }
@@ -212,6 +218,7 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
       prev !== undefined &&
       !line.heading &&
       (BARE_MARKER.test(prev) ||
+        MARKS_ONLY.test(prev) ||
         continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak, wrapped) ||
         CONTINUATION_START.test(line.text) ||
         isLinkText(prev, prevHeading, line.text, body[i + 1]));

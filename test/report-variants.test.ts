@@ -160,6 +160,13 @@ describe('page furniture and layout', () => {
     expect(report.passages.find((p) => p.text.startsWith('（２）'))!.headingPath.at(-1)).toBe('（２）推行柔性执法。');
   });
 
+  it('a line of marks only is no passage: it opens the line after it', () => {
+    const texts = parse(['某区2023年法治政府建设年度报告', OPENING, ...BODY, '——', '法治宣传教育深入开展，群众法治意识明显增强。', "'", '粗体文字']).passages.map((p) => p.text);
+    expect(texts).toContain('——法治宣传教育深入开展，群众法治意识明显增强。');
+    expect(texts.filter((t) => !/[\p{L}\p{N}]/u.test(t))).toEqual([]);
+    expect(texts).not.toContain('粗体文字');
+  });
+
   it('asterisks that mask a number or a name are text, not emphasis', () => {
     expect(allText(parse(['某区2023年法治政府建设年度报告', '2023年，全区依法化解行政争议，调解行政纠纷***件。**区行政争议调解中心运行良好。', ...BODY]))).toContain('调解行政纠纷***件。**区行政争议调解中心');
   });
