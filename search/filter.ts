@@ -67,7 +67,9 @@ export function parseFilter(raw: RawFilter, note: Note = () => undefined): Searc
     throw new SearchParamError('conflicting', 'from', `${filter.from} is after the range's end, ${filter.to}`);
   }
   if (raw.section !== undefined) {
-    const s = SECTION_KINDS.find((k) => k !== '其他' && raw.section!.includes(k)) ?? (raw.section === '其他' ? '其他' : undefined);
+    // A part's name inside a longer one is that part (主要成效 → 成效); naming two (成效不足) is no one part.
+    const named = SECTION_KINDS.filter((k) => k !== '其他' && raw.section!.includes(k));
+    const s = named.length === 1 ? named[0] : raw.section === '其他' ? '其他' : undefined;
     if (!s) throw new SearchParamError('not_allowed', 'section', `expected one of ${SECTION_KINDS.join(', ')}, got "${raw.section}"`);
     filter.section = s;
   }

@@ -403,6 +403,8 @@ describe('ingest lifecycle', () => {
       [['search', '复议', '--k', '0'], '--k'],
       [['search', '复议', '--mode', 'magic'], '--mode'],
       [['search', '复议', '--section', '开头'], '--section'],
+      // Two parts named at once are no one part (it was read as the first, 成效).
+      [['search', '复议', '--section', '成效不足'], '--section'],
       // Range errors come from the search layer, told with the flag typed.
       [['search', '复议', '--k', '500'], '--k: must be an integer from 1 to 100, not 500'],
       [['search', '复议', '--offset', '-3'], '--offset'],
