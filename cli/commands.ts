@@ -285,7 +285,7 @@ export async function searchCommand(
 }
 
 export async function similarCommand(o: Base & { id?: string; flags: RawFilter & { k: string; offset: string; mode: string; text?: string; otherRegions?: boolean; json?: boolean } }): Promise<void> {
-  const { similar, validateText, validateK, validateOffset, validateMode, validateHome } = await import('../search/searchEngine.ts');
+  const { similar, nothingMatchesWell, NOISE_LEVEL, validateText, validateK, validateOffset, validateMode, validateHome } = await import('../search/searchEngine.ts');
   const { parseFilter, parseHomeRegion } = await import('../search/filter.ts');
   if ((o.id === undefined) === (o.flags.text === undefined)) throw new InputError('similar', 'give either a passage id or --text "…"');
   const k = validateK(parseWholeNumber('--k', o.flags.k));
@@ -316,6 +316,8 @@ export async function similarCommand(o: Base & { id?: string; flags: RawFilter &
     const home = o.id === undefined ? undefined : app.store.getPassage(Number(o.id))?.jurisdiction;
     // A passage of no known region (a national report, a law): --other-regions had nothing to leave out.
     if (otherRegions && home && !home.province && !home.city && !home.county) log(`note: passage ${o.id}'s document is of no known region; --other-regions left nothing out`);
+    // As search says it: on the first page, whose first result is the best.
+    if (offset === 0 && nothingMatchesWell(mode, results)) log(`note: the best match scores ${results[0]!.score.toFixed(2)}, below ${NOISE_LEVEL}: nothing is similar to it`);
     print(results, !!o.flags.json, offset);
   });
 }

@@ -205,6 +205,10 @@ describe('similar', () => {
     expect(rows.every((r) => r.jurisdiction.county !== '峄城区' && r.source !== seed.source)).toBe(true);
     const byText = fazhiJson(['--data-dir', dataDir, 'similar', '--text', '整合人民调解、行政调解、司法调解资源', '--k', '3']);
     expect(byText.length).toBe(3);
+    // As search does, similar says when even its best match is noise, and not otherwise.
+    const marks = fazhi(['--data-dir', dataDir, 'similar', '--text', '！！！。。。', '--k', '1']);
+    expect(marks.stderr).toMatch(/note: the best match scores 0\.\d\d, below 0\.1: nothing is similar to it/);
+    expect(fazhi(['--data-dir', dataDir, 'similar', '--text', '整合人民调解、行政调解、司法调解资源', '--k', '1']).stderr).not.toContain('nothing is similar');
   });
 });
 
