@@ -66,7 +66,10 @@ function invalidParam(error: FastifyError): string | undefined {
   const v = error.validation?.[0];
   if (!v) return undefined;
   const p = v.params as Record<string, unknown>;
-  return (p.missingProperty ?? p.additionalProperty ?? v.instancePath.replace(/^\//, '').replace(/\//g, '.')) as string || undefined;
+  // A nested object's property is named with its path: region.town, not town.
+  const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const property = (p.missingProperty ?? p.additionalProperty) as string | undefined;
+  return (property === undefined ? path : path ? `${path}.${property}` : property) || undefined;
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {

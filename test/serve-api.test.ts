@@ -378,6 +378,10 @@ describe('similar, reports, passages', () => {
       expect(bad.statusCode).toBe(400);
       expect(bad.json()).toMatchObject({ param: 'text', message: 'text: must not be empty or only spaces' });
     }
+    // A property of the region object is named with its path.
+    const town = await post({ text: '党政主要负责人年终述法', region: { town: '某镇' } });
+    expect(town.statusCode).toBe(400);
+    expect(town.json().param).toBe('region.town');
   });
 
   it('POST /api/similar region: a county or city alone, by its short or full name, leaves out that place, as similar --other-regions does', async () => {
