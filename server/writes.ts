@@ -55,11 +55,13 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     previous = next.catch(() => undefined);
     return next;
   };
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'GET' && request.url.startsWith('/api/reports') && !authorized(request, opts.token)) {
+  // On the write routes themselves, not on the raw URL: the router decodes the path first, so a test
+  // of request.url let /api/%72eports through (a tester uploaded and deleted reports without a token).
+  const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!authorized(request, opts.token)) {
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Unauthorized', message: 'a valid FAZHI_TOKEN bearer is required' });
     }
-  });
+  };
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: UPLOAD_LIMIT }, (_request, body, done) => done(null, body));
 
   const uploadQuery = {
@@ -68,7 +70,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     required: ['filename'],
     properties: { filename: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^/\\\\\\u0000]+$' } },
   } as const;
-  app.post('/api/reports', { bodyLimit: UPLOAD_LIMIT, schema: { summary: 'Upload a report file (raw bytes) and ingest it', querystring: uploadQuery } }, async (request, reply) => {
+  app.post('/api/reports', { onRequest: requireToken, bodyLimit: UPLOAD_LIMIT, schema: { summary: 'Upload a report file (raw bytes) and ingest it', querystring: uploadQuery } }, async (request, reply) => {
     const { filename } = request.query as { filename: string };
     const ext = path.extname(filename).toLowerCase();
     if (!UPLOAD_TYPES.includes(ext) || filename.startsWith('.')) {
@@ -96,7 +98,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     return reply.code(201).send({ id: doc?.id ?? null, source: doc?.source ?? source, log: result.output.trim() });
   });
 
-  app.delete('/api/reports/:id', { schema: { summary: 'Remove a report', params: idParamSchema, querystring: noQuerySchema } }, async (request, reply) => {
+  app.delete('/api/reports/:id', { onRequest: requireToken, schema: { summary: 'Remove a report', params: idParamSchema, querystring: noQuerySchema } }, async (request, reply) => {
     const { id } = request.params as { id: number };
     const doc = reader.current().store.getDocument(id);
     if (!doc) return reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });

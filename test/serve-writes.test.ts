@@ -31,6 +31,15 @@ describe('write endpoints', () => {
     expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
   });
 
+  it('refuse a write route spelt with percent-encoded letters, which the router decodes, without the token', async () => {
+    for (const url of ['/api/%72eports?filename=x.txt', '/%61pi/reports?filename=x.txt']) {
+      const upload = await fx.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.from(report) });
+      expect(upload.statusCode, url).toBe(401);
+    }
+    for (const url of ['/api/%72eports/1', '/%61pi/reports/1']) expect((await fx.app.inject({ method: 'DELETE', url })).statusCode, url).toBe(401);
+    expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
+  });
+
   it('upload ingests through the writer and the server sees it at once; remove deletes it', async () => {
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' };
     const bad = await fx.app.inject({ method: 'POST', url: '/api/reports?filename=evil.exe', headers, payload: Buffer.from('x') });
