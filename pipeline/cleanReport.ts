@@ -80,6 +80,12 @@ const DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?/;
 const DATE_LINE = /^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$/;
 /** Closing signature: a short organisation name alone on a line. */
 const SIGNATORY = /^[^，,。；;：:、\s]{2,30}(?:委员会|委|人民政府|政府|局|办公室|办|院|厅|部|中心)$/;
+/**
+ * A paragraph grows by joined lines no longer than this; the next line starts another. Each join's
+ * tests read the whole paragraph, so 160,000 lines ending in ， took 120 s to join into one (a
+ * paragraph of a report is a few hundred characters; passages are split far below this anyway).
+ */
+const MAX_JOINED_CHARS = 8000;
 /** A line this long without an ending mark is body text cut by a page break, not a title. */
 const MIN_BROKEN_LINE_CHARS = 40;
 /**
@@ -211,22 +217,31 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
   // line of about that width is a title (威海市文登区人民政府关于…的年度报告), not a wrapped one.
   let clauseSeen = false;
   let prevLineChars = 0;
+  // Whether the paragraph so far is marks only, kept as lines are read: testing the growing paragraph
+  // each time made 160,000 lines of —— take 358 s.
+  let prevMarksOnly = false;
   body.forEach((line, i) => {
     const prev = out.at(-1);
+    const marksOnly = MARKS_ONLY.test(line.text);
+    // A run of mark lines is one: its first opens the text after it.
+    if (marksOnly && prevMarksOnly) return;
     const wrapped = clauseSeen && Math.abs(prevLineChars - width) <= WRAP_SLACK;
     const joins =
       prev !== undefined &&
+      prev.length < MAX_JOINED_CHARS &&
       !line.heading &&
       (BARE_MARKER.test(prev) ||
-        MARKS_ONLY.test(prev) ||
+        prevMarksOnly ||
         continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak, wrapped) ||
         CONTINUATION_START.test(line.text) ||
         isLinkText(prev, prevHeading, line.text, body[i + 1]));
     if (joins) {
       out[out.length - 1] = prev + line.text;
+      prevMarksOnly &&= marksOnly;
     } else {
       out.push(line.text);
       prevHeading = line.heading;
+      prevMarksOnly = marksOnly;
     }
     clauseSeen ||= /[，,；;。！？!?]/.test(line.text);
     prevLineChars = line.text.length;
@@ -244,7 +259,7 @@ function isLinkText(prev: string, prevIsMarkdownHeading: boolean, text: string, 
 function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean, wrapped: boolean): boolean {
   if (!isUnfinished(prev)) return false;
   if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
-  return CLAUSE_END.test(prev) || softBreak || (!prevIsMarkdownHeading && (prev.length >= MIN_BROKEN_LINE_CHARS || wrapped || closesWhatIsOpen(prev, next)));
+  return CLAUSE_END.test(prev.slice(-1)) || softBreak || (!prevIsMarkdownHeading && (prev.length >= MIN_BROKEN_LINE_CHARS || wrapped || closesWhatIsOpen(prev, next)));
 }
 
 /** The width the text was hard-wrapped at (see WRAP_SHARE), or Infinity where it was not. */
@@ -273,7 +288,7 @@ function closesWhatIsOpen(line: string, next: string): boolean {
 
 /** A line that text after it can continue: no sentence end or colon at its end, not a bare heading. */
 function isUnfinished(line: string): boolean {
-  return !SENTENCE_END.test(line.at(-1)!) && !INTRODUCES.test(line) && !isPureHeading(line);
+  return !SENTENCE_END.test(line.at(-1)!) && !INTRODUCES.test(line.slice(-1)) && !isPureHeading(line);
 }
 
 /** A numbered line with no sentence in it ("三、…第一责任人职责，加强法治政府建设的有关情况"). */

@@ -1,6 +1,7 @@
 import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { ARTICLE_SOURCE, isoDate } from './cleanReport.ts';
+import { InputError } from './errors.ts';
 import type { DocumentText, PageFields } from './readDocument.ts';
 import { decodeBytes } from './readText.ts';
 
@@ -26,13 +27,22 @@ const TITLE_SEPARATOR = /[_|｜]|\s[-—–－]\s|(?<![\d\-—–－])[-—–�
 const DATE_LABEL = /发布(?:日期|时间)[:：]/;
 const SOURCE_LABEL = /来源[:：]/;
 const MAX_INFO_LINE_CHARS = 200;
+/**
+ * Government pages nest their elements a few dozen deep. Reading the text of each element of a page
+ * nested thousands deep recursed past the stack (3,000 <div>s) or took minutes (100,000: 151 s).
+ */
+const MAX_NESTING = 500;
 const CJK = /[\u3400-\u4dbf\u4e00-\u9fff]/g;
 
 /** A government web page → its article text (one paragraph per line) and the fields of its header. */
 export function readHtml(source: string, bytes: Buffer): DocumentText {
   const head = bytes.subarray(0, 4096).toString('latin1');
   const { text: html, encoding } = decodeBytes(source, bytes, head.match(DECLARED_CHARSET)?.[1]);
+  // The parser itself took 44 s over 100,000 nested <div>s: such a page is refused before parsing too.
+  if (openTagDepth(html) > 4 * MAX_NESTING) throw new InputError(source, `web page nests its elements over ${4 * MAX_NESTING} deep`);
   const $ = cheerio.load(html);
+  const depth = nestingDepth($.root()[0]!);
+  if (depth > MAX_NESTING) throw new InputError(source, `web page nests its elements ${depth} deep, over the limit of ${MAX_NESTING}`);
   const fields = pageFields($);
   $(CHROME).remove();
   const body = articleBody($);
@@ -119,4 +129,31 @@ function textLines($: cheerio.CheerioAPI, root: cheerio.Cheerio<AnyNode>): strin
 
 function cjkCount(text: string): number {
   return text.match(CJK)?.length ?? 0;
+}
+
+/** How deep the page's elements nest, counted without recursion (the point is pages too deep for it). */
+function nestingDepth(root: AnyNode): number {
+  let deepest = 0;
+  const stack: [AnyNode, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    deepest = Math.max(deepest, depth);
+    if ('children' in node) for (const child of node.children) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Elements that never hold others, or whose end tag may be left out (<p>, <li>, …): not counted by openTagDepth. */
+const UNNESTED_TAGS = /^(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr|p|li|dt|dd|tr|td|th|option|thead|tbody|tfoot|colgroup|rb|rt|rp|optgroup)$/i;
+
+/** A lower bound of the nesting the parser will build, from the tags alone, in one pass. */
+function openTagDepth(html: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const [, close, name, selfClosing] of html.matchAll(/<(\/?)([a-zA-Z][\w-]*)[^>]*?(\/?)>/g)) {
+    if (UNNESTED_TAGS.test(name!) || selfClosing) continue;
+    depth = Math.max(0, depth + (close ? -1 : 1));
+    deepest = Math.max(deepest, depth);
+  }
+  return deepest;
 }

@@ -197,8 +197,15 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; ms: numbe
 /** Parse stage. The parsers (PDF, DOCX, HTML) take ~0.5 s to load: imported on first use. */
 export async function parseStage(file: { source: string; bytes: Buffer }): Promise<{ report: ParsedReport; ms: number }> {
   const { parseDocument } = await import('../pipeline/parseReport.ts');
-  const { value: report, ms } = await timed(() => parseDocument(file.source, file.bytes));
-  return { report, ms };
+  try {
+    const { value: report, ms } = await timed(() => parseDocument(file.source, file.bytes));
+    return { report, ms };
+  } catch (err) {
+    // Whatever a file's content makes a reader or parser throw (a stack overflow on 200,000 PDF text
+    // items, a library's RangeError on 3,000 nested <div>) is that file's failure: the batch goes on.
+    if (err instanceof InputError) throw err;
+    throw new InputError(file.source, `cannot parse it (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`);
+  }
 }
 
 /**
