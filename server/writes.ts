@@ -17,6 +17,15 @@ const FAZHI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '
 /** Reports as published run to a few MB (PDF scans are refused anyway). */
 const UPLOAD_LIMIT = 20 * 1024 * 1024;
 const UPLOAD_TYPES = ['.txt', '.md', '.html', '.htm', '.shtml', '.docx', '.pdf'];
+/** A write's child process is stopped past this: an annual report ingests in seconds, a large law in a minute. */
+const WRITE_TIMEOUT_MS = 10 * 60_000;
+/**
+ * Writes waiting their turn, each holding its body (up to UPLOAD_LIMIT): more are answered 503. A
+ * tester queued 25 uploads of 19 MB behind a slow one and the server grew from 425 MB to 1 GB.
+ */
+const MAX_WAITING_WRITES = 4;
+/** File names are bytes on disk: past this, writing the upload failed with ENAMETOOLONG (a 500). */
+const MAX_FILENAME_BYTES = 255;
 
 export interface WriteOptions {
   token: string;
@@ -37,10 +46,12 @@ function authorized(request: FastifyRequest, token: string): boolean {
 async function fazhi(reader: Reader, opts: WriteOptions, root: string, args: string[]): Promise<{ ok: boolean; output: string }> {
   const modelArgs = opts.model ? ['--model', opts.model] : [];
   try {
-    const { stderr } = await run(process.execPath, [FAZHI, ...args, '--data-dir', reader.dataDir, '--root', root, ...modelArgs], { maxBuffer: 1 << 20 });
+    const { stderr } = await run(process.execPath, [FAZHI, ...args, '--data-dir', reader.dataDir, '--root', root, ...modelArgs], { maxBuffer: 1 << 20, timeout: WRITE_TIMEOUT_MS });
     return { ok: true, output: stderr };
   } catch (err) {
-    const e = err as { stderr?: string; message: string };
+    const e = err as { stderr?: string; message: string; signal?: string | null; killed?: boolean };
+    // A child killed (out of memory, or past WRITE_TIMEOUT_MS) printed a heap log, not a reason.
+    if (e.signal) return { ok: false, output: e.killed ? `${args[0]} took longer than ${WRITE_TIMEOUT_MS / 60_000} min and was stopped` : `${args[0]} was killed (${e.signal}): out of memory?` };
     return { ok: false, output: e.stderr || e.message };
   }
 }
@@ -50,11 +61,15 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
   // One writer per data dir: a child started while another writes would be refused, so this
   // server's writes run one after another.
   let previous: Promise<unknown> = Promise.resolve();
+  let waiting = 0;
   const serialized = <T>(step: () => Promise<T>): Promise<T> => {
-    const next = previous.then(step);
+    waiting++;
+    const next = previous.then(step).finally(() => waiting--);
     previous = next.catch(() => undefined);
     return next;
   };
+  const busy = (reply: FastifyReply) =>
+    reply.code(503).header('retry-after', '30').send({ error: 'Service Unavailable', message: `${waiting} writes are waiting their turn; try again later` });
   // On the write routes themselves, not on the raw URL: the router decodes the path first, so a test
   // of request.url let /api/%72eports through (a tester uploaded and deleted reports without a token).
   const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -76,6 +91,10 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     if (!UPLOAD_TYPES.includes(ext) || filename.startsWith('.')) {
       return reply.code(400).send({ error: 'Bad Request', param: 'filename', message: `filename: expected a name ending in ${UPLOAD_TYPES.join(', ')}` });
     }
+    if (Buffer.byteLength(filename) > MAX_FILENAME_BYTES) {
+      return reply.code(400).send({ error: 'Bad Request', param: 'filename', message: `filename: ${Buffer.byteLength(filename)} bytes long, at most ${MAX_FILENAME_BYTES}` });
+    }
+    if (waiting >= MAX_WAITING_WRITES) return busy(reply);
     if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
       return reply.code(400).send({ error: 'Bad Request', param: 'body', message: 'body: send the file as application/octet-stream' });
     }
@@ -100,11 +119,17 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
 
   app.delete('/api/reports/:id', { onRequest: requireToken, schema: { summary: 'Remove a report', params: idParamSchema, querystring: noQuerySchema } }, async (request, reply) => {
     const { id } = request.params as { id: number };
-    const doc = reader.current().store.getDocument(id);
-    if (!doc) return reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
-    const result = await serialized(() => fazhi(reader, opts, root, ['remove', doc.source]));
+    const missing = () => reply.code(404).send({ error: 'Not Found', message: `no report with id ${id}` });
+    if (!reader.current().store.getDocument(id)) return missing();
+    if (waiting >= MAX_WAITING_WRITES) return busy(reply);
+    // Looked up again in turn: a removal of the same report queued before this one has run by then.
+    const result = await serialized(async () => {
+      const doc = reader.current().store.getDocument(id);
+      return doc ? { ...(await fazhi(reader, opts, root, ['remove', doc.source])), source: doc.source } : null;
+    });
+    if (!result) return missing();
     if (!result.ok) return refused(reply, reader, result.output, { code: 500, error: 'Internal Server Error' });
-    return { removed: id, source: doc.source };
+    return { removed: id, source: result.source };
   });
 }
 

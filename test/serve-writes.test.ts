@@ -71,6 +71,33 @@ describe('write endpoints', () => {
   });
 });
 
+describe('limits of the write endpoints', () => {
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' };
+
+  it('a file name longer than a file system takes is the request\'s error (400), not the server\'s', async () => {
+    const name = `${'报'.repeat(100)}.txt`;
+    const upload = await fx.app.inject({ method: 'POST', url: `/api/reports?filename=${encodeURIComponent(name)}`, headers, payload: Buffer.from(report) });
+    expect(upload.statusCode).toBe(400);
+    expect(upload.json()).toMatchObject({ param: 'filename', message: 'filename: 304 bytes long, at most 255' });
+  });
+
+  it('more writes than wait their turn are answered 503 with Retry-After; a report removed twice at once is removed once, then 404', async () => {
+    const uploads = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => fx.app.inject({ method: 'POST', url: `/api/reports?filename=wave-${i}.txt`, headers, payload: Buffer.from(`${report}\n七、第${i}项新举措。\n`) })),
+    );
+    const codes = uploads.map((u) => u.statusCode).sort();
+    expect(codes).toEqual([201, 201, 201, 201, 503, 503]);
+    expect(uploads.find((u) => u.statusCode === 503)!.headers['retry-after']).toBe('30');
+    const id = uploads.find((u) => u.statusCode === 201)!.json().id as number;
+    const removals = await Promise.all([1, 2, 3].map(() => fx.app.inject({ method: 'DELETE', url: `/api/reports/${id}`, headers: { authorization: `Bearer ${TOKEN}` } })));
+    expect(removals.map((r) => r.statusCode).sort()).toEqual([200, 404, 404]);
+    for (const u of uploads.filter((u) => u.statusCode === 201 && u.json().id !== id)) {
+      expect((await fx.app.inject({ method: 'DELETE', url: `/api/reports/${u.json().id}`, headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
+    }
+    expect((await fx.app.inject({ method: 'GET', url: '/api/status' })).json().documents).toBe(6);
+  }, 240_000);
+});
+
 describe('writes while another writer holds the data directory', () => {
   it('answer 409 with Retry-After, not a client error, and leave no uploaded file behind', async () => {
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' };
