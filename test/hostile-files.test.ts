@@ -57,6 +57,14 @@ describe('hostile files', () => {
     expect(wide instanceof RangeError).toBe(false);
   });
 
+  it('a page declaring charset=base64 is read as its bytes, not decoded from base64 into hidden text', async () => {
+    const hidden = Buffer.from('<html><body><p>隐藏的内容与浏览器显示的完全不同，深入推进法治政府建设，取得明显成效。</p></body></html>').toString('base64');
+    const page = Buffer.from(`<html><head><meta charset="base64"><title>页面</title></head><body><p>法治政府建设年度报告正文，依法行政取得新进展。</p></body></html><!-- ${hidden} -->`);
+    const { passages } = await parseDocument('page.html', page);
+    expect(passages.map((p) => p.text).join('')).not.toContain('隐藏的内容');
+    expect(passages.map((p) => p.text).join('')).toContain('依法行政取得新进展');
+  });
+
   it('a run of mark-only lines is one mark opening the text after it', async () => {
     const text = ['某区2023年法治政府建设年度报告', '2023年，本区扎实推进法治政府建设。', ...Array(200).fill('——'), '本区深入推进依法行政工作。'].join('\n');
     const { passages } = await parseDocument('marks.txt', Buffer.from(text));
