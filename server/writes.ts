@@ -83,7 +83,9 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     type: 'object',
     additionalProperties: false,
     required: ['filename'],
-    properties: { filename: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^/\\\\\\u0000]+$' } },
+    // No path separators, and no control or bidi characters: the name becomes a stored source that
+    // API clients show, and an override (\u202E) makes it read as another name.
+    properties: { filename: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^/\\\\\\u0000-\\u001f\\u007f\\u202a-\\u202e\\u2066-\\u2069]+$' } },
   } as const;
   app.post('/api/reports', { onRequest: requireToken, bodyLimit: UPLOAD_LIMIT, schema: { summary: 'Upload a report file (raw bytes) and ingest it', querystring: uploadQuery } }, async (request, reply) => {
     const { filename } = request.query as { filename: string };
