@@ -149,7 +149,10 @@ function readLists($: cheerio.CheerioAPI, styles: Styles): Map<string, List> {
   const abstracts = new Map<string, { levels: Level[]; styleLink: string | undefined }>();
   $('w\\:abstractNum').each((_, el) => {
     const levels: Level[] = [];
-    for (const lvl of children(el, 'w:lvl')) levels[Number(lvl.attribs['w:ilvl'] ?? 0)] = readLevel(lvl);
+    for (const lvl of children(el, 'w:lvl')) {
+      const ilvl = levelIndex(lvl.attribs['w:ilvl'] ?? '0');
+      if (ilvl !== undefined) levels[ilvl] = readLevel(lvl);
+    }
     abstracts.set(el.attribs['w:abstractNumId'] ?? '', { levels, styleLink: val(child(el, 'w:numStyleLink')) });
   });
   const nums = new Map<string, Element>();
@@ -171,11 +174,12 @@ function readLists($: cheerio.CheerioAPI, styles: Styles): Map<string, List> {
     const levels = [...(abstracts.get(abstractId)?.levels ?? [])];
     const startOverrides = new Map<number, number>();
     for (const override of children(num, 'w:lvlOverride')) {
-      const ilvl = Number(override.attribs['w:ilvl'] ?? 0);
+      const ilvl = levelIndex(override.attribs['w:ilvl'] ?? '0');
+      if (ilvl === undefined) continue;
       const lvl = child(override, 'w:lvl');
       if (lvl) levels[ilvl] = readLevel(lvl);
-      const start = val(child(override, 'w:startOverride'));
-      if (start !== undefined) startOverrides.set(ilvl, Number(start));
+      const start = startValue(val(child(override, 'w:startOverride')));
+      if (start !== undefined) startOverrides.set(ilvl, start);
     }
     lists.set(numId, { abstractId, levels, startOverrides });
   }
@@ -184,14 +188,35 @@ function readLists($: cheerio.CheerioAPI, styles: Styles): Map<string, List> {
 
 function readLevel(lvl: Element): Level {
   const isLgl = child(lvl, 'w:isLgl');
+  const lvlText = val(child(lvl, 'w:lvlText')) ?? '';
   return {
-    start: Number(val(child(lvl, 'w:start')) ?? 0),
+    start: startValue(val(child(lvl, 'w:start'))) ?? 0,
     numFmt: val(child(lvl, 'w:numFmt')) ?? 'decimal',
-    lvlText: val(child(lvl, 'w:lvlText')) ?? '',
+    // Word keeps a level's text to 31 characters, a %1–%9 counted as one (MS-OI29500 2.1.283). A longer one,
+    // which Word does not write, draws no number: '%1' × 200,000 ran out of string length on the first paragraph.
+    lvlText: lvlText.replace(/%[1-9]/g, '%').length > 31 ? '' : lvlText,
     suff: val(child(lvl, 'w:suff')) ?? 'tab',
     isLgl: isLgl !== undefined && !['0', 'false', 'off'].includes(val(isLgl) ?? ''),
     pStyle: val(child(lvl, 'w:pStyle')),
   };
+}
+
+/**
+ * A level 0–8, the nine a list has (ECMA-376 17.9.1); undefined for any other. A level stored at its own
+ * index as given (w:ilvl="1000000000") made a sparse array that copying filled in: out of memory.
+ */
+function levelIndex(value: string): number | undefined {
+  return /^[0-8]$/.test(value.trim()) ? Number(value) : undefined;
+}
+
+/**
+ * A start or startOverride as Word takes it, 0–32767: more clamped to 32767, less to 0 (the Open XML SDK
+ * types w:start non-negative); one that is no decimal integer (abc, 1e999) undefined, as if not given. A
+ * start of "abc" drew "undefined百undefined十undefined", and a huge one led the formatters into huge numbers.
+ */
+function startValue(value: string | undefined): number | undefined {
+  if (value === undefined || !/^[+-]?\d+$/.test(value.trim())) return undefined;
+  return Math.min(Math.max(Number(value), 0), 32_767);
 }
 
 function children(el: Element | undefined, name: string): Element[] {

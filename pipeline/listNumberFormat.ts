@@ -13,7 +13,11 @@ const ROMAN: readonly [number, string][] = [
   [1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i'],
 ];
 
-/** `n` in list number format `numFmt`; '' for `none`. */
+/**
+ * `n` in list number format `numFmt`; '' for `none`. A number a format draws long or not at all (roman from
+ * 4000, letters past 780, counting from 10,000) is drawn in decimal, so no number is longer than its digits
+ * or 30 letters.
+ */
 export function formatListNumber(n: number, numFmt: string): string {
   switch (numFmt) {
     case 'none':
@@ -57,7 +61,8 @@ export function formatListNumber(n: number, numFmt: string): string {
 
 /** 1 → 一, 10 → 十, 21 → 二十一, 105 → 一百零五 (below 10,000, which a list never reaches). */
 function chineseCounting(n: number, digits: string[], units: string[]): string {
-  if (n <= 0 || n >= 10_000) return String(n);
+  // NaN falls back too; as `n <= 0 || n >= 10_000` it drew "undefined百undefined十undefined".
+  if (!(n > 0 && n < 10_000)) return String(n);
   const places = [...String(n)].map(Number).reverse();
   let out = '';
   let zero = false;
@@ -83,7 +88,13 @@ function enclosed(n: number, symbols: string): string {
   return n >= 1 && n <= symbols.length ? symbols[n - 1]! : String(n);
 }
 
+/**
+ * i … mmmcmxcix; from 4000 on, decimal, as CSS's lower-roman does (CSS Counter Styles 3, range 1–3999).
+ * Past it the numeral only grows by an m per thousand: a start of 1e12 ran out of memory, 1e999 (Infinity)
+ * never ended.
+ */
 function roman(n: number): string {
+  if (n >= 4000) return String(n);
   let out = '';
   for (const [value, symbol] of ROMAN) {
     while (n >= value) {
@@ -94,8 +105,11 @@ function roman(n: number): string {
   return out;
 }
 
-/** a … z, then aa … zz, as Word counts letters. */
+/**
+ * a … z, then aa … zz, as Word counts letters, up to 780 (30 z's), far past any list in a report; beyond,
+ * decimal. The letter repeats n/26 times: a start of 2.6e9 drew 100 million letters a paragraph (92 s, 3.6 GB).
+ */
 function letter(n: number): string {
-  if (n < 1) return String(n);
+  if (!(n >= 1 && n <= 780)) return String(n);
   return String.fromCharCode(0x61 + ((n - 1) % 26)).repeat(Math.floor((n - 1) / 26) + 1);
 }

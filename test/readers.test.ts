@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import iconv from 'iconv-lite';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
@@ -42,8 +43,16 @@ describe('DOCX list numbers drawn by Word', () => {
     return zip.generateAsync({ type: 'nodebuffer' });
   }
   const p = (text: string, pPr = '') => `<w:p>${pPr && `<w:pPr>${pPr}</w:pPr>`}<w:r><w:t>${text}</w:t></w:r></w:p>`;
-  const lvl = (ilvl: number, numFmt: string, lvlText: string, extra = '') =>
-    `<w:lvl w:ilvl="${ilvl}"><w:start w:val="1"/><w:numFmt w:val="${numFmt}"/>${extra}<w:lvlText w:val="${lvlText}"/></w:lvl>`;
+  const lvl = (ilvl: number, numFmt: string, lvlText: string, extra = '', start = '1') =>
+    `<w:lvl w:ilvl="${ilvl}"><w:start w:val="${start}"/><w:numFmt w:val="${numFmt}"/>${extra}<w:lvlText w:val="${lvlText}"/></w:lvl>`;
+  /** Lists 1, 2, … each of one level 0 as given, and a paragraph for each [numId, ilvl, text]. */
+  async function numberedLines(levels: string[], paragraphs: [number, number, string][], overrides: string[] = []): Promise<string[]> {
+    const numbering =
+      levels.map((level, i) => `<w:abstractNum w:abstractNumId="${i}">${level}</w:abstractNum>`).join('') +
+      levels.map((_, i) => `<w:num w:numId="${i + 1}"><w:abstractNumId w:val="${i}"/>${overrides[i] ?? ''}</w:num>`).join('');
+    const body = paragraphs.map(([numId, ilvl, text]) => p(text, `<w:numPr><w:ilvl w:val="${ilvl}"/><w:numId w:val="${numId}"/></w:numPr>`)).join('');
+    return lines((await readDocumentText('list.docx', await docx(body, numbering))).text);
+  }
 
   it('headings numbered by their styles get 一、 and （一）, and the report its sections', async () => {
     // Heading styles link to a two-level list, as a Chinese Word template does; the second level is found
@@ -114,6 +123,106 @@ describe('DOCX list numbers drawn by Word', () => {
       [12, 'decimalFullWidth', '１２'], [4, 'upperRoman', 'IV'], [28, 'lowerLetter', 'bb'], [7, 'unknownFormat', '7'],
     ];
     expect(cases.map(([n, numFmt]) => formatListNumber(n, numFmt))).toEqual(cases.map(([, , drawn]) => drawn));
+  });
+
+  it('a number a format would draw long or not at all is drawn in decimal', () => {
+    expect(formatListNumber(3999, 'lowerRoman')).toBe('mmmcmxcix');
+    // 40 M's before; 1e12 ran out of memory, Infinity never returned.
+    expect(formatListNumber(40_000, 'upperRoman')).toBe('40000');
+    expect(formatListNumber(780, 'lowerLetter')).toBe('z'.repeat(30));
+    // 100 million a's before.
+    expect(formatListNumber(2.6e9, 'lowerLetter')).toBe('2600000000');
+    expect(formatListNumber(Number.NaN, 'chineseCounting')).toBe('NaN');
+    expect(formatListNumber(Infinity, 'lowerRoman')).toBe('Infinity');
+  });
+
+  it('a list has levels 0–8: a level defined past them is ignored, and a paragraph naming one gets no number', async () => {
+    const decimal = lvl(0, 'decimal', '%1.');
+    expect(await numberedLines([decimal + lvl(9, 'decimal', '(%1)')], [[1, 0, '甲'], [1, 9, '乙']])).toEqual(['1. 甲', '乙']);
+    // Levels stored at the index given made sparse arrays that copying filled in: out of memory.
+    const far = lvl(1_000_000_000, 'decimal', '%1.') + lvl(4_294_967_294, 'decimal', '%1.');
+    const override = '<w:lvlOverride w:ilvl="1000000000"><w:lvl w:ilvl="0"><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:lvlOverride>';
+    expect(await numberedLines([decimal + far], [[1, 0, '甲'], [1, 100_000_000, '乙'], [1, 1, '丙']], [override])).toEqual(['1. 甲', '乙', '丙']);
+  });
+
+  it('a start that is no integer counts as none given (from 0), a negative one from 0, one past 32767 from 32767', async () => {
+    // Word takes 0–32767. A start of "abc" drew "undefined百undefined十undefined、", and -5 drew 五, its minus lost.
+    const levels = [lvl(0, 'chineseCounting', '%1、', '', 'abc'), lvl(0, 'ideographDigital', '%1、', '', '-5'), lvl(0, 'decimal', '%1.', '', '99999')];
+    const items: [number, number, string][] = [[1, 0, '甲'], [1, 0, '乙'], [2, 0, '丙'], [2, 0, '丁'], [3, 0, '戊']];
+    expect(await numberedLines(levels, items)).toEqual(['0、甲', '一、乙', '〇、丙', '一、丁', '32767. 戊']);
+    // Starts that ran out of memory (roman 1e12, letters 2.6e9) or never ended (roman Infinity).
+    const huge = [lvl(0, 'upperRoman', '%1.', '', '1000000000000'), lvl(0, 'lowerLetter', '%1)', '', '2600000000'), lvl(0, 'lowerRoman', '%1.')];
+    const infinite = [undefined, undefined, '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1e999"/></w:lvlOverride>'] as string[];
+    expect(await numberedLines(huge, [[1, 0, '甲'], [2, 0, '乙'], [3, 0, '丙']], infinite)).toEqual(['32767. 甲', '32767) 乙', 'i. 丙']);
+  });
+
+  it('a level text longer than Word allows (31 characters, a %1 counted as one) draws no number', async () => {
+    const levels = [lvl(0, 'decimal', '%1'.repeat(31)), lvl(0, 'decimal', '%1'.repeat(32))];
+    expect(await numberedLines(levels, [[1, 0, '甲'], [2, 0, '乙']])).toEqual([`${'1'.repeat(31)} 甲`, '乙']);
+    // Drawn in every numbered paragraph, '%1' × 200,000 ran out of string length on the first.
+    expect(await numberedLines([lvl(0, 'decimal', '%1'.repeat(200_000))], [[1, 0, '甲']])).toEqual(['甲']);
+  });
+});
+
+describe('DOCX inflating past the limit', () => {
+  /** A ZIP of raw-deflated parts, each declaring the uncompressed size given (CRCs 0: JSZip checks none unless asked). */
+  function zipOf(parts: [name: string, deflated: Buffer, declared: number][]): Buffer {
+    const entries: Buffer[] = [];
+    const central: Buffer[] = [];
+    let offset = 0;
+    for (const [name, deflated, declared] of parts) {
+      const local = Buffer.alloc(30);
+      local.writeUInt32LE(0x04034b50, 0);
+      local.writeUInt16LE(20, 4);
+      local.writeUInt16LE(8, 8);
+      local.writeUInt32LE(deflated.length, 18);
+      local.writeUInt32LE(declared, 22);
+      local.writeUInt16LE(name.length, 26);
+      const record = Buffer.alloc(46);
+      record.writeUInt32LE(0x02014b50, 0);
+      record.writeUInt16LE(20, 4);
+      record.writeUInt16LE(20, 6);
+      record.writeUInt16LE(8, 10);
+      record.writeUInt32LE(deflated.length, 20);
+      record.writeUInt32LE(declared, 24);
+      record.writeUInt16LE(name.length, 28);
+      record.writeUInt32LE(offset, 42);
+      entries.push(local, Buffer.from(name), deflated);
+      central.push(record, Buffer.from(name));
+      offset += 30 + name.length + deflated.length;
+    }
+    const directory = Buffer.concat(central);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(parts.length, 8);
+    end.writeUInt16LE(parts.length, 10);
+    end.writeUInt32LE(directory.length, 12);
+    end.writeUInt32LE(offset, 16);
+    return Buffer.concat([...entries, directory, end]);
+  }
+  // Deflate blocks chain: a MiB of one byte deflates to 1 KB, so the test can make a GiB out of a MB.
+  const mebibyte = zlib.deflateRawSync(Buffer.alloc(1 << 20, 'a'), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const inflatingTo = (mebibytes: number) => Buffer.concat([...Array<Buffer>(mebibytes).fill(mebibyte), zlib.deflateRawSync(Buffer.alloc(0))]);
+  const part = (name: string, xml: string): [string, Buffer, number] => [name, zlib.deflateRawSync(xml), Buffer.byteLength(xml)];
+  const bomb = (document: Buffer, declared: number) =>
+    zipOf([
+      part('[Content_Types].xml', '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+      part('_rels/.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'),
+      ['word/document.xml', document, declared],
+    ]);
+  const refusal = (bytes: Buffer) => readDocumentText('bomb.docx', bytes).then(() => undefined, (e: unknown) => e);
+
+  it('a DOCX whose parts declare more than 32 MiB is refused before anything inflates them', async () => {
+    const error = await refusal(bomb(inflatingTo(40), 40 << 20));
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toMatch(/^bomb\.docx: DOCX content is \d+ bytes uncompressed, over the 33554432-byte limit$/);
+  });
+
+  it('a DOCX whose headers understate what it inflates to is refused once 32 MiB have inflated', async () => {
+    // Declared 1 KB, inflating to 1 GiB: JSZip compares the sizes only once a part has wholly inflated.
+    const error = await refusal(bomb(inflatingTo(1024), 1000));
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toMatch(/^bomb\.docx: DOCX content inflates to over the 33554432-byte limit, though its ZIP headers declare \d+ bytes$/);
   });
 });
 
