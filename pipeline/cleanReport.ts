@@ -65,6 +65,8 @@ const MAX_LINK_LINE_CHARS = 20;
  * query the model cannot read (骉龘靐齉: unknown characters) came near, at relevance 0.40.
  */
 const MARKS_ONLY = /^[^\p{L}\p{N}]+$/u;
+/** A mark inside or ending a sentence: a line holding one is body text, not a title or a heading. */
+const CLAUSE_MARK = /[，,；;。！？!?]/;
 const BARE_MARKER = /^(?:[一二三四五六七八九十]+[、.．是要]|[（(][一二三四五六七八九十\d０-９]{1,3}[）)]|[\d０-９]{1,2}[.．、])$/;
 /**
  * The source on a web article's info line, in a page (readHtml) or a text copy of one: it runs up to
@@ -131,6 +133,9 @@ export function cleanReport(text: string): CleanedReport {
   let softBreak = false;
   // A page break lies between the last line and the next, whatever blank lines stand around its mark.
   let pageBreak = false;
+  let textSeen = false;
+  // Lead lines (版头, 第1页, the title) are whole: only a page break in the body, once a clause was read, joins.
+  let clauseSeen = false;
   for (const written of body.replace(HTML_COMMENT, '').split('\n')) {
     const raw = written.replace(ZERO_WIDTH, '').trim();
     if (raw === '' && written.trim() !== '') {
@@ -144,8 +149,8 @@ export function cleanReport(text: string): CleanedReport {
       continue;
     }
     // The 版头 heading the first page is a lead line (its issuer names the place); repeated below it is a running header.
-    if (PAGE_BREAK_MARK.test(line) && lines.some((l) => l.text !== '')) {
-      pageBreak = true;
+    if (PAGE_BREAK_MARK.test(line) && textSeen) {
+      pageBreak = clauseSeen;
       continue;
     }
     if (PAGE_FURNITURE.test(line) || ARTICLE_CREDITS.test(line) || SPAM.test(line)) continue;
@@ -161,6 +166,8 @@ export function cleanReport(text: string): CleanedReport {
       continue;
     }
     lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw), softBreak: softBreak || pageBreak });
+    textSeen = true;
+    clauseSeen ||= CLAUSE_MARK.test(line);
     softBreak = false;
     pageBreak = false;
   }
@@ -243,7 +250,7 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
       prevHeading = line.heading;
       prevMarksOnly = marksOnly;
     }
-    clauseSeen ||= /[，,；;。！？!?]/.test(line.text);
+    clauseSeen ||= CLAUSE_MARK.test(line.text);
     prevLineChars = line.text.length;
   });
   return out;

@@ -87,6 +87,8 @@ describe('page furniture and layout', () => {
     // The 版头 heading the first page is a lead line: its issuer names the place.
     const letterhead = parse(['临沂市罗庄区人民政府文件', '罗政发〔2024〕1号', '关于2023年度法治政府建设情况的报告', OPENING, ...BODY]).meta;
     expect([letterhead.title, letterhead.jurisdiction.county]).toEqual(['关于2023年度法治政府建设情况的报告', '罗庄区']);
+    // A page number among the lead lines joins none of them: only a break in the body does.
+    expect(parse(['青岛市黄岛区人民政府文件', '第1页', '青岛市黄岛区2023年法治政府建设年度报告', OPENING, ...BODY]).meta.title).toBe('青岛市黄岛区2023年法治政府建设年度报告');
     expect(report.passages.find((p) => p.text.includes('严格落实重大行政'))!.text).toBe('（一）健全依法决策机制。严格落实重大行政决策程序规定，公布年度重大行政决策事项目录。');
   });
 
