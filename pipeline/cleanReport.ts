@@ -65,6 +65,11 @@ const MAX_LINK_LINE_CHARS = 20;
  * query the model cannot read (骉龘靐齉: unknown characters) came near, at relevance 0.40.
  */
 const MARKS_ONLY = /^[^\p{L}\p{N}]+$/u;
+/**
+ * Of those, a dash, an ellipsis or an opening quote or bracket opens the words after it; a rule
+ * (***, ————, ★★★) separates sections and is dropped, as is any mark line before a heading.
+ */
+const OPENING_MARK = /^(?:——?|…{1,2}|['"“‘「『《（(])$/;
 /** A mark inside or ending a sentence: a line holding one is body text, not a title or a heading. */
 const CLAUSE_MARK = /[，,；;。！？!?]/;
 const BARE_MARKER = /^(?:[一二三四五六七八九十]+[、.．是要]|[（(][一二三四五六七八九十\d０-９]{1,3}[）)]|[\d０-９]{1,2}[.．、])$/;
@@ -238,7 +243,7 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
       prev.length < MAX_JOINED_CHARS &&
       !line.heading &&
       (BARE_MARKER.test(prev) ||
-        prevMarksOnly ||
+        (prevMarksOnly && OPENING_MARK.test(prev) && !startsStructure(line)) ||
         continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak, wrapped) ||
         CONTINUATION_START.test(line.text) ||
         isLinkText(prev, prevHeading, line.text, body[i + 1]));
@@ -254,6 +259,11 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
     prevLineChars = line.text.length;
   });
   return out;
+}
+
+/** A line that begins a heading, an enumeration's item, an article or a date line: nothing before it runs on into it. */
+function startsStructure(line: Line): boolean {
+  return line.heading || headingRank(line.text) !== null || line.text.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(line.text) || DATE_LINE.test(line.text);
 }
 
 /** A short line between an unfinished one and one that starts with a closing or clause mark. */

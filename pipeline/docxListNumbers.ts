@@ -55,7 +55,9 @@ export async function withListNumbers(bytes: Buffer): Promise<Buffer> {
   const doc = await xmlPart(zip, main);
   if (!numberParagraphs(doc, lists, styles)) return bytes;
   zip.file(main, doc.xml());
-  return zip.generateAsync({ type: 'nodebuffer' });
+  // DEFLATE, as the parts were stored: JSZip then copies each untouched part's compressed bytes
+  // instead of inflating it (STORE, its default, inflated every image).
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
 
 /** Writes the numbers; false when no paragraph is numbered. */

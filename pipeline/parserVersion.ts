@@ -15,5 +15,8 @@
  * character digits, 2023年以来 and the template's words, a county named twice is one,
  * a zone is its city's (extractMetadata, detectJurisdiction); 附件 opens a part of its own and a table flattened into short lines is one
  * block (structureReport); Word's list numbers are drawn, PDFs with standard CJK fonts are read.
+ * 6: a dash or opening quote alone on a line opens the next, other mark-only lines are dropped, a page
+ * number among the lead lines joins nothing (cleanReport); the counties renamed in 2021 are their
+ * current county (detectJurisdiction); Word list levels and starts are bounded (docxListNumbers).
  */
-export const PARSER_VERSION = 5;
+export const PARSER_VERSION = 6;

@@ -23,6 +23,8 @@ const MAX_INFLATED_BYTES = 32 * 1024 * 1024;
  * in a comment). Were it gone, the declared sizes would pass and the count of inflated bytes still hold.
  */
 type ZipPart = JSZip.JSZipObject & { _data?: { uncompressedSize?: number } };
+/** Parts reading the text never inflates (mammoth's raw text skips images; list numbering copies them compressed). */
+const NOT_READ = /^word\/(?:media|embeddings)\//;
 
 /**
  * Word document → its paragraphs, one per line (mammoth's raw text, which ignores styling), with the list
@@ -52,7 +54,8 @@ export async function readDocx(source: string, bytes: Buffer): Promise<DocumentT
  * limit (one 16 KB block of input at most past it).
  */
 async function checkInflatedSize(source: string, zip: JSZip): Promise<void> {
-  const parts: ZipPart[] = Object.values(zip.files);
+  // Images and embedded files are never inflated for the text: a bitmap may be large and compress well.
+  const parts: ZipPart[] = Object.values(zip.files).filter((part) => !NOT_READ.test(part.name));
   const declared = parts.reduce((sum, part) => sum + (part._data?.uncompressedSize ?? 0), 0);
   if (declared > MAX_INFLATED_BYTES) {
     throw new InputError(source, `DOCX content is ${declared} bytes uncompressed, over the ${MAX_INFLATED_BYTES}-byte limit`);

@@ -20,8 +20,9 @@ export interface DecodedText {
 /**
  * Names iconv decodes that are no text encodings: a page declaring charset=base64 or hex was read as
  * junk of that kind instead of as its bytes (those are then detected as any undeclared page's are).
+ * Compared without punctuation, as iconv reads names (base-64, utf_16le).
  */
-const NOT_A_CHARSET = /^(?:base64|hex|binary|ucs2|utf-?16(?:le|be)?|utf-?32(?:le|be)?)$/;
+const NOT_A_CHARSET = /^(?:base64|hex|binary|ucs2|utf16(?:le|be)?|utf32(?:le|be)?|utf7(?:imap)?|cesu8)$/;
 /** GB2312 and GBK are subsets of GB18030; decoding a page declared as either with GB18030 loses nothing. */
 const GB_FAMILY = new Set(['gb2312', 'gbk', 'gb18030', 'x-gbk', 'cp936', 'euc-cn']);
 const BINARY_SAMPLE_BYTES = 64 * 1024;
@@ -80,7 +81,7 @@ export function decodeBytes(source: string, bytes: Buffer, declaredCharset?: str
     // not UTF-8: try the Chinese national encoding next
   }
   const declared = declaredCharset?.trim().toLowerCase();
-  if (declared && !GB_FAMILY.has(declared) && !/^utf-?8$/.test(declared) && !NOT_A_CHARSET.test(declared) && iconv.encodingExists(declared)) {
+  if (declared && !GB_FAMILY.has(declared) && !/^utf-?8$/.test(declared) && !NOT_A_CHARSET.test(declared.replace(/[^0-9a-z]/g, '')) && iconv.encodingExists(declared)) {
     return { text: iconv.decode(bytes, declared), encoding: declared.toUpperCase() };
   }
   const text = iconv.decode(bytes, 'gb18030');

@@ -20,7 +20,7 @@ const UPLOAD_TYPES = ['.txt', '.md', '.html', '.htm', '.shtml', '.docx', '.pdf']
 /** A write's child process is stopped past this: an annual report ingests in seconds, a large law in a minute. */
 const WRITE_TIMEOUT_MS = 10 * 60_000;
 /**
- * Writes waiting their turn, each holding its body (up to UPLOAD_LIMIT): more are answered 503. A
+ * Writes queued, the running one included, each holding its body (up to UPLOAD_LIMIT): more are answered 503. A
  * tester queued 25 uploads of 19 MB behind a slow one and the server grew from 425 MB to 1 GB.
  */
 const MAX_WAITING_WRITES = 4;
@@ -69,7 +69,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     return next;
   };
   const busy = (reply: FastifyReply) =>
-    reply.code(503).header('retry-after', '30').send({ error: 'Service Unavailable', message: `${waiting} writes are waiting their turn; try again later` });
+    reply.code(503).header('retry-after', '30').send({ error: 'Service Unavailable', message: `${waiting} writes are queued (one running); try again later` });
   // On the write routes themselves, not on the raw URL: the router decodes the path first, so a test
   // of request.url let /api/%72eports through (a tester uploaded and deleted reports without a token).
   const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -85,7 +85,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     required: ['filename'],
     // No path separators, and no control or bidi characters: the name becomes a stored source that
     // API clients show, and an override (\u202E) makes it read as another name.
-    properties: { filename: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^/\\\\\\u0000-\\u001f\\u007f\\u202a-\\u202e\\u2066-\\u2069]+$' } },
+    properties: { filename: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^/\\\\\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]+$' } },
   } as const;
   app.post('/api/reports', { onRequest: requireToken, bodyLimit: UPLOAD_LIMIT, schema: { summary: 'Upload a report file (raw bytes) and ingest it', querystring: uploadQuery } }, async (request, reply) => {
     const { filename } = request.query as { filename: string };

@@ -80,7 +80,7 @@ describe('limits of the write endpoints', () => {
     expect(upload.statusCode).toBe(400);
     expect(upload.json()).toMatchObject({ param: 'filename', message: 'filename: 304 bytes long, at most 255' });
     // A bidi override or a control character would make the stored name read as another.
-    for (const name of ['report\u202Etxt.exe.txt', 'line\nbreak.txt', 'esc\u001b[31m.txt']) {
+    for (const name of ['report\u202Etxt.exe.txt', 'line\nbreak.txt', 'esc\u001b[31m.txt', 'mark\u200Fed.txt', 'c1\u0085.txt']) {
       const bad = await fx.app.inject({ method: 'POST', url: `/api/reports?filename=${encodeURIComponent(name)}`, headers, payload: Buffer.from(report) });
       expect(bad.statusCode, JSON.stringify(name)).toBe(400);
       expect(bad.json().param).toBe('filename');
