@@ -127,6 +127,8 @@ interface Line {
   heading: boolean;
   /** A line of zero-width characters only stood before it (see ZERO_WIDTH). */
   softBreak: boolean;
+  /** A page's number or running header stood before it (see PAGE_BREAK_MARK). */
+  pageBreak: boolean;
 }
 
 export function cleanReport(text: string): CleanedReport {
@@ -139,8 +141,6 @@ export function cleanReport(text: string): CleanedReport {
   // A page break lies between the last line and the next, whatever blank lines stand around its mark.
   let pageBreak = false;
   let textSeen = false;
-  // Lead lines (版头, 第1页, the title) are whole: only a page break in the body, once a clause was read, joins.
-  let clauseSeen = false;
   for (const written of body.replace(HTML_COMMENT, '').split('\n')) {
     const raw = written.replace(ZERO_WIDTH, '').trim();
     if (raw === '' && written.trim() !== '') {
@@ -149,13 +149,13 @@ export function cleanReport(text: string): CleanedReport {
     }
     const line = stripMarkdown(raw);
     if (line === '') {
-      lines.push({ text: '', heading: false, softBreak: false });
+      lines.push({ text: '', heading: false, softBreak: false, pageBreak: false });
       softBreak = false;
       continue;
     }
     // The 版头 heading the first page is a lead line (its issuer names the place); repeated below it is a running header.
     if (PAGE_BREAK_MARK.test(line) && textSeen) {
-      pageBreak = clauseSeen;
+      pageBreak = true;
       continue;
     }
     if (PAGE_FURNITURE.test(line) || ARTICLE_CREDITS.test(line) || SPAM.test(line)) continue;
@@ -170,9 +170,8 @@ export function cleanReport(text: string): CleanedReport {
       chrome.signer = signer[1]!.trim();
       continue;
     }
-    lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw), softBreak: softBreak || pageBreak });
+    lines.push({ text: line, heading: MARKDOWN_HEADING.test(raw), softBreak, pageBreak });
     textSeen = true;
-    clauseSeen ||= CLAUSE_MARK.test(line);
     softBreak = false;
     pageBreak = false;
   }
@@ -226,7 +225,8 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
   const out: string[] = [];
   let prevHeading = false;
   // Only a line of the wrap's width was cut by it, and a title never was: before the first clause, a
-  // line of about that width is a title (威海市文登区人民政府关于…的年度报告), not a wrapped one.
+  // line of about that width is a title (威海市文登区人民政府关于…的年度报告), not a wrapped one. Lead
+  // lines (版头, 第1页, the title) are whole: a page break joins only in the body, once a clause was read.
   let clauseSeen = false;
   let prevLineChars = 0;
   // Whether the paragraph so far is marks only, kept as lines are read: testing the growing paragraph
@@ -243,8 +243,8 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
       prev.length < MAX_JOINED_CHARS &&
       !line.heading &&
       (BARE_MARKER.test(prev) ||
-        (prevMarksOnly && OPENING_MARK.test(prev) && !startsStructure(line)) ||
-        continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak, wrapped) ||
+        (prevMarksOnly && OPENING_MARK.test(prev) && !startsStructure(line.text)) ||
+        continuesAcrossBreak(prev, line.text, prevHeading, line.softBreak || (line.pageBreak && clauseSeen), wrapped) ||
         CONTINUATION_START.test(line.text) ||
         isLinkText(prev, prevHeading, line.text, body[i + 1]));
     if (joins) {
@@ -262,8 +262,8 @@ function joinBrokenLines(lines: readonly Line[]): string[] {
 }
 
 /** A line that begins a heading, an enumeration's item, an article or a date line: nothing before it runs on into it. */
-function startsStructure(line: Line): boolean {
-  return line.heading || headingRank(line.text) !== null || line.text.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(line.text) || DATE_LINE.test(line.text);
+function startsStructure(text: string): boolean {
+  return headingRank(text) !== null || text.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(text) || DATE_LINE.test(text);
 }
 
 /** A short line between an unfinished one and one that starts with a closing or clause mark. */
@@ -274,8 +274,7 @@ function isLinkText(prev: string, prevIsMarkdownHeading: boolean, text: string, 
 }
 
 function continuesAcrossBreak(prev: string, next: string, prevIsMarkdownHeading: boolean, softBreak: boolean, wrapped: boolean): boolean {
-  if (!isUnfinished(prev)) return false;
-  if (headingRank(next) !== null || next.match(ITEM_MARKER)?.index === 0 || LEGAL_ARTICLE.test(next) || DATE_LINE.test(next)) return false;
+  if (!isUnfinished(prev) || startsStructure(next)) return false;
   return CLAUSE_END.test(prev.slice(-1)) || softBreak || (!prevIsMarkdownHeading && (prev.length >= MIN_BROKEN_LINE_CHARS || wrapped || closesWhatIsOpen(prev, next)));
 }
 

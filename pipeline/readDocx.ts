@@ -36,8 +36,9 @@ export async function readDocx(source: string, bytes: Buffer): Promise<DocumentT
   }
   let raw: string;
   try {
-    await checkInflatedSize(source, await JSZip.loadAsync(bytes));
-    raw = (await mammoth.extractRawText({ buffer: await withListNumbers(bytes) })).value;
+    const zip = await JSZip.loadAsync(bytes);
+    await checkInflatedSize(source, zip);
+    raw = (await mammoth.extractRawText({ buffer: await withListNumbers(zip, bytes) })).value;
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(source, `cannot read DOCX, the file is damaged or truncated (${(e as Error).message})`);

@@ -43,10 +43,10 @@ function authorized(request: FastifyRequest, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-async function fazhi(reader: Reader, opts: WriteOptions, root: string, args: string[]): Promise<{ ok: boolean; output: string }> {
+async function fazhi(reader: Reader, opts: WriteOptions, args: string[]): Promise<{ ok: boolean; output: string }> {
   const modelArgs = opts.model ? ['--model', opts.model] : [];
   try {
-    const { stderr } = await run(process.execPath, [FAZHI, ...args, '--data-dir', reader.dataDir, '--root', root, ...modelArgs], { maxBuffer: 1 << 20, timeout: WRITE_TIMEOUT_MS });
+    const { stderr } = await run(process.execPath, [FAZHI, ...args, '--data-dir', reader.dataDir, '--root', opts.root, ...modelArgs], { maxBuffer: 1 << 20, timeout: WRITE_TIMEOUT_MS });
     return { ok: true, output: stderr };
   } catch (err) {
     const e = err as { stderr?: string; message: string; signal?: string | null; killed?: boolean };
@@ -108,7 +108,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
       await mkdir(opts.uploadDir, { recursive: true });
       const before = await readFile(file).catch(() => null);
       await writeFile(file, body);
-      const done = await fazhi(reader, opts, root, ['ingest', file]);
+      const done = await fazhi(reader, opts, ['ingest', file]);
       if (!done.ok) await (before === null ? rm(file, { force: true }) : writeFile(file, before));
       return done;
     });
@@ -127,7 +127,7 @@ export async function registerWrites(app: FastifyInstance, reader: Reader, opts:
     // Looked up again in turn: a removal of the same report queued before this one has run by then.
     const result = await serialized(async () => {
       const doc = reader.current().store.getDocument(id);
-      return doc ? { ...(await fazhi(reader, opts, root, ['remove', doc.source])), source: doc.source } : null;
+      return doc ? { ...(await fazhi(reader, opts, ['remove', doc.source])), source: doc.source } : null;
     });
     if (!result) return missing();
     if (!result.ok) return refused(reply, reader, result.output, { code: 500, error: 'Internal Server Error' });
